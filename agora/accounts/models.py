@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def avatar_path(instance: User, filename: str) -> str:
+    return f"avatars/{instance.pk}/{filename}"
+
+
+class User(AbstractUser):
+    """A member. Profile fields live here so a profile page costs one query."""
+
+    display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to=avatar_path, blank=True)
+    bio = models.TextField(_("bio"), max_length=2000, blank=True)
+    links = models.JSONField(_("links"), default=list, blank=True)
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    interests = models.JSONField(_("interests"), default=list, blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        indexes = [models.Index(fields=["-date_joined"], name="user_date_joined_desc")]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("profile", kwargs={"username": self.username})

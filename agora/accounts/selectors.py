@@ -1,0 +1,31 @@
+"""Reads of members and the access rules that go with them."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from agora.accounts.models import User
+
+
+def public_members() -> QuerySet[User]:
+    return User.objects.filter(is_active=True)
+
+
+def newest_members(*, limit: int = 12) -> list[User]:
+    return list(public_members().order_by("-date_joined")[:limit])
+
+
+def get_profile_for_viewer(*, username: str, viewer: User | None) -> User:
+    """A public profile: any active member's, visible to everyone; inactive ones only to staff."""
+    queryset = User.objects.all()
+    if not (viewer is not None and viewer.is_authenticated and viewer.is_staff):
+        queryset = queryset.filter(is_active=True)
+    try:
+        return queryset.get(username=username)
+    except User.DoesNotExist as exc:
+        raise Http404("No such member") from exc
+
+
+def can_edit_profile(*, viewer: User | None, member: User) -> bool:
+    return bool(viewer is not None and viewer.is_authenticated and viewer.pk == member.pk)

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from agora.accounts import selectors, services
+from agora.accounts.forms import AvatarForm, PreferencesForm, ProfileForm
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    member = selectors.get_profile_for_viewer(username=username, viewer=request.user)
+    context = {
+        "member": member,
+        "can_edit": selectors.can_edit_profile(viewer=request.user, member=member),
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_profile(user=user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Your profile was saved."))
+                return redirect("edit_profile")
+    else:
+        form = ProfileForm(
+            initial={
+                "display_name": user.display_name,
+                "bio": user.bio,
+                "links": "\n".join(user.links),
+                "skills": ", ".join(user.skills),
+                "interests": ", ".join(user.interests),
+            }
+        )
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "accounts/edit_profile.html",
+        {"form": form, "avatar_form": AvatarForm()},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_preferences(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            services.update_preferences(user=user, **form.cleaned_data)
+            if user.language:
+                translation.activate(user.language)
+            messages.success(request, _("Your preferences were saved."))
+            response = redirect("edit_preferences")
+            return response
+    else:
+        form = PreferencesForm(initial={"language": user.language, "timezone": user.timezone})
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "accounts/edit_preferences.html",
+        {"form": form, "timezones": PreferencesForm.timezone_choices()},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def change_avatar(request: HttpRequest) -> HttpResponse:
+    form = AvatarForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.set_avatar(user=request.user, upload=form.cleaned_data["avatar"])
+        except ValidationError as exc:
+            form.add_error("avatar", exc)
+        else:
+            messages.success(request, _("Your avatar was updated."))
+            return redirect("edit_profile")
+    user = request.user
+    profile_form = ProfileForm(
+        initial={
+            "display_name": user.display_name,
+            "bio": user.bio,
+            "links": "\n".join(user.links),
+            "skills": ", ".join(user.skills),
+            "interests": ", ".join(user.interests),
+        }
+    )
+    return render(
+        request,
+        "accounts/edit_profile.html",
+        {"form": profile_form, "avatar_form": form},
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def delete_avatar(request: HttpRequest) -> HttpResponse:
+    services.remove_avatar(user=request.user)
+    messages.success(request, _("Your avatar was removed."))
+    return redirect("edit_profile")

@@ -1,0 +1,137 @@
+"""Shared fixtures. Personas (after Healthchecks): alice and bob are members, charlie is another
+member with no special rights, staff is a moderator with admin access."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.db import connection
+
+from agora.accounts.models import User
+from agora.celery import app as celery_app
+
+PASSWORD = "correct horse battery staple"  # noqa: S105 (test personas only)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_cache(settings) -> None:
+    """Redis outlives each test (the database cache is rolled back with it): rate limits and
+    cached values must not leak from one test into the next."""
+    if "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        from django.core.cache import cache
+
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks() -> Iterator[None]:
+    """Tasks run in-process unless a test asks for the real worker."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = True
+
+
+def make_member(username: str, **extra) -> User:
+    email = extra.pop("email", f"{username}@example.com")
+    user = User.objects.create_user(username=username, email=email, password=PASSWORD, **extra)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return make_member("alice", display_name="Alice Martin")
+
+
+@pytest.fixture
+def bob(db) -> User:
+    return make_member("bob")
+
+
+@pytest.fixture
+def charlie(db) -> User:
+    return make_member("charlie")
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return make_member("moderator", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def database_url_for_subprocess() -> str:
+    settings_dict = connection.settings_dict
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or "postgres"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path: Path) -> Iterator[dict[str, object]]:
+    """A real `celery worker` process on the configured broker (filesystem or Redis), sharing the
+    test database; mail it sends lands in files under tmp_path/mail."""
+    from agora.core.models import WorkerHeartbeat
+
+    celery_app.conf.task_always_eager = False
+    celery_app.control.purge()
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocess(),
+        "EMAIL_URL": f"file://{mail_dir}",
+        "AGORA_WORKER_HEARTBEAT_SECONDS": "1",
+    }
+    log_path = tmp_path / "worker.log"
+    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "agora", "worker", "--queues", "default",
+                "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
+                "--loglevel", "INFO", "--hostname", name,
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parent.parent,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not WorkerHeartbeat.objects.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("worker did not start:\n" + log_path.read_text()[-4000:])
+            time.sleep(0.2)
+        yield {"process": process, "mail_dir": mail_dir, "log": log_path}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        celery_app.conf.task_always_eager = True
+
+
+def wait_for(predicate, *, timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)

@@ -1,0 +1,77 @@
+"""Writes of the core app: outgoing email and worker heartbeats."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from agora.core.models import OutboundEmail, WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
+
+
+def queue_email(
+    *,
+    to: list[str],
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    from_email: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> OutboundEmail:
+    """Store an email and hand it to the worker once the surrounding transaction commits."""
+    from agora.core.tasks import send_outbound_email
+
+    email = OutboundEmail.objects.create(
+        to=list(to),
+        subject=subject.replace("\n", " ").strip(),
+        body_text=body_text,
+        body_html=body_html,
+        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+        headers=headers or {},
+    )
+    transaction.on_commit(lambda: send_outbound_email.delay(email.id))
+    return email
+
+
+def deliver_email(*, email_id: int) -> bool:
+    """Send one queued email; safe to run twice: only the caller that claims it sends it."""
+    claimed = OutboundEmail.objects.filter(
+        id=email_id, status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.FAILED]
+    ).update(status=OutboundEmail.Status.SENDING)
+    if not claimed:
+        return False
+    email = OutboundEmail.objects.get(id=email_id)
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=email.from_email,
+        to=email.to,
+        headers=email.headers,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:
+        logger.exception("sending email %s to %s failed", email.id, email.to)
+        OutboundEmail.objects.filter(id=email.id).update(
+            status=OutboundEmail.Status.FAILED, attempts=email.attempts + 1, last_error=str(exc)
+        )
+        raise
+    OutboundEmail.objects.filter(id=email.id).update(
+        status=OutboundEmail.Status.SENT, attempts=email.attempts + 1, sent_at=timezone.now()
+    )
+    return True
+
+
+def record_heartbeat(*, hostname: str, started_at: datetime, queues: str) -> None:
+    WorkerHeartbeat.objects.update_or_create(
+        hostname=hostname,
+        defaults={"last_seen": timezone.now(), "started_at": started_at, "queues": queues[:255]},
+    )

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from agora.core import services
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def send_outbound_email(self, email_id: int) -> bool:
+    return services.deliver_email(email_id=email_id)

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+from django.views.static import serve
+
+from agora.accounts import selectors as account_selectors
+from agora.accounts import services as account_services
+from agora.core.health import run_checks
+from agora.core.timezones import is_valid_timezone
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    context = {"newest_members": account_selectors.newest_members(limit=12)}
+    return render(request, "core/home.html", context)
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    ok, states, errors = run_checks()
+    body: dict[str, object] = {"status": "ok" if ok else "down", **states}
+    if errors:
+        body["errors"] = errors
+    return JsonResponse(body, status=200 if ok else 503)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return "/"
+    return target
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The header switcher: remember the choice in a cookie and, for a member, in the profile."""
+    code = request.POST.get("language", "")
+    response = HttpResponseRedirect(_safe_next(request))
+    if code not in dict(settings.LANGUAGES):
+        messages.error(request, _("Unknown language code: %(code)s") % {"code": code[:20]})
+        return response
+    if request.user.is_authenticated:
+        account_services.update_preferences(user=request.user, language=code)
+    translation.activate(code)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.PRODUCTION,
+    )
+    return response
+
+
+@require_POST
+def set_timezone(request: HttpRequest) -> HttpResponse:
+    """Called by the page script with the browser's zone for visitors who have not chosen one."""
+    name = request.POST.get("timezone", "")
+    if not is_valid_timezone(name):
+        return JsonResponse(
+            {"error": _("Unknown time zone: %(name)s") % {"name": name[:64]}}, status=400
+        )
+    response = JsonResponse({"timezone": name})
+    response.set_cookie(
+        settings.TIMEZONE_COOKIE_NAME,
+        name,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.PRODUCTION,
+    )
+    return response
+
+
+@require_safe
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded files in the embedded default (S3 serves them when configured); serve() refuses
+    paths that escape MEDIA_ROOT."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
