@@ -16,6 +16,16 @@ def newest_members(*, limit: int = 12) -> list[User]:
     return list(public_members().order_by("-date_joined")[:limit])
 
 
+def members_page(*, before: int | None = None, limit: int = 24) -> tuple[list[User], int | None]:
+    """One page of active members, newest first, keyed by id so deep pages cost the same."""
+    queryset = public_members().order_by("-id")
+    if before is not None:
+        queryset = queryset.filter(id__lt=before)
+    rows = list(queryset[: limit + 1])
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
 def get_profile_for_viewer(*, username: str, viewer: User | None) -> User:
     """A public profile: any active member's, visible to everyone; inactive ones only to staff."""
     queryset = User.objects.all()

@@ -3,6 +3,7 @@ from django.urls import path
 from agora.accounts import views
 
 urlpatterns = [
+    path("members/", views.members, name="members"),
     path("u/<str:username>/", views.profile, name="profile"),
     path("settings/profile/", views.edit_profile, name="edit_profile"),
     path("settings/preferences/", views.edit_preferences, name="edit_preferences"),

@@ -7,12 +7,26 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agora.accounts import selectors, services
 from agora.accounts.forms import AvatarForm, PreferencesForm, ProfileForm
 
 
+@require_safe
+def members(request: HttpRequest) -> HttpResponse:
+    try:
+        before = int(request.GET["before"]) if request.GET.get("before") else None
+    except ValueError:
+        before = None
+    page, next_cursor = selectors.members_page(before=before)
+    context = {"members": page, "next_cursor": next_cursor}
+    if request.headers.get("HX-Request"):
+        return render(request, "accounts/members.html#member-page", context)
+    return render(request, "accounts/members.html", context)
+
+
+@require_safe
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = selectors.get_profile_for_viewer(username=username, viewer=request.user)
     context = {

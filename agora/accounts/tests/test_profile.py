@@ -209,3 +209,31 @@ def test_members_list_only_active_newest_first(alice, bob):
 
     User.objects.filter(pk=bob.pk).update(is_active=False)
     assert newest_members() == [alice]
+
+
+@pytest.mark.django_db
+def test_members_directory_pages_with_htmx_fragments(client, django_assert_max_num_queries):
+    from agora.conftest import make_member
+
+    for i in range(30):
+        make_member(f"member{i:02d}")
+    with django_assert_max_num_queries(3):
+        first = client.get("/members/")
+    body = first.content.decode()
+    assert "<html" in body and "member29" in body and "member06" in body
+    assert "member05" not in body  # 24 per page, newest first
+    cursor = first.context["next_cursor"]
+    with django_assert_max_num_queries(3):
+        more = client.get(f"/members/?before={cursor}", HTTP_HX_REQUEST="true")
+    fragment = more.content.decode()
+    assert "<html" not in fragment  # just the partial
+    assert "member05" in fragment and "member00" in fragment
+    assert "member29" not in fragment
+    assert "Show more members" not in fragment
+
+
+@pytest.mark.django_db
+def test_members_directory_ignores_a_garbage_cursor(client, alice):
+    response = client.get("/members/?before=abc")
+    assert response.status_code == 200
+    assert "Alice Martin" in response.content.decode()
