@@ -45,6 +45,7 @@ $(VENDOR)/.copied: node_modules/.installed
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 	cp node_modules/@picocss/pico/css/pico.violet.min.css $(VENDOR)/pico.min.css
+	cp node_modules/mermaid/dist/mermaid.min.js $(VENDOR)/mermaid.min.js
 	touch $@
 
 assets: $(VENDOR)/.copied

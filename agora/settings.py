@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "agora.core",
     "agora.accounts",
+    "agora.forum",
 ]
 
 MIDDLEWARE = [

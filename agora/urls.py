@@ -3,15 +3,17 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from agora.core import views as core_views
+from agora.forum import views as forum_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", forum_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("i18n/settz/", core_views.set_timezone, name="set_timezone"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("agora.accounts.urls")),
+    path("", include("agora.forum.urls")),
 ]
 
 if not settings.S3_BUCKET:

@@ -13,7 +13,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
-        "style-src 'self'",
+        # Mermaid writes a <style> element into each diagram's SVG; user HTML can carry no style
+        # (the sanitizer strips style attributes and elements), and scripts stay 'self' only.
+        "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "font-src 'self'",
         "connect-src 'self'",

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -11,16 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.static import serve
 
-from agora.accounts import selectors as account_selectors
 from agora.accounts import services as account_services
 from agora.core.health import run_checks
 from agora.core.timezones import is_valid_timezone
-
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    context = {"newest_members": account_selectors.newest_members(limit=12)}
-    return render(request, "core/home.html", context)
 
 
 @never_cache

@@ -2,20 +2,25 @@
 (function () {
   "use strict";
 
+  function csrfHeaders() {
+    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
+    return headers;
+  }
+
+  function post(url, data) {
+    var body = Object.keys(data)
+      .map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(data[k]); })
+      .join("&");
+    return fetch(url, { method: "POST", headers: csrfHeaders(), credentials: "same-origin", body: body });
+  }
+
   // Tell the server the browser's time zone once, so times render in the visitor's zone.
   function sendTimezone() {
     var body = document.body;
     if (!body || body.dataset.tzKnown === "1" || !window.Intl || !window.fetch) return;
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (!zone) return;
-    var headers = JSON.parse(body.getAttribute("hx-headers") || "{}");
-    headers["Content-Type"] = "application/x-www-form-urlencoded";
-    fetch(body.dataset.settzUrl, {
-      method: "POST",
-      headers: headers,
-      credentials: "same-origin",
-      body: "timezone=" + encodeURIComponent(zone),
-    }).catch(function () {});
+    if (zone) post(body.dataset.settzUrl, { timezone: zone }).catch(function () {});
   }
 
   // Close an open dropdown when the visitor clicks elsewhere or presses Escape.
@@ -25,11 +30,114 @@
     });
   }
 
+  // Mermaid fences arrive as <pre class="mermaid">; render them (strict security level).
+  var mermaidReady = false;
+  function renderDiagrams(root) {
+    if (!window.mermaid) return;
+    if (!mermaidReady) {
+      var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+      window.mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: dark ? "dark" : "default" });
+      mermaidReady = true;
+    }
+    var nodes = (root || document).querySelectorAll("pre.mermaid:not([data-processed])");
+    if (nodes.length) window.mermaid.run({ nodes: nodes, suppressErrors: true });
+  }
+
+  // The composer: drafts saved on the server a few seconds after typing stops.
+  function setupComposer(composer) {
+    var textarea = composer.querySelector("textarea");
+    var status = composer.querySelector(".draft-status");
+    var key = composer.dataset.draftKey;
+    if (!textarea || !key || !textarea.dataset.draftUrl) return;
+    var form = textarea.form;
+    var timer = null;
+    function save() {
+      var title = form && form.elements.title ? form.elements.title.value : "";
+      post(textarea.dataset.draftUrl, { key: key, raw: textarea.value, title: title })
+        .then(function (r) { return r.text(); })
+        .then(function (text) { if (status) status.textContent = text; })
+        .catch(function () {});
+    }
+    function schedule() { clearTimeout(timer); timer = setTimeout(save, 2000); }
+    textarea.addEventListener("input", schedule);
+    if (form && form.elements.title) form.elements.title.addEventListener("input", schedule);
+    if (form) form.addEventListener("submit", function () { clearTimeout(timer); });
+  }
+
+  // Reply to a post, or quote it (the selected part if the reader selected text in it).
+  function replyBox() { return document.querySelector(".reply-form"); }
+
+  function onReplyClick(button) {
+    var form = replyBox();
+    if (!form) return;
+    form.querySelector(".reply-to-field").value = button.dataset.replyTo;
+    var note = form.querySelector(".replying-to");
+    note.textContent = "↪ " + button.dataset.replyName;
+    note.hidden = false;
+    form.querySelector("textarea").focus();
+  }
+
+  function onQuoteClick(button) {
+    var form = replyBox();
+    if (!form) return;
+    var article = button.closest("article.post");
+    var selection = window.getSelection ? String(window.getSelection()) : "";
+    var body = article.querySelector(".post-body");
+    var inPost = selection && window.getSelection().anchorNode && body && body.contains(window.getSelection().anchorNode);
+    var text = inPost ? selection : article.querySelector(".post-raw").textContent;
+    var number = button.dataset.quotePost;
+    var link = article.closest(".posts").dataset.topicUrl + number + "/#post-" + number;
+    var quoted = text.trim().split("\n").map(function (line) { return "> " + line; }).join("\n");
+    var textarea = form.querySelector("textarea");
+    var header = "> @" + button.dataset.quoteAuthor + " [wrote](" + link + "):\n";
+    textarea.value = (textarea.value ? textarea.value + "\n\n" : "") + header + quoted + "\n\n";
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    textarea.focus();
+  }
+
+  // Tag suggestions for the topic form's datalist.
+  function setupTagSuggestions() {
+    var list = document.getElementById("tag-suggestions");
+    var input = document.querySelector("input[list=tag-suggestions]");
+    if (!list || !input) return;
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var words = input.value.split(/[\s,，]+/);
+        var last = words[words.length - 1];
+        if (!last) return;
+        fetch(list.dataset.suggestUrl + "?q=" + encodeURIComponent(last), { credentials: "same-origin" })
+          .then(function (r) { return r.json(); })
+          .then(function (data) {
+            var prefix = words.slice(0, -1).join(" ");
+            list.replaceChildren.apply(list, data.tags.map(function (t) {
+              var option = document.createElement("option");
+              option.value = (prefix ? prefix + " " : "") + t.name;
+              return option;
+            }));
+          })
+          .catch(function () {});
+      }, 250);
+    });
+  }
+
   document.addEventListener("click", function (event) {
-    closeDropdowns(event.target.closest && event.target.closest("details.dropdown"));
+    var target = event.target;
+    closeDropdowns(target.closest && target.closest("details.dropdown"));
+    var reply = target.closest && target.closest("[data-reply-to]");
+    if (reply) onReplyClick(reply);
+    var quote = target.closest && target.closest("[data-quote-post]");
+    if (quote) onQuoteClick(quote);
   });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closeDropdowns(null);
   });
-  document.addEventListener("DOMContentLoaded", sendTimezone);
+  document.addEventListener("DOMContentLoaded", function () {
+    sendTimezone();
+    renderDiagrams(document);
+    document.querySelectorAll(".composer").forEach(setupComposer);
+    setupTagSuggestions();
+  });
+  document.addEventListener("htmx:afterSwap", function (event) { renderDiagrams(event.target); });
 })();

@@ -1,0 +1,128 @@
+"""Who may do what in the forum. Every view asks these functions; nothing else decides access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser
+
+from agora.accounts.models import User
+from agora.forum.models import Access, Category, CategoryGroupAccess, Post, Topic
+
+
+@dataclass
+class CategoryAccess:
+    """The viewer's access level in every category, computed once per request (two queries)."""
+
+    levels: dict[int, int] = field(default_factory=dict)
+    categories: dict[int, Category] = field(default_factory=dict)
+
+    def level(self, category_id: int | None) -> int:
+        return self.levels.get(category_id or 0, Access.NONE)
+
+    def visible_ids(self) -> list[int]:
+        return [cid for cid, level in self.levels.items() if level >= Access.SEE]
+
+    def visible_categories(self) -> list[Category]:
+        return [c for cid, c in self.categories.items() if self.levels[cid] >= Access.SEE]
+
+
+def is_staff(user: User | AnonymousUser | None) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def category_access_for(user: User | AnonymousUser | None) -> CategoryAccess:
+    categories = {c.id: c for c in Category.objects.select_related("parent")}
+    access = CategoryAccess(categories=categories)
+    authenticated = bool(user is not None and user.is_authenticated)
+    group_levels: dict[int, int] = {}
+    if authenticated and not is_staff(user):
+        rows = CategoryGroupAccess.objects.filter(group__user=user).values_list(
+            "category_id", "access"
+        )
+        for category_id, level in rows:
+            group_levels[category_id] = max(group_levels.get(category_id, 0), level)
+    for category_id, category in categories.items():
+        if is_staff(user):
+            level = Access.CREATE
+        elif authenticated:
+            level = max(category.everyone_access, group_levels.get(category_id, 0))
+        else:
+            level = min(category.everyone_access, Access.SEE)
+        access.levels[category_id] = level
+    # A subcategory is never more visible than its parent.
+    for category_id, category in categories.items():
+        if category.parent_id and access.levels.get(category.parent_id, 0) < Access.SEE:
+            access.levels[category_id] = Access.NONE
+    return access
+
+
+def get_access(request) -> CategoryAccess:
+    """Memoised on the request so a page computes it once."""
+    cached = getattr(request, "_forum_access", None)
+    if cached is None:
+        cached = category_access_for(request.user)
+        request._forum_access = cached
+    return cached
+
+
+def can_see_topic(user, topic: Topic, access: CategoryAccess) -> bool:
+    if topic.deleted_at is not None and not is_staff(user):
+        return False
+    if topic.is_private:
+        if not (user is not None and user.is_authenticated):
+            return False
+        return is_staff(user) or topic.participants.filter(pk=user.pk).exists()
+    return access.level(topic.category_id) >= Access.SEE
+
+
+def can_create_topic(user, category: Category, access: CategoryAccess) -> bool:
+    return bool(user and user.is_authenticated) and access.level(category.id) >= Access.CREATE
+
+
+def can_reply(user, topic: Topic, access: CategoryAccess) -> bool:
+    if not (user is not None and user.is_authenticated) or topic.deleted_at is not None:
+        return False
+    if topic.closed and not is_staff(user):
+        return False
+    if topic.is_private:
+        return can_see_topic(user, topic, access)
+    return access.level(topic.category_id) >= Access.REPLY
+
+
+def can_edit_post(user, post: Post) -> bool:
+    if not (user is not None and user.is_authenticated):
+        return False
+    if is_staff(user):
+        return True
+    return post.author_id == user.pk and post.deleted_at is None and not post.topic.closed
+
+
+def can_delete_post(user, post: Post) -> bool:
+    return can_edit_post(user, post)
+
+
+def can_restore_post(user, post: Post) -> bool:
+    return is_staff(user) and post.deleted_at is not None
+
+
+def can_like_post(user, post: Post) -> bool:
+    return (
+        user is not None
+        and user.is_authenticated
+        and post.author_id != user.pk
+        and post.deleted_at is None
+        and not post.hidden
+    )
+
+
+def can_accept_answer(user, topic: Topic, post: Post) -> bool:
+    if not (user is not None and user.is_authenticated) or topic.is_private:
+        return False
+    if topic.category is None or not topic.category.is_question_answer or post.number == 1:
+        return False
+    return is_staff(user) or topic.author_id == user.pk
+
+
+def can_moderate(user) -> bool:
+    return is_staff(user)

@@ -1,0 +1,289 @@
+"""Reads of the forum. Every function takes the viewer's CategoryAccess so nothing outside what
+they may see is ever returned, and fetches related rows up front (constant queries per page)."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404
+from django.utils import timezone
+
+from agora.accounts.models import User
+from agora.forum import permissions
+from agora.forum.models import Bookmark, Category, Like, Post, Tag, Topic, TopicUser
+from agora.forum.permissions import CategoryAccess
+
+TOPICS_PER_PAGE = 30
+POSTS_PER_PAGE = 20
+TOP_PERIODS = {
+    "day": timedelta(days=1),
+    "week": timedelta(weeks=1),
+    "month": timedelta(days=30),
+    "year": timedelta(days=365),
+    "all": None,
+}
+NEW_TOPIC_AGE = timedelta(days=7)
+
+
+@dataclass
+class TopicPage:
+    topics: list[Topic]
+    next_cursor: str | None
+
+
+def encode_cursor(moment: datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{moment.timestamp():.6f}:{pk}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    try:
+        stamp, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+        return datetime.fromtimestamp(float(stamp), tz=UTC), int(pk)
+    except (ValueError, UnicodeDecodeError, OverflowError):
+        return None
+
+
+def _listable(viewer: User, access: CategoryAccess) -> QuerySet[Topic]:
+    return Topic.objects.filter(
+        category_id__in=access.visible_ids(), is_private=False, deleted_at=None
+    )
+
+
+def _decorate(queryset: QuerySet[Topic], viewer: User) -> QuerySet[Topic]:
+    queryset = queryset.select_related("category", "author", "last_poster").prefetch_related("tags")
+    if viewer.is_authenticated:
+        queryset = queryset.annotate(
+            viewer_last_read=TopicUser.objects.filter(topic=OuterRef("pk"), user=viewer).values(
+                "last_read_post_number"
+            )[:1]
+        )
+    return queryset
+
+
+def _keyset(queryset: QuerySet[Topic], cursor: str | None, limit: int) -> TopicPage:
+    position = decode_cursor(cursor)
+    queryset = queryset.order_by("-bumped_at", "-id")
+    if position is not None:
+        moment, pk = position
+        queryset = queryset.filter(Q(bumped_at__lt=moment) | Q(bumped_at=moment, id__lt=pk))
+    rows = list(queryset[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor(last.bumped_at, last.id)
+    return TopicPage(rows[:limit], next_cursor)
+
+
+def latest_topics(
+    *,
+    viewer: User,
+    access: CategoryAccess,
+    category: Category | None = None,
+    tag: Tag | None = None,
+    cursor: str | None = None,
+    limit: int = TOPICS_PER_PAGE,
+) -> TopicPage:
+    queryset = _listable(viewer, access)
+    if category is not None:
+        ids = [
+            category.id,
+            *[c.id for c in access.categories.values() if c.parent_id == category.id],
+        ]
+        queryset = queryset.filter(category_id__in=ids)
+    if tag is not None:
+        queryset = queryset.filter(tags=tag)
+    return _keyset(_decorate(queryset, viewer), cursor, limit)
+
+
+def pinned_topics(
+    *, viewer: User, access: CategoryAccess, category: Category | None
+) -> list[Topic]:
+    """Pinned topics shown above the first page: site-wide ones, and the category's own."""
+    queryset = _listable(viewer, access)
+    if category is None:
+        queryset = queryset.filter(pinned_globally=True)
+    else:
+        queryset = queryset.filter(
+            Q(pinned_globally=True) | Q(pinned_in_category=True), category=category
+        )
+    return list(_decorate(queryset, viewer).order_by("-bumped_at")[:10])
+
+
+def top_topics(
+    *,
+    viewer: User,
+    access: CategoryAccess,
+    period: str,
+    page: int = 1,
+    limit: int = TOPICS_PER_PAGE,
+) -> tuple[list[Topic], bool]:
+    queryset = _listable(viewer, access)
+    span = TOP_PERIODS.get(period, TOP_PERIODS["week"])
+    if span is not None:
+        queryset = queryset.filter(created_at__gte=timezone.now() - span)
+    page = max(1, min(page, 100))
+    queryset = _decorate(queryset, viewer).order_by("-like_count", "-post_count", "-id")
+    rows = list(queryset[(page - 1) * limit : page * limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def new_topics(*, viewer: User, access: CategoryAccess, cursor: str | None = None) -> TopicPage:
+    """Recent topics the member has never opened."""
+    queryset = _listable(viewer, access).filter(created_at__gte=timezone.now() - NEW_TOPIC_AGE)
+    if viewer.is_authenticated:
+        queryset = queryset.exclude(
+            Exists(TopicUser.objects.filter(topic=OuterRef("pk"), user=viewer))
+        )
+    return _keyset(_decorate(queryset, viewer), cursor, TOPICS_PER_PAGE)
+
+
+def unread_topics(*, viewer: User, access: CategoryAccess, cursor: str | None = None) -> TopicPage:
+    """Topics the member has opened that have posts past their read position."""
+    if not viewer.is_authenticated:
+        return TopicPage([], None)
+    unread = TopicUser.objects.filter(
+        topic=OuterRef("pk"),
+        user=viewer,
+        last_read_post_number__lt=OuterRef("highest_post_number"),
+        notification_level__gt=0,
+    )
+    queryset = _listable(viewer, access).filter(Exists(unread))
+    return _keyset(_decorate(queryset, viewer), cursor, TOPICS_PER_PAGE)
+
+
+def private_topics(*, viewer: User, cursor: str | None = None) -> TopicPage:
+    queryset = Topic.objects.filter(is_private=True, participants=viewer, deleted_at=None)
+    return _keyset(_decorate(queryset, viewer), cursor, TOPICS_PER_PAGE)
+
+
+def unread_counts(*, viewer: User, access: CategoryAccess) -> dict[str, int]:
+    if not viewer.is_authenticated:
+        return {"new": 0, "unread": 0}
+    base = _listable(viewer, access)
+    seen = TopicUser.objects.filter(topic=OuterRef("pk"), user=viewer)
+    new = base.filter(created_at__gte=timezone.now() - NEW_TOPIC_AGE).exclude(Exists(seen)).count()
+    unread = base.filter(
+        Exists(
+            seen.filter(
+                last_read_post_number__lt=OuterRef("highest_post_number"), notification_level__gt=0
+            )
+        )
+    ).count()
+    return {"new": new, "unread": unread}
+
+
+def get_category_for_viewer(*, slug: str, access: CategoryAccess) -> Category:
+    for category in access.categories.values():
+        if category.slug == slug and access.level(category.id) >= 1:
+            return category
+    raise Http404("No such category")
+
+
+def get_topic_for_viewer(*, topic_id: int, viewer: User, access: CategoryAccess) -> Topic:
+    try:
+        topic = Topic.objects.select_related("category", "author", "accepted_answer").get(
+            pk=topic_id
+        )
+    except Topic.DoesNotExist as exc:
+        raise Http404("No such topic") from exc
+    if not permissions.can_see_topic(viewer, topic, access):
+        raise Http404("No such topic")  # a private topic's existence is not revealed
+    return topic
+
+
+def get_post_for_viewer(*, post_id: int, viewer: User, access: CategoryAccess) -> Post:
+    try:
+        post = Post.objects.select_related("topic", "topic__category", "author").get(pk=post_id)
+    except Post.DoesNotExist as exc:
+        raise Http404("No such post") from exc
+    if not permissions.can_see_topic(viewer, post.topic, access):
+        raise Http404("No such post")
+    if post.deleted_at is not None and not (
+        permissions.is_staff(viewer) or post.author_id == getattr(viewer, "pk", None)
+    ):
+        raise Http404("No such post")
+    return post
+
+
+def topic_posts(*, topic: Topic, viewer: User, page: int) -> tuple[list[Post], int]:
+    """One page of a topic's posts with authors, the viewer's likes and bookmarks (4 queries)."""
+    total_pages = max(1, (topic.highest_post_number + POSTS_PER_PAGE - 1) // POSTS_PER_PAGE)
+    page = max(1, min(page, total_pages))
+    start = (page - 1) * POSTS_PER_PAGE
+    queryset = (
+        Post.objects.filter(topic=topic, number__gt=start, number__lte=start + POSTS_PER_PAGE)
+        .select_related("author", "reply_to__author")
+        .order_by("number")
+    )
+    if viewer.is_authenticated:
+        queryset = queryset.annotate(
+            viewer_liked=Exists(Like.objects.filter(post=OuterRef("pk"), user=viewer)),
+            viewer_bookmarked=Exists(Bookmark.objects.filter(post=OuterRef("pk"), user=viewer)),
+        )
+    return list(queryset), total_pages
+
+
+def page_of_post(number: int) -> int:
+    return max(1, (number - 1) // POSTS_PER_PAGE + 1)
+
+
+def topic_user_for(*, topic: Topic, viewer: User) -> TopicUser | None:
+    if not viewer.is_authenticated:
+        return None
+    return TopicUser.objects.filter(topic=topic, user=viewer).first()
+
+
+def category_index(*, access: CategoryAccess, viewer: User) -> list[tuple[Category, list[Topic]]]:
+    """Top-level categories with their subcategories and three latest topics each (2 queries)."""
+    visible = access.visible_categories()
+    latest = (
+        _listable(viewer, access)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("category_id"), order_by=F("bumped_at").desc())
+        )
+        .filter(rank__lte=3)
+        .select_related("last_poster")
+        .order_by("-bumped_at")
+    )
+    by_category: dict[int, list[Topic]] = {}
+    for topic in latest:
+        by_category.setdefault(topic.category_id, []).append(topic)
+    roots = [c for c in visible if c.parent_id is None]
+    for root in roots:
+        root.visible_children = [c for c in visible if c.parent_id == root.id]
+    return [(c, by_category.get(c.id, [])) for c in roots]
+
+
+def popular_tags(*, limit: int = 30) -> list[Tag]:
+    return list(Tag.objects.filter(topic_count__gt=0).order_by("-topic_count", "name")[:limit])
+
+
+def search_tags(*, prefix: str, limit: int = 10) -> list[Tag]:
+    prefix = prefix.strip().lower()[:40]
+    if not prefix:
+        return []
+    return list(
+        Tag.objects.filter(name__startswith=prefix).order_by("-topic_count", "name")[:limit]
+    )
+
+
+def member_bookmarks(*, viewer: User, access: CategoryAccess) -> list[Bookmark]:
+    return list(
+        Bookmark.objects.filter(user=viewer, post__deleted_at=None)
+        .filter(
+            Q(post__topic__category_id__in=access.visible_ids())
+            | Q(post__topic__participants=viewer)
+        )
+        .select_related("post__topic", "post__author")
+        .order_by("-created_at")[:200]
+    )
+
+
+def revisions_of(post: Post) -> list:
+    return list(post.revisions.select_related("editor").order_by("number"))

@@ -1,0 +1,445 @@
+"""Every write in the forum. Each checks permission and input, then changes the database in one
+transaction; notifications and other side effects are scheduled on commit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agora.accounts.models import User
+from agora.core.markdown import render
+from agora.forum import permissions, signals
+from agora.forum.models import (
+    BODY_MAX,
+    BODY_MIN,
+    TITLE_MAX,
+    TITLE_MIN,
+    Bookmark,
+    Category,
+    Draft,
+    Like,
+    NotificationLevel,
+    Post,
+    PostRevision,
+    Tag,
+    Topic,
+    TopicUser,
+)
+
+MAX_TAGS = 5
+DUPLICATE_WINDOW = timedelta(minutes=10)
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if len(title) < TITLE_MIN:
+        raise ValidationError(
+            {"title": _("The title needs at least %(n)d characters.") % {"n": TITLE_MIN}}
+        )
+    if len(title) > TITLE_MAX:
+        raise ValidationError(
+            {"title": _("The title can have at most %(n)d characters.") % {"n": TITLE_MAX}}
+        )
+    return title
+
+
+def _clean_body(raw: str) -> str:
+    raw = raw.replace("\r\n", "\n").strip("\n")
+    if len(raw.strip()) < BODY_MIN:
+        raise ValidationError(
+            {"raw": _("The post needs at least %(n)d characters.") % {"n": BODY_MIN}}
+        )
+    if len(raw) > BODY_MAX:
+        raise ValidationError(
+            {"raw": _("The post can have at most %(n)d characters.") % {"n": BODY_MAX}}
+        )
+    return raw
+
+
+def _clean_tags(names: list[str], category: Category) -> list[Tag]:
+    cleaned: list[str] = []
+    for name in names:
+        name = name.strip().lower().replace(" ", "-")
+        if name and name not in cleaned:
+            cleaned.append(name)
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError({"tags": _("At most %(n)d tags.") % {"n": MAX_TAGS}})
+    allowed_groups = list(category.allowed_tag_groups.all())
+    if allowed_groups:
+        allowed = {t.name: t for g in allowed_groups for t in g.tags.all()}
+        unknown = [n for n in cleaned if n not in allowed]
+        if unknown:
+            raise ValidationError(
+                {
+                    "tags": _("This category only accepts its own tags; not allowed: %(tags)s")
+                    % {"tags": ", ".join(unknown)}
+                }
+            )
+        return [allowed[n] for n in cleaned]
+    tags = []
+    for name in cleaned:
+        tag = Tag(name=name)
+        try:
+            tag.full_clean(validate_unique=False)
+        except ValidationError as exc:
+            raise ValidationError(
+                {"tags": _("“%(tag)s” is not a valid tag.") % {"tag": name[:40]}}
+            ) from exc
+        tags.append(Tag.objects.get_or_create(name=name)[0])
+    return tags
+
+
+def _refuse_duplicate(author: User, raw: str) -> None:
+    since = timezone.now() - DUPLICATE_WINDOW
+    if Post.objects.filter(author=author, raw=raw, created_at__gte=since, deleted_at=None).exists():
+        raise ValidationError(
+            {"raw": _("You posted exactly this a moment ago. Change it or wait a few minutes.")}
+        )
+
+
+@transaction.atomic
+def create_topic(
+    *, author: User, category: Category, title: str, raw: str, tags: list[str] | None = None
+) -> Topic:
+    access = permissions.category_access_for(author)
+    if not permissions.can_create_topic(author, category, access):
+        raise PermissionDenied(_("You may not start topics in this category."))
+    title = _clean_title(title)
+    raw = _clean_body(raw)
+    tag_objects = _clean_tags(tags or [], category)
+    _refuse_duplicate(author, raw)
+    now = timezone.now()
+    topic = Topic.objects.create(
+        title=title,
+        category=category,
+        author=author,
+        bumped_at=now,
+        last_posted_at=now,
+        last_poster=author,
+    )
+    if tag_objects:
+        topic.tags.set(tag_objects)
+        Tag.objects.filter(id__in=[t.id for t in tag_objects]).update(
+            topic_count=F("topic_count") + 1
+        )
+    post = Post.objects.create(topic=topic, number=1, author=author, raw=raw, html=render(raw))
+    Category.objects.filter(id=category.id).update(
+        topic_count=F("topic_count") + 1, post_count=F("post_count") + 1
+    )
+    TopicUser.objects.create(
+        topic=topic,
+        user=author,
+        last_read_post_number=1,
+        notification_level=NotificationLevel.WATCHING,
+    )
+    Draft.objects.filter(user=author, key="new-topic").delete()
+    transaction.on_commit(lambda: signals.post_created.send(sender=Post, post_id=post.id))
+    return topic
+
+
+@transaction.atomic
+def create_private_topic(*, author: User, recipients: list[User], title: str, raw: str) -> Topic:
+    if not recipients:
+        raise ValidationError({"recipients": _("Add at least one member to write to.")})
+    title = _clean_title(title)
+    raw = _clean_body(raw)
+    now = timezone.now()
+    topic = Topic.objects.create(
+        title=title,
+        is_private=True,
+        author=author,
+        bumped_at=now,
+        last_posted_at=now,
+        last_poster=author,
+    )
+    topic.participants.set({author, *recipients})
+    post = Post.objects.create(topic=topic, number=1, author=author, raw=raw, html=render(raw))
+    for member in {author, *recipients}:
+        TopicUser.objects.create(
+            topic=topic,
+            user=member,
+            last_read_post_number=1 if member == author else 0,
+            notification_level=NotificationLevel.WATCHING,
+        )
+    transaction.on_commit(lambda: signals.post_created.send(sender=Post, post_id=post.id))
+    return topic
+
+
+@transaction.atomic
+def create_post(*, author: User, topic: Topic, raw: str, reply_to: Post | None = None) -> Post:
+    # Lock the topic row: post numbers are handed out one at a time.
+    topic = Topic.objects.select_for_update().select_related("category").get(pk=topic.pk)
+    access = permissions.category_access_for(author)
+    if topic.closed and not permissions.is_staff(author):
+        raise PermissionDenied(_("This topic is closed; it no longer accepts replies."))
+    if not permissions.can_reply(author, topic, access):
+        raise PermissionDenied(_("You may not reply in this topic."))
+    raw = _clean_body(raw)
+    if reply_to is not None and (reply_to.topic_id != topic.id or reply_to.deleted_at is not None):
+        raise ValidationError({"reply_to": _("You can only reply to a post of this topic.")})
+    _refuse_duplicate(author, raw)
+    number = topic.highest_post_number + 1
+    post = Post.objects.create(
+        topic=topic, number=number, author=author, raw=raw, html=render(raw), reply_to=reply_to
+    )
+    now = timezone.now()
+    Topic.objects.filter(pk=topic.pk).update(
+        highest_post_number=number,
+        post_count=F("post_count") + 1,
+        bumped_at=now,
+        last_posted_at=now,
+        last_poster=author,
+    )
+    if topic.category_id:
+        Category.objects.filter(id=topic.category_id).update(post_count=F("post_count") + 1)
+    topic_user, created = TopicUser.objects.get_or_create(
+        topic=topic,
+        user=author,
+        defaults={
+            "last_read_post_number": number,
+            "notification_level": NotificationLevel.TRACKING,
+        },
+    )
+    if not created:
+        TopicUser.objects.filter(pk=topic_user.pk).update(last_read_post_number=number)
+    Draft.objects.filter(user=author, key=f"reply-{topic.id}").delete()
+    transaction.on_commit(lambda: signals.post_created.send(sender=Post, post_id=post.id))
+    return post
+
+
+@transaction.atomic
+def edit_post(*, editor: User, post: Post, raw: str, title: str | None = None) -> Post:
+    post = Post.objects.select_for_update().select_related("topic").get(pk=post.pk)
+    if not permissions.can_edit_post(editor, post):
+        raise PermissionDenied(_("You may not edit this post."))
+    raw = _clean_body(raw)
+    topic = post.topic
+    new_title = _clean_title(title) if (title is not None and post.is_first) else topic.title
+    if raw == post.raw and new_title == topic.title:
+        return post
+    revision_number = post.revision_count + 1
+    PostRevision.objects.create(
+        post=post,
+        number=revision_number,
+        editor=editor,
+        raw_before=post.raw,
+        raw_after=raw,
+        title_before=topic.title if new_title != topic.title else "",
+        title_after=new_title if new_title != topic.title else "",
+    )
+    post.raw = raw
+    post.html = render(raw)
+    post.edited_at = timezone.now()
+    post.revision_count = revision_number
+    post.save(update_fields=["raw", "html", "edited_at", "revision_count"])
+    if new_title != topic.title:
+        Topic.objects.filter(pk=topic.pk).update(title=new_title)
+    transaction.on_commit(lambda: signals.post_edited.send(sender=Post, post_id=post.id))
+    return post
+
+
+@transaction.atomic
+def delete_post(*, actor: User, post: Post) -> Post:
+    """Soft delete: the text stays in the database for staff to restore. Deleting the first post
+    deletes the topic."""
+    post = Post.objects.select_for_update().select_related("topic").get(pk=post.pk)
+    if not permissions.can_delete_post(actor, post):
+        raise PermissionDenied(_("You may not delete this post."))
+    now = timezone.now()
+    Post.objects.filter(pk=post.pk).update(deleted_at=now, deleted_by=actor)
+    if post.is_first:
+        Topic.objects.filter(pk=post.topic_id).update(deleted_at=now)
+    elif post.topic.accepted_answer_id == post.id:
+        Topic.objects.filter(pk=post.topic_id).update(accepted_answer=None)
+    post.refresh_from_db()
+    transaction.on_commit(lambda: signals.post_hidden_or_deleted.send(sender=Post, post_id=post.id))
+    return post
+
+
+@transaction.atomic
+def restore_post(*, actor: User, post: Post) -> Post:
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if not permissions.can_restore_post(actor, post):
+        raise PermissionDenied(_("Only staff can restore deleted posts."))
+    Post.objects.filter(pk=post.pk).update(deleted_at=None, deleted_by=None)
+    if post.is_first:
+        Topic.objects.filter(pk=post.topic_id).update(deleted_at=None)
+    post.refresh_from_db()
+    transaction.on_commit(lambda: signals.post_edited.send(sender=Post, post_id=post.id))
+    return post
+
+
+def like_post(*, user: User, post: Post) -> bool:
+    """Returns False when the member had already liked it (a second click changes nothing)."""
+    if not permissions.can_like_post(user, post):
+        raise PermissionDenied(_("You cannot like this post."))
+    try:
+        with transaction.atomic():
+            like = Like.objects.create(post=post, user=user)
+            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+            Topic.objects.filter(pk=post.topic_id).update(like_count=F("like_count") + 1)
+            transaction.on_commit(lambda: signals.post_liked.send(sender=Like, like_id=like.id))
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def unlike_post(*, user: User, post: Post) -> bool:
+    deleted, _details = Like.objects.filter(post=post, user=user).delete()
+    if deleted:
+        Post.objects.filter(pk=post.pk).update(like_count=F("like_count") - 1)
+        Topic.objects.filter(pk=post.topic_id).update(like_count=F("like_count") - 1)
+    return bool(deleted)
+
+
+def toggle_bookmark(*, user: User, post: Post) -> bool:
+    """Bookmark the post, or remove the bookmark; returns whether it is bookmarked now."""
+    if not user.is_authenticated:
+        raise PermissionDenied(_("Log in to bookmark posts."))
+    deleted, _details = Bookmark.objects.filter(post=post, user=user).delete()
+    if deleted:
+        return False
+    try:
+        with transaction.atomic():
+            Bookmark.objects.create(post=post, user=user)
+    except IntegrityError:
+        pass
+    return True
+
+
+@transaction.atomic
+def accept_answer(*, user: User, post: Post) -> Topic:
+    topic = Topic.objects.select_for_update().select_related("category").get(pk=post.topic_id)
+    if not permissions.can_accept_answer(user, topic, post):
+        raise PermissionDenied(_("Only the topic's author or staff can accept an answer here."))
+    if post.deleted_at is not None:
+        raise ValidationError(_("A deleted post cannot be the answer."))
+    topic.accepted_answer = None if topic.accepted_answer_id == post.id else post
+    topic.save(update_fields=["accepted_answer"])
+    return topic
+
+
+def record_read(*, user: User, topic: Topic, up_to: int) -> None:
+    """Move the member's read position forward (never back)."""
+    if not user.is_authenticated:
+        return
+    up_to = min(up_to, topic.highest_post_number)
+    updated = TopicUser.objects.filter(
+        topic=topic, user=user, last_read_post_number__lt=up_to
+    ).update(last_read_post_number=up_to, last_visited_at=timezone.now())
+    if not updated:
+        try:
+            with transaction.atomic():
+                TopicUser.objects.get_or_create(
+                    topic=topic, user=user, defaults={"last_read_post_number": up_to}
+                )
+        except IntegrityError:
+            pass
+
+
+def count_view(*, topic: Topic) -> None:
+    Topic.objects.filter(pk=topic.pk).update(view_count=F("view_count") + 1)
+
+
+def set_topic_notification_level(*, user: User, topic: Topic, level: int) -> TopicUser:
+    if level not in NotificationLevel.values:
+        raise ValidationError(_("Unknown notification level."))
+    topic_user, _created = TopicUser.objects.update_or_create(
+        topic=topic, user=user, defaults={"notification_level": level}
+    )
+    return topic_user
+
+
+# --- staff actions ------------------------------------------------------------------------------
+
+
+def _require_staff(user: User) -> None:
+    if not permissions.can_moderate(user):
+        raise PermissionDenied(_("Only staff can do this."))
+
+
+@transaction.atomic
+def set_topic_state(
+    *,
+    actor: User,
+    topic: Topic,
+    closed: bool | None = None,
+    pinned_globally: bool | None = None,
+    pinned_in_category: bool | None = None,
+) -> Topic:
+    _require_staff(actor)
+    fields = {}
+    if closed is not None:
+        fields["closed"] = closed
+    if pinned_globally is not None:
+        fields["pinned_globally"] = pinned_globally
+    if pinned_in_category is not None:
+        fields["pinned_in_category"] = pinned_in_category
+    for name, value in fields.items():
+        setattr(topic, name, value)
+    if fields:
+        topic.save(update_fields=list(fields))
+        transaction.on_commit(
+            lambda: signals.staff_action.send(
+                sender=Topic, actor_id=actor.id, topic_id=topic.id, action="state", details=fields
+            )
+        )
+    return topic
+
+
+@transaction.atomic
+def move_topic(*, actor: User, topic: Topic, category: Category) -> Topic:
+    _require_staff(actor)
+    if topic.is_private:
+        raise ValidationError(_("Private messages cannot be moved into a category."))
+    old = topic.category_id
+    if old == category.id:
+        return topic
+    topic.category = category
+    topic.save(update_fields=["category"])
+    Category.objects.filter(id=old).update(
+        topic_count=F("topic_count") - 1, post_count=F("post_count") - topic.post_count
+    )
+    Category.objects.filter(id=category.id).update(
+        topic_count=F("topic_count") + 1, post_count=F("post_count") + topic.post_count
+    )
+    transaction.on_commit(
+        lambda: signals.staff_action.send(
+            sender=Topic,
+            actor_id=actor.id,
+            topic_id=topic.id,
+            action="move",
+            details={"from": old, "to": category.id},
+        )
+    )
+    return topic
+
+
+# --- drafts ------------------------------------------------------------------------------------
+
+
+def draft_key_for(topic: Topic | None) -> str:
+    return f"reply-{topic.id}" if topic is not None else "new-topic"
+
+
+def save_draft(*, user: User, key: str, raw: str, title: str = "") -> None:
+    if not user.is_authenticated:
+        raise PermissionDenied(_("Log in to keep drafts."))
+    if not (key == "new-topic" or (key.startswith("reply-") and key[6:].isdigit())):
+        raise ValidationError(_("Unknown draft."))
+    raw = raw[:BODY_MAX]
+    title = title[:TITLE_MAX]
+    if not raw.strip() and not title.strip():
+        discard_draft(user=user, key=key)
+        return
+    Draft.objects.update_or_create(user=user, key=key, defaults={"raw": raw, "title": title})
+
+
+def discard_draft(*, user: User, key: str) -> None:
+    Draft.objects.filter(user=user, key=key).delete()

@@ -1,0 +1,170 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from agora.conftest import make_member
+from agora.forum import services
+from agora.forum.models import Draft, Post, Topic
+
+
+def seed_topics(author, category, n):
+    return [
+        services.create_topic(
+            author=author, category=category, title=f"Topic number {i:03d}", raw=f"Body {i}"
+        )
+        for i in range(n)
+    ]
+
+
+def seed_long_topic(author, category, posts):
+    """A topic with many posts, written directly (faster than the service, same shape)."""
+    topic = services.create_topic(
+        author=author, category=category, title="A very long thread", raw="First"
+    )
+    others = [make_member(f"writer{i}") for i in range(5)]
+    now = timezone.now()
+    Post.objects.bulk_create(
+        Post(topic=topic, number=n, author=others[n % 5], raw=f"Post {n}", html=f"<p>Post {n}</p>",
+             created_at=now)
+        for n in range(2, posts + 1)
+    )  # fmt: skip
+    Topic.objects.filter(pk=topic.pk).update(highest_post_number=posts, post_count=posts)
+    topic.refresh_from_db()
+    return topic
+
+
+@pytest.mark.django_db
+def test_topic_page_queries_do_not_grow_with_posts(
+    alice, bob, lounge, client, django_assert_max_num_queries
+):
+    topic = seed_long_topic(alice, lounge, 200)
+    client.force_login(bob)
+    with django_assert_max_num_queries(18):
+        response = client.get(topic.get_absolute_url() + "?page=10")
+    body = response.content.decode()
+    assert "Post 200" in body and "Post 181" in body and "Post 180" not in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/", "/latest/", "/categories/", "/top/?period=all", "/new/", "/unread/", "/c/lounge/"]
+)
+def test_lists_cost_a_constant_number_of_queries(
+    alice, bob, lounge, client, django_assert_max_num_queries, url
+):
+    seed_topics(alice, lounge, 40)
+    client.force_login(bob)
+    with django_assert_max_num_queries(14):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_latest_pages_with_a_cursor_and_htmx_fragment(alice, lounge, client):
+    seed_topics(alice, lounge, 35)
+    first = client.get("/latest/")
+    body = first.content.decode()
+    assert (
+        "Topic number 034" in body and "Topic number 005" in body and "Topic number 004" not in body
+    )
+    more = client.get(f"/latest/?cursor={first.context['next_cursor']}", HTTP_HX_REQUEST="true")
+    fragment = more.content.decode()
+    assert "<html" not in fragment
+    assert "Topic number 004" in fragment and "Topic number 000" in fragment
+    assert client.get("/latest/?cursor=garbage!!").status_code == 200
+
+
+@pytest.mark.django_db
+def test_new_and_unread_follow_what_the_member_read(alice, bob, lounge, client):
+    topic = services.create_topic(
+        author=alice, category=lounge, title="Fresh discussion", raw="Hello all"
+    )
+    client.force_login(bob)
+    assert "Fresh discussion" in client.get("/new/").content.decode()
+    client.get(topic.get_absolute_url())
+    assert "Fresh discussion" not in client.get("/new/").content.decode()
+    assert "Fresh discussion" not in client.get("/unread/").content.decode()
+    services.create_post(author=alice, topic=topic, raw="A second post arrives")
+    assert "Fresh discussion" in client.get("/unread/").content.decode()
+    # Opening the topic jumps to the first unread post.
+    response = client.get(topic.get_absolute_url())
+    assert response.status_code == 302 and response["Location"] == topic.get_post_url(2)
+    client.get(response["Location"])
+    assert "Fresh discussion" not in client.get("/unread/").content.decode()
+
+
+@pytest.mark.django_db
+def test_top_lists_by_period(alice, bob, lounge, client):
+    old, recent = seed_topics(alice, lounge, 2)
+    Topic.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(days=40), like_count=9
+    )
+    week = client.get("/top/?period=week").content.decode()
+    assert recent.title in week and old.title not in week
+    assert old.title in client.get("/top/?period=year").content.decode()
+
+
+@pytest.mark.django_db
+def test_tag_page_and_suggestions(alice, lounge, client):
+    services.create_topic(
+        author=alice, category=lounge, title="Tagged topic here", raw="Body", tags=["diffusion"]
+    )
+    assert "Tagged topic here" in client.get("/tag/diffusion/").content.decode()
+    assert client.get("/tag/nope/").status_code == 404
+    assert client.get("/tags/suggest/?q=dif").json() == {
+        "tags": [{"name": "diffusion", "topics": 1}]
+    }
+
+
+@pytest.mark.django_db
+def test_preview_renders_like_the_saved_post(client):
+    html = client.post(
+        "/composer/preview/", {"raw": "**bold** $x^2$ <script>x</script>"}
+    ).content.decode()
+    assert "<strong>bold</strong>" in html and "<math" in html and "<script>" not in html
+
+
+@pytest.mark.django_db
+def test_drafts_are_saved_restored_and_cleared_on_post(alice, lounge, client):
+    client.force_login(alice)
+    assert (
+        client.post(
+            "/composer/draft/", {"key": "new-topic", "title": "Half a title", "raw": "Half written"}
+        ).status_code
+        == 200
+    )
+    page = client.get("/new-topic/").content.decode()
+    assert "Half a title" in page and "Half written" in page
+    assert client.post("/composer/draft/", {"key": "../../etc", "raw": "x"}).status_code == 400
+    client.post(
+        "/new-topic/",
+        {"title": "Half a title, finished", "category": lounge.id, "raw": "Now complete"},
+    )
+    assert not Draft.objects.exists()
+
+
+@pytest.mark.django_db
+def test_private_messages_are_seen_by_participants_only(alice, bob, charlie, client):
+    client.force_login(alice)
+    response = client.post(
+        "/messages/new/", {"recipients": "bob", "title": "Let us collaborate", "raw": "Interested?"}
+    )
+    topic = Topic.objects.get()
+    assert response["Location"] == topic.get_absolute_url()
+    assert topic.is_private
+    client.force_login(bob)
+    assert "Let us collaborate" in client.get("/messages/").content.decode()
+    assert client.get(topic.get_absolute_url()).status_code == 200
+    client.force_login(charlie)
+    assert client.get(topic.get_absolute_url()).status_code == 404
+    assert "Let us collaborate" not in client.get("/latest/").content.decode()
+    bad = client.post(
+        "/messages/new/", {"recipients": "nobody", "title": "Hello there", "raw": "Hi"}
+    )
+    assert bad.status_code == 400 and "No such member: nobody" in bad.content.decode()
+
+
+@pytest.mark.django_db
+def test_category_colours_come_from_a_stylesheet(lounge, client):
+    css = client.get("/categories.css").content.decode()
+    assert f".cat-{lounge.id}{{--cat-color:#7c3aed}}" in css

@@ -1,0 +1,568 @@
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from agora.accounts.models import User
+from agora.core.markdown import render as render_markdown
+from agora.forum import permissions, selectors, services
+from agora.forum.forms import (
+    EditPostForm,
+    NotificationLevelForm,
+    PrivateMessageForm,
+    ReplyForm,
+    TopicForm,
+)
+from agora.forum.models import Access, Draft, NotificationLevel, Tag
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+def _render_list(
+    request: HttpRequest,
+    *,
+    heading: str,
+    page,
+    pinned=(),
+    category=None,
+    tag=None,
+    list_name: str = "latest",
+    extra: dict | None = None,
+) -> HttpResponse:
+    access = permissions.get_access(request)
+    context = {
+        "heading": heading,
+        "topics": page.topics,
+        "next_cursor": page.next_cursor,
+        "pinned": pinned,
+        "category": category,
+        "tag": tag,
+        "list_name": list_name,
+        "counts": selectors.unread_counts(viewer=request.user, access=access),
+        "can_create": category is None
+        or permissions.can_create_topic(request.user, category, access),
+        **(extra or {}),
+    }
+    if _is_htmx(request) and request.GET.get("cursor"):
+        return render(request, "forum/topic_list.html#topic-rows", context)
+    return render(request, "forum/topic_list.html", context)
+
+
+@require_safe
+def latest(request: HttpRequest) -> HttpResponse:
+    access = permissions.get_access(request)
+    cursor = request.GET.get("cursor")
+    page = selectors.latest_topics(viewer=request.user, access=access, cursor=cursor)
+    pinned = (
+        [] if cursor else selectors.pinned_topics(viewer=request.user, access=access, category=None)
+    )
+    return _render_list(request, heading=_("Latest"), page=page, pinned=pinned)
+
+
+@require_safe
+def new(request: HttpRequest) -> HttpResponse:
+    access = permissions.get_access(request)
+    page = selectors.new_topics(
+        viewer=request.user, access=access, cursor=request.GET.get("cursor")
+    )
+    return _render_list(request, heading=_("New"), page=page, list_name="new")
+
+
+@require_safe
+@login_required
+def unread(request: HttpRequest) -> HttpResponse:
+    access = permissions.get_access(request)
+    page = selectors.unread_topics(
+        viewer=request.user, access=access, cursor=request.GET.get("cursor")
+    )
+    return _render_list(request, heading=_("Unread"), page=page, list_name="unread")
+
+
+@require_safe
+def top(request: HttpRequest) -> HttpResponse:
+    access = permissions.get_access(request)
+    period = request.GET.get("period", "week")
+    if period not in selectors.TOP_PERIODS:
+        period = "week"
+    number = _page_number(request)
+    topics, has_more = selectors.top_topics(
+        viewer=request.user, access=access, period=period, page=number
+    )
+    context = {
+        "heading": _("Top"),
+        "topics": topics,
+        "list_name": "top",
+        "period": period,
+        "periods": list(selectors.TOP_PERIODS),
+        "page_number": number,
+        "has_more": has_more,
+        "counts": selectors.unread_counts(viewer=request.user, access=access),
+        "can_create": True,
+    }
+    return render(request, "forum/topic_list.html", context)
+
+
+@require_safe
+def categories(request: HttpRequest) -> HttpResponse:
+    access = permissions.get_access(request)
+    rows = selectors.category_index(access=access, viewer=request.user)
+    return render(request, "forum/categories.html", {"rows": rows})
+
+
+@require_safe
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    access = permissions.get_access(request)
+    cat = selectors.get_category_for_viewer(slug=slug, access=access)
+    cursor = request.GET.get("cursor")
+    page = selectors.latest_topics(viewer=request.user, access=access, category=cat, cursor=cursor)
+    pinned = (
+        [] if cursor else selectors.pinned_topics(viewer=request.user, access=access, category=cat)
+    )
+    children = [c for c in access.visible_categories() if c.parent_id == cat.id]
+    return _render_list(
+        request, heading=cat.display_name, page=page, pinned=pinned, category=cat,
+        list_name="category", extra={"subcategories": children},
+    )  # fmt: skip
+
+
+@require_safe
+def tag(request: HttpRequest, name: str) -> HttpResponse:
+    access = permissions.get_access(request)
+    try:
+        tag_obj = Tag.objects.get(name=name.lower())
+    except Tag.DoesNotExist as exc:
+        raise Http404("No such tag") from exc
+    page = selectors.latest_topics(
+        viewer=request.user, access=access, tag=tag_obj, cursor=request.GET.get("cursor")
+    )
+    return _render_list(
+        request, heading=f"#{tag_obj.name}", page=page, tag=tag_obj, list_name="tag"
+    )
+
+
+@require_safe
+def category_css(request: HttpRequest) -> HttpResponse:
+    """Category colours as a stylesheet: the CSP allows no inline style attributes."""
+    from agora.forum.models import Category
+
+    colour = re.compile(r"#[0-9a-fA-F]{6}")
+    rules = [
+        f".cat-{c.id}{{--cat-color:{c.color}}}"
+        for c in Category.objects.only("id", "color")
+        if colour.fullmatch(c.color)
+    ]
+    response = HttpResponse("\n".join(rules), content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_safe
+def tags(request: HttpRequest) -> HttpResponse:
+    return render(request, "forum/tags.html", {"tags": selectors.popular_tags(limit=200)})
+
+
+@require_safe
+def tag_suggestions(request: HttpRequest) -> JsonResponse:
+    found = selectors.search_tags(prefix=request.GET.get("q", ""))
+    return JsonResponse({"tags": [{"name": t.name, "topics": t.topic_count} for t in found]})
+
+
+# --- topic page --------------------------------------------------------------------------------
+
+
+@require_safe
+def topic(
+    request: HttpRequest, slug: str, topic_id: int, number: int | None = None
+) -> HttpResponse:
+    access = permissions.get_access(request)
+    topic_obj = selectors.get_topic_for_viewer(
+        topic_id=topic_id, viewer=request.user, access=access
+    )
+    topic_user = selectors.topic_user_for(topic=topic_obj, viewer=request.user)
+    jump = (
+        number is None
+        and "page" not in request.GET
+        and topic_user is not None
+        and 0 < topic_user.last_read_post_number < topic_obj.highest_post_number
+    )
+    if jump:  # to the first unread post, as Discourse does
+        return redirect(topic_obj.get_post_url(topic_user.last_read_post_number + 1))
+    page_number = selectors.page_of_post(number) if number is not None else _page_number(request)
+    posts, total_pages = selectors.topic_posts(
+        topic=topic_obj, viewer=request.user, page=page_number
+    )
+    if posts:
+        services.record_read(user=request.user, topic=topic_obj, up_to=posts[-1].number)
+    services.count_view(topic=topic_obj)
+    user = request.user
+    draft = None
+    if user.is_authenticated:
+        draft = Draft.objects.filter(user=user, key=services.draft_key_for(topic_obj)).first()
+    context = {
+        "topic": topic_obj,
+        "posts": posts,
+        "page_number": min(page_number, total_pages),
+        "total_pages": total_pages,
+        "pages": range(1, total_pages + 1),
+        "target_number": number,
+        "topic_user": topic_user,
+        "levels": NotificationLevel.choices,
+        "can_reply": permissions.can_reply(user, topic_obj, access),
+        "is_staff": permissions.is_staff(user),
+        "is_qa": bool(topic_obj.category and topic_obj.category.is_question_answer),
+        "can_accept": bool(
+            topic_obj.category
+            and topic_obj.category.is_question_answer
+            and user.is_authenticated
+            and (user.pk == topic_obj.author_id or permissions.is_staff(user))
+        ),
+        "reply_form": ReplyForm(initial={"raw": draft.raw if draft else ""}),
+        "draft_key": services.draft_key_for(topic_obj),
+        "move_targets": [c for c in access.visible_categories()]
+        if permissions.is_staff(user)
+        else [],
+    }
+    return render(request, "forum/topic.html", context)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_topic(request: HttpRequest) -> HttpResponse:
+    access = permissions.get_access(request)
+    allowed = [c for c in access.visible_categories() if access.level(c.id) >= Access.CREATE]
+    if not allowed:
+        raise PermissionDenied(_("You may not start topics in any category."))
+    if request.method == "POST":
+        form = TopicForm(request.POST, categories=allowed)
+        if form.is_valid():
+            try:
+                created = services.create_topic(
+                    author=request.user,
+                    category=form.cleaned_data["category"],
+                    title=form.cleaned_data["title"],
+                    raw=form.cleaned_data["raw"],
+                    tags=form.cleaned_data["tags"],
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error("category", str(exc))
+            else:
+                return redirect(created.get_absolute_url())
+    else:
+        draft = Draft.objects.filter(user=request.user, key="new-topic").first()
+        initial = {"title": draft.title, "raw": draft.raw} if draft else {}
+        wanted = request.GET.get("category")
+        for cat in allowed:
+            if cat.slug == wanted:
+                initial["category"] = cat.id
+        form = TopicForm(initial=initial, categories=allowed)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request, "forum/new_topic.html", {"form": form, "draft_key": "new-topic"}, status=status
+    )
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
+    access = permissions.get_access(request)
+    topic_obj = selectors.get_topic_for_viewer(
+        topic_id=topic_id, viewer=request.user, access=access
+    )
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        reply_to = None
+        if form.cleaned_data.get("reply_to"):
+            reply_to = topic_obj.posts.filter(pk=form.cleaned_data["reply_to"]).first()
+        try:
+            post = services.create_post(
+                author=request.user,
+                topic=topic_obj,
+                raw=form.cleaned_data["raw"],
+                reply_to=reply_to,
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect(topic_obj.get_post_url(post.number))
+    return render(
+        request, "forum/reply_error.html", {"topic": topic_obj, "reply_form": form,
+                                            "draft_key": services.draft_key_for(topic_obj)},
+        status=400,
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    access = permissions.get_access(request)
+    post = selectors.get_post_for_viewer(post_id=post_id, viewer=request.user, access=access)
+    if not permissions.can_edit_post(request.user, post):
+        raise PermissionDenied(_("You may not edit this post."))
+    if request.method == "POST":
+        form = EditPostForm(request.POST)
+        if form.is_valid():
+            try:
+                services.edit_post(
+                    editor=request.user,
+                    post=post,
+                    raw=form.cleaned_data["raw"],
+                    title=form.cleaned_data["title"] if post.is_first else None,
+                )
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, _("Your changes were saved."))
+                return redirect(post.get_absolute_url())
+    else:
+        form = EditPostForm(initial={"raw": post.raw, "title": post.topic.title})
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "forum/edit_post.html", {"form": form, "post": post}, status=status)
+
+
+@require_safe
+def revisions(request: HttpRequest, post_id: int) -> HttpResponse:
+    from agora.forum.diff import html_diff
+
+    access = permissions.get_access(request)
+    post = selectors.get_post_for_viewer(post_id=post_id, viewer=request.user, access=access)
+    rows = [
+        {"revision": r, "diff": html_diff(r.raw_before, r.raw_after)}
+        for r in selectors.revisions_of(post)
+    ]
+    return render(request, "forum/revisions.html", {"post": post, "rows": rows})
+
+
+@login_required
+@require_POST
+def delete_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    access = permissions.get_access(request)
+    post = selectors.get_post_for_viewer(post_id=post_id, viewer=request.user, access=access)
+    services.delete_post(actor=request.user, post=post)
+    messages.success(request, _("The post was deleted."))
+    if post.is_first and not permissions.is_staff(request.user):
+        return redirect("forum:latest")
+    return redirect(post.get_absolute_url())
+
+
+@login_required
+@require_POST
+def restore_post(request: HttpRequest, post_id: int) -> HttpResponse:
+    access = permissions.get_access(request)
+    post = selectors.get_post_for_viewer(post_id=post_id, viewer=request.user, access=access)
+    services.restore_post(actor=request.user, post=post)
+    messages.success(request, _("The post was restored."))
+    return redirect(post.get_absolute_url())
+
+
+@login_required
+@require_POST
+def like(request: HttpRequest, post_id: int) -> HttpResponse:
+    access = permissions.get_access(request)
+    post = selectors.get_post_for_viewer(post_id=post_id, viewer=request.user, access=access)
+    if request.POST.get("undo"):
+        services.unlike_post(user=request.user, post=post)
+        liked = False
+    else:
+        services.like_post(user=request.user, post=post)
+        liked = True
+    post.refresh_from_db(fields=["like_count"])
+    if _is_htmx(request):
+        return render(request, "forum/_like_button.html", {"post": post, "liked": liked})
+    return redirect(post.get_absolute_url())
+
+
+@login_required
+@require_POST
+def bookmark(request: HttpRequest, post_id: int) -> HttpResponse:
+    access = permissions.get_access(request)
+    post = selectors.get_post_for_viewer(post_id=post_id, viewer=request.user, access=access)
+    marked = services.toggle_bookmark(user=request.user, post=post)
+    if _is_htmx(request):
+        return render(request, "forum/_bookmark_button.html", {"post": post, "bookmarked": marked})
+    return redirect(post.get_absolute_url())
+
+
+@login_required
+@require_POST
+def accept(request: HttpRequest, post_id: int) -> HttpResponse:
+    access = permissions.get_access(request)
+    post = selectors.get_post_for_viewer(post_id=post_id, viewer=request.user, access=access)
+    services.accept_answer(user=request.user, post=post)
+    return redirect(post.get_absolute_url())
+
+
+@login_required
+@require_POST
+def topic_notifications(request: HttpRequest, topic_id: int) -> HttpResponse:
+    access = permissions.get_access(request)
+    topic_obj = selectors.get_topic_for_viewer(
+        topic_id=topic_id, viewer=request.user, access=access
+    )
+    form = NotificationLevelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown notification level."))
+    else:
+        services.set_topic_notification_level(
+            user=request.user, topic=topic_obj, level=form.cleaned_data["level"]
+        )
+        messages.success(request, _("Notification level saved."))
+    return redirect(topic_obj.get_absolute_url() + "?page=1")
+
+
+@login_required
+@require_POST
+def moderate_topic(request: HttpRequest, topic_id: int) -> HttpResponse:
+    access = permissions.get_access(request)
+    topic_obj = selectors.get_topic_for_viewer(
+        topic_id=topic_id, viewer=request.user, access=access
+    )
+    action = request.POST.get("action", "")
+    flags = {
+        "close": {"closed": True}, "open": {"closed": False},
+        "pin": {"pinned_in_category": True}, "pin_globally": {"pinned_globally": True},
+        "unpin": {"pinned_in_category": False, "pinned_globally": False},
+    }  # fmt: skip
+    if action in flags:
+        services.set_topic_state(actor=request.user, topic=topic_obj, **flags[action])
+    elif action == "move":
+        target = next(
+            (c for c in access.visible_categories() if str(c.id) == request.POST.get("category")),
+            None,
+        )
+        if target is None:
+            messages.error(request, _("Choose a category to move the topic to."))
+            return redirect(topic_obj.get_absolute_url() + "?page=1")
+        services.move_topic(actor=request.user, topic=topic_obj, category=target)
+    else:
+        messages.error(request, _("Unknown action."))
+        return redirect(topic_obj.get_absolute_url() + "?page=1")
+    messages.success(request, _("Done."))
+    return redirect(topic_obj.get_absolute_url() + "?page=1")
+
+
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """Live preview for the composer (htmx): the same renderer the saved post will use."""
+    raw = request.POST.get("raw", "")[:60_000]
+    return HttpResponse(render_markdown(raw) if raw.strip() else "")
+
+
+@login_required
+@require_POST
+def save_draft(request: HttpRequest) -> HttpResponse:
+    try:
+        services.save_draft(
+            user=request.user,
+            key=request.POST.get("key", ""),
+            raw=request.POST.get("raw", ""),
+            title=request.POST.get("title", ""),
+        )
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400)
+    return HttpResponse(_("Draft saved"))
+
+
+# --- member pages ------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def bookmarks(request: HttpRequest) -> HttpResponse:
+    access = permissions.get_access(request)
+    return render(
+        request,
+        "forum/bookmarks.html",
+        {"bookmarks": selectors.member_bookmarks(viewer=request.user, access=access)},
+    )
+
+
+@login_required
+@require_safe
+def messages_inbox(request: HttpRequest) -> HttpResponse:
+    page = selectors.private_topics(viewer=request.user, cursor=request.GET.get("cursor"))
+    return render(
+        request, "forum/messages.html", {"topics": page.topics, "next_cursor": page.next_cursor}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_message(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = PrivateMessageForm(request.POST)
+        if form.is_valid():
+            names = [
+                n.strip().lstrip("@")
+                for n in form.cleaned_data["recipients"].replace("，", ",").split(",")
+            ]
+            names = [n for n in names if n]
+            found = list(
+                User.objects.filter(username__in=names, is_active=True).exclude(pk=request.user.pk)
+            )
+            missing = sorted(set(names) - {u.username for u in found} - {request.user.username})
+            if missing:
+                form.add_error(
+                    "recipients", _("No such member: %(names)s") % {"names": ", ".join(missing)}
+                )
+            else:
+                try:
+                    created = services.create_private_topic(
+                        author=request.user, recipients=found,
+                        title=form.cleaned_data["title"], raw=form.cleaned_data["raw"],
+                    )  # fmt: skip
+                except ValidationError as exc:
+                    _form_errors(form, exc)
+                else:
+                    return redirect(created.get_absolute_url())
+    else:
+        form = PrivateMessageForm(initial={"recipients": request.GET.get("to", "")})
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "forum/new_message.html", {"form": form}, status=status)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The front page: what Agora is (for visitors), the latest topics and the categories."""
+    from agora.accounts import selectors as account_selectors
+
+    access = permissions.get_access(request)
+    context = {
+        "topics": selectors.latest_topics(viewer=request.user, access=access, limit=15).topics,
+        "pinned": selectors.pinned_topics(viewer=request.user, access=access, category=None),
+        "categories": [c for c in access.visible_categories() if c.parent_id is None],
+        "newest_members": account_selectors.newest_members(limit=8),
+    }
+    return render(request, "core/home.html", context)
