@@ -39,10 +39,14 @@ def _eager_tasks() -> Iterator[None]:
     celery_app.conf.task_always_eager = True
 
 
-def make_member(username: str, **extra) -> User:
+def make_member(username: str, *, trust_level: int = 2, **extra) -> User:
+    """A verified member; personas are established members (trust level 2) unless asked."""
+    from agora.moderation.models import MemberStats
+
     email = extra.pop("email", f"{username}@example.com")
     user = User.objects.create_user(username=username, email=email, password=PASSWORD, **extra)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    MemberStats.objects.create(user=user, trust_level=trust_level)
     return user
 
 
@@ -135,3 +139,51 @@ def wait_for(predicate, *, timeout: float = 30.0, what: str = "condition") -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.2)
+
+
+# --- browser tests (headless Chromium from Debian, driven by Playwright) -------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
+    # Playwright's sync API keeps an event loop in this thread; our ORM calls are synchronous.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="en-US", timezone_id="Europe/London")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.problems = problems
+    yield page
+    context.close()

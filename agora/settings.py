@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "agora.core",
     "agora.accounts",
     "agora.forum",
+    "agora.moderation",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "agora.core.middleware.UserPreferencesMiddleware",
+    "agora.moderation.middleware.DailyVisitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

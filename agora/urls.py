@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("agora.accounts.urls")),
     path("", include("agora.forum.urls")),
+    path("", include("agora.moderation.urls")),
 ]
 
 if not settings.S3_BUCKET:

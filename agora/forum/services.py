@@ -102,6 +102,13 @@ def _refuse_duplicate(author: User, raw: str) -> None:
         )
 
 
+def _check_limits(author: User, raw: str, *, is_topic: bool) -> None:
+    """Trust-level posting limits live in the moderation app (imported late: it reads the forum)."""
+    from agora.moderation.services import check_posting
+
+    check_posting(user=author, raw=raw, is_topic=is_topic)
+
+
 @transaction.atomic
 def create_topic(
     *, author: User, category: Category, title: str, raw: str, tags: list[str] | None = None
@@ -113,6 +120,7 @@ def create_topic(
     raw = _clean_body(raw)
     tag_objects = _clean_tags(tags or [], category)
     _refuse_duplicate(author, raw)
+    _check_limits(author, raw, is_topic=True)
     now = timezone.now()
     topic = Topic.objects.create(
         title=title,
@@ -183,6 +191,8 @@ def create_post(*, author: User, topic: Topic, raw: str, reply_to: Post | None =
     if reply_to is not None and (reply_to.topic_id != topic.id or reply_to.deleted_at is not None):
         raise ValidationError({"reply_to": _("You can only reply to a post of this topic.")})
     _refuse_duplicate(author, raw)
+    if not topic.is_private:
+        _check_limits(author, raw, is_topic=False)
     number = topic.highest_post_number + 1
     post = Post.objects.create(
         topic=topic, number=number, author=author, raw=raw, html=render(raw), reply_to=reply_to
@@ -258,6 +268,8 @@ def delete_post(*, actor: User, post: Post) -> Post:
         Topic.objects.filter(pk=post.topic_id).update(accepted_answer=None)
     post.refresh_from_db()
     transaction.on_commit(lambda: signals.post_hidden_or_deleted.send(sender=Post, post_id=post.id))
+    if post.author_id != actor.pk:
+        _log_staff(actor, post, "delete_post")
     return post
 
 
@@ -271,7 +283,17 @@ def restore_post(*, actor: User, post: Post) -> Post:
         Topic.objects.filter(pk=post.topic_id).update(deleted_at=None)
     post.refresh_from_db()
     transaction.on_commit(lambda: signals.post_edited.send(sender=Post, post_id=post.id))
+    _log_staff(actor, post, "restore_post")
     return post
+
+
+def _log_staff(actor: User, post: Post, action: str) -> None:
+    transaction.on_commit(
+        lambda: signals.staff_action.send(
+            sender=Post, actor_id=actor.id, topic_id=post.topic_id, post_id=post.id, action=action,
+            details={},
+        )
+    )  # fmt: skip
 
 
 def like_post(*, user: User, post: Post) -> bool:
@@ -325,22 +347,36 @@ def accept_answer(*, user: User, post: Post) -> Topic:
     return topic
 
 
-def record_read(*, user: User, topic: Topic, up_to: int) -> None:
-    """Move the member's read position forward (never back)."""
+def record_read(
+    *,
+    user: User,
+    topic: Topic,
+    up_to: int,
+    topic_user: TopicUser | None = None,
+    known: bool = False,
+) -> None:
+    """Move the member's read position forward (never back). A caller that already looked up the
+    member's TopicUser passes it with known=True, saving a query."""
     if not user.is_authenticated:
         return
     up_to = min(up_to, topic.highest_post_number)
+    if known and topic_user is None:
+        try:
+            with transaction.atomic():
+                TopicUser.objects.create(topic=topic, user=user, last_read_post_number=up_to)
+            return
+        except IntegrityError:
+            pass  # created meanwhile by another request: fall through to the update
+    elif known and topic_user is not None and topic_user.last_read_post_number >= up_to:
+        return
     updated = TopicUser.objects.filter(
         topic=topic, user=user, last_read_post_number__lt=up_to
     ).update(last_read_post_number=up_to, last_visited_at=timezone.now())
-    if not updated:
-        try:
-            with transaction.atomic():
-                TopicUser.objects.get_or_create(
-                    topic=topic, user=user, defaults={"last_read_post_number": up_to}
-                )
-        except IntegrityError:
-            pass
+    if not updated and not known:
+        with transaction.atomic():
+            TopicUser.objects.get_or_create(
+                topic=topic, user=user, defaults={"last_read_post_number": up_to}
+            )
 
 
 def count_view(*, topic: Topic) -> None:

@@ -21,6 +21,9 @@ from agora.forum.forms import (
     TopicForm,
 )
 from agora.forum.models import Access, Draft, NotificationLevel, Tag
+from agora.moderation.models import Flag
+
+FLAG_REASONS = Flag.Reason.choices
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -219,7 +222,13 @@ def topic(
         topic=topic_obj, viewer=request.user, page=page_number
     )
     if posts:
-        services.record_read(user=request.user, topic=topic_obj, up_to=posts[-1].number)
+        services.record_read(
+            user=request.user,
+            topic=topic_obj,
+            up_to=posts[-1].number,
+            topic_user=topic_user,
+            known=True,
+        )
     services.count_view(topic=topic_obj)
     user = request.user
     draft = None
@@ -245,6 +254,7 @@ def topic(
         ),
         "reply_form": ReplyForm(initial={"raw": draft.raw if draft else ""}),
         "draft_key": services.draft_key_for(topic_obj),
+        "flag_reasons": FLAG_REASONS,
         "move_targets": [c for c in access.visible_categories()]
         if permissions.is_staff(user)
         else [],

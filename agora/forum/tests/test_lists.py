@@ -40,7 +40,8 @@ def test_topic_page_queries_do_not_grow_with_posts(
 ):
     topic = seed_long_topic(alice, lounge, 200)
     client.force_login(bob)
-    with django_assert_max_num_queries(18):
+    client.get("/")  # the day's first request also records the visit
+    with django_assert_max_num_queries(15):
         response = client.get(topic.get_absolute_url() + "?page=10")
     body = response.content.decode()
     assert "Post 200" in body and "Post 181" in body and "Post 180" not in body
@@ -55,7 +56,8 @@ def test_lists_cost_a_constant_number_of_queries(
 ):
     seed_topics(alice, lounge, 40)
     client.force_login(bob)
-    with django_assert_max_num_queries(14):
+    client.get("/healthz")  # the day's first request also records the visit
+    with django_assert_max_num_queries(16):
         assert client.get(url).status_code == 200
 
 

@@ -1,0 +1,73 @@
+"""In Chromium: write a topic with a formula, a mermaid diagram and code, see them rendered,
+then quote a reply from another member."""
+
+from __future__ import annotations
+
+import pytest
+
+from agora.conftest import PASSWORD, make_member
+from agora.forum import services
+from agora.forum.models import Category, Post, Topic
+
+pytestmark = [pytest.mark.browser]
+
+BODY = r"""The DDPM loss is $$L = \mathbb{E}\left\|\epsilon - \epsilon_\theta(x_t, t)\right\|^2$$
+
+```mermaid
+graph TD
+  A[noise] --> B[image]
+```
+
+```python
+def alpha_bar(t):
+    return torch.cumprod(1 - betas, 0)[t]
+```
+"""
+
+
+def log_in(page, base, username):
+    page.goto(base + "/accounts/login/")
+    page.fill("input[name=login]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(base + "/")
+
+
+def test_write_a_rich_topic_and_quote_a_reply(page, live_server):
+    base = live_server.url
+    lounge = Category.objects.create(slug="lounge", name="Lounge")
+    make_member("mei")
+    bob = make_member("bob")
+    log_in(page, base, "mei")
+
+    page.goto(base + "/new-topic/")
+    page.fill("input[name=title]", "Notes on the DDPM loss")
+    page.select_option("select[name=category]", str(lounge.id))
+    page.fill("input[name=tags]", "diffusion")
+    page.fill("textarea[name=raw]", BODY)
+    # The live preview renders the same Markdown before posting.
+    page.locator(".composer-preview math").first.wait_for()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/t/**")
+
+    post = page.locator("article.post").first
+    assert post.locator("math").count() >= 1
+    assert "\\mathbb" not in post.locator(".post-body").inner_text()
+    post.locator("pre.mermaid svg").wait_for()  # mermaid drew the diagram in the browser
+    assert post.locator(".highlight .k, .highlight .nf").count() > 0  # highlighted Python
+
+    topic = Topic.objects.get()
+    services.create_post(author=bob, topic=topic, raw="Sampling with DDIM needs far fewer steps.")
+    page.goto(base + topic.get_absolute_url() + "?page=1")
+    reply = page.locator("article.post", has_text="far fewer steps")
+    reply.get_by_role("button", name="Quote").click()
+    textarea = page.locator("textarea[name=raw]")
+    assert textarea.input_value().startswith("> @bob [wrote](")
+    textarea.press("End")
+    textarea.type("Agreed, 50 DDIM steps work well.")
+    page.get_by_role("button", name="Post reply").click()
+    page.wait_for_url("**/3/")
+    quoted = page.locator("article.post#post-3 blockquote")
+    assert "far fewer steps" in quoted.inner_text()
+    assert Post.objects.get(number=3).author.username == "mei"
+    assert page.problems == []
