@@ -28,10 +28,19 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def profile(request: HttpRequest, username: str) -> HttpResponse:
+    from agora.forum import permissions as forum_permissions
+    from agora.forum import selectors as forum_selectors
+    from agora.moderation.models import MemberStats
+
     member = selectors.get_profile_for_viewer(username=username, viewer=request.user)
+    stats = MemberStats.objects.filter(user=member).first()
     context = {
         "member": member,
         "can_edit": selectors.can_edit_profile(viewer=request.user, member=member),
+        "activity": forum_selectors.member_activity(
+            member=member, viewer=request.user, access=forum_permissions.get_access(request)
+        ),
+        "trust_level": stats.trust_level if stats else 0,
     }
     return render(request, "accounts/profile.html", context)
 

@@ -287,3 +287,22 @@ def member_bookmarks(*, viewer: User, access: CategoryAccess) -> list[Bookmark]:
 
 def revisions_of(post: Post) -> list:
     return list(post.revisions.select_related("editor").order_by("number"))
+
+
+def member_activity(*, member: User, viewer: User, access: CategoryAccess) -> dict[str, object]:
+    """A profile's activity: recent topics and replies the viewer may see, likes received."""
+    visible = Q(topic__category_id__in=access.visible_ids(), topic__is_private=False)
+    topics = list(
+        _listable(viewer, access)
+        .filter(author=member)
+        .select_related("category")
+        .order_by("-created_at")[:10]
+    )
+    replies = list(
+        Post.objects.filter(visible, author=member, number__gt=1, deleted_at=None, hidden=False,
+                            topic__deleted_at=None)
+        .select_related("topic")
+        .order_by("-created_at")[:10]
+    )  # fmt: skip
+    likes_received = Like.objects.filter(post__author=member).count()
+    return {"topics": topics, "replies": replies, "likes_received": likes_received}

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from agora.forum import views
+from agora.forum.feeds import CategoryFeed, LatestTopicsFeed, TagFeed, TopicFeed, atom
 
 app_name = "forum"
 
@@ -30,6 +31,14 @@ urlpatterns = [
     path("p/<int:post_id>/accept/", views.accept, name="accept"),
     path("composer/preview/", views.preview, name="preview"),
     path("composer/draft/", views.save_draft, name="save_draft"),
+    path("latest.rss", LatestTopicsFeed(), name="feed_latest"),
+    path("latest.atom", atom(LatestTopicsFeed), name="feed_latest_atom"),
+    path("c/<slug:slug>.rss", CategoryFeed(), name="feed_category"),
+    path("c/<slug:slug>.atom", atom(CategoryFeed), name="feed_category_atom"),
+    path("tag/<str:name>.rss", TagFeed(), name="feed_tag"),
+    path("tag/<str:name>.atom", atom(TagFeed), name="feed_tag_atom"),
+    path("t/<int:topic_id>.rss", TopicFeed(), name="feed_topic"),
+    path("t/<int:topic_id>.atom", atom(TopicFeed), name="feed_topic_atom"),
     path("bookmarks/", views.bookmarks, name="bookmarks"),
     path("messages/", views.messages_inbox, name="messages"),
     path("messages/new/", views.new_message, name="new_message"),

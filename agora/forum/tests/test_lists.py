@@ -170,3 +170,37 @@ def test_private_messages_are_seen_by_participants_only(alice, bob, charlie, cli
 def test_category_colours_come_from_a_stylesheet(lounge, client):
     css = client.get("/categories.css").content.decode()
     assert f".cat-{lounge.id}{{--cat-color:#7c3aed}}" in css
+
+
+@pytest.mark.django_db
+def test_feeds_show_only_public_topics(alice, bob, lounge, secret, client):
+    services.create_topic(
+        author=alice,
+        category=lounge,
+        title="Public news item",
+        raw="Hello **world**",
+        tags=["news"],
+    )
+    services.create_topic(author=bob, category=secret, title="Secret plans here", raw="Hidden")
+    for url in ("/latest.rss", "/latest.atom", "/c/lounge.rss", "/tag/news.atom"):
+        body = client.get(url).content.decode()
+        assert "Public news item" in body and "Secret plans here" not in body, url
+    assert client.get("/c/secret.rss").status_code == 404
+    topic = Topic.objects.get(title="Public news item")
+    services.create_post(author=bob, topic=topic, raw="A reply in the feed")
+    assert "A reply in the feed" in client.get(f"/t/{topic.id}.rss").content.decode()
+    assert (
+        client.get(f"/t/{Topic.objects.get(title='Secret plans here').id}.rss").status_code == 404
+    )
+
+
+@pytest.mark.django_db
+def test_profile_shows_activity_the_viewer_may_see(alice, bob, lounge, secret, client):
+    services.create_topic(
+        author=bob, category=lounge, title="Bob's public topic", raw="Hello there"
+    )
+    services.create_topic(author=bob, category=secret, title="Bob's secret topic", raw="Psst")
+    client.force_login(alice)
+    body = client.get("/u/bob/").content.decode()
+    assert "Bob&#x27;s public topic" in body and "secret topic" not in body
+    assert "Trust level 2" in body
