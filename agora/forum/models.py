@@ -347,3 +347,24 @@ class Draft(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="draft_unique")]
+
+
+def upload_path(instance: Upload, filename: str) -> str:
+    return f"uploads/{instance.user_id}/{filename}"
+
+
+class Upload(models.Model):
+    """An image pasted or dropped into the composer, stored re-encoded without metadata."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads"
+    )
+    file = models.ImageField(upload_to=upload_path)
+    original_name = models.CharField(max_length=255, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="upload_user_created")]

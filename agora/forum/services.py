@@ -29,6 +29,7 @@ from agora.forum.models import (
     Tag,
     Topic,
     TopicUser,
+    Upload,
 )
 
 MAX_TAGS = 5
@@ -479,3 +480,44 @@ def save_draft(*, user: User, key: str, raw: str, title: str = "") -> None:
 
 def discard_draft(*, user: User, key: str) -> None:
     Draft.objects.filter(user=user, key=key).delete()
+
+
+# --- uploads -----------------------------------------------------------------------------------
+
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+UPLOAD_MAX_PIXELS = 40_000_000
+UPLOAD_MAX_SIDE = 2048
+UPLOADS_PER_HOUR = 30
+
+
+def upload_image(*, user: User, upload) -> Upload:
+    """Check, shrink to at most 2048 px and re-encode an image for a post; metadata is dropped."""
+    import secrets
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from agora.core.images import encode_webp, open_checked_image
+
+    if not user.is_authenticated:
+        raise PermissionDenied(_("Log in to upload images."))
+    recent = Upload.objects.filter(user=user, created_at__gte=timezone.now() - timedelta(hours=1))
+    if not permissions.is_staff(user) and recent.count() >= UPLOADS_PER_HOUR:
+        raise ValidationError(_("You uploaded many images in the last hour; try again later."))
+    image = open_checked_image(upload, max_bytes=UPLOAD_MAX_BYTES, max_pixels=UPLOAD_MAX_PIXELS)
+    image.thumbnail((UPLOAD_MAX_SIDE, UPLOAD_MAX_SIDE), Image.Resampling.LANCZOS)
+    data = encode_webp(image)
+    record = Upload(
+        user=user,
+        original_name=(upload.name or "")[:255],
+        width=image.width,
+        height=image.height,
+        size=len(data),
+    )
+    record.file.save(f"{secrets.token_hex(10)}.webp", ContentFile(data), save=False)
+    try:
+        record.save()
+    except Exception:
+        record.file.storage.delete(record.file.name)  # nothing half-written
+        raise
+    return record

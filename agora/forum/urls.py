@@ -31,6 +31,7 @@ urlpatterns = [
     path("p/<int:post_id>/accept/", views.accept, name="accept"),
     path("composer/preview/", views.preview, name="preview"),
     path("composer/draft/", views.save_draft, name="save_draft"),
+    path("composer/upload/", views.upload, name="upload"),
     path("latest.rss", LatestTopicsFeed(), name="feed_latest"),
     path("latest.atom", atom(LatestTopicsFeed), name="feed_latest_atom"),
     path("c/<slug:slug>.rss", CategoryFeed(), name="feed_category"),

@@ -493,6 +493,21 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+def upload(request: HttpRequest) -> JsonResponse:
+    """Paste or drop an image into the composer: returns the Markdown to insert."""
+    file = request.FILES.get("image")
+    if file is None:
+        return JsonResponse({"error": _("Choose an image to upload.")}, status=400)
+    try:
+        record = services.upload_image(user=request.user, upload=file)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    alt = re.sub(r"[\[\]()\n]", "", (file.name or "image").rsplit(".", 1)[0])[:80] or "image"
+    return JsonResponse({"url": record.file.url, "markdown": f"![{alt}]({record.file.url})"})
+
+
+@login_required
+@require_POST
 def save_draft(request: HttpRequest) -> HttpResponse:
     try:
         services.save_draft(

@@ -283,3 +283,41 @@ def test_staff_pin_close_and_move_members_cannot(alice, staff, lounge, qa, clien
     lounge.refresh_from_db()
     qa.refresh_from_db()
     assert (lounge.topic_count, qa.topic_count) == (0, 1)
+
+
+@pytest.mark.django_db
+def test_pasted_images_are_reencoded_without_metadata(alice_client, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    image = Image.new("RGB", (3000, 1000), (10, 200, 30))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (39.0, 54.0, 0.0)}  # GPS position
+    raw = io.BytesIO()
+    image.save(raw, format="JPEG", exif=exif)
+    response = alice_client.post(
+        "/composer/upload/", {"image": SimpleUploadedFile("sunset.jpg", raw.getvalue())}
+    )
+    assert response.status_code == 200
+    data = response.json()
+    assert data["markdown"].startswith("![sunset](/media/uploads/")
+    stored = next(tmp_path.rglob("*.webp"))
+    with Image.open(stored) as result:
+        assert result.size == (2048, 683) and not result.getexif()
+
+
+@pytest.mark.django_db
+def test_bad_uploads_are_refused_and_leave_no_file(alice_client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    settings.MEDIA_ROOT = tmp_path
+    fake = SimpleUploadedFile("evil.png", b"<?php system($_GET['c']); ?>")
+    response = alice_client.post("/composer/upload/", {"image": fake})
+    assert response.status_code == 400 and "not a valid image" in response.json()["error"]
+    assert alice_client.post("/composer/upload/", {}).status_code == 400
+    assert Client().post("/composer/upload/", {"image": fake}).status_code == 302  # anonymous
+    assert not any(tmp_path.rglob("*.*"))

@@ -64,6 +64,45 @@
     if (form) form.addEventListener("submit", function () { clearTimeout(timer); });
   }
 
+  // Images pasted, dropped or chosen in the composer are uploaded and linked as Markdown.
+  function setupUploads(composer) {
+    var textarea = composer.querySelector("textarea");
+    var status = composer.querySelector(".draft-status");
+    if (!textarea || !textarea.dataset.uploadUrl) return;
+    function insert(text) {
+      var start = textarea.selectionStart || textarea.value.length;
+      textarea.value = textarea.value.slice(0, start) + text + textarea.value.slice(textarea.selectionEnd || start);
+      textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    function send(file) {
+      var data = new FormData();
+      data.append("image", file, file.name || "pasted.png");
+      var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+      if (status) status.textContent = "…";
+      fetch(textarea.dataset.uploadUrl, { method: "POST", headers: headers, credentials: "same-origin", body: data })
+        .then(function (r) { return r.json(); })
+        .then(function (result) {
+          if (result.markdown) { insert("\n" + result.markdown + "\n"); if (status) status.textContent = ""; }
+          else if (status) status.textContent = result.error;
+        })
+        .catch(function () {});
+    }
+    function images(list) {
+      return Array.prototype.filter.call(list || [], function (f) { return /^image\//.test(f.type); });
+    }
+    textarea.addEventListener("paste", function (event) {
+      var files = images(event.clipboardData && event.clipboardData.files);
+      if (files.length) { event.preventDefault(); files.forEach(send); }
+    });
+    textarea.addEventListener("dragover", function (event) { event.preventDefault(); });
+    textarea.addEventListener("drop", function (event) {
+      var files = images(event.dataTransfer && event.dataTransfer.files);
+      if (files.length) { event.preventDefault(); files.forEach(send); }
+    });
+    var input = composer.querySelector(".composer-upload");
+    if (input) input.addEventListener("change", function () { images(input.files).forEach(send); input.value = ""; });
+  }
+
   // Reply to a post, or quote it (the selected part if the reader selected text in it).
   function replyBox() { return document.querySelector(".reply-form"); }
 
@@ -136,7 +175,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     sendTimezone();
     renderDiagrams(document);
-    document.querySelectorAll(".composer").forEach(setupComposer);
+    document.querySelectorAll(".composer").forEach(function (c) { setupComposer(c); setupUploads(c); });
     setupTagSuggestions();
   });
   document.addEventListener("htmx:afterSwap", function (event) { renderDiagrams(event.target); });
