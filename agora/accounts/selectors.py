@@ -39,3 +39,17 @@ def get_profile_for_viewer(*, username: str, viewer: User | None) -> User:
 
 def can_edit_profile(*, viewer: User | None, member: User) -> bool:
     return bool(viewer is not None and viewer.is_authenticated and viewer.pk == member.pk)
+
+
+def suggest_members(*, prefix: str, limit: int = 8) -> list[User]:
+    """For @mention autocomplete: active members whose username or display name starts so."""
+    from django.db.models import Q
+
+    prefix = prefix.strip().lstrip("@")[:40]
+    if not prefix:
+        return []
+    return list(
+        public_members()
+        .filter(Q(username__istartswith=prefix) | Q(display_name__istartswith=prefix))
+        .order_by("username")[:limit]
+    )

@@ -4,6 +4,7 @@ from agora.accounts import views
 
 urlpatterns = [
     path("members/", views.members, name="members"),
+    path("members/suggest/", views.member_suggestions, name="member_suggestions"),
     path("u/<str:username>/", views.profile, name="profile"),
     path("settings/profile/", views.edit_profile, name="edit_profile"),
     path("settings/preferences/", views.edit_preferences, name="edit_preferences"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -24,6 +24,12 @@ def members(request: HttpRequest) -> HttpResponse:
     if request.headers.get("HX-Request"):
         return render(request, "accounts/members.html#member-page", context)
     return render(request, "accounts/members.html", context)
+
+
+@require_safe
+def member_suggestions(request: HttpRequest) -> JsonResponse:
+    found = selectors.suggest_members(prefix=request.GET.get("q", ""))
+    return JsonResponse({"members": [{"username": m.username, "name": m.name} for m in found]})
 
 
 @require_safe

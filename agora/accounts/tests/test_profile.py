@@ -237,3 +237,11 @@ def test_members_directory_ignores_a_garbage_cursor(client, alice):
     response = client.get("/members/?before=abc")
     assert response.status_code == 200
     assert "Alice Martin" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_mention_suggestions_match_usernames_and_names(client, alice, bob):
+    assert client.get("/members/suggest/?q=@al").json() == {
+        "members": [{"username": "alice", "name": "Alice Martin"}]
+    }
+    assert client.get("/members/suggest/?q=").json() == {"members": []}

@@ -64,10 +64,15 @@ def test_write_a_rich_topic_and_quote_a_reply(page, live_server):
     textarea = page.locator("textarea[name=raw]")
     assert textarea.input_value().startswith("> @bob [wrote](")
     textarea.press("End")
-    textarea.type("Agreed, 50 DDIM steps work well.")
+    textarea.type("Agreed, 50 DDIM steps work well. Thanks @bo")
+    page.locator(".mention-suggestions li", has_text="@bob").wait_for()  # autocomplete
+    textarea.press("Enter")
+    assert textarea.input_value().endswith("Thanks @bob ")
     page.get_by_role("button", name="Post reply").click()
     page.wait_for_url("**/3/")
     quoted = page.locator("article.post#post-3 blockquote")
     assert "far fewer steps" in quoted.inner_text()
-    assert Post.objects.get(number=3).author.username == "mei"
+    mine = Post.objects.get(number=3)
+    assert mine.author.username == "mei"
+    assert 'Thanks <a href="/u/bob/" class="mention"' in mine.html
     assert page.problems == []

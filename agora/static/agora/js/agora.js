@@ -103,6 +103,66 @@
     if (input) input.addEventListener("change", function () { images(input.files).forEach(send); input.value = ""; });
   }
 
+  // @mention autocomplete: after "@ab", suggest members; click, Enter or Tab picks one.
+  function setupMentions(composer) {
+    var textarea = composer.querySelector("textarea");
+    var list = composer.querySelector(".mention-suggestions");
+    if (!textarea || !list || !textarea.dataset.mentionUrl) return;
+    var timer = null;
+    var active = -1;
+    function current() {
+      var before = textarea.value.slice(0, textarea.selectionStart);
+      var match = /(^|[\s(])@([\w.-]{1,40})$/.exec(before);
+      return match ? match[2] : null;
+    }
+    function close() { list.hidden = true; list.replaceChildren(); active = -1; }
+    function pick(username) {
+      var start = textarea.selectionStart;
+      var before = textarea.value.slice(0, start).replace(/@[\w.-]*$/, "@" + username + " ");
+      textarea.value = before + textarea.value.slice(start);
+      textarea.selectionStart = textarea.selectionEnd = before.length;
+      close();
+      textarea.dispatchEvent(new Event("input", { bubbles: true }));
+      textarea.focus();
+    }
+    function highlight(index) {
+      var items = list.querySelectorAll("li");
+      items.forEach(function (li, i) { li.setAttribute("aria-selected", i === index ? "true" : "false"); });
+      active = index;
+    }
+    textarea.addEventListener("input", function () {
+      clearTimeout(timer);
+      var prefix = current();
+      if (!prefix) { close(); return; }
+      timer = setTimeout(function () {
+        fetch(textarea.dataset.mentionUrl + "?q=" + encodeURIComponent(prefix), { credentials: "same-origin" })
+          .then(function (r) { return r.json(); })
+          .then(function (data) {
+            list.replaceChildren.apply(list, data.members.map(function (m) {
+              var li = document.createElement("li");
+              li.setAttribute("role", "option");
+              li.dataset.username = m.username;
+              li.textContent = "@" + m.username + (m.name !== m.username ? " · " + m.name : "");
+              li.addEventListener("mousedown", function (e) { e.preventDefault(); pick(m.username); });
+              return li;
+            }));
+            list.hidden = data.members.length === 0;
+            if (data.members.length) highlight(0);
+          })
+          .catch(function () {});
+      }, 200);
+    });
+    textarea.addEventListener("keydown", function (event) {
+      if (list.hidden) return;
+      var items = list.querySelectorAll("li");
+      if (event.key === "ArrowDown") { event.preventDefault(); highlight((active + 1) % items.length); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); highlight((active - 1 + items.length) % items.length); }
+      else if ((event.key === "Enter" || event.key === "Tab") && active >= 0) { event.preventDefault(); pick(items[active].dataset.username); }
+      else if (event.key === "Escape") { close(); }
+    });
+    textarea.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
+
   // Reply to a post, or quote it (the selected part if the reader selected text in it).
   function replyBox() { return document.querySelector(".reply-form"); }
 
@@ -175,7 +235,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     sendTimezone();
     renderDiagrams(document);
-    document.querySelectorAll(".composer").forEach(function (c) { setupComposer(c); setupUploads(c); });
+    document.querySelectorAll(".composer").forEach(function (c) { setupComposer(c); setupUploads(c); setupMentions(c); });
     setupTagSuggestions();
   });
   document.addEventListener("htmx:afterSwap", function (event) { renderDiagrams(event.target); });
