@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "agora.accounts",
     "agora.forum",
     "agora.moderation",
+    "agora.events",
 ]
 
 MIDDLEWARE = [
@@ -198,6 +199,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("AGORA_TASKS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "event-reminders": {"task": "agora.events.tasks.send_event_reminders", "schedule": 15 * 60},
+}
 WORKER_HEARTBEAT_SECONDS = env_int("AGORA_WORKER_HEARTBEAT_SECONDS", 10)
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("AGORA_WORKER_HEARTBEAT_STALE_SECONDS", 60)
 

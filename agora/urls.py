@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("agora.accounts.urls")),
     path("", include("agora.forum.urls")),
     path("", include("agora.moderation.urls")),
+    path("events/", include("agora.events.urls")),
 ]
 
 if not settings.S3_BUCKET:

@@ -1,0 +1,109 @@
+"""Events (lectures, seminars, meetups, hackathons) with RSVP, capacity and a waiting list."""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        LECTURE = "lecture", _("Lecture")
+        SEMINAR = "seminar", _("Seminar")
+        MEETUP = "meetup", _("Meetup")
+        HACKATHON = "hackathon", _("Hackathon")
+
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.LECTURE)
+    description = models.TextField(_("description"), max_length=20_000)
+    description_html = models.TextField()
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organized_events"
+    )
+    speakers = models.CharField(_("speakers"), max_length=300, blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    timezone = models.CharField(_("time zone"), max_length=64)
+    online_url = models.URLField(
+        _("online link"), blank=True, help_text=_("Shown only to attendees.")
+    )
+    venue = models.CharField(_("venue"), max_length=300, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    slides_url = models.URLField(_("slides"), blank=True)
+    recording_url = models.URLField(_("recording"), blank=True)
+    topic = models.OneToOneField(
+        "forum.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="event"
+    )
+    cancelled = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["starts_at"], name="event_starts"),
+            models.Index(fields=["-starts_at"], name="event_starts_desc"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
+                name="event_capacity_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:detail", kwargs={"event_id": self.id})
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def is_online(self) -> bool:
+        return bool(self.online_url)
+
+
+class RSVP(models.Model):
+    class Status(models.TextChoices):
+        GOING = "going", _("Going")
+        WAITLIST = "waitlist", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rsvps")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rsvps"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices)
+    created_at = models.DateTimeField(auto_now_add=True)  # the waiting list's order
+    updated_at = models.DateTimeField(auto_now=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "user"], name="rsvp_once")]
+        indexes = [models.Index(fields=["event", "status", "created_at"], name="rsvp_event_status")]
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarToken(models.Model):
+    """The secret in a member's personal calendar feed URL; regenerating it revokes the old."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_calendar_token)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from agora.events.models import RSVP, CalendarToken, Event
+
+
+def _with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
+    return queryset.select_related("organizer").annotate(
+        going_count=Count("rsvps", filter=Q(rsvps__status=RSVP.Status.GOING)),
+        waitlist_count=Count("rsvps", filter=Q(rsvps__status=RSVP.Status.WAITLIST)),
+    )
+
+
+def upcoming_events(*, limit: int = 50) -> list[Event]:
+    return list(
+        _with_counts(Event.objects.filter(ends_at__gte=timezone.now())).order_by("starts_at")[
+            :limit
+        ]
+    )
+
+
+def past_events(*, limit: int = 50) -> list[Event]:
+    return list(
+        _with_counts(Event.objects.filter(ends_at__lt=timezone.now())).order_by("-starts_at")[
+            :limit
+        ]
+    )
+
+
+def get_event(*, event_id: int) -> Event:
+    try:
+        return _with_counts(Event.objects.filter(pk=event_id)).get()
+    except Event.DoesNotExist as exc:
+        raise Http404("No such event") from exc
+
+
+def rsvp_for(*, event: Event, user) -> RSVP | None:
+    if not user.is_authenticated:
+        return None
+    return RSVP.objects.filter(event=event, user=user).exclude(status=RSVP.Status.CANCELLED).first()
+
+
+def attendees(*, event: Event) -> list[RSVP]:
+    return list(
+        RSVP.objects.filter(event=event, status=RSVP.Status.GOING)
+        .select_related("user")
+        .order_by("created_at")
+    )
+
+
+def waitlist_position(*, event: Event, mine: RSVP | None) -> int | None:
+    if mine is None or mine.status != RSVP.Status.WAITLIST:
+        return None
+    ahead = RSVP.objects.filter(
+        event=event, status=RSVP.Status.WAITLIST, created_at__lt=mine.created_at
+    ).count()
+    return ahead + 1
+
+
+def member_calendar(*, token: str) -> tuple[object, list[Event]]:
+    try:
+        owner = CalendarToken.objects.select_related("user").get(token=token).user
+    except CalendarToken.DoesNotExist as exc:
+        raise Http404("No such calendar") from exc
+    events = list(
+        Event.objects.filter(
+            rsvps__user=owner, rsvps__status__in=[RSVP.Status.GOING, RSVP.Status.WAITLIST]
+        )
+        .order_by("starts_at")
+        .distinct()
+    )
+    return owner, events

@@ -1,0 +1,263 @@
+"""Writes of events: creating and updating, RSVP with a waiting list that moves up, reminders."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agora.accounts.models import User
+from agora.core.markdown import render
+from agora.core.timezones import is_valid_timezone
+from agora.events import permissions
+from agora.events.models import RSVP, Event
+
+MAX_DURATION = timedelta(days=14)
+
+
+def _validate(*, title: str, description: str, starts_at: datetime, ends_at: datetime, tz: str,
+              online_url: str, venue: str, capacity: int | None) -> dict[str, str]:  # fmt: skip
+    errors: dict[str, str] = {}
+    if len(title.strip()) < 5:
+        errors["title"] = _("The title needs at least 5 characters.")
+    if not description.strip():
+        errors["description"] = _("Describe the event.")
+    if not is_valid_timezone(tz):
+        errors["timezone"] = _("Unknown time zone: %(name)s") % {"name": tz[:64]}
+    if ends_at <= starts_at:
+        errors["ends_at"] = _("The event must end after it starts.")
+    elif ends_at - starts_at > MAX_DURATION:
+        errors["ends_at"] = _("An event can last at most 14 days.")
+    if not online_url and not venue.strip():
+        errors["venue"] = _("Give a venue, an online link, or both.")
+    if online_url:
+        try:
+            URLValidator(schemes=["https", "http"])(online_url)
+        except ValidationError:
+            errors["online_url"] = _("Enter a valid http(s) link.")
+    if capacity is not None and capacity < 1:
+        errors["capacity"] = _("Capacity must be at least 1, or empty for no limit.")
+    return errors
+
+
+@transaction.atomic
+def create_event(
+    *,
+    organizer: User,
+    title: str,
+    kind: str,
+    description: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    tz: str,
+    online_url: str = "",
+    venue: str = "",
+    capacity: int | None = None,
+    speakers: str = "",
+) -> Event:
+    if not permissions.can_create_event(organizer):
+        raise PermissionDenied(_("You may not create events."))
+    errors = _validate(
+        title=title, description=description, starts_at=starts_at, ends_at=ends_at, tz=tz,
+        online_url=online_url, venue=venue, capacity=capacity,
+    )  # fmt: skip
+    if kind not in Event.Kind.values:
+        errors["kind"] = _("Choose what kind of event it is.")
+    if errors:
+        raise ValidationError(errors)
+    event = Event.objects.create(
+        title=title.strip(), kind=kind, description=description,
+        description_html=render(description),
+        organizer=organizer, speakers=speakers.strip(), starts_at=starts_at, ends_at=ends_at,
+        timezone=tz, online_url=online_url, venue=venue.strip(), capacity=capacity,
+    )  # fmt: skip
+    event.topic = _open_discussion(event)
+    event.save(update_fields=["topic"])
+    return event
+
+
+def _open_discussion(event: Event):
+    """Each event gets a topic in the Events category (when the forum has one)."""
+    from agora.forum import services as forum
+    from agora.forum.models import Category
+
+    category = Category.objects.filter(slug="events").first()
+    if category is None:
+        return None
+    link = event.get_absolute_url()
+    raw = f"{event.description}\n\n[{_('Event page and RSVP')}]({link})"
+    try:
+        return forum.create_topic(
+            author=event.organizer, category=category, title=event.title, raw=raw
+        )
+    except (PermissionDenied, ValidationError):
+        return None  # the event stands without a discussion rather than failing
+
+
+@transaction.atomic
+def update_materials(*, actor: User, event: Event, slides_url: str, recording_url: str) -> Event:
+    if not permissions.can_manage_event(actor, event):
+        raise PermissionDenied(_("Only the organizer or staff can change this event."))
+    validate = URLValidator(schemes=["https", "http"])
+    errors = {}
+    for field, value in (("slides_url", slides_url), ("recording_url", recording_url)):
+        if value:
+            try:
+                validate(value)
+            except ValidationError:
+                errors[field] = _("Enter a valid http(s) link.")
+    if errors:
+        raise ValidationError(errors)
+    event.slides_url, event.recording_url = slides_url, recording_url
+    event.save(update_fields=["slides_url", "recording_url"])
+    return event
+
+
+def _going_count(event: Event) -> int:
+    return RSVP.objects.filter(event=event, status=RSVP.Status.GOING).count()
+
+
+@transaction.atomic
+def rsvp(*, user: User, event: Event) -> RSVP:
+    """Take a seat, or a place on the waiting list when the event is full. The event row is locked
+    (SQLite: the IMMEDIATE transaction) so two last-seat requests cannot both get it."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if not user.is_authenticated:
+        raise PermissionDenied(_("Log in to RSVP."))
+    if event.cancelled:
+        raise ValidationError(_("This event was cancelled."))
+    if event.ends_at <= timezone.now():
+        raise ValidationError(_("This event is over."))
+    existing = RSVP.objects.filter(event=event, user=user).first()
+    if existing and existing.status != RSVP.Status.CANCELLED:
+        return existing
+    full = event.capacity is not None and _going_count(event) >= event.capacity
+    status = RSVP.Status.WAITLIST if full else RSVP.Status.GOING
+    if existing:
+        existing.status = status
+        existing.created_at = timezone.now()  # back of the queue
+        existing.save(update_fields=["status", "created_at", "updated_at"])
+        return existing
+    try:
+        with transaction.atomic():
+            return RSVP.objects.create(event=event, user=user, status=status)
+    except IntegrityError:
+        return RSVP.objects.get(event=event, user=user)
+
+
+@transaction.atomic
+def cancel_rsvp(*, user: User, event: Event) -> RSVP | None:
+    """Give up a seat; the first member on the waiting list moves up and is told by email."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    mine = RSVP.objects.filter(event=event, user=user).exclude(status=RSVP.Status.CANCELLED).first()
+    if mine is None:
+        return None
+    had_seat = mine.status == RSVP.Status.GOING
+    mine.status = RSVP.Status.CANCELLED
+    mine.save(update_fields=["status", "updated_at"])
+    if had_seat:
+        promote_waiting_list(event=event)
+    return mine
+
+
+def promote_waiting_list(*, event: Event) -> list[RSVP]:
+    promoted = []
+    while event.capacity is None or _going_count(event) < event.capacity:
+        nxt = (
+            RSVP.objects.filter(event=event, status=RSVP.Status.WAITLIST)
+            .order_by("created_at", "id")
+            .first()
+        )
+        if nxt is None:
+            break
+        nxt.status = RSVP.Status.GOING
+        nxt.save(update_fields=["status", "updated_at"])
+        promoted.append(nxt)
+    for seat in promoted:
+        transaction.on_commit(lambda seat=seat: _tell_promoted(seat.id))
+    return promoted
+
+
+def _tell_promoted(rsvp_id: int) -> None:
+    from agora.events.tasks import send_promotion_email
+
+    send_promotion_email.delay(rsvp_id)
+
+
+def _email(rsvp_obj: RSVP, subject: str, body: str) -> None:
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    from agora.core.services import queue_email
+
+    user = rsvp_obj.user
+    with translation.override(user.language or django_settings.LANGUAGE_CODE):
+        queue_email(to=[user.email], subject=str(subject), body_text=str(body))
+
+
+def email_promotion(*, rsvp_id: int) -> bool:
+    seat = (
+        RSVP.objects.select_related("event", "user")
+        .filter(pk=rsvp_id, status=RSVP.Status.GOING)
+        .first()
+    )
+    if seat is None or not seat.user.email:
+        return False
+    from django.conf import settings as django_settings
+
+    url = (
+        getattr(django_settings, "AGORA_SITE_URL", "http://127.0.0.1:8000")
+        + seat.event.get_absolute_url()
+    )
+    _email(
+        seat,
+        _("A seat opened up: %(title)s") % {"title": seat.event.title},
+        _(
+            "Good news — you moved up from the waiting list and now have a seat at “%(title)s”."
+            "\n\n%(url)s"
+        )
+        % {"title": seat.event.title, "url": url},
+    )
+    return True
+
+
+def send_reminders(*, now: datetime | None = None) -> int:
+    """Email attendees of events starting within the next 24 hours, once each."""
+    from django.conf import settings as django_settings
+    from django.utils import formats
+    from django.utils import timezone as tz
+
+    now = now or timezone.now()
+    due = RSVP.objects.filter(
+        status=RSVP.Status.GOING,
+        reminder_sent_at__isnull=True,
+        event__cancelled=False,
+        event__starts_at__gt=now,
+        event__starts_at__lte=now + timedelta(hours=24),
+    ).select_related("event", "user")
+    sent = 0
+    for seat in due:
+        claimed = RSVP.objects.filter(pk=seat.pk, reminder_sent_at__isnull=True).update(
+            reminder_sent_at=now
+        )
+        if not claimed or not seat.user.email:
+            continue
+        zone = seat.user.timezone or seat.event.timezone
+        with tz.override(zone):
+            when = formats.date_format(tz.localtime(seat.event.starts_at), "DATETIME_FORMAT")
+        url = (
+            getattr(django_settings, "AGORA_SITE_URL", "http://127.0.0.1:8000")
+            + seat.event.get_absolute_url()
+        )
+        _email(
+            seat,
+            _("Tomorrow: %(title)s") % {"title": seat.event.title},
+            _("“%(title)s” starts %(when)s (%(zone)s).\n\n%(url)s")
+            % {"title": seat.event.title, "when": when, "zone": zone, "url": url},
+        )
+        sent += 1
+    return sent
