@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "agora.forum",
     "agora.moderation",
     "agora.events",
+    "agora.learn",
 ]
 
 MIDDLEWARE = [

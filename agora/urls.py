@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("agora.forum.urls")),
     path("", include("agora.moderation.urls")),
     path("events/", include("agora.events.urls")),
+    path("learn/", include("agora.learn.urls")),
 ]
 
 if not settings.S3_BUCKET:

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LearnConfig(AppConfig):
+    name = "agora.learn"
+    label = "learn"
+    verbose_name = _("Learn")

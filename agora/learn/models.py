@@ -1,0 +1,89 @@
+"""Articles and tutorials: long-form Markdown with a table of contents, series and co-authors."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Series(models.Model):
+    title = models.CharField(_("title"), max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
+
+    class Meta:
+        verbose_name_plural = _("series")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Article(models.Model):
+    class Difficulty(models.TextChoices):
+        BEGINNER = "beginner", _("Beginner")
+        INTERMEDIATE = "intermediate", _("Intermediate")
+        ADVANCED = "advanced", _("Advanced")
+
+    class Area(models.TextChoices):
+        TEXT = "text", _("Text generation")
+        IMAGE = "image", _("Image generation")
+        AUDIO_VIDEO = "audio-video", _("Audio and video generation")
+        GAN = "gan", _("GANs")
+        VAE = "vae", _("VAEs")
+        DIFFUSION = "diffusion", _("Diffusion models")
+        TOOLING = "tooling", _("Tooling")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(max_length=220, unique=True, allow_unicode=True)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    body = models.TextField(_("body"), max_length=200_000)
+    body_html = models.TextField()
+    toc = models.JSONField(default=list)  # [[level, anchor id, text], ...]
+    difficulty = models.CharField(_("difficulty"), max_length=20, choices=Difficulty.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    area = models.CharField(_("area"), max_length=20, choices=Area.choices)
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
+    series_part = models.PositiveIntegerField(null=True, blank=True)
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="articles")
+    topic = models.OneToOneField(
+        "forum.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="article"
+    )
+    revision_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["area", "-created_at"], name="article_area_created"),
+            models.Index(fields=["series", "series_part"], name="article_series_part"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "series_part"], name="article_series_part_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("learn:article", kwargs={"slug": self.slug})
+
+
+class ArticleRevision(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    editor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body_before = models.TextField()
+    body_after = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["article", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="article_revision_unique")
+        ]

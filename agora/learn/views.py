@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from agora.forum.diff import html_diff
+from agora.learn import permissions, services
+from agora.learn.forms import ArticleForm, EditArticleForm, ImportForm
+from agora.learn.models import Article
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    articles = Article.objects.prefetch_related("authors").select_related("series")
+    difficulty = request.GET.get("difficulty", "")
+    language = request.GET.get("language", "")
+    if difficulty in Article.Difficulty.values:
+        articles = articles.filter(difficulty=difficulty)
+    if language:
+        articles = articles.filter(language=language)
+    by_area: dict[str, list[Article]] = {}
+    for article in articles[:300]:
+        by_area.setdefault(article.area, []).append(article)
+    sections = [
+        (value, label, by_area[value]) for value, label in Article.Area.choices if value in by_area
+    ]
+    context = {
+        "sections": sections,
+        "difficulty": difficulty,
+        "language": language,
+        "difficulties": Article.Difficulty.choices,
+        "can_write": permissions.can_write_article(request.user),
+    }
+    return render(request, "learn/index.html", context)
+
+
+@require_safe
+def article(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        obj = (
+            Article.objects.select_related("series", "topic")
+            .prefetch_related("authors")
+            .get(slug=slug)
+        )
+    except Article.DoesNotExist as exc:
+        raise Http404("No such article") from exc
+    series_parts = []
+    if obj.series_id:
+        series_parts = list(
+            obj.series.articles.order_by("series_part").only("title", "slug", "series_part")
+        )
+    context = {
+        "article": obj,
+        "series_parts": series_parts,
+        "can_edit": permissions.can_edit_article(request.user, obj),
+    }
+    return render(request, "learn/article.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def write(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_write_article(request.user):
+        raise PermissionDenied(_("You may not publish articles."))
+    form = ArticleForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    import_form = ImportForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.create_article(author=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect(created.get_absolute_url())
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request, "learn/write.html", {"form": form, "import_form": import_form}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def import_markdown(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_write_article(request.user):
+        raise PermissionDenied(_("You may not publish articles."))
+    import_form = ImportForm(request.POST, request.FILES)
+    if import_form.is_valid():
+        try:
+            created = services.import_article(
+                author=request.user, upload=import_form.cleaned_data["file"]
+            )
+        except ValidationError as exc:
+            import_form.add_error("file", exc.messages)
+        else:
+            messages.success(request, _("The article was imported."))
+            return redirect(created.get_absolute_url())
+    return render(
+        request, "learn/write.html", {"form": ArticleForm(), "import_form": import_form}, status=400
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, slug: str) -> HttpResponse:
+    obj = Article.objects.filter(slug=slug).first()
+    if obj is None:
+        raise Http404("No such article")
+    if not permissions.can_edit_article(request.user, obj):
+        raise PermissionDenied(_("Only the authors or staff can edit this article."))
+    form = EditArticleForm(
+        request.POST or None, initial={"title": obj.title, "summary": obj.summary, "body": obj.body}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_article(editor=request.user, article=obj, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect(obj.get_absolute_url())
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "learn/edit.html", {"form": form, "article": obj}, status=status)
+
+
+@require_safe
+def revisions(request: HttpRequest, slug: str) -> HttpResponse:
+    obj = Article.objects.filter(slug=slug).first()
+    if obj is None:
+        raise Http404("No such article")
+    rows = [
+        {"revision": r, "diff": html_diff(r.body_before, r.body_after)}
+        for r in obj.revisions.select_related("editor")
+    ]
+    return render(request, "learn/revisions.html", {"article": obj, "rows": rows})
