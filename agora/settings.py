@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "agora.moderation",
     "agora.events",
     "agora.learn",
+    "agora.showcase",
 ]
 
 MIDDLEWARE = [

@@ -589,5 +589,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "pinned": selectors.pinned_topics(viewer=request.user, access=access, category=None),
         "categories": [c for c in access.visible_categories() if c.parent_id is None],
         "newest_members": account_selectors.newest_members(limit=8),
+        "suggested_requests": [],
     }
+    if request.user.is_authenticated:
+        from agora.showcase.selectors import suggested_requests
+
+        context["suggested_requests"] = suggested_requests(member=request.user)
     return render(request, "core/home.html", context)
