@@ -81,21 +81,12 @@ def create_event(
 
 
 def _open_discussion(event: Event):
-    """Each event gets a topic in the Events category (when the forum has one)."""
-    from agora.forum import services as forum
-    from agora.forum.models import Category
+    from agora.forum.services import open_discussion
 
-    category = Category.objects.filter(slug="events").first()
-    if category is None:
-        return None
-    link = event.get_absolute_url()
-    raw = f"{event.description}\n\n[{_('Event page and RSVP')}]({link})"
-    try:
-        return forum.create_topic(
-            author=event.organizer, category=category, title=event.title, raw=raw
-        )
-    except (PermissionDenied, ValidationError):
-        return None  # the event stands without a discussion rather than failing
+    raw = f"{event.description}\n\n[{_('Event page and RSVP')}]({event.get_absolute_url()})"
+    return open_discussion(
+        author=event.organizer, category_slug="events", title=event.title, raw=raw
+    )
 
 
 @transaction.atomic

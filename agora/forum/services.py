@@ -151,6 +151,19 @@ def create_topic(
     return topic
 
 
+def open_discussion(*, author: User, category_slug: str, title: str, raw: str) -> Topic | None:
+    """The discussion topic other features (events, articles, launches, resources) attach to an
+    item: in the named category if it exists and the author may post there, else none."""
+    category = Category.objects.filter(slug=category_slug).first()
+    if category is None:
+        return None
+    try:
+        with transaction.atomic():
+            return create_topic(author=author, category=category, title=title, raw=raw)
+    except (PermissionDenied, ValidationError):
+        return None  # the item stands without a discussion rather than failing
+
+
 @transaction.atomic
 def create_private_topic(*, author: User, recipients: list[User], title: str, raw: str) -> Topic:
     if not recipients:

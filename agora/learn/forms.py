@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
-from agora.learn.models import Article
+from agora.learn.models import Article, Resource
 
 
 class ArticleForm(forms.Form):
@@ -41,4 +41,29 @@ class ImportForm(forms.Form):
             "A .md file; front matter may give title, summary, difficulty, language, area, "
             "series and part."
         ),
+    )
+
+
+class ResourceForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Resource.Kind.choices)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    url = forms.CharField(label=gettext_lazy("Link"), max_length=500, required=False)
+    arxiv_id = forms.CharField(
+        label=gettext_lazy("arXiv id (papers)"), max_length=60, required=False
+    )
+    paper_authors = forms.CharField(
+        label=gettext_lazy("Authors (papers)"), max_length=500, required=False
+    )
+    abstract = forms.CharField(
+        label=gettext_lazy("Abstract (papers)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    licence = forms.CharField(label=gettext_lazy("Licence"), max_length=60, required=False)
+    programming_language = forms.CharField(
+        label=gettext_lazy("Programming language"), max_length=40, required=False
+    )
+    tags = forms.CharField(label=gettext_lazy("Tags"), max_length=300, required=False)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )

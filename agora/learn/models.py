@@ -87,3 +87,61 @@ class ArticleRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="article_revision_unique")
         ]
+
+
+class Resource(models.Model):
+    """The resource library: open-source projects, data sets and papers."""
+
+    class Kind(models.TextChoices):
+        PROJECT = "project", _("Open-source project")
+        DATASET = "dataset", _("Data set")
+        PAPER = "paper", _("Paper")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("link"))
+    description = models.TextField(_("description"), max_length=10_000, blank=True)
+    description_html = models.TextField(blank=True)
+    licence = models.CharField(_("licence"), max_length=60, blank=True)
+    programming_language = models.CharField(_("programming language"), max_length=40, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    maintainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="maintained_resources"
+    )
+    arxiv_id = models.CharField(_("arXiv id"), max_length=40, blank=True)
+    paper_authors = models.CharField(_("authors"), max_length=500, blank=True)
+    abstract = models.TextField(_("abstract"), max_length=5000, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    use_count = models.PositiveIntegerField(default=0)
+    topic = models.OneToOneField(
+        "forum.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="resource"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "-created_at"], name="resource_kind_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["arxiv_id"], condition=~models.Q(arxiv_id=""), name="resource_arxiv_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("learn:resource", kwargs={"resource_id": self.id})
+
+
+class ResourceUse(models.Model):
+    """A member's "I use this" on a project."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="uses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "user"], name="resource_use_once")
+        ]

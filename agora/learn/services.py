@@ -128,18 +128,11 @@ def _first_heading(body: str) -> str:
 
 
 def _open_discussion(article: Article, author: User):
-    from agora.forum import services as forum
-    from agora.forum.models import Category
+    from agora.forum.services import open_discussion
 
-    category = Category.objects.filter(slug="tutorials").first()
-    if category is None:
-        return None
     link = f"[{_('Read the article')}]({article.get_absolute_url()})"
     raw = f"{article.summary or article.title}\n\n{link}"
-    try:
-        return forum.create_topic(author=author, category=category, title=article.title, raw=raw)
-    except (PermissionDenied, ValidationError):
-        return None
+    return open_discussion(author=author, category_slug="tutorials", title=article.title, raw=raw)
 
 
 @transaction.atomic

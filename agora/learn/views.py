@@ -141,3 +141,63 @@ def revisions(request: HttpRequest, slug: str) -> HttpResponse:
         for r in obj.revisions.select_related("editor")
     ]
     return render(request, "learn/revisions.html", {"article": obj, "rows": rows})
+
+
+# --- resource library --------------------------------------------------------------------------
+
+
+@require_safe
+def resources(request: HttpRequest) -> HttpResponse:
+    from agora.learn.models import Resource
+
+    kind = request.GET.get("kind", "")
+    rows = Resource.objects.order_by("-use_count", "-created_at")
+    if kind in Resource.Kind.values:
+        rows = rows.filter(kind=kind)
+    context = {"resources": list(rows[:200]), "kinds": Resource.Kind.choices, "kind": kind}
+    return render(request, "learn/resources.html", context)
+
+
+@require_safe
+def resource(request: HttpRequest, resource_id: int) -> HttpResponse:
+    from agora.learn.models import Resource, ResourceUse
+
+    obj = Resource.objects.prefetch_related("maintainers").filter(pk=resource_id).first()
+    if obj is None:
+        raise Http404("No such resource")
+    uses = (
+        request.user.is_authenticated
+        and ResourceUse.objects.filter(resource=obj, user=request.user).exists()
+    )
+    return render(request, "learn/resource.html", {"resource": obj, "uses": uses})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_resource(request: HttpRequest) -> HttpResponse:
+    from agora.learn import resources as resource_services
+    from agora.learn.forms import ResourceForm
+
+    form = ResourceForm(request.POST or None, initial={"kind": request.GET.get("kind", "project")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = resource_services.add_resource(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect(obj.get_absolute_url())
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "learn/add_resource.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["POST"])
+def use_resource(request: HttpRequest, resource_id: int) -> HttpResponse:
+    from agora.learn import resources as resource_services
+    from agora.learn.models import Resource
+
+    obj = Resource.objects.filter(pk=resource_id).first()
+    if obj is None:
+        raise Http404("No such resource")
+    resource_services.mark_used(user=request.user, resource=obj, used=not request.POST.get("undo"))
+    return redirect(obj.get_absolute_url())

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from agora.accounts.forms import _split_tags
 from agora.accounts.models import User
 from agora.core.markdown import render
+from agora.forum.services import open_discussion
 from agora.showcase.models import Launch, PartnerRequest, TrySignup, Upvote
 
 MAX_REQUEST_DAYS = 180
@@ -29,19 +30,6 @@ def _check_urls(**urls: str) -> dict[str, str]:
             except ValidationError:
                 errors[field] = _("Enter a valid http(s) link.")
     return errors
-
-
-def _discussion(author: User, category_slug: str, title: str, raw: str):
-    from agora.forum import services as forum
-    from agora.forum.models import Category
-
-    category = Category.objects.filter(slug=category_slug).first()
-    if category is None:
-        return None
-    try:
-        return forum.create_topic(author=author, category=category, title=title, raw=raw)
-    except (PermissionDenied, ValidationError):
-        return None
 
 
 @transaction.atomic
@@ -69,7 +57,9 @@ def create_launch(
     )  # fmt: skip
     page = f"[{_('Launch page')}]({launch.get_absolute_url()})"
     raw = f"**{launch.tagline}**\n\n{description}\n\n{page}"
-    launch.topic = _discussion(owner, "open-source", f"{_('Launch')}: {launch.name}", raw)
+    launch.topic = open_discussion(
+        author=owner, category_slug="open-source", title=f"{_('Launch')}: {launch.name}", raw=raw
+    )
     launch.save(update_fields=["topic"])
     return launch
 

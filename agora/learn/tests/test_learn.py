@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agora.forum.models import Category
-from agora.learn.models import Article, ArticleRevision
+from agora.learn.models import Article, ArticleRevision, Resource
 from agora.learn.sample_posts import CHINESE_DDPM_POST
 
 
@@ -128,3 +128,46 @@ def test_learn_lists_by_area_with_filters(alice_client, tutorials):
 def test_writing_needs_permission(client, alice):
     client.force_login(alice)
     assert client.get("/learn/write/").status_code == 403  # no Tutorials category: staff only
+
+
+@pytest.mark.django_db
+def test_resource_library_projects_papers_and_i_use_this(alice_client, alice, bob, client):
+    Category.objects.create(slug="open-source", name="Open source")
+    response = alice_client.post("/learn/resources/add/", {
+        "kind": "project", "title": "TinyDiffusion", "url": "https://github.com/example/tiny",
+        "licence": "MIT", "programming_language": "Python", "tags": "diffusion, pytorch",
+    })  # fmt: skip
+    assert response.status_code == 302
+    project = Resource.objects.get()
+    assert list(project.maintainers.all()) == [alice] and project.topic is not None
+    client.force_login(bob)
+    client.post(f"/learn/resources/{project.id}/use/")
+    client.post(f"/learn/resources/{project.id}/use/")
+    project.refresh_from_db()
+    assert project.use_count == 1
+    paper = client.post("/learn/resources/add/", {
+        "kind": "paper", "title": "Denoising Diffusion Probabilistic Models", "url": "",
+        "arxiv_id": "arXiv:2006.11239", "paper_authors": "Ho, Jain, Abbeel",
+        "abstract": "We present...",
+    })  # fmt: skip
+    assert paper.status_code == 302
+    assert Resource.objects.get(kind="paper").url == "https://arxiv.org/abs/2006.11239"
+    dup = client.post(
+        "/learn/resources/add/", {"kind": "paper", "title": "Again", "arxiv_id": "2006.11239"}
+    )
+    assert dup.status_code == 400 and "already in the library" in dup.content.decode()
+    page = client.get("/learn/resources/?kind=project").content.decode()
+    assert "TinyDiffusion" in page and "Denoising" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("arxiv_id", "not-an-id", "is not an arXiv id"),
+    ("url", "javascript:alert(1)", "valid http(s) link"),
+])  # fmt: skip
+def test_invalid_resources_are_refused(alice_client, field, value, message):
+    data = {"kind": "paper", "title": "Some paper", "url": "https://example.org/p", "arxiv_id": ""}
+    data[field] = value
+    response = alice_client.post("/learn/resources/add/", data)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not Resource.objects.exists()
