@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("agora.moderation.urls")),
     path("events/", include("agora.events.urls")),
     path("learn/", include("agora.learn.urls")),
+    path("search/", include("agora.search.urls")),
     path("", include("agora.showcase.urls")),
 ]
 

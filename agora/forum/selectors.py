@@ -88,8 +88,11 @@ def latest_topics(
     tag: Tag | None = None,
     cursor: str | None = None,
     limit: int = TOPICS_PER_PAGE,
+    exclude_ids: list[int] | None = None,
 ) -> TopicPage:
     queryset = _listable(viewer, access)
+    if exclude_ids:
+        queryset = queryset.exclude(id__in=exclude_ids)  # pinned ones, already shown on top
     if category is not None:
         ids = [
             category.id,

@@ -82,11 +82,11 @@ def _render_list(
 def latest(request: HttpRequest) -> HttpResponse:
     access = permissions.get_access(request)
     cursor = request.GET.get("cursor")
-    page = selectors.latest_topics(viewer=request.user, access=access, cursor=cursor)
-    pinned = (
-        [] if cursor else selectors.pinned_topics(viewer=request.user, access=access, category=None)
+    pinned = selectors.pinned_topics(viewer=request.user, access=access, category=None)
+    page = selectors.latest_topics(
+        viewer=request.user, access=access, cursor=cursor, exclude_ids=[t.id for t in pinned]
     )
-    return _render_list(request, heading=_("Latest"), page=page, pinned=pinned)
+    return _render_list(request, heading=_("Latest"), page=page, pinned=[] if cursor else pinned)
 
 
 @require_safe
@@ -144,10 +144,12 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     access = permissions.get_access(request)
     cat = selectors.get_category_for_viewer(slug=slug, access=access)
     cursor = request.GET.get("cursor")
-    page = selectors.latest_topics(viewer=request.user, access=access, category=cat, cursor=cursor)
-    pinned = (
-        [] if cursor else selectors.pinned_topics(viewer=request.user, access=access, category=cat)
-    )
+    pinned = selectors.pinned_topics(viewer=request.user, access=access, category=cat)
+    page = selectors.latest_topics(
+        viewer=request.user, access=access, category=cat, cursor=cursor,
+        exclude_ids=[t.id for t in pinned],
+    )  # fmt: skip
+    pinned = [] if cursor else pinned
     children = [c for c in access.visible_categories() if c.parent_id == cat.id]
     return _render_list(
         request, heading=cat.display_name, page=page, pinned=pinned, category=cat,
@@ -584,9 +586,12 @@ def home(request: HttpRequest) -> HttpResponse:
     from agora.accounts import selectors as account_selectors
 
     access = permissions.get_access(request)
+    pinned = selectors.pinned_topics(viewer=request.user, access=access, category=None)
     context = {
-        "topics": selectors.latest_topics(viewer=request.user, access=access, limit=15).topics,
-        "pinned": selectors.pinned_topics(viewer=request.user, access=access, category=None),
+        "topics": selectors.latest_topics(
+            viewer=request.user, access=access, limit=15, exclude_ids=[t.id for t in pinned]
+        ).topics,
+        "pinned": pinned,
         "categories": [c for c in access.visible_categories() if c.parent_id is None],
         "newest_members": account_selectors.newest_members(limit=8),
         "suggested_requests": [],

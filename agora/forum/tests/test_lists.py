@@ -204,3 +204,13 @@ def test_profile_shows_activity_the_viewer_may_see(alice, bob, lounge, secret, c
     body = client.get("/u/bob/").content.decode()
     assert "Bob&#x27;s public topic" in body and "secret topic" not in body
     assert "Trust level 2" in body
+
+
+@pytest.mark.django_db
+def test_pinned_topics_show_once_on_top(alice, staff, lounge, client):
+    topics = seed_topics(alice, lounge, 3)
+    services.set_topic_state(actor=staff, topic=topics[0], pinned_globally=True)
+    for url in ("/", "/latest/", "/c/lounge/"):
+        body = client.get(url).content.decode()
+        assert body.count(topics[0].title) == 1, url
+        assert body.index(topics[0].title) < body.index(topics[2].title), url

@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from agora.search import services
+from agora.search.registry import KINDS
+
+
+class Command(BaseCommand):
+    help = "Rebuild the search index from scratch (all kinds, or those named)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("kinds", nargs="*", metavar="KIND", help="post, member, tag, ...")
+
+    def handle(self, *args, kinds: list[str], **options) -> None:
+        services.rebuild(kinds=kinds or None, out=self.stdout)

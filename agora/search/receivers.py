@@ -1,0 +1,57 @@
+"""The index follows the forum and the members: each change schedules a task on commit."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from agora.accounts.models import User
+from agora.forum import signals
+from agora.forum.models import Post, Tag
+from agora.search.kinds import MEMBER, POST, TAG
+
+
+def _schedule_objects(kind: str, object_id: int) -> None:
+    from agora.search.tasks import index_objects
+
+    transaction.on_commit(lambda: index_objects.delay(kind, [object_id]))
+
+
+def _schedule_topic(topic_id: int) -> None:
+    from agora.search.tasks import index_topic
+
+    transaction.on_commit(lambda: index_topic.delay(topic_id))
+
+
+@receiver(signals.post_created)
+@receiver(signals.post_edited)
+@receiver(signals.post_hidden_or_deleted)
+def post_changed(sender, *, post_id, **kwargs) -> None:
+    row = Post.objects.filter(pk=post_id).values_list("topic_id", "number").first()
+    if row is None:
+        return
+    topic_id, number = row
+    # The first post carries the topic: its title, and whether the topic still exists.
+    if number == 1:
+        _schedule_topic(topic_id)
+    else:
+        _schedule_objects(POST, post_id)
+
+
+@receiver(signals.staff_action)
+def topic_changed(sender, *, topic_id=None, action="", **kwargs) -> None:
+    if topic_id and action in {"move", "delete_post", "restore_post", "state"}:
+        _schedule_topic(topic_id)
+
+
+@receiver(post_save, sender=User)
+@receiver(post_delete, sender=User)
+def member_changed(sender, instance: User, **kwargs) -> None:
+    _schedule_objects(MEMBER, instance.pk)
+
+
+@receiver(post_save, sender=Tag)
+@receiver(post_delete, sender=Tag)
+def tag_changed(sender, instance: Tag, **kwargs) -> None:
+    _schedule_objects(TAG, instance.pk)

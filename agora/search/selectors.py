@@ -1,0 +1,175 @@
+"""Searches as the site asks them: the search page, the header box, related topics. Each costs
+a constant number of queries whatever it finds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from agora.accounts.models import User
+from agora.forum.models import Bookmark, Category, Post, Tag, Topic
+from agora.forum.permissions import CategoryAccess, category_access_for
+from agora.search import query as q
+from agora.search.kinds import MEMBER, POST, TAG
+from agora.search.registry import get_kind
+from agora.search.snippets import highlight
+
+PAGE_SIZE = 20
+STATUSES = ("open", "closed", "solved")
+NO_CATEGORY = Category(id=0, slug="", name="")  # a filter that matches nothing
+
+
+@dataclass
+class PostFilters:
+    category: Category | None = None
+    tag: Tag | None = None
+    author: User | None = None
+    after: date | None = None
+    before: date | None = None
+    bookmarks: bool = False
+    status: str = ""
+    newest: bool = False
+
+
+@dataclass
+class PostResult:
+    post: Post
+    snippet: SafeString
+    title: SafeString
+
+
+@dataclass
+class ResultPage:
+    results: list = field(default_factory=list)
+    has_next: bool = False
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _post_filters(filters: PostFilters, viewer: User, access: CategoryAccess) -> q.Filters:
+    sql = q.Filters()
+    if filters.category is not None:
+        ids = [filters.category.id] + [
+            c.id for c in access.visible_categories() if c.parent_id == filters.category.id
+        ]
+        sql.add(f"t.category_id IN ({', '.join(['%s'] * len(ids))})", *ids)
+    if filters.tag is not None:
+        through = Topic.tags.through._meta.db_table
+        sql.add(
+            f"EXISTS (SELECT 1 FROM {through} tt WHERE tt.topic_id = t.id AND tt.tag_id = %s)",
+            filters.tag.id,
+        )
+    if filters.author is not None:
+        sql.add("d.author_id = %s", filters.author.id)
+    if filters.after is not None:
+        sql.add("d.created_at >= %s", _day_start(filters.after))
+    if filters.before is not None:
+        sql.add("d.created_at < %s", _day_start(filters.before + timedelta(days=1)))
+    if filters.bookmarks:
+        table = Bookmark._meta.db_table
+        sql.add(
+            f"EXISTS (SELECT 1 FROM {table} b WHERE b.post_id = d.object_id AND b.user_id = %s)",
+            viewer.pk if viewer.is_authenticated else 0,
+        )
+    if filters.status == "open":
+        sql.add("t.closed = %s", False)
+    elif filters.status == "closed":
+        sql.add("t.closed = %s", True)
+    elif filters.status == "solved":
+        sql.add("t.accepted_answer_id IS NOT NULL")
+    return sql
+
+
+def search_posts(
+    *,
+    text: str,
+    viewer: User,
+    access: CategoryAccess,
+    filters: PostFilters | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> ResultPage:
+    filters = filters or PostFilters()
+    parsed = q.parse(text)
+    hits = q.search(
+        kind=POST,
+        query=parsed,
+        visibility=get_kind(POST).visibility(viewer, access),
+        filters=_post_filters(filters, viewer, access),
+        newest=filters.newest,
+        offset=(page - 1) * page_size,
+        limit=page_size + 1,
+    )
+    has_next = len(hits) > page_size
+    hits = hits[:page_size]
+    posts = Post.objects.select_related("topic__category", "author").in_bulk(
+        [h.document.object_id for h in hits]
+    )
+    results = [
+        PostResult(
+            post=posts[h.document.object_id],
+            snippet=highlight(h.document.body, parsed),
+            title=highlight(h.document.title, parsed, width=300),
+        )
+        for h in hits
+        if h.document.object_id in posts
+    ]
+    return ResultPage(results=results, has_next=has_next)
+
+
+def search_members(*, text: str, viewer: User, access: CategoryAccess, limit: int) -> list[User]:
+    hits = q.search(
+        kind=MEMBER,
+        query=q.parse(text),
+        visibility=get_kind(MEMBER).visibility(viewer, access),
+        limit=limit,
+    )
+    members = User.objects.in_bulk([h.document.object_id for h in hits])
+    return [members[h.document.object_id] for h in hits if h.document.object_id in members]
+
+
+def search_tags(*, text: str, viewer: User, access: CategoryAccess, limit: int) -> list[Tag]:
+    hits = q.search(
+        kind=TAG,
+        query=q.parse(text),
+        visibility=get_kind(TAG).visibility(viewer, access),
+        limit=limit,
+    )
+    tags = Tag.objects.in_bulk([h.document.object_id for h in hits])
+    return [tags[h.document.object_id] for h in hits if h.document.object_id in tags]
+
+
+def quick_search(*, text: str, viewer: User, access: CategoryAccess) -> dict[str, list]:
+    """The header box: a few posts, members and tags."""
+    return {
+        "posts": search_posts(text=text, viewer=viewer, access=access, page_size=5).results,
+        "members": search_members(text=text, viewer=viewer, access=access, limit=3),
+        "tags": search_tags(text=text, viewer=viewer, access=access, limit=3),
+    }
+
+
+def related_topics(
+    topic: Topic, viewer: User, limit: int = 5, *, access: CategoryAccess | None = None
+) -> list[Topic]:
+    """Topics whose title or first post shares words with this topic's title, best first."""
+    access = access if access is not None else category_access_for(viewer)
+    words = [w for w in q.parse(topic.title).words if len(w) > 1][: q.MAX_TERMS]
+    parsed = q.ParsedQuery([q.Term((w,)) for w in words])
+    filters = q.Filters()
+    filters.add("d.title_text <> %s", "")
+    filters.add("d.topic_id <> %s", topic.id)
+    hits = q.search(
+        kind=POST,
+        query=parsed,
+        visibility=get_kind(POST).visibility(viewer, access),
+        filters=filters,
+        any_term=True,
+        limit=limit,
+    )
+    topics = Topic.objects.select_related("category").in_bulk([h.document.topic_id for h in hits])
+    return [topics[h.document.topic_id] for h in hits if h.document.topic_id in topics]
