@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "agora.events",
     "agora.learn",
     "agora.showcase",
+    "agora.gallery",
     "agora.search",
 ]
 

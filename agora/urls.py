@@ -19,6 +19,7 @@ urlpatterns = [
     path("learn/", include("agora.learn.urls")),
     path("search/", include("agora.search.urls")),
     path("", include("agora.showcase.urls")),
+    path("gallery/", include("agora.gallery.urls")),
 ]
 
 if not settings.S3_BUCKET:

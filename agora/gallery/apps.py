@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GalleryConfig(AppConfig):
+    name = "agora.gallery"
+    label = "gallery"
+    verbose_name = _("Gallery")

@@ -1,0 +1,235 @@
+"""Writes of the gallery: uploads with their recipe read out, reactions, comments, collections."""
+
+from __future__ import annotations
+
+import io
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from agora.accounts.forms import _split_tags
+from agora.accounts.models import User
+from agora.core.images import encode_webp, open_checked_image
+from agora.core.markdown import render
+from agora.gallery import metadata
+from agora.gallery.models import Collection, Comment, Reaction, ViewerSettings, Work
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 2048
+THUMB_SIDE = 512
+IPTC_AI = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+
+
+def _store(image: Image.Image, side: int) -> tuple[bytes, int, int]:
+    copy = image.copy()
+    copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return encode_webp(copy, quality=90), copy.width, copy.height
+
+
+def apply_recipe(work: Work, recipe: metadata.Recipe) -> None:
+    work.prompt, work.negative_prompt = recipe.prompt[:10_000], recipe.negative_prompt[:10_000]
+    work.seed, work.sampler, work.steps, work.guidance = (
+        recipe.seed,
+        recipe.sampler,
+        recipe.steps,
+        recipe.guidance,
+    )
+    work.recipe_width, work.recipe_height = recipe.width, recipe.height
+    work.model_name, work.model_hash = recipe.model_name, recipe.model_hash
+    work.metadata_source, work.raw_metadata = recipe.source, recipe.raw
+
+
+def recipe_of(work: Work) -> metadata.Recipe:
+    return metadata.Recipe(
+        prompt=work.prompt,
+        negative_prompt=work.negative_prompt,
+        seed=work.seed,
+        sampler=work.sampler,
+        steps=work.steps,
+        guidance=work.guidance,
+        width=work.recipe_width or work.width,
+        height=work.recipe_height or work.height,
+        model_name=work.model_name,
+        model_hash=work.model_hash,
+        source=work.metadata_source,
+    )
+
+
+def upload_work(
+    *, author: User, upload, title: str, description: str = "", licence: str = Work.Licence.CC_BY,
+    nsfw: int = 0, tags: str = "", private: bool = False, recipe_hidden: bool = False,
+    remix_of: Work | None = None,
+) -> tuple[Work, list[str]]:  # fmt: skip
+    """Store an image re-encoded from its pixels (GPS and camera data gone) with the recipe read
+    from its metadata. Returns the work and notes about metadata that was ignored."""
+    if not author.is_authenticated:
+        raise PermissionDenied(_("Log in to share works."))
+    errors = {}
+    if len(title.strip()) < 2:
+        errors["title"] = _("Give the work a title.")
+    if licence not in Work.Licence.values:
+        errors["licence"] = _("Choose a licence.")
+    if nsfw not in Work.NSFW.values:
+        errors["nsfw"] = _("Choose a content level.")
+    try:
+        tag_list = _split_tags(tags, label=_("tags"))
+    except ValidationError as exc:
+        errors["tags"] = exc.messages[0]
+        tag_list = []
+    image = open_checked_image(
+        upload, max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS
+    )  # raises on bad files
+    if errors:
+        raise ValidationError(errors)
+    upload.seek(0)
+    try:
+        with Image.open(upload) as original:
+            recipe = metadata.read_recipe(original)
+    except (OSError, ValueError, SyntaxError) as exc:  # e.g. a text chunk over Pillow's limit
+        recipe = metadata.Recipe(notes=[f"metadata unreadable ({type(exc).__name__}), ignored"])
+    full, width, height = _store(image, MAX_SIDE)
+    thumb, _w, _h = _store(image, THUMB_SIDE)
+    work = Work(
+        author=author,
+        title=title.strip(),
+        description=description.strip(),
+        width=width,
+        height=height,
+        licence=licence,
+        nsfw=nsfw,
+        tags=tag_list,
+        private=private,
+        recipe_hidden=recipe_hidden,
+        remix_of=remix_of if remix_of is not None and can_see_work(author, remix_of) else None,
+    )
+    apply_recipe(work, recipe)
+    name = secrets.token_hex(10)
+    work.image.save(f"{name}.webp", ContentFile(full), save=False)
+    work.thumbnail.save(f"{name}-thumb.webp", ContentFile(thumb), save=False)
+    try:
+        work.save()
+    except Exception:
+        work.image.storage.delete(work.image.name)  # nothing half-written
+        work.thumbnail.storage.delete(work.thumbnail.name)
+        raise
+    return work, recipe.notes
+
+
+def can_see_work(user, work: Work) -> bool:
+    if not work.private:
+        return True
+    return bool(
+        user is not None and user.is_authenticated and (user.pk == work.author_id or user.is_staff)
+    )
+
+
+def can_edit_work(user, work: Work) -> bool:
+    return bool(
+        user is not None and user.is_authenticated and (user.pk == work.author_id or user.is_staff)
+    )
+
+
+def set_nsfw(*, actor: User, work: Work, level: int) -> Work:
+    """The author, or a moderator, sets how explicit a work is."""
+    if not can_edit_work(actor, work):
+        raise PermissionDenied(_("Only the author or staff can change this."))
+    if level not in Work.NSFW.values:
+        raise ValidationError(_("Choose a content level."))
+    Work.objects.filter(pk=work.pk).update(nsfw=level)
+    work.nsfw = level
+    return work
+
+
+def toggle_reaction(*, user: User, work: Work, kind: str) -> bool:
+    if not user.is_authenticated:
+        raise PermissionDenied(_("Log in to react."))
+    if kind not in Reaction.Kind.values:
+        raise ValidationError(_("Unknown reaction."))
+    with transaction.atomic():
+        deleted, _details = Reaction.objects.filter(work=work, user=user, kind=kind).delete()
+        if deleted:
+            Work.objects.filter(pk=work.pk).update(reaction_count=F("reaction_count") - 1)
+            return False
+    try:
+        with transaction.atomic():
+            Reaction.objects.create(work=work, user=user, kind=kind)
+            Work.objects.filter(pk=work.pk).update(reaction_count=F("reaction_count") + 1)
+    except IntegrityError:
+        pass
+    return True
+
+
+def add_comment(*, user: User, work: Work, raw: str) -> Comment:
+    if not user.is_authenticated:
+        raise PermissionDenied(_("Log in to comment."))
+    raw = raw.strip()
+    if not raw:
+        raise ValidationError(_("Write something first."))
+    if len(raw) > 5000:
+        raise ValidationError(_("A comment can have at most 5000 characters."))
+    return Comment.objects.create(work=work, author=user, raw=raw, html=render(raw))
+
+
+def add_to_collection(*, user: User, work: Work, title: str) -> Collection:
+    if not user.is_authenticated:
+        raise PermissionDenied(_("Log in to collect works."))
+    title = title.strip()[:120]
+    if not title:
+        raise ValidationError(_("Name the collection."))
+    collection, _created = Collection.objects.get_or_create(owner=user, title=title)
+    collection.works.add(work)
+    return collection
+
+
+def set_viewer_level(*, user: User, level: int) -> None:
+    if level not in Work.NSFW.values:
+        raise ValidationError(_("Choose a content level."))
+    ViewerSettings.objects.update_or_create(user=user, defaults={"max_nsfw": level})
+
+
+def download_png(work: Work) -> bytes:
+    """The image as PNG with its recipe in a `parameters` text chunk (A1111-compatible) and the
+    IPTC digital source type trainedAlgorithmicMedia in XMP."""
+    with Image.open(work.image) as stored:
+        stored.load()
+        image = stored.convert("RGBA" if stored.mode in {"RGBA", "LA"} else "RGB")
+    info = PngInfo()
+    if work.has_recipe and not work.recipe_hidden:
+        info.add_text("parameters", metadata.a1111_line(recipe_of(work)))
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+        f'Iptc4xmpExt:DigitalSourceType="{IPTC_AI}"/></rdf:RDF></x:xmpmeta>'
+    )
+    info.add_itxt("XML:com.adobe.xmp", xmp)
+    out = io.BytesIO()
+    image.save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def recipe_card_markdown(work: Work, *, url: str) -> str:
+    """The Markdown a forum post gets when a work is shared: the image and its recipe card."""
+    lines = [f"![{work.title}]({work.image.url})", "", f"**[{work.title}]({url})**", ""]
+    if work.has_recipe and not work.recipe_hidden:
+        rows = [
+            (_("Prompt"), work.prompt),
+            (_("Negative prompt"), work.negative_prompt),
+            (_("Model"), work.model_name),
+            (_("Sampler"), work.sampler),
+            (_("Steps"), work.steps),
+            (_("Guidance"), work.guidance),
+            (_("Seed"), work.seed),
+        ]
+        lines += [f"| {_('Recipe')} | |", "|---|---|"]
+        for label, value in rows:
+            if value not in ("", None):
+                cell = str(value).replace("|", "\\|").replace("\n", " ")
+                lines.append(f"| {label} | {cell} |")
+    return "\n".join(lines)
