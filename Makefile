@@ -46,6 +46,7 @@ $(VENDOR)/.copied: node_modules/.installed
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 	cp node_modules/@picocss/pico/css/pico.violet.min.css $(VENDOR)/pico.min.css
 	cp node_modules/mermaid/dist/mermaid.min.js $(VENDOR)/mermaid.min.js
+	cp node_modules/chart.js/dist/chart.umd.js $(VENDOR)/chart.umd.js
 	touch $@
 
 assets: $(VENDOR)/.copied

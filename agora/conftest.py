@@ -87,49 +87,77 @@ def database_url_for_subprocess() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path: Path) -> Iterator[dict[str, object]]:
+def start_worker(
+    tmp_path: Path, *, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, Path]:
     """A real `celery worker` process on the configured broker (filesystem or Redis), sharing the
-    test database; mail it sends lands in files under tmp_path/mail."""
+    test database; it consumes the default and the training queues."""
+    log_path = tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
+    full_env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocess(),
+        "AGORA_WORKER_HEARTBEAT_SECONDS": "1",
+        **(env or {}),
+    }
+    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "agora", "worker", "--queues", "default,training",
+                "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
+                "--loglevel", "INFO", "--hostname", name,
+            ],
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parent.parent,
+        )  # fmt: skip
+    return process, log_path
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def celery_worker_process(
+    transactional_db, tmp_path: Path, settings
+) -> Iterator[dict[str, object]]:
+    """A real worker; mail it sends lands in files under tmp_path/mail, lab files under tmp_path."""
     from agora.core.models import WorkerHeartbeat
 
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
+    settings.LAB_RUNS_DIR = tmp_path / "runs"
+    settings.MEDIA_ROOT = tmp_path / "media"
     env = {
-        **os.environ,
-        "DATABASE_URL": database_url_for_subprocess(),
         "EMAIL_URL": f"file://{mail_dir}",
-        "AGORA_WORKER_HEARTBEAT_SECONDS": "1",
+        "AGORA_LAB_RUNS_DIR": str(settings.LAB_RUNS_DIR),
+        "AGORA_MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
-    log_path = tmp_path / "worker.log"
-    name = f"test-{uuid.uuid4().hex[:8]}@%h"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "agora", "worker", "--queues", "default",
-                "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--loglevel", "INFO", "--hostname", name,
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=Path(__file__).resolve().parent.parent,
-        )  # fmt: skip
+    process, log_path = start_worker(tmp_path, env=env)
     try:
         deadline = time.monotonic() + 60
         while not WorkerHeartbeat.objects.exists():
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("worker did not start:\n" + log_path.read_text()[-4000:])
             time.sleep(0.2)
-        yield {"process": process, "mail_dir": mail_dir, "log": log_path}
+        yield {
+            "process": process,
+            "mail_dir": mail_dir,
+            "log": log_path,
+            "env": env,
+            "tmp": tmp_path,
+        }
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_worker(process)
         celery_app.conf.task_always_eager = True
 
 

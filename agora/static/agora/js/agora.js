@@ -221,6 +221,48 @@
     });
   }
 
+  // Loss curves of a training run (Chart.js from static files), redrawn after each htmx poll.
+  var COLOURS = ["#7c3aed", "#dc2626", "#0891b2", "#16a34a", "#ea580c", "#db2777"];
+  function drawCharts(root) {
+    if (!window.Chart) return;
+    (root || document).querySelectorAll("canvas.loss-chart").forEach(function (canvas) {
+      var points = JSON.parse(canvas.dataset.curves || "[]");
+      if (!points.length) return;
+      var keys = Object.keys(points[0]).filter(function (k) { return k !== "step"; });
+      new window.Chart(canvas, {
+        type: "line",
+        data: {
+          labels: points.map(function (p) { return p.step; }),
+          datasets: keys.map(function (k, i) {
+            return { label: k, data: points.map(function (p) { return p[k]; }), borderColor: COLOURS[i % 6], pointRadius: 0, borderWidth: 1.5 };
+          }),
+        },
+        options: { animation: false, responsive: true, scales: { x: { title: { display: true, text: "step" } } } },
+      });
+    });
+    (root || document).querySelectorAll("canvas.compare-chart").forEach(function (canvas) {
+      var series = JSON.parse(canvas.dataset.series || "[]");
+      var datasets = [];
+      series.forEach(function (run, i) {
+        if (!run.curves.length) return;
+        var key = Object.keys(run.curves[0]).filter(function (k) { return k !== "step"; })[0];
+        datasets.push({ label: run.title + " · " + key, data: run.curves.map(function (p) { return { x: p.step, y: p[key] }; }),
+                        borderColor: COLOURS[i % 6], pointRadius: 0, borderWidth: 1.5 });
+      });
+      new window.Chart(canvas, { type: "line", data: { datasets: datasets },
+        options: { animation: false, parsing: false, scales: { x: { type: "linear", title: { display: true, text: "step" } } } } });
+    });
+  }
+
+  // The lab's compare form: turn the ticked runs into ?ids=1,2,3.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("run-compare-form")) return;
+    var ids = Array.prototype.map.call(form.querySelectorAll("input[name=pick]:checked"), function (c) { return c.value; });
+    form.querySelector("input[name=ids]").value = ids.join(",");
+    form.querySelectorAll("input[name=pick]").forEach(function (c) { c.disabled = true; });
+  });
+
   document.addEventListener("click", function (event) {
     var target = event.target;
     closeDropdowns(target.closest && target.closest("details.dropdown"));
@@ -235,8 +277,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     sendTimezone();
     renderDiagrams(document);
+    drawCharts(document);
     document.querySelectorAll(".composer").forEach(function (c) { setupComposer(c); setupUploads(c); setupMentions(c); });
     setupTagSuggestions();
   });
-  document.addEventListener("htmx:afterSwap", function (event) { renderDiagrams(event.target); });
+  document.addEventListener("htmx:afterSwap", function (event) { renderDiagrams(event.target); drawCharts(event.target); });
 })();

@@ -1,0 +1,74 @@
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from agora.lab.models import FAMILY_CHOICES
+
+
+class RunForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=120, required=False)
+    family = forms.ChoiceField(label=gettext_lazy("Model family"), choices=FAMILY_CHOICES)
+    dataset = forms.ChoiceField(label=gettext_lazy("Data set"), choices=())
+    preset = forms.ChoiceField(
+        label=gettext_lazy("Preset"),
+        choices=[("quick", gettext_lazy("Quick")), ("quality", gettext_lazy("Quality"))],
+    )
+    steps = forms.IntegerField(label=gettext_lazy("Training steps"), initial=1500)
+    seed = forms.IntegerField(label=gettext_lazy("Seed"), initial=0)
+    private = forms.BooleanField(label=gettext_lazy("Private run"), required=False)
+
+    def __init__(self, *args, datasets, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].choices = datasets
+
+
+class PublishForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Model name"), max_length=120)
+    licence = forms.ChoiceField(
+        label=gettext_lazy("Licence"),
+        choices=[
+            ("cc-by-4.0", "CC BY 4.0"),
+            ("mit", "MIT"),
+            ("apache-2.0", "Apache 2.0"),
+            ("cc0-1.0", "CC0"),
+        ],
+    )
+    private = forms.BooleanField(label=gettext_lazy("Private model"), required=False)
+    card = forms.CharField(
+        label=gettext_lazy("Model card (Markdown)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+class GenerateForm(forms.Form):
+    sampler = forms.ChoiceField(
+        label=gettext_lazy("Sampler"),
+        choices=[("ddim", "DDIM"), ("ddpm", "DDPM"), ("direct", "direct")],
+    )
+    steps = forms.IntegerField(label=gettext_lazy("Steps"), initial=50)
+    guidance = forms.FloatField(label=gettext_lazy("Guidance"), initial=0.0)
+    seed = forms.IntegerField(label=gettext_lazy("Seed (empty: random)"), required=False)
+    label = forms.CharField(
+        label=gettext_lazy("Class labels (e.g. 3 or 1,2,3)"), required=False, max_length=200
+    )
+    count = forms.IntegerField(label=gettext_lazy("Images"), initial=16)
+
+    def clean_label(self) -> list[int]:
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        raw = self.cleaned_data["label"].replace("，", ",").strip()
+        if not raw:
+            return []
+        try:
+            return [int(part) for part in raw.split(",") if part.strip()]
+        except ValueError as exc:
+            raise ValidationError(_("Labels are whole numbers separated by commas.")) from exc
+
+
+class DatasetForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=80)
+    archive = forms.FileField(
+        label=gettext_lazy("Zip of images"),
+        help_text=gettext_lazy("PNG or JPEG files; one folder per class gives labels."),
+    )

@@ -1,0 +1,198 @@
+"""The lab: data sets, training runs (Celery, own queue), published models and generations whose
+images can be regenerated bit for bit from their recipe."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+FAMILY_CHOICES = [
+    ("gan", _("GAN")),
+    ("cgan", _("Conditional GAN")),
+    ("wgan-gp", _("WGAN-GP")),
+    ("vae", _("VAE")),
+    ("beta-vae", _("beta-VAE")),
+    ("diffusion", _("Diffusion (DDPM)")),
+    ("latent", _("Latent diffusion")),
+]
+
+
+class LabDataset(models.Model):
+    """A member's uploaded zip of images, checked by a background job before it can be used."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        READY = "ready", _("Ready")
+        REFUSED = "refused", _("Refused")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lab_datasets"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    archive = models.FileField(upload_to="lab/datasets/")
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
+    count = models.PositiveIntegerField(default=0)
+    classes = models.JSONField(default=list, blank=True)
+    preview = models.ImageField(upload_to="lab/datasets/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="lab_dataset_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def key(self) -> str:
+        return f"upload:{self.id}"
+
+
+class TrainingRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_runs"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    family = models.CharField(_("family"), max_length=20, choices=FAMILY_CHOICES)
+    dataset = models.CharField(_("data set"), max_length=40)  # built-in name or upload:<id>
+    preset = models.CharField(_("preset"), max_length=10, default="quick")
+    steps = models.PositiveIntegerField(_("steps"))
+    seed = models.PositiveIntegerField(_("seed"), default=0)
+    settings = models.JSONField(default=dict, blank=True)  # validated genlab overrides
+    private = models.BooleanField(_("private"), default=False)
+    forked_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
+    )
+
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    step = models.PositiveIntegerField(default=0)
+    total_steps = models.PositiveIntegerField(default=0)
+    curves = models.JSONField(default=list, blank=True)  # [{"step": n, "loss name": value, ...}]
+    images_per_s = models.FloatField(default=0)
+    eta_s = models.FloatField(default=0)
+    samples = models.JSONField(default=list, blank=True)  # [{"step": n, "url": ...}]
+    log = models.TextField(blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    checkpoint_sha256 = models.CharField(max_length=64, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    # The lease: which worker holds the run, refreshed by its heartbeat; a stale lease is reclaimed.
+    lease = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="run_owner_created"),
+            models.Index(fields=["status", "heartbeat_at"], name="run_status_heartbeat"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("lab:run", kwargs={"run_id": self.id})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.step / self.total_steps) if self.total_steps else 0
+
+    @property
+    def out_dir(self):
+        from pathlib import Path
+
+        return Path(settings.LAB_RUNS_DIR) / str(self.id)
+
+
+class LabModel(models.Model):
+    run = models.OneToOneField(
+        TrainingRun, on_delete=models.PROTECT, related_name="published_model"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lab_models"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    card = models.TextField(_("model card"), max_length=20_000, blank=True)
+    card_html = models.TextField(blank=True)
+    licence = models.CharField(_("licence"), max_length=40, default="cc-by-4.0")
+    private = models.BooleanField(_("private"), default=False)
+    checkpoint = models.FileField(upload_to="lab/models/")
+    checkpoint_sha256 = models.CharField(max_length=64, db_index=True)
+    star_count = models.PositiveIntegerField(default=0)
+    topic = models.OneToOneField(
+        "forum.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="lab_model"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("lab:model", kwargs={"model_id": self.id})
+
+
+class Star(models.Model):
+    model = models.ForeignKey(LabModel, on_delete=models.CASCADE, related_name="stars")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["model", "user"], name="star_once")]
+
+
+class Generation(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    model = models.ForeignKey(LabModel, on_delete=models.CASCADE, related_name="generations")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
+    )
+    recipe = models.JSONField()
+    recipe_hash = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    images = models.JSONField(default=list, blank=True)  # [{"url": ..., "name": ...}]
+    images_sha256 = models.CharField(max_length=64, blank=True)
+    reproduces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reproductions"
+    )
+    error = models.TextField(blank=True)
+    duration_s = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["model", "-created_at"], name="generation_model_created")]
+
+    def get_absolute_url(self) -> str:
+        return reverse("lab:generation", kwargs={"generation_id": self.id})
+
+    @property
+    def verified(self) -> bool | None:
+        """For a reproduction: do its pixels hash like the original's?"""
+        if self.reproduces_id is None or self.status != self.Status.DONE:
+            return None
+        return self.images_sha256 == self.reproduces.images_sha256

@@ -1,0 +1,35 @@
+"""Lab tasks: each takes an id and is safe to run twice (work is claimed with a conditional
+update; a second copy finds nothing to claim)."""
+
+from __future__ import annotations
+
+import socket
+
+from celery import shared_task
+
+from agora.lab import services
+
+
+def _worker_name(task) -> str:
+    hostname = getattr(task.request, "hostname", None) or socket.gethostname()
+    return f"{hostname}:{task.request.id or 'eager'}"
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def train_run(self, run_id: int) -> str:
+    return services.execute_run(run_id=run_id, worker=_worker_name(self))
+
+
+@shared_task(bind=True)
+def generate(self, generation_id: int) -> str:
+    return services.execute_generation(generation_id=generation_id)
+
+
+@shared_task
+def check_dataset(dataset_id: int) -> str:
+    return services.check_dataset(dataset_id=dataset_id).status
+
+
+@shared_task
+def recover_stalled_runs() -> list[int]:
+    return services.recover_stalled()

@@ -1,0 +1,218 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from agora.lab import services
+from agora.lab.models import Generation, LabModel, TrainingRun
+
+
+@pytest.fixture(autouse=True)
+def lab_dirs(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LAB_RUNS_DIR = tmp_path / "runs"
+
+
+def start(client, capture, **overrides):
+    data = {
+        "title": "Tiny moons",
+        "family": "diffusion",
+        "dataset": "moons",
+        "preset": "quick",
+        "steps": "40",
+        "seed": "3",
+        **overrides,
+    }
+    with capture(execute=True):
+        return client.post("/lab/runs/new/", data)
+
+
+@pytest.mark.django_db
+def test_train_publish_generate_reproduce_and_share(
+    alice_client, alice, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    response = start(alice_client, capture)
+    run = TrainingRun.objects.get()
+    assert response["Location"] == run.get_absolute_url()
+    assert run.status == "completed" and run.step == 40 and run.attempts == 1
+    assert run.curves and "loss" in "".join(run.curves[-1].keys())
+    assert len(run.checkpoint_sha256) == 64
+    page = alice_client.get(run.get_absolute_url()).content.decode()
+    assert "Completed" in page and "loss-chart" in page
+
+    alice_client.post(
+        f"/lab/runs/{run.id}/publish/",
+        {"name": "Moons DDPM", "licence": "mit", "card": "A tiny **model**."},
+    )
+    model = LabModel.objects.get()
+    assert model.checkpoint_sha256 == run.checkpoint_sha256
+    download = alice_client.get(f"/lab/models/{model.id}/checkpoint.safetensors")
+    assert download.status_code == 200
+
+    with capture(execute=True):
+        alice_client.post(
+            f"/lab/models/{model.id}/generate/",
+            {
+                "sampler": "ddim",
+                "steps": "5",
+                "guidance": "0",
+                "seed": "7",
+                "label": "",
+                "count": "4",
+            },
+        )
+    first = Generation.objects.get()
+    assert first.status == "done" and len(first.images) == 1  # 2-D data: one scatter plot
+    with capture(execute=True):
+        alice_client.post(f"/lab/generations/{first.id}/reproduce/")
+    copy = Generation.objects.exclude(pk=first.pk).get()
+    assert copy.reproduces == first and copy.verified is True
+    assert "Identical" in alice_client.get(copy.get_absolute_url()).content.decode()
+
+    shared = alice_client.post(f"/lab/generations/{first.id}/share/", {"index": "0"})
+    from agora.gallery.models import Work
+
+    work = Work.objects.get()
+    assert shared["Location"] == work.get_absolute_url()
+    assert work.source == "lab" and work.seed == 7 and work.model_name == "Moons DDPM"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("steps", "5", "between 10 and"),
+        ("dataset", "imagenet", "Select a valid choice"),
+        ("family", "gpt", "Select a valid choice"),
+        ("seed", "-1", "from 0 to"),
+    ],
+)
+def test_bad_run_settings_are_refused_before_queueing(
+    alice_client, django_capture_on_commit_callbacks, field, value, message
+):
+    response = start(alice_client, django_capture_on_commit_callbacks, **{field: value})
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not TrainingRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_generation_parameters_are_checked_before_queueing(
+    alice, django_capture_on_commit_callbacks
+):
+    model = _trained_model(alice, django_capture_on_commit_callbacks)
+    for kwargs, message in [
+        ({"sampler": "ddim", "steps": 5000}, "between 1 and 1000"),
+        ({"sampler": "direct"}, "samples with: ddpm, ddim"),
+        ({"sampler": "ddim", "guidance": 99}, "between 0 and 20"),
+        ({"sampler": "ddim", "labels": [3]}, "not conditional"),
+        ({"sampler": "ddim", "count": 0}, "between 1 and 64"),
+    ]:
+        params = {"steps": 10, "guidance": 0.0, "seed": 1, "labels": None, "count": 4, **kwargs}
+        with pytest.raises(ValidationError, match=message):
+            services.request_generation(user=alice, model=model, **params)
+    assert not Generation.objects.exists()
+
+
+def _trained_model(user, capture) -> LabModel:
+    with capture(execute=True):
+        run = services.create_run(
+            owner=user, title="t", family="diffusion", dataset="moons", preset="quick", steps=20
+        )
+    run.refresh_from_db()
+    return services.publish_model(
+        user=user, run=run, name="Moons", card="", licence="mit", private=False
+    )
+
+
+@pytest.mark.django_db
+def test_private_runs_and_models_are_invisible_to_others(
+    alice, bob, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.create_run(
+            owner=alice,
+            title="secret",
+            family="vae",
+            dataset="moons",
+            preset="quick",
+            steps=20,
+            private=True,
+        )
+    run.refresh_from_db()
+    model = services.publish_model(
+        user=alice, run=run, name="Secret VAE", card="", licence="mit", private=False
+    )
+    assert model.private  # a private run publishes a private model
+    client.force_login(bob)
+    assert client.get(run.get_absolute_url()).status_code == 404
+    assert client.get(model.get_absolute_url()).status_code == 404
+    assert client.get(f"/lab/models/{model.id}/checkpoint.safetensors").status_code == 404
+    assert "Secret VAE" not in client.get("/lab/").content.decode()
+    assert client.post(f"/lab/runs/{run.id}/cancel/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_cancel_queued_and_resume(alice, bob, client):
+    run = services.create_run(
+        owner=alice, title="queued", family="gan", dataset="moons", preset="quick", steps=30
+    )
+    client.force_login(bob)
+    assert client.post(f"/lab/runs/{run.id}/cancel/").status_code == 403
+    client.force_login(alice)
+    client.post(f"/lab/runs/{run.id}/cancel/")
+    run.refresh_from_db()
+    assert run.status == "cancelled"
+    services.resume_run(user=alice, run=run)
+    run.refresh_from_db()
+    assert run.status == "queued"
+
+
+@pytest.mark.django_db
+def test_member_concurrency_limit(alice, settings):
+    settings.LAB_MAX_ACTIVE_RUNS_PER_MEMBER = 1
+    services.create_run(
+        owner=alice, title="one", family="gan", dataset="moons", preset="quick", steps=30
+    )
+    with pytest.raises(ValidationError, match="already have 1 runs"):
+        services.create_run(
+            owner=alice, title="two", family="gan", dataset="moons", preset="quick", steps=30
+        )
+
+
+@pytest.mark.django_db
+def test_a_stalled_run_is_requeued_once_and_resumes_from_its_checkpoint(
+    alice, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    run = services.create_run(
+        owner=alice, title="crashy", family="diffusion", dataset="moons", preset="quick", steps=40
+    )
+    # A worker claims it, then dies without a word.
+    lease = services.claim_run(run_id=run.id, worker="dead-worker")
+    assert (
+        lease and services.claim_run(run_id=run.id, worker="second") is None
+    )  # never twice at once
+    TrainingRun.objects.filter(pk=run.id).update(
+        heartbeat_at=timezone.now() - timezone.timedelta(minutes=10)
+    )
+    with capture(execute=True):
+        assert services.recover_stalled() == [run.id]
+        assert services.recover_stalled() == []  # a second recovery finds nothing
+    run.refresh_from_db()
+    assert run.status == "completed" and run.attempts == 2
+    assert "worker lost" in run.log
+
+
+@pytest.mark.django_db
+def test_diverging_training_fails_with_a_clear_message(alice, django_capture_on_commit_callbacks):
+    run = services.create_run(
+        owner=alice, title="boom", family="diffusion", dataset="moons", preset="quick", steps=30
+    )
+    TrainingRun.objects.filter(pk=run.pk).update(
+        settings={**run.settings, "lr": 1e9, "max_loss": 1.0}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        pass
+    services.execute_run(run_id=run.id, worker="w")
+    run.refresh_from_db()
+    assert run.status == "failed" and run.error

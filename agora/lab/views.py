@@ -1,0 +1,293 @@
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from agora.lab import permissions, services
+from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm
+from agora.lab.models import Generation, LabDataset, LabModel, Star, TrainingRun
+
+
+def _errors_into(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _get_run(request: HttpRequest, run_id: int) -> TrainingRun:
+    run = TrainingRun.objects.select_related("owner", "forked_from").filter(pk=run_id).first()
+    if run is None or not permissions.can_see_run(request.user, run):
+        raise Http404("No such run")
+    return run
+
+
+def _get_model(request: HttpRequest, model_id: int) -> LabModel:
+    model = LabModel.objects.select_related("owner", "run", "topic").filter(pk=model_id).first()
+    if model is None or not permissions.can_see_model(request.user, model):
+        raise Http404("No such model")
+    return model
+
+
+@require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    mine = []
+    if request.user.is_authenticated:
+        mine = list(TrainingRun.objects.filter(owner=request.user).order_by("-created_at")[:50])
+    models = list(services.visible_models(request.user).order_by("-star_count", "-created_at")[:50])
+    public_runs = list(
+        TrainingRun.objects.filter(private=False)
+        .exclude(owner=request.user.pk or 0)
+        .select_related("owner")
+        .order_by("-created_at")[:20]
+    )
+    return render(
+        request, "lab/index.html", {"mine": mine, "models": models, "public_runs": public_runs}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_run(request: HttpRequest) -> HttpResponse:
+    datasets = services.usable_datasets(request.user)
+    initial = {}
+    fork = None
+    if request.GET.get("fork"):
+        fork = (
+            _get_run(request, int(request.GET["fork"])) if request.GET["fork"].isdigit() else None
+        )
+        if fork:
+            initial = {
+                "title": f"{fork.title} (fork)",
+                "family": fork.family,
+                "dataset": fork.dataset,
+                "preset": fork.preset,
+                "steps": fork.steps,
+                "seed": fork.seed,
+            }
+    form = RunForm(request.POST or None, initial=initial, datasets=datasets)
+    if request.method == "POST" and form.is_valid():
+        forked_from = None
+        if request.POST.get("forked_from", "").isdigit():
+            forked_from = _get_run(request, int(request.POST["forked_from"]))
+        try:
+            run = services.create_run(
+                owner=request.user, forked_from=forked_from, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors_into(form, exc)
+        else:
+            return redirect(run.get_absolute_url())
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "lab/new_run.html", {"form": form, "fork": fork}, status=status)
+
+
+@require_safe
+def run(request: HttpRequest, run_id: int) -> HttpResponse:
+    obj = _get_run(request, run_id)
+    context = {
+        "run": obj,
+        "can_manage": permissions.can_manage_run(request.user, obj),
+        "curves_json": json.dumps(obj.curves[-600:]),
+        "publish_form": PublishForm(initial={"name": obj.title}),
+        "published": LabModel.objects.filter(run=obj).first(),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "lab/run.html#status", context)
+    return render(request, "lab/run.html", context)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, run_id: int) -> HttpResponse:
+    obj = _get_run(request, run_id)
+    services.request_cancel(user=request.user, run=obj)
+    messages.info(request, _("Cancelling: the run stops at its next step and keeps a checkpoint."))
+    return redirect(obj.get_absolute_url())
+
+
+@login_required
+@require_POST
+def resume(request: HttpRequest, run_id: int) -> HttpResponse:
+    obj = _get_run(request, run_id)
+    try:
+        services.resume_run(user=request.user, run=obj)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(obj.get_absolute_url())
+
+
+@require_safe
+def compare(request: HttpRequest) -> HttpResponse:
+    ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip().isdigit()][
+        :6
+    ]
+    runs = [
+        r
+        for r in TrainingRun.objects.filter(pk__in=ids).select_related("owner")
+        if permissions.can_see_run(request.user, r)
+    ]
+    series = [{"title": r.title, "curves": r.curves[-400:]} for r in runs]
+    return render(request, "lab/compare.html", {"runs": runs, "series_json": json.dumps(series)})
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, run_id: int) -> HttpResponse:
+    obj = _get_run(request, run_id)
+    form = PublishForm(request.POST)
+    if form.is_valid():
+        try:
+            model = services.publish_model(user=request.user, run=obj, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            return redirect(model.get_absolute_url())
+    else:
+        messages.error(request, _("Give the model a name."))
+    return redirect(obj.get_absolute_url())
+
+
+@require_safe
+def model(request: HttpRequest, model_id: int) -> HttpResponse:
+    obj = _get_model(request, model_id)
+    family = obj.run.settings.get("family", obj.run.family)
+    sampler = "ddim" if family in ("diffusion", "latent") else "direct"
+    context = {
+        "model": obj,
+        "form": GenerateForm(initial={"sampler": sampler}),
+        "generations": list(obj.generations.filter(reproduces=None).order_by("-created_at")[:12]),
+        "starred": request.user.is_authenticated
+        and Star.objects.filter(model=obj, user=request.user).exists(),
+        "num_classes": services.num_classes(obj.run),
+    }
+    return render(request, "lab/model.html", context)
+
+
+@require_safe
+def download_checkpoint(request: HttpRequest, model_id: int) -> FileResponse:
+    obj = _get_model(request, model_id)
+    return FileResponse(
+        obj.checkpoint.open("rb"), as_attachment=True, filename=f"{obj.name}.safetensors"
+    )
+
+
+@login_required
+@require_POST
+def star(request: HttpRequest, model_id: int) -> HttpResponse:
+    obj = _get_model(request, model_id)
+    services.toggle_star(user=request.user, model=obj)
+    return redirect(obj.get_absolute_url())
+
+
+@login_required
+@require_POST
+def generate(request: HttpRequest, model_id: int) -> HttpResponse:
+    obj = _get_model(request, model_id)
+    form = GenerateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            generation = services.request_generation(
+                user=request.user,
+                model=obj,
+                sampler=data["sampler"],
+                steps=data["steps"],
+                guidance=data["guidance"],
+                seed=data["seed"],
+                labels=data["label"],
+                count=data["count"],
+            )
+        except ValidationError as exc:
+            _errors_into(form, exc)
+        else:
+            return redirect(generation.get_absolute_url())
+    context = {
+        "model": obj,
+        "form": form,
+        "generations": [],
+        "starred": False,
+        "num_classes": services.num_classes(obj.run),
+    }
+    return render(request, "lab/model.html", context, status=400)
+
+
+@require_safe
+def generation(request: HttpRequest, generation_id: int) -> HttpResponse:
+    obj = (
+        Generation.objects.select_related("model", "model__run", "owner", "reproduces")
+        .filter(pk=generation_id)
+        .first()
+    )
+    if obj is None or not permissions.can_see_model(request.user, obj.model):
+        raise Http404("No such generation")
+    context = {
+        "generation": obj,
+        "recipe_json": json.dumps(obj.recipe, indent=2, sort_keys=True),
+        "reproductions": list(obj.reproductions.order_by("-created_at")[:5]),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "lab/generation.html#result", context)
+    return render(request, "lab/generation.html", context)
+
+
+@login_required
+@require_POST
+def reproduce(request: HttpRequest, generation_id: int) -> HttpResponse:
+    obj = Generation.objects.select_related("model").filter(pk=generation_id).first()
+    if obj is None or not permissions.can_see_model(request.user, obj.model):
+        raise Http404("No such generation")
+    try:
+        copy = services.reproduce(user=request.user, generation=obj)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+        return redirect(obj.get_absolute_url())
+    return redirect(copy.get_absolute_url())
+
+
+@login_required
+@require_POST
+def share(request: HttpRequest, generation_id: int) -> HttpResponse:
+    obj = Generation.objects.select_related("model").filter(pk=generation_id).first()
+    if obj is None:
+        raise Http404("No such generation")
+    try:
+        index = int(request.POST.get("index", "0"))
+        work = services.share_to_gallery(
+            user=request.user, generation=obj, index=index, title=request.POST.get("title", "")
+        )
+    except (ValueError, ValidationError) as exc:
+        messages.error(request, str(exc))
+        return redirect(obj.get_absolute_url())
+    messages.success(request, _("Shared to the gallery with its recipe."))
+    return redirect(work.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def datasets(request: HttpRequest) -> HttpResponse:
+    form = DatasetForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.upload_dataset(owner=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_into(form, exc)
+        else:
+            messages.success(request, _("Uploaded: the archive is being checked."))
+            return redirect("lab:datasets")
+    mine = list(LabDataset.objects.filter(owner=request.user).order_by("-created_at"))
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "lab/datasets.html",
+        {"form": form, "mine": mine, "builtins": services.BUILTIN_DATASETS},
+        status=status,
+    )
