@@ -103,7 +103,8 @@ def start_worker(
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "agora", "worker", "--queues", "default,training",
+                sys.executable, "-m", "celery", "-A", "agora", "worker",
+                "--queues", "default,training",
                 "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
                 "--loglevel", "INFO", "--hostname", name,
             ],

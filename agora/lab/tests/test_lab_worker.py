@@ -40,7 +40,7 @@ def test_killed_worker_run_resumes_once_from_its_checkpoint(celery_worker_proces
     # The heartbeat stops; recovery (Celery beat in production) puts the run back on the queue.
     later = timezone.now() + timezone.timedelta(seconds=settings.LAB_RUN_STALE_SECONDS + 5)
     assert services.recover_stalled(now=later) == [run.id]
-    second, log = start_worker(celery_worker_process["tmp"], env=celery_worker_process["env"])
+    second, _log = start_worker(celery_worker_process["tmp"], env=celery_worker_process["env"])
     try:
         wait_for(
             lambda: TrainingRun.objects.get(pk=run.pk).status == "completed",
