@@ -101,6 +101,8 @@ def run(request: HttpRequest, run_id: int) -> HttpResponse:
         "published": LabModel.objects.filter(run=obj).first(),
     }
     if request.headers.get("HX-Request"):
+        if not obj.is_active:  # finished: reload the whole page for its new actions
+            return HttpResponse(headers={"HX-Refresh": "true"})
         return render(request, "lab/run.html#status", context)
     return render(request, "lab/run.html", context)
 
@@ -235,6 +237,8 @@ def generation(request: HttpRequest, generation_id: int) -> HttpResponse:
         "reproductions": list(obj.reproductions.order_by("-created_at")[:5]),
     }
     if request.headers.get("HX-Request"):
+        if obj.status in {Generation.Status.DONE, Generation.Status.FAILED}:
+            return HttpResponse(headers={"HX-Refresh": "true"})
         return render(request, "lab/generation.html#result", context)
     return render(request, "lab/generation.html", context)
 

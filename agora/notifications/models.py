@@ -1,0 +1,93 @@
+"""What a member is told about: replies, mentions, quotes, likes, watched topics, messages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("Reply")
+        MENTION = "mention", _("Mention")
+        QUOTE = "quote", _("Quote")
+        LIKE = "like", _("Like")
+        WATCHING = "watching", _("New post in a watched topic")
+        PRIVATE_MESSAGE = "private_message", _("Private message")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    topic = models.ForeignKey("forum.Topic", on_delete=models.CASCADE, related_name="+")
+    post = models.ForeignKey(
+        "forum.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            # Tasks may run twice: the second run finds the row and creates nothing.
+            models.UniqueConstraint(fields=["user", "kind", "post"], name="notification_once"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=["reply", "mention", "quote", "like", "watching", "private_message"]
+                ),
+                name="notification_kind_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_list"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.user_id} ({self.post_id or self.topic_id})"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    def target_url(self) -> str:
+        if self.post is not None:
+            return self.post.get_absolute_url()
+        return self.topic.get_absolute_url()
+
+
+class NotificationSettings(models.Model):
+    """Which notifications a member also wants by email; no row means the defaults."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    email_on_mention = models.BooleanField(_("email me when someone mentions me"), default=True)
+    email_on_reply = models.BooleanField(_("email me when someone replies to me"), default=True)
+    email_on_private_message = models.BooleanField(
+        _("email me when I get a private message"), default=True
+    )
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return f"notification settings of {self.user_id}"
+
+    def wants_email(self, kind: str) -> bool:
+        return {
+            Notification.Kind.MENTION: self.email_on_mention,
+            Notification.Kind.REPLY: self.email_on_reply,
+            Notification.Kind.PRIVATE_MESSAGE: self.email_on_private_message,
+        }.get(kind, False)

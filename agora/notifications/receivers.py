@@ -1,0 +1,21 @@
+"""Forum events become tasks: the signals are sent on commit, so the ids point at saved rows."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from agora.forum import signals
+
+
+@receiver(signals.post_created, dispatch_uid="notifications.post_created")
+def post_created(sender, *, post_id: int, **kwargs) -> None:
+    from agora.notifications.tasks import notify_post_created
+
+    notify_post_created.delay(post_id)
+
+
+@receiver(signals.post_liked, dispatch_uid="notifications.post_liked")
+def post_liked(sender, *, like_id: int, **kwargs) -> None:
+    from agora.notifications.tasks import notify_post_liked
+
+    notify_post_liked.delay(like_id)

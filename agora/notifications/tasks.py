@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from agora.notifications import services
+
+
+@shared_task
+def notify_post_created(post_id: int) -> int:
+    return len(services.notify_post_created(post_id=post_id))
+
+
+@shared_task
+def notify_post_liked(like_id: int) -> bool:
+    return services.notify_post_liked(like_id=like_id) is not None
