@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 TITLE_MIN, TITLE_MAX = 5, 200
@@ -176,6 +177,11 @@ class Topic(models.Model):
             models.Index(fields=["-created_at"], name="topic_created"),
             models.Index(fields=["-like_count", "-post_count"], name="topic_top"),
             models.Index(fields=["author", "-created_at"], name="topic_author_created"),
+            models.Index(
+                fields=["-bumped_at"],
+                condition=Q(pinned_globally=True) | Q(pinned_in_category=True),
+                name="topic_pinned",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -188,7 +194,7 @@ class Topic(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
+    @cached_property
     def slug(self) -> str:
         from django.utils.text import slugify
 

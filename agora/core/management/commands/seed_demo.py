@@ -27,3 +27,6 @@ class Command(BaseCommand):
                 continue
             with transaction.atomic():
                 module.seed(out=self.stdout)
+        from agora.core.tasks import optimize_database
+
+        optimize_database()  # fresh planner statistics for SQLite
