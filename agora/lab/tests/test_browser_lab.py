@@ -28,8 +28,11 @@ def test_run_generate_reproduce_and_share(page, live_server, celery_worker_proce
     page.get_by_role("button", name="Start training").click()
     page.wait_for_url("**/lab/runs/*/")
     # The page polls: the progress bar moves and the run completes without a reload.
-    wait_for(lambda: int(page.locator("progress").get_attribute("value") or 0) > 0, timeout=120,
-             what="the progress bar to move")
+    wait_for(
+        lambda: int(page.locator("progress").get_attribute("value") or 0) > 0,
+        timeout=120,
+        what="the progress bar to move",
+    )
     page.locator(".badge.state-completed").wait_for(timeout=180_000)
     assert TrainingRun.objects.get().status == "completed"
 
@@ -45,7 +48,9 @@ def test_run_generate_reproduce_and_share(page, live_server, celery_worker_proce
     page.wait_for_url("**/lab/generations/*/")
     page.locator(".badge.state-done").wait_for(timeout=120_000)
     page.get_by_role("button", name="Reproduce and verify").click()
-    page.get_by_text("Identical: the recipe regenerated exactly the same pixels.").wait_for(timeout=120_000)
+    page.get_by_text("Identical: the recipe regenerated exactly the same pixels.").wait_for(
+        timeout=120_000
+    )
 
     page.go_back()
     page.get_by_role("button", name="Share to gallery").first.click()
