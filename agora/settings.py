@@ -95,11 +95,13 @@ INSTALLED_APPS = [
     "agora.core",
     "agora.accounts",
     "agora.forum",
+    "agora.notifications",
     "agora.moderation",
     "agora.events",
     "agora.learn",
     "agora.showcase",
     "agora.gallery",
+    "agora.lab",
     "agora.search",
 ]
 
@@ -136,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "agora.core.context_processors.site",
+                "agora.notifications.context_processors.notifications",
             ],
         },
     }
@@ -205,7 +208,21 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "event-reminders": {"task": "agora.events.tasks.send_event_reminders", "schedule": 15 * 60},
+    "lab-recover-stalled-runs": {"task": "agora.lab.tasks.recover_stalled_runs", "schedule": 30},
+    "sqlite-optimize": {"task": "agora.core.tasks.optimize_database", "schedule": 6 * 3600},
 }
+CELERY_TASK_ROUTES = {"agora.lab.tasks.train_run": {"queue": "training"}}
+
+# --- the lab ----------------------------------------------------------------------------------
+# Working folders of training runs; with workers on several machines this must be shared storage.
+LAB_RUNS_DIR = Path(os.environ.get("AGORA_LAB_RUNS_DIR", VAR_DIR / "runs")).resolve()
+LAB_MAX_ACTIVE_RUNS_PER_MEMBER = env_int("AGORA_LAB_MAX_ACTIVE_RUNS_PER_MEMBER", 2)
+LAB_MAX_QUEUED_RUNS = env_int("AGORA_LAB_MAX_QUEUED_RUNS", 20)
+LAB_MAX_STEPS = env_int("AGORA_LAB_MAX_STEPS", 20_000)
+LAB_RUN_STALE_SECONDS = env_int("AGORA_LAB_RUN_STALE_SECONDS", 90)
+LAB_MAX_DATASETS_PER_MEMBER = env_int("AGORA_LAB_MAX_DATASETS_PER_MEMBER", 5)
+LAB_TORCH_THREADS = env_int("AGORA_LAB_TORCH_THREADS", 2)
+LAB_MAX_DATASET_BYTES = env_int("AGORA_LAB_MAX_DATASET_BYTES", 50 * 1024 * 1024)
 WORKER_HEARTBEAT_SECONDS = env_int("AGORA_WORKER_HEARTBEAT_SECONDS", 10)
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("AGORA_WORKER_HEARTBEAT_STALE_SECONDS", 60)
 
@@ -259,6 +276,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- email ---
+# Absolute links in emails (no request to build them from in a worker).
+AGORA_SITE_URL = os.environ.get("AGORA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Agora <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_URL = os.environ.get("EMAIL_URL", "")

@@ -14,12 +14,14 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("agora.accounts.urls")),
     path("", include("agora.forum.urls")),
+    path("notifications/", include("agora.notifications.urls")),
     path("", include("agora.moderation.urls")),
     path("events/", include("agora.events.urls")),
     path("learn/", include("agora.learn.urls")),
     path("search/", include("agora.search.urls")),
     path("", include("agora.showcase.urls")),
     path("gallery/", include("agora.gallery.urls")),
+    path("lab/", include("agora.lab.urls")),
 ]
 
 if not settings.S3_BUCKET:
