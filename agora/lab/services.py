@@ -472,8 +472,10 @@ def request_generation(
         errors["steps"] = _("Steps must be between 1 and 1000.")
     if not 0 <= guidance <= 20:
         errors["guidance"] = _("Guidance must be between 0 and 20.")
-    if not 1 <= count <= 64:
-        errors["count"] = _("Make between 1 and 64 images.")
+    points = model.run.dataset in POINT_DATASETS
+    most = 4096 if points else 64  # a 2-D model draws points into one scatter plot
+    if not 1 <= count <= most:
+        errors["count"] = _("Make between 1 and %(n)d samples.") % {"n": most}
     if not 0 <= eta <= 1:
         errors["eta"] = _("eta must be between 0 and 1.")
     if seed is None:

@@ -165,7 +165,12 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
     sampler = "ddim" if family in ("diffusion", "latent") else "direct"
     context = {
         "model": obj,
-        "form": GenerateForm(initial={"sampler": sampler}),
+        "form": GenerateForm(
+            initial={
+                "sampler": sampler,
+                "count": 1000 if obj.run.dataset in services.POINT_DATASETS else 16,
+            }
+        ),
         "generations": list(obj.generations.filter(reproduces=None).order_by("-created_at")[:12]),
         "starred": request.user.is_authenticated
         and Star.objects.filter(model=obj, user=request.user).exists(),
