@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agora.accounts.models import User
+from agora.core.forms import add_validation_errors
 from agora.core.markdown import render as render_markdown
 from agora.forum import permissions, selectors, services
 from agora.forum.forms import (
@@ -28,14 +29,6 @@ FLAG_REASONS = Flag.Reason.choices
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -286,7 +279,7 @@ def new_topic(request: HttpRequest) -> HttpResponse:
                     tags=form.cleaned_data["tags"],
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_validation_errors(form, exc)
             except PermissionDenied as exc:
                 form.add_error("category", str(exc))
             else:
@@ -325,7 +318,7 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
                 reply_to=reply_to,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -355,7 +348,7 @@ def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
                     title=form.cleaned_data["title"] if post.is_first else None,
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_validation_errors(form, exc)
             else:
                 messages.success(request, _("Your changes were saved."))
                 return redirect(post.get_absolute_url())
@@ -572,7 +565,7 @@ def new_message(request: HttpRequest) -> HttpResponse:
                         title=form.cleaned_data["title"], raw=form.cleaned_data["raw"],
                     )  # fmt: skip
                 except ValidationError as exc:
-                    _form_errors(form, exc)
+                    add_validation_errors(form, exc)
                 else:
                     return redirect(created.get_absolute_url())
     else:

@@ -10,17 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from agora.core.forms import add_validation_errors
 from agora.lab import permissions, services
 from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm
 from agora.lab.models import Generation, LabDataset, LabModel, Star, TrainingRun
-
-
-def _errors_into(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _get_run(request: HttpRequest, run_id: int) -> TrainingRun:
@@ -83,7 +76,7 @@ def new_run(request: HttpRequest) -> HttpResponse:
                 owner=request.user, forked_from=forked_from, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors_into(form, exc)
+            add_validation_errors(form, exc)
         else:
             return redirect(run.get_absolute_url())
     status = 400 if form.is_bound and form.errors else 200
@@ -214,7 +207,7 @@ def generate(request: HttpRequest, model_id: int) -> HttpResponse:
                 count=data["count"],
             )
         except ValidationError as exc:
-            _errors_into(form, exc)
+            add_validation_errors(form, exc)
         else:
             return redirect(generation.get_absolute_url())
     context = {
@@ -288,7 +281,7 @@ def datasets(request: HttpRequest) -> HttpResponse:
         try:
             services.upload_dataset(owner=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_into(form, exc)
+            add_validation_errors(form, exc)
         else:
             messages.success(request, _("Uploaded: the archive is being checked."))
             return redirect("lab:datasets")

@@ -8,15 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from agora.core.forms import add_validation_errors
 from agora.forum.diff import html_diff
 from agora.learn import permissions, services
 from agora.learn.forms import ArticleForm, EditArticleForm, ImportForm
 from agora.learn.models import Article
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @require_safe
@@ -78,7 +74,7 @@ def write(request: HttpRequest) -> HttpResponse:
         try:
             created = services.create_article(author=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_errors(form, exc)
         else:
             return redirect(created.get_absolute_url())
     status = 400 if form.is_bound and form.errors else 200
@@ -123,7 +119,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             services.edit_article(editor=request.user, article=obj, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_errors(form, exc)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(obj.get_absolute_url())
@@ -183,7 +179,7 @@ def add_resource(request: HttpRequest) -> HttpResponse:
         try:
             obj = resource_services.add_resource(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_errors(form, exc)
         else:
             return redirect(obj.get_absolute_url())
     status = 400 if form.is_bound and form.errors else 200

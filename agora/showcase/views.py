@@ -10,14 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from agora.core.forms import add_validation_errors
 from agora.showcase import selectors, services
 from agora.showcase.forms import LaunchForm, PartnerRequestForm, TryForm
 from agora.showcase.models import PartnerRequest, TrySignup, Upvote
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @require_safe
@@ -63,7 +59,7 @@ def new_launch(request: HttpRequest) -> HttpResponse:
         try:
             obj = services.create_launch(owner=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_errors(form, exc)
         else:
             return redirect(obj.get_absolute_url())
     status = 400 if form.is_bound and form.errors else 200
@@ -161,7 +157,7 @@ def new_partner(request: HttpRequest) -> HttpResponse:
         try:
             obj = services.create_partner_request(author=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_validation_errors(form, exc)
         else:
             return redirect(obj.get_absolute_url())
     status = 400 if form.is_bound and form.errors else 200
