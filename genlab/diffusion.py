@@ -1,0 +1,290 @@
+"""Denoising diffusion (Ho et al. 2020), DDIM (Song et al. 2021), classifier-free guidance
+(Ho & Salimans 2022). Timesteps are 0-indexed: t = 0 is the paper's t = 1 (beta_1).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+EpsModel = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
+
+
+def linear_betas(T: int = 1000, beta_1: float = 1e-4, beta_T: float = 0.02) -> torch.Tensor:
+    """DDPM sec. 4: betas linear from 1e-4 to 0.02 (scaled so T != 1000 keeps the same range)."""
+    return torch.linspace(beta_1, beta_T, T, dtype=torch.float64)
+
+
+def cosine_betas(T: int = 1000, s: float = 0.008, max_beta: float = 0.999) -> torch.Tensor:
+    """Improved DDPM eq. 17: alpha_bar(t) = cos^2(((t/T + s)/(1 + s)) pi/2); beta <= 0.999."""
+
+    def f(t: float) -> float:
+        return math.cos((t / T + s) / (1 + s) * math.pi / 2) ** 2
+
+    betas = [min(1 - f(i + 1) / f(i), max_beta) for i in range(T)]
+    return torch.tensor(betas, dtype=torch.float64)
+
+
+@dataclass(frozen=True)
+class NoiseSchedule:
+    betas: torch.Tensor  # beta_t, float32, shape (T,)
+    alphas: torch.Tensor  # alpha_t = 1 - beta_t
+    alpha_bar: torch.Tensor  # alpha_bar_t = prod_{s<=t} alpha_s
+
+    @property
+    def T(self) -> int:
+        return int(self.betas.shape[0])
+
+    @classmethod
+    def make(cls, kind: str = "linear", T: int = 1000) -> NoiseSchedule:
+        if kind == "linear":
+            betas = linear_betas(T)
+        elif kind == "cosine":
+            betas = cosine_betas(T)
+        else:
+            from genlab.errors import ConfigError
+
+            raise ConfigError(f"unknown beta schedule {kind!r}; use 'linear' or 'cosine'")
+        alphas = 1 - betas
+        alpha_bar = torch.cumprod(alphas, 0)
+        return cls(betas.float(), alphas.float(), alpha_bar.float())
+
+
+def _bcast(v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    return v.reshape(-1, *([1] * (x.dim() - 1)))
+
+
+def q_sample(sched: NoiseSchedule, x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor):
+    """DDPM eq. 4: x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps."""
+    ab = _bcast(sched.alpha_bar[t], x0)
+    return ab.sqrt() * x0 + (1 - ab).sqrt() * eps
+
+
+def q_step(sched: NoiseSchedule, x_prev: torch.Tensor, t: int, eps: torch.Tensor):
+    """DDPM eq. 2: q(x_t | x_{t-1}) = N(sqrt(1 - beta_t) x_{t-1}, beta_t I)."""
+    beta = sched.betas[t]
+    return (1 - beta).sqrt() * x_prev + beta.sqrt() * eps
+
+
+def eps_loss(
+    eps_theta: EpsModel,
+    sched: NoiseSchedule,
+    x0: torch.Tensor,
+    y: torch.Tensor | None,
+    gen: torch.Generator,
+    p_uncond: float = 0.0,
+    num_classes: int = 0,
+) -> torch.Tensor:
+    """DDPM eq. 14 (L_simple): E ||eps - eps_theta(sqrt(ab) x_0 + sqrt(1-ab) eps, t)||^2.
+    With labels, each is replaced by the null class with probability p_uncond (CFG training)."""
+    b = x0.shape[0]
+    t = torch.randint(0, sched.T, (b,), generator=gen)
+    eps = torch.randn(x0.shape, generator=gen)
+    if y is not None and p_uncond > 0:
+        drop = torch.rand(b, generator=gen) < p_uncond
+        y = torch.where(drop, torch.full_like(y, num_classes), y)
+    x_t = q_sample(sched, x0, t, eps)
+    return ((eps - eps_theta(x_t, t, y)) ** 2).mean()
+
+
+def guided_eps(
+    eps_theta: EpsModel,
+    x_t: torch.Tensor,
+    t: torch.Tensor,
+    y: torch.Tensor | None,
+    guidance: float,
+    num_classes: int,
+) -> torch.Tensor:
+    """CFG eq. 6: eps = (1 + w) eps_theta(x_t, c) - w eps_theta(x_t, null)."""
+    if y is None or guidance == 0:
+        return eps_theta(x_t, t, y)
+    null = torch.full_like(y, num_classes)
+    both = eps_theta(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([y, null]))
+    eps_c, eps_u = both.chunk(2)
+    return (1 + guidance) * eps_c - guidance * eps_u
+
+
+def ddpm_step(
+    sched: NoiseSchedule,
+    x_t: torch.Tensor,
+    eps: torch.Tensor,
+    t: int,
+    z: torch.Tensor,
+    variance: str = "beta",
+) -> torch.Tensor:
+    """DDPM Algorithm 2: x_{t-1} = (x_t - beta_t / sqrt(1 - ab_t) eps) / sqrt(alpha_t) + sigma_t z
+    with sigma_t^2 = beta_t ('beta') or beta_tilde_t = (1 - ab_{t-1}) / (1 - ab_t) beta_t."""
+    beta, alpha, ab = sched.betas[t], sched.alphas[t], sched.alpha_bar[t]
+    mean = (x_t - beta / (1 - ab).sqrt() * eps) / alpha.sqrt()
+    if t == 0:
+        return mean
+    beta_tilde = (1 - sched.alpha_bar[t - 1]) / (1 - ab) * beta  # DDPM eq. 7
+    var = beta if variance == "beta" else beta_tilde
+    return mean + var.sqrt() * z
+
+
+def ddim_step(
+    sched: NoiseSchedule,
+    x_t: torch.Tensor,
+    eps: torch.Tensor,
+    t: int,
+    t_prev: int,
+    eta: float,
+    z: torch.Tensor | None,
+) -> torch.Tensor:
+    """DDIM eq. 12; alpha_bar at t_prev < 0 is 1. sigma from eq. 16 scaled by eta."""
+    ab = sched.alpha_bar[t]
+    ab_prev = sched.alpha_bar[t_prev] if t_prev >= 0 else torch.tensor(1.0)
+    x0_pred = (x_t - (1 - ab).sqrt() * eps) / ab.sqrt()
+    sigma = eta * ((1 - ab_prev) / (1 - ab) * (1 - ab / ab_prev)).sqrt()  # DDIM eq. 16
+    direction = (1 - ab_prev - sigma**2).clamp(min=0).sqrt() * eps
+    x_prev = ab_prev.sqrt() * x0_pred + direction
+    if eta > 0 and z is not None:
+        x_prev = x_prev + sigma * z
+    return x_prev
+
+
+def ddim_timesteps(T: int, steps: int) -> list[int]:
+    """Uniform ('leading') subsequence as in the DDIM code and diffusers: 0, T/S, ... reversed."""
+    steps = max(1, min(steps, T))
+    stride = T // steps
+    return [i * stride for i in range(steps)][::-1]
+
+
+@torch.no_grad()
+def ddpm_sample(
+    eps_theta: EpsModel,
+    sched: NoiseSchedule,
+    shape: tuple[int, ...],
+    gen: torch.Generator,
+    y: torch.Tensor | None = None,
+    guidance: float = 0.0,
+    num_classes: int = 0,
+    variance: str = "beta",
+    progress: Callable[[int, int], None] | None = None,
+) -> torch.Tensor:
+    """DDPM Algorithm 2 over all T steps; all noise comes from `gen`."""
+    x = torch.randn(shape, generator=gen)
+    for i, t in enumerate(range(sched.T - 1, -1, -1)):
+        tt = torch.full((shape[0],), t, dtype=torch.long)
+        eps = guided_eps(eps_theta, x, tt, y, guidance, num_classes)
+        z = torch.randn(shape, generator=gen) if t > 0 else torch.zeros(shape)
+        x = ddpm_step(sched, x, eps, t, z, variance)
+        if progress:
+            progress(i + 1, sched.T)
+    return x
+
+
+@torch.no_grad()
+def ddim_sample(
+    eps_theta: EpsModel,
+    sched: NoiseSchedule,
+    shape: tuple[int, ...],
+    gen: torch.Generator,
+    steps: int = 50,
+    eta: float = 0.0,
+    y: torch.Tensor | None = None,
+    guidance: float = 0.0,
+    num_classes: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> torch.Tensor:
+    """DDIM sampling over a uniform subsequence of timesteps; eta = 0 is deterministic."""
+    x = torch.randn(shape, generator=gen)
+    ts = ddim_timesteps(sched.T, steps)
+    stride = sched.T // len(ts)
+    for i, t in enumerate(ts):
+        tt = torch.full((shape[0],), t, dtype=torch.long)
+        eps = guided_eps(eps_theta, x, tt, y, guidance, num_classes)
+        z = torch.randn(shape, generator=gen) if eta > 0 else None
+        x = ddim_step(sched, x, eps, t, t - stride, eta, z)
+        if progress:
+            progress(i + 1, len(ts))
+    return x
+
+
+# ---------- the family the driver trains ----------
+
+from torch import nn  # noqa: E402
+
+from genlab.data import Dataset  # noqa: E402
+from genlab.family import EMA, Family  # noqa: E402
+from genlab.nets import EpsMLP, UNet  # noqa: E402
+
+
+def make_eps_net(cfg, shape: tuple[int, ...], num_classes: int) -> nn.Module:
+    if len(shape) == 1:
+        return EpsMLP(shape[0], cfg.hidden, 3, num_classes)
+    return UNet(shape[0], cfg.base, tuple(cfg.mults), num_classes, cfg.attention)
+
+
+def sample_with(
+    eps_theta: EpsModel,
+    sched: NoiseSchedule,
+    shape: tuple[int, ...],
+    gen: torch.Generator,
+    sampler: str,
+    steps: int,
+    eta: float,
+    y: torch.Tensor | None,
+    guidance: float,
+    num_classes: int,
+) -> torch.Tensor:
+    if sampler == "ddpm":
+        return ddpm_sample(eps_theta, sched, shape, gen, y, guidance, num_classes)
+    return ddim_sample(eps_theta, sched, shape, gen, steps, eta, y, guidance, num_classes)
+
+
+class DiffusionFamily(Family):
+    name = "diffusion"
+
+    def __init__(self, cfg, spec) -> None:
+        super().__init__(cfg, spec)
+        self.sched = NoiseSchedule.make(cfg.schedule, cfg.T)
+        self.eps_theta = make_eps_net(cfg, spec.shape, self.num_classes)
+        self.ema = EMA(self.eps_theta, cfg.ema_decay)
+        self.opt = torch.optim.Adam(self.eps_theta.parameters(), lr=cfg.lr)
+
+    def trained_modules(self) -> dict[str, nn.Module]:
+        return {"eps_theta": self.eps_theta, "ema": self.ema.shadow}
+
+    def sampling_modules(self) -> dict[str, nn.Module]:
+        return {"eps_theta": self.ema.shadow}  # sample with EMA weights (DDPM sec. 4)
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"eps_theta": self.opt}
+
+    def extra_state(self) -> dict:
+        return {"ema_updates": self.ema.updates}
+
+    def load_extra_state(self, state: dict) -> None:
+        self.ema.updates = int(state.get("ema_updates", 0))
+
+    def default_sampler(self) -> str:
+        return "ddim"
+
+    def samplers(self) -> tuple[str, ...]:
+        return ("ddpm", "ddim")
+
+    def train_step(self, data: Dataset, gen: torch.Generator, step: int) -> dict[str, float]:
+        self.eps_theta.train()
+        self.set_lr(self.opt, step)
+        x0, y = self.batch(data, gen)
+        loss = eps_loss(self.eps_theta, self.sched, x0, y, gen, self.cfg.p_uncond, self.num_classes)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.cfg.grad_clip:
+            nn.utils.clip_grad_norm_(self.eps_theta.parameters(), self.cfg.grad_clip)
+        self.opt.step()
+        self.ema.update(self.eps_theta)
+        return {"loss": float(loss.detach())}
+
+    @torch.no_grad()
+    def generate(self, n, gen, labels, sampler, steps, eta, guidance) -> torch.Tensor:
+        net = self.ema.shadow.eval()
+        shape = (n, *self.spec.shape)
+        return sample_with(
+            net, self.sched, shape, gen, sampler, steps, eta, labels, guidance, self.num_classes
+        )

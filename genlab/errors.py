@@ -1,0 +1,25 @@
+"""Errors a user can cause; the CLI prints them without a traceback and exits 2."""
+
+
+class GenlabError(Exception):
+    """Base class: the message names the problem."""
+
+
+class ConfigError(GenlabError):
+    """Unknown family, preset, option or a bad option value."""
+
+
+class DatasetError(GenlabError):
+    """Unknown data set, unreadable archive, non-image or hostile file."""
+
+
+class CheckpointError(GenlabError):
+    """Corrupt, foreign or pickle checkpoint, or shapes that do not match."""
+
+
+class RecipeError(GenlabError):
+    """A generation recipe that does not fit its checkpoint (label, sampler, count)."""
+
+
+class TrainingDiverged(GenlabError):
+    """A loss became NaN/inf or exploded; the last good checkpoint is kept."""

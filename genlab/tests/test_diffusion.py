@@ -1,0 +1,113 @@
+"""The diffusion equations against closed forms and against diffusers' schedulers."""
+
+import math
+
+import pytest
+import torch
+
+from genlab.diffusion import (
+    NoiseSchedule,
+    ddim_step,
+    ddim_timesteps,
+    ddpm_step,
+    q_sample,
+    q_step,
+)
+from genlab.nets import timestep_embedding
+
+diffusers = pytest.importorskip("diffusers")
+
+
+@pytest.mark.parametrize("kind", ["linear", "cosine"])
+def test_closed_form_q_matches_iterating_single_steps_in_distribution(kind: str) -> None:
+    sched = NoiseSchedule.make(kind, T=200)
+    g = torch.Generator().manual_seed(0)
+    x0 = torch.tensor([1.5, -0.5, 0.0]).repeat(40000, 1)
+    t = 120
+    x = x0.clone()
+    for s in range(t + 1):  # x_0 -> x_1 -> ... -> x_{t} (0-indexed t is the paper's t+1)
+        x = q_step(sched, x, s, torch.randn(x.shape, generator=g))
+    direct = q_sample(sched, x0, torch.full((len(x0),), t), torch.randn(x0.shape, generator=g))
+    ab = sched.alpha_bar[t]
+    # both are N(sqrt(ab) x0, (1 - ab) I): compare means and stds with the closed form
+    for sample in (x, direct):
+        assert torch.allclose(sample.mean(0), ab.sqrt() * x0[0], atol=0.02)
+        assert torch.allclose(sample.std(0), (1 - ab).sqrt().expand(3), atol=0.02)
+
+
+def test_schedules_match_diffusers() -> None:
+    from diffusers import DDPMScheduler
+
+    for ours, theirs in (("linear", "linear"), ("cosine", "squaredcos_cap_v2")):
+        d = DDPMScheduler(num_train_timesteps=1000, beta_schedule=theirs)
+        s = NoiseSchedule.make(ours, 1000)
+        assert torch.allclose(s.betas, d.betas.float(), atol=1e-6)
+        assert torch.allclose(s.alpha_bar, d.alphas_cumprod.float(), atol=1e-6)
+
+
+def test_add_noise_matches_diffusers() -> None:
+    from diffusers import DDPMScheduler
+
+    d = DDPMScheduler(num_train_timesteps=1000, beta_schedule="linear")
+    s = NoiseSchedule.make("linear", 1000)
+    g = torch.Generator().manual_seed(1)
+    x0 = torch.randn(8, 1, 8, 8, generator=g)
+    eps = torch.randn(8, 1, 8, 8, generator=g)
+    t = torch.tensor([0, 1, 10, 100, 500, 900, 998, 999])
+    assert torch.allclose(q_sample(s, x0, t, eps), d.add_noise(x0, eps, t), atol=2e-5)
+
+
+@pytest.mark.parametrize("eta", [0.0, 0.5, 1.0])
+def test_one_ddim_step_matches_diffusers(eta: float) -> None:
+    from diffusers import DDIMScheduler
+
+    # diffusers defaults: timestep_spacing="leading", set_alpha_to_one=True; no clipping here
+    d = DDIMScheduler(num_train_timesteps=1000, beta_schedule="linear", clip_sample=False)
+    d.set_timesteps(50)
+    assert d.timesteps.tolist() == ddim_timesteps(1000, 50)
+    s = NoiseSchedule.make("linear", 1000)
+    g = torch.Generator().manual_seed(2)
+    x_t = torch.randn(4, 1, 8, 8, generator=g)
+    eps = torch.randn(4, 1, 8, 8, generator=g)
+    z = torch.randn(4, 1, 8, 8, generator=g)
+    for t in (980, 500, 20, 0):
+        theirs = d.step(eps, t, x_t, eta=eta, variance_noise=z).prev_sample
+        ours = ddim_step(s, x_t, eps, t, t - 20, eta, z)
+        assert torch.allclose(ours, theirs, atol=1e-5), t
+
+
+def test_one_ddpm_step_matches_diffusers_posterior() -> None:
+    from diffusers import DDPMScheduler
+
+    d = DDPMScheduler(num_train_timesteps=1000, clip_sample=False, variance_type="fixed_small")
+    s = NoiseSchedule.make("linear", 1000)
+    g = torch.Generator().manual_seed(3)
+    x_t = torch.randn(4, 1, 8, 8, generator=g)
+    eps = torch.randn(4, 1, 8, 8, generator=g)
+    for t in (999, 400, 10, 1):
+        theirs = d.step(eps, t, x_t, generator=torch.Generator().manual_seed(7)).prev_sample
+        z = torch.randn(x_t.shape, generator=torch.Generator().manual_seed(7))
+        ours = ddpm_step(s, x_t, eps, t, z, variance="beta_tilde")
+        # Algorithm 2 form vs diffusers' x0 form: float32 cancellation in 1 - alpha_bar at small t
+        assert torch.allclose(ours, theirs, atol=1e-4 if t >= 10 else 1e-3), t
+
+
+def test_timestep_embedding_matches_diffusers_convention() -> None:
+    from diffusers.models.embeddings import get_timestep_embedding
+
+    t = torch.tensor([0, 1, 17, 999])
+    theirs = get_timestep_embedding(t, 32, flip_sin_to_cos=True, downscale_freq_shift=0)
+    assert torch.allclose(timestep_embedding(t, 32), theirs, atol=1e-5)
+
+
+def test_ddim_with_all_steps_and_eta_one_has_ddpm_variance() -> None:
+    # DDIM eq. 16 with eta = 1 and consecutive steps gives sigma^2 = beta_tilde
+    s = NoiseSchedule.make("linear", 1000)
+    t = 500
+    x = torch.zeros(1)
+    eps = torch.zeros(1)
+    z = torch.ones(1)
+    ab, ab_prev = s.alpha_bar[t], s.alpha_bar[t - 1]
+    beta_tilde = (1 - ab_prev) / (1 - ab) * s.betas[t]
+    got = ddim_step(s, x, eps, t, t - 1, 1.0, z)
+    assert math.isclose(float(got), float(beta_tilde.sqrt()), rel_tol=1e-4)

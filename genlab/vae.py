@@ -1,0 +1,154 @@
+"""Variational autoencoder (Kingma & Welling 2014) and beta-VAE (Higgins et al. 2017)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from genlab.data import Dataset, to_unit
+from genlab.family import Family
+from genlab.nets import ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+def kl_normal_std(mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """VAE appendix B: KL(N(mu, sigma^2) || N(0, I)) = -1/2 sum(1 + log sigma^2 - mu^2 - sigma^2),
+    per example (summed over latent dims)."""
+    return -0.5 * (1 + log_var - mu.pow(2) - log_var.exp()).flatten(1).sum(1)
+
+
+def reparameterise(mu: torch.Tensor, log_var: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """VAE eq. 10: z = mu + sigma * eps, eps ~ N(0, I)."""
+    eps = torch.randn(mu.shape, generator=gen)
+    return mu + (0.5 * log_var).exp() * eps
+
+
+def log_px_bernoulli(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """log p(x|z) for binary x, per example."""
+    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+
+
+def log_px_gaussian(mean: torch.Tensor, log_sigma: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """log N(x; mean, sigma^2 I) per example."""
+    ll = -0.5 * (((x - mean) / log_sigma.exp()) ** 2 + 2 * log_sigma + LOG_2PI)
+    return ll.flatten(1).sum(1)
+
+
+class VAE(nn.Module):
+    """q(z|x) Gaussian encoder, p(x|z) Bernoulli (binary pixels) or Gaussian decoder."""
+
+    def __init__(
+        self, shape: tuple[int, ...], z_dim: int, likelihood: str, width: int, hidden: int
+    ):
+        super().__init__()
+        self.shape, self.z_dim, self.likelihood = shape, z_dim, likelihood
+        if len(shape) == 1:
+            self.encoder: nn.Module = MLPEncoder(shape[0], z_dim, hidden)
+            self.decoder: nn.Module = MLPDecoder(z_dim, shape[0], hidden)
+        else:
+            self.encoder = ConvEncoder(shape[0], shape[1], z_dim, width)
+            self.decoder = ConvDecoder(shape[0], shape[1], z_dim, width)
+        # Gaussian p(x|z): a learned per-dimension log sigma (unused for Bernoulli)
+        self.log_sigma = nn.Parameter(torch.full(shape, -1.0 if len(shape) == 1 else -2.0))
+
+    def log_px(self, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        if self.likelihood == "bernoulli":
+            return log_px_bernoulli(out, x)
+        return log_px_gaussian(out, self.log_sigma, x)
+
+    def neg_elbo(
+        self, x: torch.Tensor, gen: torch.Generator, beta: float = 1.0
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """-ELBO = -E_q[log p(x|z)] + beta KL(q(z|x) || N(0, I)) (VAE eq. 3; beta-VAE eq. 4).
+        Returns per-example (loss, reconstruction term, KL)."""
+        mu, log_var = self.encoder(x)
+        z = reparameterise(mu, log_var, gen)
+        rec = -self.log_px(self.decoder(z), x)
+        kl = kl_normal_std(mu, log_var)
+        return rec + beta * kl, rec, kl
+
+    def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
+        out = self.decoder(z)
+        return torch.sigmoid(out) if self.likelihood == "bernoulli" else out
+
+
+def binarise(x_unit: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Dynamic binarisation: x ~ Bernoulli(pixel intensity)."""
+    return torch.bernoulli(x_unit, generator=gen)
+
+
+def interpolate(model: VAE, z0: torch.Tensor, z1: torch.Tensor, n: int) -> torch.Tensor:
+    """Decode n points on the straight line between two latents."""
+    w = torch.linspace(0, 1, n)[:, None]
+    with torch.no_grad():
+        return model.decode_mean((1 - w) * z0[None] + w * z1[None])
+
+
+class VAEFamily(Family):
+    name = "vae"
+
+    def __init__(self, cfg, spec) -> None:
+        super().__init__(cfg, spec)
+        lik = cfg.likelihood
+        if lik == "auto":
+            lik = "bernoulli" if spec.kind == "image" and spec.shape[0] == 1 else "gaussian"
+        self.likelihood = lik
+        self.vae = VAE(spec.shape, cfg.z_dim, lik, cfg.width, cfg.hidden)
+        self.opt = torch.optim.Adam(self.vae.parameters(), lr=cfg.lr)
+
+    def trained_modules(self) -> dict[str, nn.Module]:
+        return {"vae": self.vae}
+
+    def sampling_modules(self) -> dict[str, nn.Module]:
+        return {"vae": self.vae}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"vae": self.opt}
+
+    def prepare(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        """Data as the likelihood sees it: binary pixels for Bernoulli, [0,1] or raw otherwise."""
+        if self.spec.kind != "image":
+            return x
+        u = to_unit(x).clamp(0, 1)
+        return binarise(u, gen) if self.likelihood == "bernoulli" else u
+
+    def train_step(self, data: Dataset, gen: torch.Generator, step: int) -> dict[str, float]:
+        self.vae.train()
+        x, _ = self.batch(data, gen)
+        x = self.prepare(x, gen)
+        loss, rec, kl = self.vae.neg_elbo(x, gen, self.cfg.beta)
+        loss = loss.mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        return {
+            "loss": float(loss.detach()),
+            "rec": float(rec.detach().mean()),
+            "kl": float(kl.detach().mean()),
+        }
+
+    @torch.no_grad()
+    def heldout_elbo(self, data: Dataset, seed: int = 0, batch: int = 500) -> float:
+        """Mean ELBO in nats per example on held-out data (one sample of z; beta = 1)."""
+        self.vae.eval()
+        gen = torch.Generator().manual_seed(seed)
+        total = 0.0
+        for i in range(0, len(data), batch):
+            x = self.prepare(data.x[i : i + batch], gen)
+            loss, _, _ = self.vae.neg_elbo(x, gen, 1.0)
+            total += float(loss.sum())
+        return -total / len(data)
+
+    def to_data_space(self, mean: torch.Tensor) -> torch.Tensor:
+        return mean * 2 - 1 if self.spec.kind == "image" else mean
+
+    @torch.no_grad()
+    def generate(self, n, gen, labels, sampler, steps, eta, guidance) -> torch.Tensor:
+        """x = E[p(x|z)], z ~ N(0, I) (pixel means, not Bernoulli draws, for images)."""
+        self.vae.eval()
+        z = torch.randn(n, self.cfg.z_dim, generator=gen)
+        return self.to_data_space(self.vae.decode_mean(z))
