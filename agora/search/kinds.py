@@ -53,7 +53,7 @@ def post_visibility(viewer: User, access: CategoryAccess) -> Visibility:
             f" JOIN {Topic._meta.db_table} t ON t.id = p.topic_id"
         ),
         where=(
-            " AND p.deleted_at IS NULL AND p.hidden = %s AND t.deleted_at IS NULL"
+            " AND p.deleted_at IS NULL AND p.hidden = %s AND t.deleted_at IS NULL"  # noqa: S608
             f" AND ((t.is_private = %s AND t.category_id IN ({placeholders}))"
             f" OR (t.is_private = %s AND EXISTS (SELECT 1 FROM {participants} tp"
             " WHERE tp.topic_id = t.id AND tp.user_id = %s)))"

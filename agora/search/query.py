@@ -20,6 +20,7 @@ MAX_QUERY = 300  # characters considered; the rest of a pasted essay is ignored
 MAX_TERMS = 16
 PREFIX_MIN = 3
 TITLE_WEIGHT = 5.0  # bm25 weight of the title column against 1.0 for the body
+CANDIDATES = 400  # on SQLite, best-ranked matches checked for visibility before all of them
 _PHRASE = re.compile(r'"([^"]*)"')
 
 
@@ -55,9 +56,7 @@ def parse(text: str) -> ParsedQuery:
     terms: list[Term] = []
     for phrase in _PHRASE.findall(text):
         words = tuple(segment.tokens(phrase))
-        if len(words) == 1:
-            terms.append(Term(words))
-        elif words:
+        if words:
             terms.append(Term(words))
     for word in segment.tokens(_PHRASE.sub(" ", text)):
         terms.append(_word_term(word))
@@ -115,6 +114,12 @@ class Filters:
         self.params.extend(params)
 
 
+def _run(sql: str, params: list[Any]) -> list[tuple[int, float]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def search(
     *,
     kind: str,
@@ -126,36 +131,60 @@ def search(
     offset: int = 0,
     limit: int = 20,
 ) -> list[Hit]:
-    """Ranked documents of one kind the viewer may see: one query for the ids, one for the rows."""
+    """Ranked documents of one kind the viewer may see: one query for the ids (two at most on
+    SQLite, see below), one for the rows."""
     if not query:
         return []
     filters = filters or Filters()
     table = SearchDocument._meta.db_table
+    conditions = f"d.kind = %s{visibility.where}{filters.where}"
+    condition_params = [kind, *visibility.params, *filters.params]
+    page = " LIMIT %s OFFSET %s"
+    newest_first = "d.created_at DESC, d.id DESC"
     if connection.vendor == "postgresql":
-        score = "ts_rank(d.search_vector, q)"
-        source = f"{table} d CROSS JOIN to_tsquery('simple', %s) AS q"
-        match = "d.search_vector @@ q"
-        expression = tsquery_expression(query, any_term=any_term)
-        order = "score DESC"
-    else:
-        score = f"bm25(search_fts, {TITLE_WEIGHT}, 1.0)"
-        source = f"search_fts JOIN {table} d ON d.id = search_fts.rowid"
-        match = "search_fts MATCH %s"
-        expression = fts5_expression(query, any_term=any_term)
-        order = "score ASC"
+        order = newest_first if newest else f"score DESC, {newest_first}"
+        sql = (
+            f"SELECT d.id, ts_rank(d.search_vector, q) AS score"  # noqa: S608
+            f" FROM {table} d CROSS JOIN to_tsquery('simple', %s) AS q{visibility.joins}"
+            f" WHERE d.search_vector @@ q AND {conditions} ORDER BY {order}{page}"
+        )
+        params = [tsquery_expression(query, any_term=any_term), *condition_params, limit, offset]
+        return _hits(_run(sql, params))
+    expression = fts5_expression(query, any_term=any_term)
     if newest:
-        order = "d.created_at DESC, d.id DESC"
-    else:
-        order += ", d.created_at DESC, d.id DESC"
+        # Walk the documents newest first and probe the set of matches: no ranking needed.
+        sql = (
+            f"SELECT d.id, 0.0 AS score FROM {table} d{visibility.joins}"  # noqa: S608
+            " WHERE d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"
+            f" AND {conditions} ORDER BY {newest_first}{page}"
+        )
+        return _hits(_run(sql, [expression, *condition_params, limit, offset]))
+    # Rank the matches inside FTS5 alone (fast), then check visibility and filters on the best
+    # CANDIDATES of them; only when too few survive, rank every match the viewer may see.
+    score = f"bm25(search_fts, {TITLE_WEIGHT}, 1.0)"
+    order = f"score ASC, {newest_first}"
+    candidates = CANDIDATES + offset + limit
     sql = (
-        f"SELECT d.id, {score} AS score FROM {source}{visibility.joins}"
-        f" WHERE {match} AND d.kind = %s{visibility.where}{filters.where}"
-        f" ORDER BY {order} LIMIT %s OFFSET %s"
+        f"WITH c AS (SELECT rowid AS id, {score} AS score FROM search_fts"  # noqa: S608
+        " WHERE search_fts MATCH %s ORDER BY score LIMIT %s),"
+        f" r AS (SELECT d.id, c.score AS score FROM c JOIN {table} d ON d.id = c.id"
+        f"{visibility.joins} WHERE {conditions} ORDER BY {order}{page})"
+        " SELECT id, score FROM r UNION ALL SELECT -1, count(*) FROM c"
     )
-    params = [expression, kind, *visibility.params, *filters.params, limit, offset]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    *rows, (_sentinel, matched) = _run(
+        sql, [expression, candidates, *condition_params, limit, offset]
+    )
+    if len(rows) < limit and matched >= candidates:
+        sql = (
+            f"SELECT d.id, {score} AS score FROM search_fts"  # noqa: S608
+            f" JOIN {table} d ON d.id = search_fts.rowid{visibility.joins}"
+            f" WHERE search_fts MATCH %s AND {conditions} ORDER BY {order}{page}"
+        )
+        rows = _run(sql, [expression, *condition_params, limit, offset])
+    return _hits(rows)
+
+
+def _hits(rows: list[tuple[int, float]]) -> list[Hit]:
     if not rows:
         return []
     documents = SearchDocument.objects.in_bulk([row[0] for row in rows])

@@ -47,7 +47,9 @@ def topic_changed(sender, *, topic_id=None, action="", **kwargs) -> None:
 
 @receiver(post_save, sender=User)
 @receiver(post_delete, sender=User)
-def member_changed(sender, instance: User, **kwargs) -> None:
+def member_changed(sender, instance: User, update_fields=None, **kwargs) -> None:
+    if update_fields is not None and set(update_fields) <= {"last_login", "password"}:
+        return  # a login changes nothing searchable
     _schedule_objects(MEMBER, instance.pk)
 
 

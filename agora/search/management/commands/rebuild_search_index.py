@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from agora.search import services
 from agora.search.registry import KINDS
@@ -11,4 +11,9 @@ class Command(BaseCommand):
         parser.add_argument("kinds", nargs="*", metavar="KIND", help="post, member, tag, ...")
 
     def handle(self, *args, kinds: list[str], **options) -> None:
+        unknown = set(kinds) - set(KINDS)
+        if unknown:
+            raise CommandError(
+                f"Unknown kinds: {', '.join(sorted(unknown))}. Known: {', '.join(KINDS)}"
+            )
         services.rebuild(kinds=kinds or None, out=self.stdout)
