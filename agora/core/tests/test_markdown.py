@@ -5,7 +5,6 @@ Plain functions, no database: run with ``pytest agora/core/tests/test_markdown.p
 
 import logging
 import re
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from agora.core import markdown
 from agora.core.markdown import extract_mentions, render, to_plain_text
 from agora.core.markdown.code import HIGHLIGHT_BUDGET_CHARS
 from agora.core.markdown.headings import slugify
-from agora.core.markdown.mathml import tex_to_mathml
 
 DDPM_LOSS = (
     r"$$L_{simple} = \mathbb{E}_{t, x_0, \epsilon}\left[\left\| \epsilon - "
@@ -487,51 +485,7 @@ def test_a_renderer_bug_still_shows_the_post_and_is_logged(
     assert "markdown rendering failed" in caplog.text
 
 
-# --- Performance -----------------------------------------------------------------------------
-
-
-def _technical_post(size: int) -> str:
-    """Sections of prose with some inline math, mentions and links, a code block and an
-    equation every fourth; no formula repeats, so the math cache does not help."""
-    paragraphs = (
-        "We fine-tuned the UNet for {i} epochs on a **curated** set of images; the samples "
-        "improved steadily, although the background textures stayed blurry until late.\n\n"
-        "With $\\beta_{{{i}}} = 10^{{-4}}$ and a cosine schedule the loss fell faster than with "
-        "the linear one, which matches what the improved DDPM paper reports for small models.\n\n"
-        "See @alice's notes at https://example.com/runs/{i} and [the paper]"
-        "(https://arxiv.org/abs/2006.11239) for the ablations we did not repeat here.\n\n"
-        "Setting `lr={i}e-5` with warm-up kept the gradients stable; without warm-up the first "
-        "few hundred steps diverged on two of the three seeds we tried.\n\n"
-    )
-    code = (
-        "```python\nfor t in reversed(range(T)):\n"
-        "    x = sampler.step(model(x, t), t, x)  # run {i}\n```\n\n"
-    )
-    equation = (
-        "$$x_{{t-1}} = \\frac{{1}}{{\\sqrt{{\\alpha_t}}}}\\left(x_t - "
-        "\\frac{{\\beta_t}}{{\\sqrt{{1-\\bar\\alpha_t}}}}\\epsilon_\\theta(x_t, {i})\\right)$$\n\n"
-    )
-    parts: list[str] = []
-    while sum(map(len, parts)) < size:
-        i = len(parts)
-        parts.append(f"## Run {i}\n\n" + paragraphs.format(i=i))
-        if i % 4 == 0:
-            parts.append(code.format(i=i) + equation.format(i=i))
-    return "".join(parts)
-
-
-def test_a_20kb_post_renders_well_under_100ms() -> None:
-    text = _technical_post(20_000)
-    render(text)  # first use compiles Pygments' and latex2mathml's regexes
-
-    fastest = float("inf")
-    for _ in range(5):
-        tex_to_mathml.cache_clear()  # as for a new post: no formula rendered before
-        started = time.process_time()  # CPU time, so a busy machine does not fail the test
-        render(text)
-        fastest = min(fastest, time.process_time() - started)
-
-    assert fastest < 0.1
+# --- Hostile sizes ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -548,8 +502,8 @@ def test_a_20kb_post_renders_well_under_100ms() -> None:
     ],
     ids=["headings", "brackets", "parens", "dollars", "mentions", "long-tex", "deep-tex", "code"],
 )
-def test_pathological_input_takes_linear_time(text: str) -> None:
-    started = time.perf_counter()
-    render(text)
-
-    assert time.perf_counter() - started < 2.0
+def test_pathological_input_renders_and_stays_inert(text: str) -> None:
+    """Speed is measured in bench/markdown.py; here: it finishes, and nothing unsafe comes out."""
+    html = render(text)
+    assert html
+    assert "<script" not in html and "javascript:" not in html
