@@ -62,6 +62,7 @@ def _hide_if_flagged_enough(post: Post) -> None:
     staff_flagged = pending.filter(trust_level__gte=4).exists()
     if staff_flagged or trusted >= CommunitySettings.current().flags_to_hide:
         Post.objects.filter(pk=post.pk).update(hidden=True)
+        _announce_visibility_change(post.id)
 
 
 @transaction.atomic
@@ -76,6 +77,7 @@ def resolve_flags(*, actor: User, post: Post, agree: bool, delete: bool = False)
         resolution=resolution, resolved_by=actor, resolved_at=now
     )
     Post.objects.filter(pk=post.pk).update(hidden=agree)
+    _announce_visibility_change(post.id)
     if agree and delete:
         from agora.forum.services import delete_post
 
@@ -87,6 +89,13 @@ def resolve_flags(*, actor: User, post: Post, agree: bool, delete: bool = False)
         post_id=post.id,
         details={"deleted": bool(delete)},
     )
+
+
+def _announce_visibility_change(post_id: int) -> None:
+    """Search, notifications and others follow a post being hidden or shown again."""
+    from agora.forum import signals
+
+    transaction.on_commit(lambda: signals.post_hidden_or_deleted.send(sender=Post, post_id=post_id))
 
 
 def log_action(
