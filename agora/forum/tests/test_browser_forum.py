@@ -76,3 +76,13 @@ def test_write_a_rich_topic_and_quote_a_reply(page, live_server):
     assert mine.author.username == "mei"
     assert 'Thanks <a href="/u/bob/" class="mention"' in mine.html
     assert page.problems == []
+
+    # Bob sees the mention: the bell counts it and the list links to the post.
+    page.context.clear_cookies()
+    log_in(page, live_server.url, "bob")
+    bell = page.locator("a.notification-bell")
+    assert "unread" in bell.get_attribute("aria-label")
+    bell.click()
+    page.get_by_text("mei mentioned you in “Notes on the DDPM loss”").click()
+    page.wait_for_url("**/3/**")
+    assert page.locator("article.post#post-3").is_visible()
