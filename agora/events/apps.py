@@ -6,3 +6,6 @@ class EventsConfig(AppConfig):
     name = "agora.events"
     label = "events"
     verbose_name = _("Events")
+
+    def ready(self) -> None:
+        from agora.events import search  # noqa: F401  (registers its search kinds)

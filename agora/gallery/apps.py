@@ -6,3 +6,6 @@ class GalleryConfig(AppConfig):
     name = "agora.gallery"
     label = "gallery"
     verbose_name = _("Gallery")
+
+    def ready(self) -> None:
+        from agora.gallery import search  # noqa: F401  (registers its search kinds)

@@ -6,3 +6,6 @@ class LabConfig(AppConfig):
     name = "agora.lab"
     label = "lab"
     verbose_name = _("Lab")
+
+    def ready(self) -> None:
+        from agora.lab import search  # noqa: F401  (registers its search kinds)

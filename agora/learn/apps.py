@@ -6,3 +6,6 @@ class LearnConfig(AppConfig):
     name = "agora.learn"
     label = "learn"
     verbose_name = _("Learn")
+
+    def ready(self) -> None:
+        from agora.learn import search  # noqa: F401  (registers its search kinds)

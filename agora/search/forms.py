@@ -4,15 +4,19 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agora.search.query import MAX_QUERY
+from agora.search.registry import kinds_in_order
 
-KIND_CHOICES = [("posts", _("Topics and posts")), ("members", _("Members")), ("tags", _("Tags"))]
+
+def kind_choices() -> list[tuple[str, str]]:
+    """Every registered kind, in the page's order (posts, members, tags, works, models...)."""
+    return [(kind.choice, kind.label) for kind in kinds_in_order()]
 
 
 class SearchForm(forms.Form):
     """Every field is optional and forgiving: a bad value is ignored, never an error page."""
 
     q = forms.CharField(label=_("Search"), required=False)
-    kind = forms.ChoiceField(label=_("Search in"), choices=KIND_CHOICES, required=False)
+    kind = forms.ChoiceField(label=_("Search in"), choices=kind_choices, required=False)
     category = forms.CharField(label=_("Category"), required=False, max_length=80)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
     author = forms.CharField(label=_("Author"), required=False, max_length=150)

@@ -5,6 +5,8 @@ the state of the index."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from agora.accounts.models import User
 from agora.core.markdown import to_plain_text
 from agora.forum.models import Post, Tag, Topic
@@ -95,7 +97,14 @@ def _tag_documents(ids: list[int]) -> dict[int, Document]:
 
 
 register_kind(
-    SearchKind(name=POST, documents=_post_documents, all_ids=_post_ids, visibility=post_visibility)
+    SearchKind(
+        name=POST,
+        documents=_post_documents,
+        all_ids=_post_ids,
+        visibility=post_visibility,
+        label=_("Topics and posts"),
+        order=10,
+    )
 )
 register_kind(
     SearchKind(
@@ -103,6 +112,8 @@ register_kind(
         documents=_member_documents,
         all_ids=lambda: User.objects.filter(is_active=True).values_list("id", flat=True),
         visibility=member_visibility,
+        label=_("Members"),
+        order=20,
     )
 )
 register_kind(
@@ -110,5 +121,7 @@ register_kind(
         name=TAG,
         documents=_tag_documents,
         all_ids=lambda: Tag.objects.values_list("id", flat=True),
+        label=_("Tags"),
+        order=30,
     )
 )

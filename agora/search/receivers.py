@@ -57,3 +57,17 @@ def member_changed(sender, instance: User, update_fields=None, **kwargs) -> None
 @receiver(post_delete, sender=Tag)
 def tag_changed(sender, instance: Tag, **kwargs) -> None:
     _schedule_objects(TAG, instance.pk)
+
+
+def follow(model, kind: str) -> None:
+    """Keep ``kind`` current with ``model``: every save or delete of one of its rows reindexes
+    that row on commit (a deleted or no longer searchable row loses its document). For the apps'
+    ``search.py``; writes that bypass signals (``update()``) still cannot leak anything, since
+    visibility is read from the live rows at query time."""
+
+    def changed(sender, instance, **kwargs) -> None:
+        _schedule_objects(kind, instance.pk)
+
+    uid = f"search:{kind}:{model._meta.label}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:save")
+    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:delete")

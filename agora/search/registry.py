@@ -1,5 +1,6 @@
-"""What can be searched. Each kind (post, member, tag; later gallery works, lab models, events)
-registers how to turn its objects into documents and which of them a viewer may see."""
+"""What can be searched. Each kind (posts, members and tags here; works, models, articles,
+resources, events, launches and partner requests in their own apps' ``search.py``) registers how
+to turn its objects into documents, which of them a viewer may see, and how a result looks."""
 
 from __future__ import annotations
 
@@ -33,6 +34,21 @@ class Visibility:
     params: list[Any] = field(default_factory=list)
 
 
+@dataclass
+class Card:
+    """How one result looks on the search page and in the header box, whatever its kind. Built
+    from the live object (never from the index), so a rename shows at once."""
+
+    url: str
+    title: str
+    created_at: datetime
+    author: Any = None  # a User, shown by name
+    thumbnail: str = ""  # an image URL
+    blurred: bool = False  # a thumbnail above the viewer's content level
+    details: list[str] = field(default_factory=list)  # small facts: family, venue, role
+    flags: list[str] = field(default_factory=list)  # notices: private, expired, cancelled
+
+
 @dataclass(frozen=True)
 class SearchKind:
     name: str
@@ -42,6 +58,17 @@ class SearchKind:
     all_ids: Callable[[], Iterable[int]]
     # What the viewer may see, given (viewer, CategoryAccess).
     visibility: Callable[[Any, Any], Visibility] = lambda viewer, access: Visibility()
+    # The page's "search in" choice: its label (plural), URL value and place in the list.
+    label: Any = ""
+    param: str = ""
+    order: int = 100
+    # Cards for the ids found, given (ids, viewer), in a constant number of queries; an id left
+    # out is not shown. None for kinds with a page of their own (posts, members, tags).
+    cards: Callable[[list[int], Any], dict[int, Card]] | None = None
+
+    @property
+    def choice(self) -> str:
+        return self.param or f"{self.name}s"
 
 
 KINDS: dict[str, SearchKind] = {}
@@ -54,3 +81,33 @@ def register_kind(kind: SearchKind) -> SearchKind:
 
 def get_kind(name: str) -> SearchKind:
     return KINDS[name]
+
+
+def kinds_in_order() -> list[SearchKind]:
+    return sorted(KINDS.values(), key=lambda kind: (kind.order, kind.name))
+
+
+def kind_for_choice(choice: str) -> SearchKind | None:
+    return next((kind for kind in KINDS.values() if kind.choice == choice), None)
+
+
+def viewer_id(viewer: Any) -> int:
+    """The viewer's id for visibility SQL; 0 (nobody) for an anonymous visitor."""
+    return viewer.pk if viewer is not None and viewer.is_authenticated else 0
+
+
+def placeholders(values: list[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def in_every_language(*labels: Any) -> str:
+    """Choice labels (a model family, an event kind) in every language of the site, so "讲座"
+    and "lecture" both find a lecture whatever language its author used."""
+    from django.conf import settings
+    from django.utils import translation
+
+    words = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            words.extend(str(label) for label in labels if label)
+    return " ".join(dict.fromkeys(words))

@@ -14,7 +14,7 @@ from agora.forum.models import Bookmark, Category, Post, Tag, Topic
 from agora.forum.permissions import CategoryAccess, category_access_for
 from agora.search import query as q
 from agora.search.kinds import MEMBER, POST, TAG
-from agora.search.registry import get_kind
+from agora.search.registry import Card, SearchKind, get_kind, kinds_in_order
 from agora.search.snippets import highlight
 
 PAGE_SIZE = 20
@@ -39,6 +39,74 @@ class PostResult:
     post: Post
     snippet: SafeString
     title: SafeString
+
+    # The generic result row (search/_result.html) reads these.
+    @property
+    def url(self) -> str:
+        return self.post.get_absolute_url()
+
+    @property
+    def kind_label(self) -> str:
+        return str(get_kind(POST).label)
+
+    @property
+    def author(self) -> User:
+        return self.post.author
+
+    @property
+    def created_at(self) -> datetime:
+        return self.post.created_at
+
+    @property
+    def details(self) -> list[str]:
+        category = self.post.topic.category
+        return [category.display_name] if category else []
+
+    thumbnail = ""
+    blurred = False
+    flags = ()
+
+
+@dataclass
+class Result:
+    """A found work, model, article, resource, event, launch or partner request."""
+
+    kind: SearchKind
+    card: Card
+    title: SafeString
+    snippet: SafeString
+
+    @property
+    def kind_label(self) -> str:
+        return str(self.kind.label)
+
+    @property
+    def url(self) -> str:
+        return self.card.url
+
+    @property
+    def author(self):
+        return self.card.author
+
+    @property
+    def created_at(self) -> datetime:
+        return self.card.created_at
+
+    @property
+    def thumbnail(self) -> str:
+        return self.card.thumbnail
+
+    @property
+    def blurred(self) -> bool:
+        return self.card.blurred
+
+    @property
+    def details(self) -> list[str]:
+        return self.card.details
+
+    @property
+    def flags(self) -> list[str]:
+        return self.card.flags
 
 
 @dataclass
@@ -144,13 +212,79 @@ def search_tags(*, text: str, viewer: User, access: CategoryAccess, limit: int) 
     return [tags[h.document.object_id] for h in hits if h.document.object_id in tags]
 
 
-def quick_search(*, text: str, viewer: User, access: CategoryAccess) -> dict[str, list]:
-    """The header box: a few posts, members and tags."""
-    return {
-        "posts": search_posts(text=text, viewer=viewer, access=access, page_size=5).results,
-        "members": search_members(text=text, viewer=viewer, access=access, limit=3),
-        "tags": search_tags(text=text, viewer=viewer, access=access, limit=3),
-    }
+def search_kind(
+    *,
+    kind: SearchKind,
+    text: str,
+    viewer: User,
+    access: CategoryAccess,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> ResultPage:
+    """One page of a kind with cards (works, models, ...): the search, then the cards of what
+    it found, so the cost does not depend on how much is found."""
+    parsed = q.parse(text)
+    hits = q.search(
+        kind=kind.name,
+        query=parsed,
+        visibility=kind.visibility(viewer, access),
+        offset=(page - 1) * page_size,
+        limit=page_size + 1,
+    )
+    has_next = len(hits) > page_size
+    hits = hits[:page_size]
+    cards = kind.cards([h.document.object_id for h in hits], viewer) if hits and kind.cards else {}
+    results = [
+        Result(
+            kind=kind,
+            card=card,
+            title=highlight(card.title, parsed, width=300),
+            snippet=highlight(h.document.body, parsed),
+        )
+        for h in hits
+        if (card := cards.get(h.document.object_id)) is not None
+    ]
+    return ResultPage(results=results, has_next=has_next)
+
+
+@dataclass
+class QuickGroup:
+    kind: SearchKind
+    results: list
+
+    @property
+    def label(self) -> str:
+        return str(self.kind.label)
+
+
+QUICK_LIMITS = {POST: 5}
+QUICK_LIMIT = 3
+
+
+def quick_search(*, text: str, viewer: User, access: CategoryAccess) -> dict[str, object]:
+    """The header box: the best few of every kind, grouped by kind in the page's order; kinds
+    without a match are left out (and cost only their search)."""
+    parsed_any = bool(q.parse(text))
+    groups: list[QuickGroup] = []
+    if parsed_any:
+        for kind in kinds_in_order():
+            limit = QUICK_LIMITS.get(kind.name, QUICK_LIMIT)
+            if kind.name == POST:
+                found = search_posts(text=text, viewer=viewer, access=access, page_size=limit)
+                results: list = found.results
+            elif kind.name == MEMBER:
+                results = search_members(text=text, viewer=viewer, access=access, limit=limit)
+            elif kind.name == TAG:
+                results = search_tags(text=text, viewer=viewer, access=access, limit=limit)
+            elif kind.cards is not None:
+                results = search_kind(
+                    kind=kind, text=text, viewer=viewer, access=access, page_size=limit
+                ).results
+            else:
+                continue
+            if results:
+                groups.append(QuickGroup(kind=kind, results=results))
+    return {"groups": groups}
 
 
 def related_topics(

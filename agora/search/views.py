@@ -11,6 +11,7 @@ from agora.forum.models import Tag
 from agora.forum.permissions import get_access
 from agora.search import selectors
 from agora.search.forms import SearchForm
+from agora.search.registry import kind_for_choice, kinds_in_order
 
 
 @require_safe
@@ -21,7 +22,19 @@ def search(request: HttpRequest) -> HttpResponse:
     text = form.value("q", "")
     kind = form.value("kind", "posts")
     page = form.value("page", 1)
-    context: dict[str, object] = {"form": form, "q": text, "kind": kind, "page": page}
+    found = kind_for_choice(kind)
+    context: dict[str, object] = {
+        "form": form,
+        "q": text,
+        "kind": kind,
+        "page": page,
+        "kinds": kinds_in_order(),
+    }
+    query = request.GET.copy()
+    query.pop("page", None)
+    context["page_query"] = query.urlencode()
+    query.pop("kind", None)
+    context["kind_query"] = query.urlencode()
     if kind == "members":
         context["members"] = selectors.search_members(
             text=text, viewer=request.user, access=access, limit=50
@@ -30,15 +43,18 @@ def search(request: HttpRequest) -> HttpResponse:
         context["tags"] = selectors.search_tags(
             text=text, viewer=request.user, access=access, limit=50
         )
+    elif found is not None and found.cards is not None:
+        result = selectors.search_kind(
+            kind=found, text=text, viewer=request.user, access=access, page=page
+        )
+        context.update(results=result.results, has_next=result.has_next)
     else:
+        context["kind"] = "posts"
         filters = _post_filters(request, form, access)
         result = selectors.search_posts(
             text=text, viewer=request.user, access=access, filters=filters, page=page
         )
         context.update(results=result.results, has_next=result.has_next, filters=filters)
-        query = request.GET.copy()
-        query.pop("page", None)
-        context["page_query"] = query.urlencode()
     context["categories"] = access.visible_categories()
     return render(request, "search/search.html", context)
 

@@ -6,3 +6,6 @@ class ShowcaseConfig(AppConfig):
     name = "agora.showcase"
     label = "showcase"
     verbose_name = _("Launches and partners")
+
+    def ready(self) -> None:
+        from agora.showcase import search  # noqa: F401  (registers its search kinds)
