@@ -19,6 +19,7 @@ from agora.search.registry import (
 )
 
 EVENT = "event"
+KINDS = dict(Event.Kind.choices)  # lazy labels, for every language
 ONLINE = _("Online")
 
 
@@ -32,7 +33,7 @@ def documents(ids: list[int]) -> dict[int, Document]:
                     to_plain_text(event.description_html),
                     event.speakers,
                     event.venue,
-                    in_every_language(event.get_kind_display(), event.is_online and ONLINE),
+                    in_every_language(KINDS.get(event.kind), event.is_online and ONLINE),
                 ]
             ),
             created_at=event.starts_at,

@@ -24,6 +24,9 @@ from agora.search.registry import (
 )
 
 ARTICLE, RESOURCE = "article", "resource"
+# lazy labels, for every language
+AREAS, LEVELS = dict(Article.Area.choices), dict(Article.Difficulty.choices)
+KINDS = dict(Resource.Kind.choices)
 
 
 def published_articles() -> QuerySet[Article]:
@@ -39,7 +42,7 @@ def article_documents(ids: list[int]) -> dict[int, Document]:
                 [
                     article.summary,
                     to_plain_text(article.body_html),
-                    in_every_language(article.get_area_display(), article.get_difficulty_display()),
+                    in_every_language(AREAS.get(article.area), LEVELS.get(article.difficulty)),
                 ]
             ),
             created_at=article.created_at,
@@ -78,7 +81,7 @@ def resource_documents(ids: list[int]) -> dict[int, Document]:
             " ".join(f"#{tag}" for tag in resource.tags or []),
             resource.programming_language,
             resource.licence,
-            in_every_language(resource.get_kind_display()),
+            in_every_language(KINDS.get(resource.kind)),
         ]
         documents[resource.id] = Document(
             object_id=resource.id,

@@ -25,6 +25,7 @@ from agora.search.registry import (
 from agora.showcase.models import Launch, PartnerRequest
 
 LAUNCH, PARTNER = "launch", "partner"
+ROLES = dict(PartnerRequest.Role.choices)  # lazy labels, for every language
 
 
 def launch_documents(ids: list[int]) -> dict[int, Document]:
@@ -69,7 +70,7 @@ def partner_documents(ids: list[int]) -> dict[int, Document]:
             body="\n".join(
                 [
                     to_plain_text(request.description_html),
-                    in_every_language(request.get_role_display()),
+                    in_every_language(ROLES.get(request.role)),
                     " ".join(str(s) for s in request.skills or []),
                     request.location,
                 ]
