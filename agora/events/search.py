@@ -71,6 +71,7 @@ register_kind(
         all_ids=lambda: Event.objects.values_list("id", flat=True),
         visibility=visibility,
         label=_("Events"),
+        noun=_("Event"),
         order=80,
         cards=cards,
     )

@@ -77,6 +77,7 @@ register_kind(
         all_ids=lambda: Work.objects.values_list("id", flat=True),
         visibility=visibility,
         label=_("Works"),
+        noun=_("Work"),
         order=40,
         cards=cards,
     )

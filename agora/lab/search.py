@@ -77,6 +77,7 @@ register_kind(
         all_ids=lambda: LabModel.objects.values_list("id", flat=True),
         visibility=visibility,
         label=_("Models"),
+        noun=_("Model"),
         order=50,
         cards=cards,
     )

@@ -122,6 +122,7 @@ register_kind(
         all_ids=lambda: published_articles().values_list("id", flat=True),
         visibility=article_visibility,
         label=_("Articles and tutorials"),
+        noun=_("Article"),
         order=60,
         cards=article_cards,
     )
@@ -133,6 +134,7 @@ register_kind(
         all_ids=lambda: Resource.objects.values_list("id", flat=True),
         visibility=resource_visibility,
         label=_("Resources"),
+        noun=_("Resource"),
         order=70,
         cards=resource_cards,
     )

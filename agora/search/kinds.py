@@ -103,6 +103,7 @@ register_kind(
         all_ids=_post_ids,
         visibility=post_visibility,
         label=_("Topics and posts"),
+        noun=_("Forum post"),
         order=10,
     )
 )

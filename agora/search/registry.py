@@ -60,6 +60,7 @@ class SearchKind:
     visibility: Callable[[Any, Any], Visibility] = lambda viewer, access: Visibility()
     # The page's "search in" choice: its label (plural), URL value and place in the list.
     label: Any = ""
+    noun: Any = ""  # one of them, for the badge on a result
     param: str = ""
     order: int = 100
     # Cards for the ids found, given (ids, viewer), in a constant number of queries; an id left

@@ -47,7 +47,7 @@ class PostResult:
 
     @property
     def kind_label(self) -> str:
-        return str(get_kind(POST).label)
+        return str(get_kind(POST).noun)
 
     @property
     def author(self) -> User:
@@ -78,7 +78,7 @@ class Result:
 
     @property
     def kind_label(self) -> str:
-        return str(self.kind.label)
+        return str(self.kind.noun or self.kind.label)
 
     @property
     def url(self) -> str:

@@ -144,6 +144,8 @@ def test_every_kind_is_found_by_its_own_text_in_english_and_chinese(
     assert found(client, "works", "neon skyline") == ["Night city"]
     assert found(client, "works", "赛博朋克") == ["城市之夜"]
     assert found(client, "works", "城市夜景") == ["城市之夜"]
+    page = client.get(SEARCH, {"q": "赛博朋克", "kind": "works"}).content.decode()
+    assert "<mark>赛博朋克</mark>风格的城市夜景" in page  # jieba cuts it in three: one mark
     assert sorted(found(client, "works", "euler")) == ["Night city", "城市之夜"]
     assert found(client, "models", "handwritten unet") == ["Digits DDPM"]
     assert found(client, "models", "手写数字") == ["数字扩散"]
@@ -278,6 +280,7 @@ def test_the_page_offers_every_kind_and_the_box_groups_them(client, alice, staff
         assert f"kind={choice}" in body
     assert 'aria-current="page">Works<' in body
     assert "<mark>Quasar</mark> study" in body and "<img" in body  # the work's thumbnail
+    assert 'class="badge search-kind">Work<' in body
     quick = client.get(QUICK, {"q": "quasar"})
     groups = [(g.kind.name, [r.title for r in g.results]) for g in quick.context["groups"]]
     assert [name for name, _titles in groups] == ["work", "model", "article", "event", "launch"]
