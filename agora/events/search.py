@@ -28,10 +28,9 @@ def documents(ids: list[int]) -> dict[int, Document]:
         event.id: Document(
             object_id=event.id,
             title=event.title,
-            body="\n".join(
+            body=f"{to_plain_text(event.description_html)}\n{event.speakers}",
+            keywords=" ".join(
                 [
-                    to_plain_text(event.description_html),
-                    event.speakers,
                     event.venue,
                     in_every_language(KINDS.get(event.kind), event.is_online and ONLINE),
                 ]

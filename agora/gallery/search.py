@@ -22,7 +22,7 @@ WORK = "work"
 
 
 def _text(work: Work) -> str:
-    parts = [work.description, " ".join(f"#{tag}" for tag in work.tags or []), work.model_name]
+    parts = [work.description]
     if not work.recipe_hidden:
         parts += [work.prompt, work.negative_prompt, work.sampler]
     return "\n".join(p for p in parts if p)
@@ -34,6 +34,7 @@ def documents(ids: list[int]) -> dict[int, Document]:
             object_id=work.id,
             title=work.title,
             body=_text(work),
+            keywords=" ".join([work.model_name, *(f"#{tag}" for tag in work.tags or [])]),
             created_at=work.created_at,
             is_private=work.private,
             author_id=work.author_id,

@@ -28,9 +28,9 @@ def documents(ids: list[int]) -> dict[int, Document]:
         model.id: Document(
             object_id=model.id,
             title=model.name,
-            body="\n".join(
+            body=to_plain_text(model.card_html) if model.card_html else model.card,
+            keywords=" ".join(
                 [
-                    to_plain_text(model.card_html) if model.card_html else model.card,
                     model.run.family,
                     in_every_language(FAMILIES.get(model.run.family)),
                     model.run.dataset,

@@ -38,13 +38,8 @@ def article_documents(ids: list[int]) -> dict[int, Document]:
         article.id: Document(
             object_id=article.id,
             title=article.title,
-            body="\n".join(
-                [
-                    article.summary,
-                    to_plain_text(article.body_html),
-                    in_every_language(AREAS.get(article.area), LEVELS.get(article.difficulty)),
-                ]
-            ),
+            body=f"{article.summary}\n{to_plain_text(article.body_html)}",
+            keywords=in_every_language(AREAS.get(article.area), LEVELS.get(article.difficulty)),
             created_at=article.created_at,
         )
         for article in published_articles().filter(id__in=ids)
@@ -73,12 +68,9 @@ def article_cards(ids: list[int], viewer) -> dict[int, Card]:
 def resource_documents(ids: list[int]) -> dict[int, Document]:
     documents = {}
     for resource in Resource.objects.filter(id__in=ids):
-        parts = [
-            resource.description,
-            resource.paper_authors,
-            resource.abstract,
+        keywords = [
             f"arXiv {resource.arxiv_id}" if resource.arxiv_id else "",
-            " ".join(f"#{tag}" for tag in resource.tags or []),
+            *(f"#{tag}" for tag in resource.tags or []),
             resource.programming_language,
             resource.licence,
             in_every_language(KINDS.get(resource.kind)),
@@ -86,7 +78,8 @@ def resource_documents(ids: list[int]) -> dict[int, Document]:
         documents[resource.id] = Document(
             object_id=resource.id,
             title=resource.title,
-            body="\n".join(p for p in parts if p),
+            body="\n".join(p for p in [resource.abstract, resource.description] if p),
+            keywords=" ".join([resource.paper_authors, *keywords]),
             created_at=resource.created_at,
             author_id=resource.added_by_id,
         )

@@ -23,6 +23,7 @@ class Document:
     is_private: bool = False
     author_id: int | None = None
     title_weighted: bool = True  # False: the title is shown but not searched (replies)
+    keywords: str = ""  # searched like the body but never shown in snippets (labels, ids)
 
 
 @dataclass(frozen=True)

@@ -257,8 +257,7 @@ class QuickGroup:
         return str(self.kind.label)
 
 
-QUICK_LIMITS = {POST: 5}
-QUICK_LIMIT = 3
+QUICK_LIMIT = 3  # results per kind
 
 
 def quick_search(*, text: str, viewer: User, access: CategoryAccess) -> dict[str, object]:
@@ -268,7 +267,7 @@ def quick_search(*, text: str, viewer: User, access: CategoryAccess) -> dict[str
     groups: list[QuickGroup] = []
     if parsed_any:
         for kind in kinds_in_order():
-            limit = QUICK_LIMITS.get(kind.name, QUICK_LIMIT)
+            limit = QUICK_LIMIT
             if kind.name == POST:
                 found = search_posts(text=text, viewer=viewer, access=access, page_size=limit)
                 results: list = found.results

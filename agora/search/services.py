@@ -30,7 +30,7 @@ def _row(kind: str, doc: Document) -> SearchDocument:
         title=doc.title[:300],
         body=body,
         title_text=segment.for_index(doc.title) if doc.title_weighted else "",
-        body_text=segment.for_index(body),
+        body_text=segment.for_index(f"{body}\n{doc.keywords}" if doc.keywords else body),
         created_at=doc.created_at,
     )
 

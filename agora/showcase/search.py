@@ -67,11 +67,11 @@ def partner_documents(ids: list[int]) -> dict[int, Document]:
         request.id: Document(
             object_id=request.id,
             title=request.title,
-            body="\n".join(
+            body=to_plain_text(request.description_html),
+            keywords=" ".join(
                 [
-                    to_plain_text(request.description_html),
                     in_every_language(ROLES.get(request.role)),
-                    " ".join(str(s) for s in request.skills or []),
+                    *(str(s) for s in request.skills or []),
                     request.location,
                 ]
             ),
