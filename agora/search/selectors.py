@@ -263,26 +263,27 @@ QUICK_LIMIT = 3  # results per kind
 def quick_search(*, text: str, viewer: User, access: CategoryAccess) -> dict[str, object]:
     """The header box: the best few of every kind, grouped by kind in the page's order; kinds
     without a match are left out (and cost only their search)."""
-    parsed_any = bool(q.parse(text))
     groups: list[QuickGroup] = []
-    if parsed_any:
-        for kind in kinds_in_order():
-            limit = QUICK_LIMIT
-            if kind.name == POST:
-                found = search_posts(text=text, viewer=viewer, access=access, page_size=limit)
-                results: list = found.results
-            elif kind.name == MEMBER:
-                results = search_members(text=text, viewer=viewer, access=access, limit=limit)
-            elif kind.name == TAG:
-                results = search_tags(text=text, viewer=viewer, access=access, limit=limit)
-            elif kind.cards is not None:
-                results = search_kind(
-                    kind=kind, text=text, viewer=viewer, access=access, page_size=limit
-                ).results
-            else:
-                continue
-            if results:
-                groups.append(QuickGroup(kind=kind, results=results))
+    if not q.parse(text):
+        return {"groups": groups}
+    for kind in kinds_in_order():
+        results: list
+        if kind.name == POST:
+            found = search_posts(text=text, viewer=viewer, access=access, page_size=QUICK_LIMIT)
+            results = found.results
+        elif kind.name == MEMBER:
+            results = search_members(text=text, viewer=viewer, access=access, limit=QUICK_LIMIT)
+        elif kind.name == TAG:
+            results = search_tags(text=text, viewer=viewer, access=access, limit=QUICK_LIMIT)
+        elif kind.cards is not None:
+            found = search_kind(
+                kind=kind, text=text, viewer=viewer, access=access, page_size=QUICK_LIMIT
+            )
+            results = found.results
+        else:
+            continue
+        if results:
+            groups.append(QuickGroup(kind=kind, results=results))
     return {"groups": groups}
 
 
