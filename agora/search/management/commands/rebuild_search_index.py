@@ -8,7 +8,7 @@ class Command(BaseCommand):
     help = "Rebuild the search index from scratch (all kinds, or those named)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("kinds", nargs="*", metavar="KIND", help="post, member, tag, ...")
+        parser.add_argument("kinds", nargs="*", metavar="KIND", help=", ".join(KINDS))
 
     def handle(self, *args, kinds: list[str], **options) -> None:
         unknown = set(kinds) - set(KINDS)
