@@ -8,6 +8,7 @@ stops being found the moment it expires."""
 
 from __future__ import annotations
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -90,7 +91,8 @@ def partner_visibility(viewer, access) -> Visibility:
     return Visibility(
         joins=joins,
         where=" AND ((sp.closed = %s AND sp.expires_at > %s) OR sp.author_id = %s)",
-        params=[False, timezone.now(), viewer_id(viewer)],
+        # the moment as the database stores it (SQLite compares text)
+        params=[False, connection.ops.adapt_datetimefield_value(timezone.now()), viewer_id(viewer)],
     )
 
 
