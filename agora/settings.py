@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "agora.gallery",
     "agora.lab",
     "agora.search",
+    "agora.api",
 ]
 
 MIDDLEWARE = [
