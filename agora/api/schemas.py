@@ -343,3 +343,79 @@ class MeOut(Schema):
     is_staff: bool
     scopes: list[str]
     token: TokenOut | None
+
+
+class MessageIn(Schema):
+    recipients: list[str]
+    title: str
+    raw: str
+
+
+class BookmarkOut(Schema):
+    bookmarked: bool
+
+
+class CollectionIn(Schema):
+    title: str
+
+
+class CollectionOut(Schema):
+    id: int
+    title: str
+    private: bool
+    work_count: int
+
+
+class PublishIn(Schema):
+    name: str
+    card: str = ""
+    licence: str = "cc-by-4.0"
+    private: bool = False
+
+
+class ShareIn(Schema):
+    index: int = 0
+    title: str = ""
+
+
+class EventIn(Schema):
+    title: str
+    kind: str = "lecture"
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str = "UTC"
+    online_url: str = ""
+    venue: str = ""
+    capacity: int | None = None
+    speakers: str = ""
+
+
+class LaunchIn(Schema):
+    name: str
+    tagline: str
+    description: str
+    audience: str
+    website: str
+    repository: str = ""
+
+
+class SignupIn(Schema):
+    note: str = ""
+    consent: bool
+
+
+class SignupOut(Schema):
+    launch_id: int
+    note: str
+    created_at: datetime
+
+
+class PartnerRequestIn(Schema):
+    title: str
+    role: str
+    description: str
+    skills: str = ""
+    location: str = ""
+    remote: bool = True
+    days: int = 30

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from agora.accounts import selectors as member_selectors
@@ -11,16 +16,22 @@ from agora.api.auth import require, viewer
 from agora.api.errors import ERRORS
 from agora.api.routers.forum import post_out
 from agora.api.schemas import (
+    EventIn,
     EventOut,
+    LaunchIn,
     LaunchOut,
     MemberOut,
+    PartnerRequestIn,
     PartnerRequestOut,
     RsvpOut,
     SearchOut,
+    SignupIn,
+    SignupOut,
     UpvoteOut,
     member_ref,
     page_of,
 )
+from agora.core.timezones import is_valid_timezone
 from agora.events import selectors as event_selectors
 from agora.events import services as event_services
 from agora.forum import permissions
@@ -118,6 +129,28 @@ def list_events(request: HttpRequest, past: bool = False):
     return {"items": [event_out(e) for e in rows], "next_cursor": None}
 
 
+def _aware(moment: datetime, tz: str, field: str) -> datetime:
+    """Naive times are read in the event's time zone; far-off years are refused."""
+    if not 2000 <= moment.year <= 2100:
+        raise ValidationError({field: _("Choose a date between 2000 and 2100.")})
+    if timezone.is_aware(moment):
+        return moment
+    zone = ZoneInfo(tz) if is_valid_timezone(tz) else UTC
+    return timezone.make_aware(moment, zone)
+
+
+@router.post("/events", response={201: EventOut, **ERRORS})
+def create_event(request: HttpRequest, payload: EventIn):
+    """Create an event (members who may start topics in the Events category, and staff)."""
+    user = require(request, "write")
+    data = payload.dict()
+    data["tz"] = data.pop("timezone")
+    data["starts_at"] = _aware(payload.starts_at, payload.timezone, "starts_at")
+    data["ends_at"] = _aware(payload.ends_at, payload.timezone, "ends_at")
+    event = event_services.create_event(organizer=user, **data)
+    return 201, event_out(event_selectors.get_event(event_id=event.id))
+
+
 @router.get("/events/{event_id}", response={200: EventOut, **ERRORS})
 def get_event(request: HttpRequest, event_id: int):
     return event_out(event_selectors.get_event(event_id=_bounded(event_id)))
@@ -171,6 +204,25 @@ def list_launches(request: HttpRequest, period: str = Query("week", pattern="^(d
     return {"items": [launch_out(launch) for launch in rows], "next_cursor": None}
 
 
+@router.post("/launches", response={201: LaunchOut, **ERRORS})
+def create_launch(request: HttpRequest, payload: LaunchIn):
+    """Launch a product on the board (its discussion topic is opened for you)."""
+    user = require(request, "write")
+    launch = showcase_services.create_launch(owner=user, **payload.dict())
+    return 201, launch_out(showcase_selectors.get_launch(launch_id=launch.id))
+
+
+@router.post("/launches/{launch_id}/signups", response={201: SignupOut, **ERRORS})
+def sign_up_to_try(request: HttpRequest, launch_id: int, payload: SignupIn):
+    """Ask to try a launch; `consent: true` shares your username and e-mail with its owner."""
+    user = require(request, "write")
+    launch = showcase_selectors.get_launch(launch_id=_bounded(launch_id))
+    signup = showcase_services.sign_up_to_try(
+        user=user, launch=launch, note=payload.note, consent=payload.consent
+    )
+    return 201, {"launch_id": launch.id, "note": signup.note, "created_at": signup.created_at}
+
+
 @router.get("/launches/{launch_id}", response={200: LaunchOut, **ERRORS})
 def get_launch(request: HttpRequest, launch_id: int):
     return launch_out(showcase_selectors.get_launch(launch_id=_bounded(launch_id)))
@@ -214,6 +266,14 @@ def list_partner_requests(request: HttpRequest, cursor: str | None = None):
     rows = list(queryset[:31])
     next_cursor = str(rows[29].id) if len(rows) > 30 else None
     return {"items": [partner_out(r) for r in rows[:30]], "next_cursor": next_cursor}
+
+
+@router.post("/partner-requests", response={201: PartnerRequestOut, **ERRORS})
+def create_partner_request(request: HttpRequest, payload: PartnerRequestIn):
+    """Look for a partner: `skills` is comma-separated; the request expires after `days`."""
+    user = require(request, "write")
+    obj = showcase_services.create_partner_request(author=user, **payload.dict())
+    return 201, partner_out(obj)
 
 
 @router.get("/partner-requests/{request_id}", response={200: PartnerRequestOut, **ERRORS})

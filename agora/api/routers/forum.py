@@ -9,8 +9,10 @@ from ninja import Query, Router
 from agora.api.auth import require, viewer
 from agora.api.errors import ERRORS
 from agora.api.schemas import (
+    BookmarkOut,
     CategoryOut,
     LikeOut,
+    MessageIn,
     PostEditIn,
     PostIn,
     PostOut,
@@ -247,6 +249,37 @@ def unlike_post(request: HttpRequest, post_id: int):
     post = selectors.get_post_for_viewer(post_id=_id(post_id), viewer=user, access=access)
     services.unlike_post(user=user, post=post)
     return _like_state(post, user)
+
+
+@router.post("/messages", response={201: TopicDetailOut, **ERRORS})
+def create_message(request: HttpRequest, payload: MessageIn):
+    """Start a private message with other members (by username)."""
+    user = require(request, "write")
+    recipients = services.resolve_recipients(author=user, names=payload.recipients[:50])
+    topic = services.create_private_topic(
+        author=user, recipients=recipients, title=payload.title, raw=payload.raw
+    )
+    return 201, _topic_detail(topic, user, permissions.get_access(request))
+
+
+@router.post("/posts/{post_id}/bookmark", response={200: BookmarkOut, **ERRORS})
+def bookmark_post(request: HttpRequest, post_id: int):
+    """Toggle your bookmark on a post."""
+    user = require(request, "write")
+    access = permissions.get_access(request)
+    post = selectors.get_post_for_viewer(post_id=_id(post_id), viewer=user, access=access)
+    return {"bookmarked": services.toggle_bookmark(user=user, post=post)}
+
+
+@router.post("/posts/{post_id}/accept", response={200: TopicDetailOut, **ERRORS})
+def accept_answer(request: HttpRequest, post_id: int):
+    """Accept (or un-accept) a reply as the answer of a question-and-answer topic."""
+    user = require(request, "write")
+    access = permissions.get_access(request)
+    post = selectors.get_post_for_viewer(post_id=_id(post_id), viewer=user, access=access)
+    services.accept_answer(user=user, post=post)
+    topic = selectors.get_topic_for_viewer(topic_id=post.topic_id, viewer=user, access=access)
+    return _topic_detail(topic, user, access)
 
 
 @router.get("/tags", response={200: list[TagOut], **ERRORS})

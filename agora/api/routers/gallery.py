@@ -10,6 +10,8 @@ from ninja.files import UploadedFile
 from agora.api.auth import require, viewer
 from agora.api.errors import ERRORS
 from agora.api.schemas import (
+    CollectionIn,
+    CollectionOut,
     CommentIn,
     CommentOut,
     ReactionIn,
@@ -140,4 +142,18 @@ def comment(request: HttpRequest, work_id: int, payload: CommentIn):
         "author": member_ref(user),
         "html": created.html,
         "created_at": created.created_at,
+    }
+
+
+@router.post("/works/{work_id}/collections", response={200: CollectionOut, **ERRORS})
+def collect(request: HttpRequest, work_id: int, payload: CollectionIn):
+    """Add the work to one of your collections (made when the title is new)."""
+    user = require(request, "write")
+    work = _get(request, work_id)
+    collection = services.add_to_collection(user=user, work=work, title=payload.title)
+    return {
+        "id": collection.id,
+        "title": collection.title,
+        "private": collection.private,
+        "work_count": collection.works.count(),
     }

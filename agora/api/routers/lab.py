@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from ninja import Router
+from ninja import File, Form, Router
+from ninja.files import UploadedFile
 
 from agora.api.auth import require, viewer
 from agora.api.errors import ERRORS
@@ -14,9 +15,12 @@ from agora.api.schemas import (
     GenerationIn,
     GenerationOut,
     ModelOut,
+    PublishIn,
     RunIn,
     RunOut,
+    ShareIn,
     StarOut,
+    WorkOut,
     member_ref,
     page_of,
 )
@@ -130,6 +134,15 @@ def list_datasets(request: HttpRequest):
     return [dataset_out(d) for d in rows]
 
 
+@router.post("/datasets", response={201: DatasetOut, **ERRORS})
+def upload_dataset(request: HttpRequest, name: Form[str], archive: File[UploadedFile]):
+    """Upload a zip of images (multipart); it is checked in the background (status `checking`,
+    then `ready` or `refused` with the reason in `error`)."""
+    user = require(request, "write")
+    dataset = services.upload_dataset(owner=user, name=name, archive=archive)
+    return 201, dataset_out(dataset)
+
+
 @router.get("/runs", response={200: RunPage, **ERRORS})
 def list_runs(request: HttpRequest, mine: bool = False, cursor: str | None = None):
     """Public runs and the caller's own, newest first; `?mine=true` for only the caller's."""
@@ -172,6 +185,22 @@ def cancel_run(request: HttpRequest, run_id: int):
     return run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk))
 
 
+@router.post("/runs/{run_id}/resume", response={200: RunOut, **ERRORS})
+def resume_run(request: HttpRequest, run_id: int):
+    """Queue a failed or cancelled run again; it continues from its last checkpoint."""
+    user = require(request, "write")
+    run = services.resume_run(user=user, run=_get_run(request, run_id))
+    return run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk))
+
+
+@router.post("/runs/{run_id}/publish", response={201: ModelOut, **ERRORS})
+def publish_run(request: HttpRequest, run_id: int, payload: PublishIn):
+    """Publish a completed run as a model others can sample."""
+    user = require(request, "write")
+    model = services.publish_model(user=user, run=_get_run(request, run_id), **payload.dict())
+    return 201, model_out(LabModel.objects.select_related("owner", "run").get(pk=model.pk))
+
+
 @router.get("/models", response={200: ModelPage, **ERRORS})
 def list_models(request: HttpRequest, cursor: str | None = None):
     """Published models: public ones and the caller's own, newest first."""
@@ -212,13 +241,41 @@ def start_generation(request: HttpRequest, model_id: int, payload: GenerationIn)
     )
 
 
-@router.get("/generations/{generation_id}", response={200: GenerationOut, **ERRORS})
-def get_generation(request: HttpRequest, generation_id: int):
+def _get_generation(request: HttpRequest, generation_id: int) -> Generation:
     generation = (
-        Generation.objects.select_related("owner", "model", "reproduces")
+        Generation.objects.select_related("owner", "model", "model__run", "reproduces")
         .filter(pk=_bounded(generation_id))
         .first()
     )
     if generation is None or not permissions.can_see_model(viewer(request), generation.model):
         raise Http404("No such generation")
-    return generation_out(generation)
+    return generation
+
+
+@router.get("/generations/{generation_id}", response={200: GenerationOut, **ERRORS})
+def get_generation(request: HttpRequest, generation_id: int):
+    return generation_out(_get_generation(request, generation_id))
+
+
+@router.post("/generations/{generation_id}/reproduce", response={201: GenerationOut, **ERRORS})
+def reproduce(request: HttpRequest, generation_id: int):
+    """Run the same recipe again; once done, `verified` says whether the pixels are identical."""
+    user = require(request, "write")
+    copy = services.reproduce(user=user, generation=_get_generation(request, generation_id))
+    return 201, generation_out(
+        Generation.objects.select_related("owner", "reproduces").get(pk=copy.pk)
+    )
+
+
+@router.post("/generations/{generation_id}/share", response={201: WorkOut, **ERRORS})
+def share(request: HttpRequest, generation_id: int, payload: ShareIn):
+    """Share one of your generated images to the gallery, with its full recipe."""
+    from agora.api.routers.gallery import work_out
+    from agora.gallery.models import Work
+
+    user = require(request, "write")
+    generation = _get_generation(request, generation_id)
+    work = services.share_to_gallery(
+        user=user, generation=generation, index=payload.index, title=payload.title[:200]
+    )
+    return 201, work_out(Work.objects.select_related("author").get(pk=work.pk), user)

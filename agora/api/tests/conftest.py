@@ -3,6 +3,7 @@ private category and the private message, charlie is a stranger, plus staff and 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -18,6 +19,7 @@ from agora.forum.models import Access, Category, CategoryGroupAccess
 from agora.gallery.models import Work
 from agora.lab.models import Generation, LabDataset, LabModel, TrainingRun
 from agora.showcase.models import Launch, PartnerRequest
+from genlab.recipe import Recipe
 
 PERSONAS = ("owner", "member", "stranger", "anonymous", "staff")
 
@@ -87,6 +89,10 @@ def world(alice, bob, charlie, staff) -> SimpleNamespace:
     alice.groups.add(insiders)
     bob.groups.add(insiders)
     CategoryGroupAccess.objects.create(category=secret, group=insiders, access=Access.CREATE)
+    qa = Category.objects.create(slug="qa", name="Q&A", is_question_answer=True)
+    question = forum_services.create_topic(
+        author=alice, category=qa, title="Why does DDIM work?", raw="Asking for a friend."
+    )
     topic = forum_services.create_topic(
         author=alice, category=lounge, title="Sampling schedules", raw="Which one do you use?"
     )
@@ -99,6 +105,7 @@ def world(alice, bob, charlie, staff) -> SimpleNamespace:
     )
     public_model = _model(alice, private=False)
     private_model = _model(alice, private=True)
+    recipe = Recipe(checkpoint_sha256="0" * 64, sampler="ddim", steps=5, seed=1, count=1)
     now = timezone.now()
     event = Event.objects.create(
         title="Diffusion night",
@@ -120,7 +127,7 @@ def world(alice, bob, charlie, staff) -> SimpleNamespace:
     )
     partner = PartnerRequest.objects.create(
         title="Looking for a designer",
-        role="designer",
+        role="artist",
         description="x",
         description_html="<p>x</p>",
         skills=["figma"],
@@ -139,15 +146,20 @@ def world(alice, bob, charlie, staff) -> SimpleNamespace:
         reply=reply,
         secret_topic=secret_topic,
         pm=pm,
+        answer=forum_services.create_post(author=bob, topic=question, raw="It is deterministic."),
         work=_work(alice, "Moonrise"),
         private_work=_work(alice, "Sketch", private=True),
         public_run=public_model.run,
         private_run=private_model.run,
         queued_run=_run(alice, private=False, status="queued"),
+        failed_run=_run(alice, private=False, status="failed"),
         public_model=public_model,
         private_model=private_model,
         generation=Generation.objects.create(
-            model=private_model, owner=alice, recipe={"seed": 1}, recipe_hash="h"
+            model=private_model,
+            owner=alice,
+            recipe=json.loads(recipe.to_json()),
+            recipe_hash=recipe.hash,
         ),
         dataset=LabDataset.objects.create(owner=alice, name="faces", status="ready"),
         event=event,

@@ -101,6 +101,58 @@ MATRIX = [
     ("POST", "/launches/{w.launch.id}/upvote", None, (400, 200, 200, 401, 200)),
     ("POST", "/partner-requests/{w.partner.id}/close", None, (200, 403, 403, 401, 200)),
     ("DELETE", "/tokens/{owner_token}", None, (200, 404, 404, 401, 404)),
+    (
+        "POST",
+        "/messages",
+        {"recipients": ["alice", "charlie"], "title": "Hello there", "raw": "A quick word."},
+        (201, 201, 201, 401, 201),
+    ),
+    ("POST", "/posts/{w.reply.id}/bookmark", None, (200, 200, 200, 401, 200)),
+    ("POST", "/posts/{w.answer.id}/accept", None, (200, 403, 403, 401, 200)),
+    ("POST", "/works/{w.work.id}/collections", {"title": "Favourites"}, (200, 200, 200, 401, 200)),
+    (
+        "POST",
+        "/works/{w.private_work.id}/collections",
+        {"title": "Mine"},
+        (200, 404, 404, 401, 200),
+    ),
+    ("POST", "/datasets", "dataset", (201, 201, 201, 401, 201)),
+    ("POST", "/runs/{w.failed_run.id}/resume", None, (200, 403, 403, 401, 200)),
+    ("POST", "/runs/{w.private_run.id}/publish", {"name": "Again"}, (400, 404, 404, 401, 400)),
+    ("POST", "/generations/{w.generation.id}/reproduce", None, (201, 404, 404, 401, 201)),
+    ("POST", "/generations/{w.generation.id}/share", {"index": 0}, (400, 404, 404, 401, 403)),
+    (
+        "POST",
+        "/events",
+        {
+            "title": "Sampling clinic",
+            "description": "Bring your schedules.",
+            "starts_at": "2030-05-01T18:00:00",
+            "ends_at": "2030-05-01T20:00:00",
+            "timezone": "Asia/Shanghai",
+            "venue": "Library",
+        },
+        (403, 403, 403, 401, 201),
+    ),
+    (
+        "POST",
+        "/launches",
+        {
+            "name": "Seed finder",
+            "tagline": "Find good seeds",
+            "description": "It finds seeds.",
+            "audience": "Prompt artists",
+            "website": "https://seeds.example.com",
+        },
+        (201, 201, 201, 401, 201),
+    ),
+    ("POST", "/launches/{w.launch.id}/signups", {"consent": True}, (201, 201, 201, 401, 201)),
+    (
+        "POST",
+        "/partner-requests",
+        {"title": "Looking for a painter", "role": "artist", "description": "Let us paint."},
+        (201, 201, 201, 401, 201),
+    ),
 ]
 
 
@@ -108,6 +160,9 @@ def _request(client, world, persona: str, method: str, path: str, body):
     owner_token = ApiToken.objects.get(user=world.people["owner"]).id
     url = "/api/v1" + path.format(w=world, owner_token=owner_token)
     headers = bearer(world.tokens[persona]) if persona != "anonymous" else {}
+    if body == "dataset":
+        archive = SimpleUploadedFile("faces.zip", b"PK\x05\x06" + b"\0" * 18)
+        return client.post(url, {"archive": archive, "name": f"set-{persona}"}, **headers)
     if body == "upload":
         image = SimpleUploadedFile("cat.png", png(), content_type="image/png")
         return client.post(url, {"image": image, "title": "A red square"}, **headers)
