@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "agora.lab",
     "agora.search",
     "agora.api",
+    "ninja",  # its static Swagger UI (the CDN page would break our CSP)
 ]
 
 MIDDLEWARE = [
