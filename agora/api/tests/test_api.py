@@ -183,3 +183,84 @@ def test_openapi_schema_and_docs_are_served(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/topics" in schema["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+LISTS = [
+    "/api/v1/categories",
+    "/api/v1/topics",
+    "/api/v1/topics/{w.topic.id}/posts",
+    "/api/v1/members",
+    "/api/v1/tags",
+    "/api/v1/works",
+    "/api/v1/runs",
+    "/api/v1/models",
+    "/api/v1/events",
+    "/api/v1/launches",
+    "/api/v1/partner-requests",
+    "/api/v1/tokens",
+    "/api/v1/datasets",
+]
+
+
+def _more_rows(world, n: int) -> None:
+    from agora.api.tests.conftest import _model, _work
+    from agora.events.models import Event
+    from agora.showcase.models import Launch, PartnerRequest
+
+    alice, bob = world.people["owner"], world.people["member"]
+    now = timezone.now()
+    for i in range(n):
+        forum_services.create_topic(
+            author=bob, category=world.lounge, title=f"More topics {i}", raw=f"Body {i}"
+        )
+        forum_services.create_post(author=alice, topic=world.topic, raw=f"Reply number {i}")
+        _work(bob, f"Work {i}")
+        _model(bob, private=False)
+        Event.objects.create(
+            title=f"Event {i}",
+            description="x",
+            description_html="x",
+            organizer=bob,
+            starts_at=now + timezone.timedelta(days=1),
+            ends_at=now + timezone.timedelta(days=2),
+            timezone="UTC",
+        )
+        Launch.objects.create(
+            name=f"L{i}",
+            tagline="t",
+            description="d",
+            description_html="d",
+            audience="a",
+            website="https://example.com",
+            owner=bob,
+        )
+        PartnerRequest.objects.create(
+            title=f"Request {i}",
+            role="artist",
+            description="d",
+            description_html="d",
+            author=bob,
+            expires_at=now + timezone.timedelta(days=3),
+        )
+        tokens.create_token(user=alice, name=f"t{i}", scopes=["read"])
+
+
+@pytest.mark.django_db
+def test_every_list_costs_the_same_queries_with_more_rows(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    headers = bearer(world.tokens["owner"])
+
+    def counts() -> dict[str, int]:
+        result = {}
+        for url in LISTS:
+            client.get(url.format(w=world), **headers)  # warm the cache rows of the rate limit
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url.format(w=world), **headers).status_code == 200
+            result[url] = len(queries)
+        return result
+
+    before = counts()
+    _more_rows(world, 4)
+    assert counts() == before
