@@ -172,8 +172,8 @@ _opener = urllib.request.build_opener(_NoRedirect)
 
 
 def backoff_s(attempt: int) -> int:
-    """Exponential: 30 s, 1 min, 2 min, 4 min, 8 min after attempts 1..5."""
-    return 30 * 2 ** max(0, attempt - 1)
+    """Exponential: 30 s, 1 min, 2 min, 4 min, 8 min after attempts 1..5 (by default)."""
+    return getattr(settings, "API_WEBHOOK_RETRY_BASE_S", 30) * 2 ** max(0, attempt - 1)
 
 
 def attempt(*, delivery_id: int) -> bool | None:

@@ -241,3 +241,31 @@ def test_a_completed_public_run_is_announced(receiver, staff, alice, capture_com
         )
     payload = json.loads(hook.requests[0][1])
     assert payload["event"] == "run.completed" and payload["data"]["run"]["id"] == run.id
+
+
+@pytest.fixture
+def _fast_retries(monkeypatch):
+    monkeypatch.setenv("AGORA_WEBHOOK_RETRY_BASE_S", "1")  # read by the worker's settings
+
+
+@pytest.mark.worker
+def test_a_real_worker_retries_a_failed_delivery_later(
+    _fast_retries, celery_worker_process, receiver, staff
+):
+    from django.db import transaction
+
+    from agora.conftest import wait_for
+
+    hook = receiver([503, 200])
+    webhooks.create_endpoint(actor=staff, url=hook.url, events=["post.created"])
+    with transaction.atomic():
+        webhooks.dispatch("post.created", {"post": {"id": 1}})
+    delivery = WebhookDelivery.objects.get()
+    wait_for(
+        lambda: WebhookDelivery.objects.get(pk=delivery.pk).status == "delivered",
+        timeout=60,
+        what="the retried delivery",
+    )
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2 and delivery.response_code == 200
+    assert [json.loads(b)["id"] for _h, b in hook.requests] == [delivery.payload["id"]] * 2
