@@ -264,3 +264,24 @@ def test_every_list_costs_the_same_queries_with_more_rows(client, world):
     before = counts()
     _more_rows(world, 4)
     assert counts() == before
+
+
+@pytest.mark.django_db
+def test_search_finds_what_the_caller_may_see(
+    client, world, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        forum_services.create_topic(
+            author=alice, category=world.lounge, title="Zebra sampler notes", raw="Stripes."
+        )
+        forum_services.create_topic(
+            author=alice, category=world.secret, title="Zebra insider notes", raw="Hidden."
+        )
+
+    def titles(persona: str | None) -> set[str]:
+        headers = bearer(world.tokens[persona]) if persona else {}
+        page = client.get("/api/v1/search?q=zebra", **headers).json()
+        return {hit["topic_title"] for hit in page["items"]}
+
+    assert titles("member") == {"Zebra sampler notes", "Zebra insider notes"}
+    assert titles("stranger") == titles(None) == {"Zebra sampler notes"}
