@@ -3,7 +3,10 @@ for unsafe methods) or nobody. Each caller is rate limited through the shared ca
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -70,12 +73,46 @@ def _client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+def _unstorable(text: str) -> bool:
+    """NUL and lone surrogates cannot be stored (PostgreSQL refuses them) nor shown."""
+    return "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def refuse_unstorable_text(request: HttpRequest) -> None:
+    """Refused up front, for every operation: text that no model could store."""
+    texts = [request.path, *(v for values in request.GET.lists() for v in values[1])]
+    content_type = request.content_type or ""
+    if request.method not in SAFE_METHODS:
+        if content_type == "application/json":
+            with contextlib.suppress(ValueError, RecursionError):  # ninja answers bad JSON
+                texts.extend(_strings(json.loads(request.body or b"null")))
+        elif content_type.startswith(("multipart/", "application/x-www-form-urlencoded")):
+            texts.extend(v for values in request.POST.lists() for v in values[1])
+    if any(_unstorable(text) for text in texts):
+        raise ApiError(
+            400, "invalid", _("Text cannot contain NUL characters or unpaired surrogates.")
+        )
+
+
 class ApiAuth(HttpBearer):
     """Always yields a Principal (possibly anonymous); refuses bad tokens and missing CSRF."""
 
     csrf = True  # tells the interactive docs to send the CSRF token with session requests
 
     def __call__(self, request: HttpRequest) -> Principal:
+        refuse_unstorable_text(request)
         header = request.headers.get("Authorization", "")
         if header:
             scheme, _sep, raw = header.partition(" ")

@@ -3,6 +3,8 @@ limits, ETags, cursor pages, the error shape, and the forum's visibility rules."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -175,6 +177,11 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(client, world):
     assert malformed.status_code in (400, 422)
     missing = client.post("/api/v1/topics", {}, content_type="application/json", **headers)
     assert missing.status_code == 422 and missing.json()["error"]["code"] == "invalid_request"
+    for text in ("nul \u0000 here", "lone \ud83d surrogate"):  # PostgreSQL cannot store them
+        body = json.dumps({"category": "lounge", "title": "A fine title", "raw": text})
+        refused = client.post("/api/v1/topics", body, content_type="application/json", **headers)
+        assert refused.status_code == 400, refused.content
+    assert client.get("/api/v1/members/a%00b", **headers).status_code == 400
     assert Topic.objects.count() == before
 
 
