@@ -29,6 +29,7 @@ from agora.lab.models import Generation, LabDataset, LabModel, Star, TrainingRun
 
 router = Router(tags=["lab"])
 RunPage = page_of(RunOut)
+GenerationPage = page_of(GenerationOut)
 ModelPage = page_of(ModelOut)
 PAGE = 30
 
@@ -228,6 +229,16 @@ def star_model(request: HttpRequest, model_id: int):
     model.refresh_from_db(fields=["star_count"])
     starred = Star.objects.filter(model=model, user=user).exists()
     return {"starred": starred, "star_count": model.star_count}
+
+
+@router.get("/models/{model_id}/generations", response={200: GenerationPage, **ERRORS})
+def list_generations(request: HttpRequest, model_id: int, cursor: str | None = None):
+    """A model's generations, newest first (reproductions are listed on their original)."""
+    model = _get_model(request, model_id)
+    queryset = Generation.objects.filter(model=model, reproduces=None).select_related(
+        "owner", "reproduces"
+    )
+    return _page(queryset, cursor, generation_out)
 
 
 @router.post("/models/{model_id}/generations", response={201: GenerationOut, **ERRORS})

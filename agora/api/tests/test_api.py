@@ -201,6 +201,7 @@ LISTS = [
     "/api/v1/works",
     "/api/v1/runs",
     "/api/v1/models",
+    "/api/v1/models/{w.public_model.id}/generations",
     "/api/v1/events",
     "/api/v1/launches",
     "/api/v1/partner-requests",
@@ -212,6 +213,7 @@ LISTS = [
 def _more_rows(world, n: int) -> None:
     from agora.api.tests.conftest import _model, _work
     from agora.events.models import Event
+    from agora.lab.models import Generation
     from agora.showcase.models import Launch, PartnerRequest
 
     alice, bob = world.people["owner"], world.people["member"]
@@ -223,6 +225,14 @@ def _more_rows(world, n: int) -> None:
         forum_services.create_post(author=alice, topic=world.topic, raw=f"Reply number {i}")
         _work(bob, f"Work {i}")
         _model(bob, private=False)
+        Generation.objects.create(
+            model=world.public_model,
+            owner=bob,
+            recipe={},
+            recipe_hash=str(i),
+            reproduces=world.generation,
+        )
+        Generation.objects.create(model=world.public_model, owner=bob, recipe={}, recipe_hash="")
         Event.objects.create(
             title=f"Event {i}",
             description="x",

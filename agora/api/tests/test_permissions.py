@@ -47,6 +47,8 @@ MATRIX = [
     ("GET", "/models/{w.public_model.id}", None, (200, 200, 200, 200, 200)),
     ("GET", "/models/{w.private_model.id}", None, (200, 404, 404, 404, 200)),
     ("GET", "/generations/{w.generation.id}", None, (200, 404, 404, 404, 200)),
+    ("GET", "/models/{w.private_model.id}/generations", None, (200, 404, 404, 404, 200)),
+    ("GET", "/models/{w.public_model.id}/generations", None, (200, 200, 200, 200, 200)),
     ("GET", "/datasets", None, (200, 200, 200, 401, 200)),
     ("GET", "/events", None, (200, 200, 200, 200, 200)),
     ("GET", "/events/{w.event.id}", None, (200, 200, 200, 200, 200)),
