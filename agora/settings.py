@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "agora.gallery",
     "agora.lab",
     "agora.search",
+    "agora.api",
+    "ninja",  # its static Swagger UI (the CDN page would break our CSP)
 ]
 
 MIDDLEWARE = [
@@ -223,6 +225,7 @@ LAB_RUN_STALE_SECONDS = env_int("AGORA_LAB_RUN_STALE_SECONDS", 90)
 LAB_MAX_DATASETS_PER_MEMBER = env_int("AGORA_LAB_MAX_DATASETS_PER_MEMBER", 5)
 LAB_TORCH_THREADS = env_int("AGORA_LAB_TORCH_THREADS", 2)
 LAB_MAX_DATASET_BYTES = env_int("AGORA_LAB_MAX_DATASET_BYTES", 50 * 1024 * 1024)
+API_WEBHOOK_RETRY_BASE_S = env_int("AGORA_WEBHOOK_RETRY_BASE_S", 30)  # first webhook retry delay
 WORKER_HEARTBEAT_SECONDS = env_int("AGORA_WORKER_HEARTBEAT_SECONDS", 10)
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("AGORA_WORKER_HEARTBEAT_STALE_SECONDS", 60)
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("agora.showcase.urls")),
     path("gallery/", include("agora.gallery.urls")),
     path("lab/", include("agora.lab.urls")),
+    path("api/", include("agora.api.urls")),
 ]
 
 if not settings.S3_BUCKET:

@@ -540,3 +540,16 @@ def upload_image(*, user: User, upload) -> Upload:
         record.file.storage.delete(record.file.name)  # nothing half-written
         raise
     return record
+
+
+def resolve_recipients(*, author: User, names: list[str]) -> list[User]:
+    """Usernames (with or without @) → active members other than the author; unknown names are
+    a ValidationError naming them."""
+    names = [n.strip().lstrip("@") for n in names if n.strip().lstrip("@")]
+    found = list(User.objects.filter(username__in=names, is_active=True).exclude(pk=author.pk))
+    missing = sorted(set(names) - {u.username for u in found} - {author.username})
+    if missing:
+        raise ValidationError(
+            {"recipients": _("No such member: %(names)s") % {"names": ", ".join(missing)}}
+        )
+    return found

@@ -1,0 +1,292 @@
+"""Data sets, training runs, models and generations, through the lab's permissions and
+services."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from ninja import File, Form, Router
+from ninja.files import UploadedFile
+
+from agora.api.auth import require, viewer
+from agora.api.errors import ERRORS
+from agora.api.schemas import (
+    DatasetOut,
+    GenerationIn,
+    GenerationOut,
+    ModelOut,
+    PublishIn,
+    RunIn,
+    RunOut,
+    ShareIn,
+    StarOut,
+    WorkOut,
+    member_ref,
+    page_of,
+)
+from agora.lab import permissions, services
+from agora.lab.models import Generation, LabDataset, LabModel, Star, TrainingRun
+
+router = Router(tags=["lab"])
+RunPage = page_of(RunOut)
+GenerationPage = page_of(GenerationOut)
+ModelPage = page_of(ModelOut)
+PAGE = 30
+
+
+def _bounded(value: int) -> int:
+    if not 0 < value < 2**31:
+        raise Http404("No such object")
+    return value
+
+
+def _before(cursor: str | None) -> int | None:
+    return int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else None
+
+
+def _page(queryset, cursor: str | None, convert) -> dict:
+    before = _before(cursor)
+    if before is not None:
+        queryset = queryset.filter(id__lt=before)
+    rows = list(queryset.order_by("-id")[: PAGE + 1])
+    next_cursor = str(rows[PAGE - 1].id) if len(rows) > PAGE else None
+    return {"items": [convert(r) for r in rows[:PAGE]], "next_cursor": next_cursor}
+
+
+def dataset_out(dataset: LabDataset) -> dict:
+    return {
+        "id": dataset.id,
+        "key": dataset.key,
+        "name": dataset.name,
+        "status": dataset.status,
+        "count": dataset.count,
+        "classes": list(dataset.classes or []),
+        "size_bytes": dataset.size_bytes,
+        "error": dataset.error,
+        "created_at": dataset.created_at,
+    }
+
+
+def run_out(run: TrainingRun) -> dict:
+    return {
+        "id": run.id,
+        "title": run.title,
+        "owner": member_ref(run.owner),
+        "family": run.family,
+        "dataset": run.dataset,
+        "preset": run.preset,
+        "steps": run.steps,
+        "seed": run.seed,
+        "private": run.private,
+        "status": run.status,
+        "step": run.step,
+        "total_steps": run.total_steps,
+        "metrics": dict(run.metrics or {}),
+        "error": run.error,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+        "url": run.get_absolute_url(),
+    }
+
+
+def model_out(model: LabModel) -> dict:
+    return {
+        "id": model.id,
+        "name": model.name,
+        "owner": member_ref(model.owner),
+        "run_id": model.run_id,
+        "family": model.run.family,
+        "licence": model.licence,
+        "private": model.private,
+        "card_html": model.card_html,
+        "checkpoint_sha256": model.checkpoint_sha256,
+        "star_count": model.star_count,
+        "created_at": model.created_at,
+        "url": model.get_absolute_url(),
+    }
+
+
+def generation_out(generation: Generation) -> dict:
+    return {
+        "id": generation.id,
+        "model_id": generation.model_id,
+        "owner": member_ref(generation.owner),
+        "status": generation.status,
+        "recipe": dict(generation.recipe or {}),
+        "recipe_hash": generation.recipe_hash,
+        "images": [
+            {"name": str(i.get("name", "")), "url": str(i.get("url", ""))}
+            for i in generation.images or []
+        ],
+        "images_sha256": generation.images_sha256,
+        "reproduces": generation.reproduces_id,
+        "verified": generation.verified,
+        "error": generation.error,
+        "created_at": generation.created_at,
+        "url": generation.get_absolute_url(),
+    }
+
+
+@router.get("/datasets", response={200: list[DatasetOut], **ERRORS})
+def list_datasets(request: HttpRequest):
+    """The caller's uploaded data sets (members only; they are never shown to others)."""
+    user = require(request, "read")
+    rows = LabDataset.objects.filter(owner=user).order_by("-created_at")[:100]
+    return [dataset_out(d) for d in rows]
+
+
+@router.post("/datasets", response={201: DatasetOut, **ERRORS})
+def upload_dataset(request: HttpRequest, name: Form[str], archive: File[UploadedFile]):
+    """Upload a zip of images (multipart); it is checked in the background (status `checking`,
+    then `ready` or `refused` with the reason in `error`)."""
+    user = require(request, "write")
+    dataset = services.upload_dataset(owner=user, name=name, archive=archive)
+    return 201, dataset_out(dataset)
+
+
+@router.get("/runs", response={200: RunPage, **ERRORS})
+def list_runs(request: HttpRequest, mine: bool = False, cursor: str | None = None):
+    """Public runs and the caller's own, newest first; `?mine=true` for only the caller's."""
+    user = viewer(request)
+    queryset = TrainingRun.objects.select_related("owner")
+    if mine:
+        queryset = queryset.filter(owner=user.pk or 0)
+    elif user.is_authenticated:
+        queryset = queryset.filter(Q(private=False) | Q(owner=user))
+    else:
+        queryset = queryset.filter(private=False)
+    return _page(queryset, cursor, run_out)
+
+
+def _get_run(request: HttpRequest, run_id: int) -> TrainingRun:
+    run = TrainingRun.objects.select_related("owner").filter(pk=_bounded(run_id)).first()
+    if run is None or not permissions.can_see_run(viewer(request), run):
+        raise Http404("No such run")
+    return run
+
+
+@router.get("/runs/{run_id}", response={200: RunOut, **ERRORS})
+def get_run(request: HttpRequest, run_id: int):
+    return run_out(_get_run(request, run_id))
+
+
+@router.post("/runs", response={201: RunOut, **ERRORS})
+def create_run(request: HttpRequest, payload: RunIn):
+    """Queue a training run; the settings are checked before anything is queued."""
+    user = require(request, "write")
+    run = services.create_run(owner=user, **payload.dict())
+    return 201, run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk))
+
+
+@router.post("/runs/{run_id}/cancel", response={200: RunOut, **ERRORS})
+def cancel_run(request: HttpRequest, run_id: int):
+    user = require(request, "write")
+    run = _get_run(request, run_id)
+    services.request_cancel(user=user, run=run)
+    return run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk))
+
+
+@router.post("/runs/{run_id}/resume", response={200: RunOut, **ERRORS})
+def resume_run(request: HttpRequest, run_id: int):
+    """Queue a failed or cancelled run again; it continues from its last checkpoint."""
+    user = require(request, "write")
+    run = services.resume_run(user=user, run=_get_run(request, run_id))
+    return run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk))
+
+
+@router.post("/runs/{run_id}/publish", response={201: ModelOut, **ERRORS})
+def publish_run(request: HttpRequest, run_id: int, payload: PublishIn):
+    """Publish a completed run as a model others can sample."""
+    user = require(request, "write")
+    model = services.publish_model(user=user, run=_get_run(request, run_id), **payload.dict())
+    return 201, model_out(LabModel.objects.select_related("owner", "run").get(pk=model.pk))
+
+
+@router.get("/models", response={200: ModelPage, **ERRORS})
+def list_models(request: HttpRequest, cursor: str | None = None):
+    """Published models: public ones and the caller's own, newest first."""
+    return _page(services.visible_models(viewer(request)), cursor, model_out)
+
+
+def _get_model(request: HttpRequest, model_id: int) -> LabModel:
+    model = LabModel.objects.select_related("owner", "run").filter(pk=_bounded(model_id)).first()
+    if model is None or not permissions.can_see_model(viewer(request), model):
+        raise Http404("No such model")
+    return model
+
+
+@router.get("/models/{model_id}", response={200: ModelOut, **ERRORS})
+def get_model(request: HttpRequest, model_id: int):
+    return model_out(_get_model(request, model_id))
+
+
+@router.post("/models/{model_id}/star", response={200: StarOut, **ERRORS})
+def star_model(request: HttpRequest, model_id: int):
+    """Toggle your star."""
+    user = require(request, "write")
+    model = _get_model(request, model_id)
+    services.toggle_star(user=user, model=model)
+    model.refresh_from_db(fields=["star_count"])
+    starred = Star.objects.filter(model=model, user=user).exists()
+    return {"starred": starred, "star_count": model.star_count}
+
+
+@router.get("/models/{model_id}/generations", response={200: GenerationPage, **ERRORS})
+def list_generations(request: HttpRequest, model_id: int, cursor: str | None = None):
+    """A model's generations, newest first (reproductions are listed on their original)."""
+    model = _get_model(request, model_id)
+    queryset = Generation.objects.filter(model=model, reproduces=None).select_related(
+        "owner", "reproduces"
+    )
+    return _page(queryset, cursor, generation_out)
+
+
+@router.post("/models/{model_id}/generations", response={201: GenerationOut, **ERRORS})
+def start_generation(request: HttpRequest, model_id: int, payload: GenerationIn):
+    """Queue a generation; poll `GET /generations/{id}` until its status is done or failed."""
+    user = require(request, "write")
+    model = _get_model(request, model_id)
+    generation = services.request_generation(user=user, model=model, **payload.dict())
+    return 201, generation_out(
+        Generation.objects.select_related("owner", "reproduces").get(pk=generation.pk)
+    )
+
+
+def _get_generation(request: HttpRequest, generation_id: int) -> Generation:
+    generation = (
+        Generation.objects.select_related("owner", "model", "model__run", "reproduces")
+        .filter(pk=_bounded(generation_id))
+        .first()
+    )
+    if generation is None or not permissions.can_see_model(viewer(request), generation.model):
+        raise Http404("No such generation")
+    return generation
+
+
+@router.get("/generations/{generation_id}", response={200: GenerationOut, **ERRORS})
+def get_generation(request: HttpRequest, generation_id: int):
+    return generation_out(_get_generation(request, generation_id))
+
+
+@router.post("/generations/{generation_id}/reproduce", response={201: GenerationOut, **ERRORS})
+def reproduce(request: HttpRequest, generation_id: int):
+    """Run the same recipe again; once done, `verified` says whether the pixels are identical."""
+    user = require(request, "write")
+    copy = services.reproduce(user=user, generation=_get_generation(request, generation_id))
+    return 201, generation_out(
+        Generation.objects.select_related("owner", "reproduces").get(pk=copy.pk)
+    )
+
+
+@router.post("/generations/{generation_id}/share", response={201: WorkOut, **ERRORS})
+def share(request: HttpRequest, generation_id: int, payload: ShareIn):
+    """Share one of your generated images to the gallery, with its full recipe."""
+    from agora.api.routers.gallery import work_out
+    from agora.gallery.models import Work
+
+    user = require(request, "write")
+    generation = _get_generation(request, generation_id)
+    work = services.share_to_gallery(
+        user=user, generation=generation, index=payload.index, title=payload.title[:200]
+    )
+    return 201, work_out(Work.objects.select_related("author").get(pk=work.pk), user)

@@ -1,0 +1,421 @@
+"""What the API returns. Fields are explicit so the OpenAPI schema says exactly what comes back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import create_model
+
+
+def page_of(item: type[Schema]) -> type[Schema]:
+    """A cursor page of items: `next_cursor` is opaque; pass it back as `?cursor=`."""
+    return create_model(
+        f"{item.__name__.removesuffix('Out')}Page",
+        __base__=Schema,
+        items=(list[item], ...),
+        next_cursor=(str | None, None),
+    )
+
+
+class MemberRef(Schema):
+    username: str
+    display_name: str
+
+
+def member_ref(user) -> dict[str, str]:
+    return {"username": user.username, "display_name": user.display_name}
+
+
+class MemberOut(Schema):
+    username: str
+    display_name: str
+    bio: str
+    skills: list[str]
+    interests: list[str]
+    date_joined: datetime
+    url: str
+
+
+class CategoryOut(Schema):
+    id: int
+    slug: str
+    name: str
+    description: str
+    color: str
+    parent: str | None
+    topic_count: int
+    post_count: int
+    can_create_topic: bool
+    url: str
+
+
+class TopicOut(Schema):
+    id: int
+    title: str
+    category: str | None
+    author: MemberRef
+    tags: list[str]
+    is_private: bool
+    closed: bool
+    pinned: bool
+    post_count: int
+    like_count: int
+    created_at: datetime
+    bumped_at: datetime
+    url: str
+
+
+class TopicDetailOut(TopicOut):
+    accepted_answer_id: int | None
+    can_reply: bool
+
+
+class PostOut(Schema):
+    id: int
+    topic_id: int
+    number: int
+    author: MemberRef
+    raw: str | None
+    html: str | None
+    reply_to: int | None
+    deleted: bool
+    hidden: bool
+    like_count: int
+    created_at: datetime
+    edited_at: datetime | None
+    url: str
+
+
+class TagOut(Schema):
+    name: str
+    description: str
+    topic_count: int
+
+
+class TopicIn(Schema):
+    category: str
+    title: str
+    raw: str
+    tags: list[str] = []
+
+
+class PostIn(Schema):
+    raw: str
+    reply_to: int | None = None
+
+
+class PostEditIn(Schema):
+    raw: str
+    title: str | None = None
+
+
+class LikeOut(Schema):
+    liked: bool
+    like_count: int
+
+
+class SearchHitOut(Schema):
+    post: PostOut
+    topic_title: str
+
+
+class SearchOut(Schema):
+    items: list[SearchHitOut]
+    next_cursor: str | None
+
+
+class RecipeOut(Schema):
+    prompt: str
+    negative_prompt: str
+    seed: int | None
+    sampler: str
+    steps: int | None
+    guidance: float | None
+    width: int | None
+    height: int | None
+    model_name: str
+    model_hash: str
+
+
+class WorkOut(Schema):
+    id: int
+    title: str
+    description: str
+    author: MemberRef
+    width: int
+    height: int
+    source: str
+    licence: str
+    nsfw: int
+    tags: list[str]
+    private: bool
+    reaction_count: int
+    image_url: str
+    thumbnail_url: str
+    recipe: RecipeOut | None
+    created_at: datetime
+    url: str
+
+
+class WorkCreatedOut(WorkOut):
+    notes: list[str]
+
+
+class ReactionIn(Schema):
+    kind: str
+
+
+class ReactionOut(Schema):
+    reacted: bool
+    reaction_count: int
+
+
+class CommentIn(Schema):
+    raw: str
+
+
+class CommentOut(Schema):
+    id: int
+    author: MemberRef
+    html: str
+    created_at: datetime
+
+
+class DatasetOut(Schema):
+    id: int
+    key: str
+    name: str
+    status: str
+    count: int
+    classes: list[Any]
+    size_bytes: int
+    error: str
+    created_at: datetime
+
+
+class RunOut(Schema):
+    id: int
+    title: str
+    owner: MemberRef
+    family: str
+    dataset: str
+    preset: str
+    steps: int
+    seed: int
+    private: bool
+    status: str
+    step: int
+    total_steps: int
+    metrics: dict[str, Any]
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+    url: str
+
+
+class RunIn(Schema):
+    title: str = ""
+    family: str
+    dataset: str
+    preset: str = "quick"
+    steps: int
+    seed: int = 0
+    private: bool = False
+
+
+class ModelOut(Schema):
+    id: int
+    name: str
+    owner: MemberRef
+    run_id: int
+    family: str
+    licence: str
+    private: bool
+    card_html: str
+    checkpoint_sha256: str
+    star_count: int
+    created_at: datetime
+    url: str
+
+
+class StarOut(Schema):
+    starred: bool
+    star_count: int
+
+
+class GenerationIn(Schema):
+    sampler: str
+    steps: int
+    guidance: float = 0.0
+    seed: int | None = None
+    labels: list[int] | None = None
+    count: int = 1
+    eta: float = 0.0
+
+
+class GenerationOut(Schema):
+    id: int
+    model_id: int
+    owner: MemberRef
+    status: str
+    recipe: dict[str, Any]
+    recipe_hash: str
+    images: list[dict[str, str]]
+    images_sha256: str
+    reproduces: int | None
+    verified: bool | None
+    error: str
+    created_at: datetime
+    url: str
+
+
+class EventOut(Schema):
+    id: int
+    title: str
+    kind: str
+    organizer: MemberRef
+    speakers: str
+    description_html: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: str
+    capacity: int | None
+    going_count: int
+    waitlist_count: int
+    cancelled: bool
+    url: str
+
+
+class RsvpOut(Schema):
+    status: str | None
+
+
+class LaunchOut(Schema):
+    id: int
+    name: str
+    tagline: str
+    description_html: str
+    audience: str
+    website: str
+    repository: str
+    owner: MemberRef
+    vote_count: int
+    launched_at: datetime
+    url: str
+
+
+class UpvoteOut(Schema):
+    upvoted: bool
+    vote_count: int
+
+
+class PartnerRequestOut(Schema):
+    id: int
+    title: str
+    role: str
+    description_html: str
+    skills: list[str]
+    location: str
+    remote: bool
+    author: MemberRef
+    expires_at: datetime
+    closed: bool
+    created_at: datetime
+    url: str
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    is_staff: bool
+    scopes: list[str]
+    token: TokenOut | None
+
+
+class MessageIn(Schema):
+    recipients: list[str]
+    title: str
+    raw: str
+
+
+class BookmarkOut(Schema):
+    bookmarked: bool
+
+
+class CollectionIn(Schema):
+    title: str
+
+
+class CollectionOut(Schema):
+    id: int
+    title: str
+    private: bool
+    work_count: int
+
+
+class PublishIn(Schema):
+    name: str
+    card: str = ""
+    licence: str = "cc-by-4.0"
+    private: bool = False
+
+
+class ShareIn(Schema):
+    index: int = 0
+    title: str = ""
+
+
+class EventIn(Schema):
+    title: str
+    kind: str = "lecture"
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str = "UTC"
+    online_url: str = ""
+    venue: str = ""
+    capacity: int | None = None
+    speakers: str = ""
+
+
+class LaunchIn(Schema):
+    name: str
+    tagline: str
+    description: str
+    audience: str
+    website: str
+    repository: str = ""
+
+
+class SignupIn(Schema):
+    note: str = ""
+    consent: bool
+
+
+class SignupOut(Schema):
+    launch_id: int
+    note: str
+    created_at: datetime
+
+
+class PartnerRequestIn(Schema):
+    title: str
+    role: str
+    description: str
+    skills: str = ""
+    location: str = ""
+    remote: bool = True
+    days: int = 30

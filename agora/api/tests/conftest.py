@@ -1,0 +1,178 @@
+"""A small world for the API tests: alice owns things, bob is a member with access to the
+private category and the private message, charlie is a stranger, plus staff and anonymous."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from agora.api import tokens
+from agora.events.models import Event
+from agora.forum import services as forum_services
+from agora.forum.models import Access, Category, CategoryGroupAccess
+from agora.gallery.models import Work
+from agora.lab.models import Generation, LabDataset, LabModel, TrainingRun
+from agora.showcase.models import Launch, PartnerRequest
+from genlab.recipe import Recipe
+
+PERSONAS = ("owner", "member", "stranger", "anonymous", "staff")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast personas
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LAB_RUNS_DIR = tmp_path / "runs"
+
+
+def bearer(raw: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def _work(author, title: str, *, private: bool = False) -> Work:
+    work = Work(
+        author=author,
+        title=title,
+        width=8,
+        height=8,
+        private=private,
+        prompt="a cat",
+        seed=7,
+        steps=20,
+        model_name="Moons",
+    )
+    work.image.save("w.webp", ContentFile(b"RIFF"), save=False)
+    work.thumbnail.save("t.webp", ContentFile(b"RIFF"), save=False)
+    work.save()
+    return work
+
+
+def _run(owner, *, private: bool, status: str = "completed") -> TrainingRun:
+    return TrainingRun.objects.create(
+        owner=owner,
+        title="Moons",
+        family="diffusion",
+        dataset="moons",
+        steps=20,
+        total_steps=20,
+        step=20,
+        private=private,
+        status=status,
+        settings={"family": "diffusion"},
+    )
+
+
+def _model(owner, *, private: bool) -> LabModel:
+    model = LabModel(
+        run=_run(owner, private=private),
+        owner=owner,
+        name="Moons DDPM",
+        private=private,
+        checkpoint_sha256="0" * 64,
+    )
+    model.checkpoint.save("m.safetensors", ContentFile(b"x"), save=False)
+    model.save()
+    return model
+
+
+@pytest.fixture
+def world(alice, bob, charlie, staff) -> SimpleNamespace:
+    lounge = Category.objects.create(slug="lounge", name="Lounge")
+    secret = Category.objects.create(slug="secret", name="Secret", everyone_access=Access.NONE)
+    insiders = Group.objects.create(name="Insiders")
+    alice.groups.add(insiders)
+    bob.groups.add(insiders)
+    CategoryGroupAccess.objects.create(category=secret, group=insiders, access=Access.CREATE)
+    qa = Category.objects.create(slug="qa", name="Q&A", is_question_answer=True)
+    question = forum_services.create_topic(
+        author=alice, category=qa, title="Why does DDIM work?", raw="Asking for a friend."
+    )
+    topic = forum_services.create_topic(
+        author=alice, category=lounge, title="Sampling schedules", raw="Which one do you use?"
+    )
+    reply = forum_services.create_post(author=bob, topic=topic, raw="Cosine, always.")
+    secret_topic = forum_services.create_topic(
+        author=alice, category=secret, title="Insider plans", raw="Not for everyone."
+    )
+    pm = forum_services.create_private_topic(
+        author=alice, recipients=[bob], title="Between us", raw="A private word."
+    )
+    public_model = _model(alice, private=False)
+    private_model = _model(alice, private=True)
+    recipe = Recipe(checkpoint_sha256="0" * 64, sampler="ddim", steps=5, seed=1, count=1)
+    now = timezone.now()
+    event = Event.objects.create(
+        title="Diffusion night",
+        description="Talks",
+        description_html="<p>Talks</p>",
+        organizer=staff,
+        starts_at=now + timedelta(days=3),
+        ends_at=now + timedelta(days=3, hours=2),
+        timezone="UTC",
+    )
+    launch = Launch.objects.create(
+        name="Tiny sampler",
+        tagline="Samples fast",
+        description="x",
+        description_html="<p>x</p>",
+        audience="makers",
+        website="https://example.com",
+        owner=alice,
+    )
+    partner = PartnerRequest.objects.create(
+        title="Looking for a designer",
+        role="artist",
+        description="x",
+        description_html="<p>x</p>",
+        skills=["figma"],
+        author=alice,
+        expires_at=now + timedelta(days=30),
+    )
+    people = {"owner": alice, "member": bob, "stranger": charlie, "staff": staff}
+    raw_tokens = {
+        name: tokens.create_token(user=user, name="tests", scopes=["read", "write"])[1]
+        for name, user in people.items()
+    }
+    return SimpleNamespace(
+        lounge=lounge,
+        secret=secret,
+        topic=topic,
+        reply=reply,
+        secret_topic=secret_topic,
+        pm=pm,
+        answer=forum_services.create_post(author=bob, topic=question, raw="It is deterministic."),
+        work=_work(alice, "Moonrise"),
+        private_work=_work(alice, "Sketch", private=True),
+        public_run=public_model.run,
+        private_run=private_model.run,
+        queued_run=_run(alice, private=False, status="queued"),
+        failed_run=_run(alice, private=False, status="failed"),
+        public_model=public_model,
+        private_model=private_model,
+        generation=Generation.objects.create(
+            model=private_model,
+            owner=alice,
+            recipe=json.loads(recipe.to_json()),
+            recipe_hash=recipe.hash,
+        ),
+        dataset=LabDataset.objects.create(owner=alice, name="faces", status="ready"),
+        event=event,
+        launch=launch,
+        partner=partner,
+        people=people,
+        tokens=raw_tokens,
+    )
+
+
+def call(client, world, persona: str, method: str, path: str, body=None, **extra):
+    headers = bearer(world.tokens[persona]) if persona != "anonymous" else {}
+    kwargs = {**headers, **extra}
+    if body is not None:
+        kwargs.update(data=body, content_type="application/json")
+    return getattr(client, method.lower())(path, **kwargs)

@@ -1,0 +1,223 @@
+"""Every endpoint × the five personas: owner (alice), member (bob: in the private category's
+group and the private message), stranger (charlie), anonymous, staff. Each cell is the status
+code that persona gets, through a read+write token (anonymous: no credentials)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from PIL import Image
+
+from agora.api.models import ApiToken
+from agora.api.tests.conftest import PERSONAS, bearer
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 80, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+# (method, path, JSON body or None, statuses for owner, member, stranger, anonymous, staff)
+MATRIX = [
+    ("GET", "/categories", None, (200, 200, 200, 200, 200)),
+    ("GET", "/categories/secret", None, (200, 200, 404, 404, 200)),
+    ("GET", "/topics", None, (200, 200, 200, 200, 200)),
+    ("GET", "/topics?category=secret", None, (200, 200, 404, 404, 200)),
+    ("GET", "/topics/{w.topic.id}", None, (200, 200, 200, 200, 200)),
+    ("GET", "/topics/{w.secret_topic.id}", None, (200, 200, 404, 404, 200)),
+    ("GET", "/topics/{w.pm.id}", None, (200, 200, 404, 404, 200)),
+    ("GET", "/topics/{w.topic.id}/posts", None, (200, 200, 200, 200, 200)),
+    ("GET", "/topics/{w.pm.id}/posts", None, (200, 200, 404, 404, 200)),
+    ("GET", "/posts/{w.reply.id}", None, (200, 200, 200, 200, 200)),
+    ("GET", "/tags", None, (200, 200, 200, 200, 200)),
+    ("GET", "/members", None, (200, 200, 200, 200, 200)),
+    ("GET", "/members/alice", None, (200, 200, 200, 200, 200)),
+    ("GET", "/search?q=cosine", None, (200, 200, 200, 200, 200)),
+    ("GET", "/works", None, (200, 200, 200, 200, 200)),
+    ("GET", "/works/{w.work.id}", None, (200, 200, 200, 200, 200)),
+    ("GET", "/works/{w.private_work.id}", None, (200, 404, 404, 404, 200)),
+    ("GET", "/runs", None, (200, 200, 200, 200, 200)),
+    ("GET", "/runs/{w.public_run.id}", None, (200, 200, 200, 200, 200)),
+    ("GET", "/runs/{w.private_run.id}", None, (200, 404, 404, 404, 200)),
+    ("GET", "/models", None, (200, 200, 200, 200, 200)),
+    ("GET", "/models/{w.public_model.id}", None, (200, 200, 200, 200, 200)),
+    ("GET", "/models/{w.private_model.id}", None, (200, 404, 404, 404, 200)),
+    ("GET", "/generations/{w.generation.id}", None, (200, 404, 404, 404, 200)),
+    ("GET", "/models/{w.private_model.id}/generations", None, (200, 404, 404, 404, 200)),
+    ("GET", "/models/{w.public_model.id}/generations", None, (200, 200, 200, 200, 200)),
+    ("GET", "/datasets", None, (200, 200, 200, 401, 200)),
+    ("GET", "/events", None, (200, 200, 200, 200, 200)),
+    ("GET", "/events/{w.event.id}", None, (200, 200, 200, 200, 200)),
+    ("GET", "/launches", None, (200, 200, 200, 200, 200)),
+    ("GET", "/launches/{w.launch.id}", None, (200, 200, 200, 200, 200)),
+    ("GET", "/partner-requests", None, (200, 200, 200, 200, 200)),
+    ("GET", "/partner-requests/{w.partner.id}", None, (200, 200, 200, 200, 200)),
+    ("GET", "/me", None, (200, 200, 200, 401, 200)),
+    ("GET", "/tokens", None, (200, 200, 200, 401, 200)),
+    (
+        "POST",
+        "/topics",
+        {"category": "lounge", "title": "A new question", "raw": "What is a good sampler?"},
+        (201, 201, 201, 401, 201),
+    ),
+    (
+        "POST",
+        "/topics",
+        {"category": "secret", "title": "A new plan here", "raw": "For insiders only."},
+        (201, 201, 404, 401, 201),
+    ),
+    (
+        "POST",
+        "/topics/{w.topic.id}/posts",
+        {"raw": "I agree with that."},
+        (201, 201, 201, 401, 201),
+    ),
+    ("POST", "/topics/{w.pm.id}/posts", {"raw": "Replying privately."}, (201, 201, 404, 401, 201)),
+    ("PATCH", "/posts/{w.reply.id}", {"raw": "Cosine, mostly."}, (403, 200, 403, 401, 200)),
+    ("DELETE", "/posts/{w.reply.id}", None, (403, 200, 403, 401, 200)),
+    ("POST", "/posts/{w.reply.id}/like", None, (200, 403, 200, 401, 200)),
+    ("DELETE", "/posts/{w.reply.id}/like", None, (200, 200, 200, 401, 200)),
+    ("POST", "/works/{w.work.id}/reactions", {"kind": "like"}, (200, 200, 200, 401, 200)),
+    ("POST", "/works/{w.private_work.id}/comments", {"raw": "Nice"}, (201, 404, 404, 401, 201)),
+    ("POST", "/works", "upload", (201, 201, 201, 401, 201)),
+    (
+        "POST",
+        "/runs",
+        {"family": "diffusion", "dataset": "moons", "steps": 20},
+        (201, 201, 201, 401, 201),
+    ),
+    ("POST", "/runs/{w.queued_run.id}/cancel", None, (200, 403, 403, 401, 200)),
+    ("POST", "/models/{w.public_model.id}/star", None, (200, 200, 200, 401, 200)),
+    (
+        "POST",
+        "/models/{w.private_model.id}/generations",
+        {"sampler": "ddim", "steps": 5, "seed": 3},
+        (201, 404, 404, 401, 201),
+    ),
+    ("POST", "/events/{w.event.id}/rsvp", None, (200, 200, 200, 401, 200)),
+    ("DELETE", "/events/{w.event.id}/rsvp", None, (200, 200, 200, 401, 200)),
+    ("POST", "/launches/{w.launch.id}/upvote", None, (400, 200, 200, 401, 200)),
+    ("POST", "/partner-requests/{w.partner.id}/close", None, (200, 403, 403, 401, 200)),
+    ("DELETE", "/tokens/{owner_token}", None, (200, 404, 404, 401, 404)),
+    (
+        "POST",
+        "/messages",
+        {"recipients": ["alice", "charlie"], "title": "Hello there", "raw": "A quick word."},
+        (201, 201, 201, 401, 201),
+    ),
+    ("POST", "/posts/{w.reply.id}/bookmark", None, (200, 200, 200, 401, 200)),
+    ("POST", "/posts/{w.answer.id}/accept", None, (200, 403, 403, 401, 200)),
+    ("POST", "/works/{w.work.id}/collections", {"title": "Favourites"}, (200, 200, 200, 401, 200)),
+    (
+        "POST",
+        "/works/{w.private_work.id}/collections",
+        {"title": "Mine"},
+        (200, 404, 404, 401, 200),
+    ),
+    ("POST", "/datasets", "dataset", (201, 201, 201, 401, 201)),
+    ("POST", "/runs/{w.failed_run.id}/resume", None, (200, 403, 403, 401, 200)),
+    ("POST", "/runs/{w.private_run.id}/publish", {"name": "Again"}, (400, 404, 404, 401, 400)),
+    ("POST", "/generations/{w.generation.id}/reproduce", None, (201, 404, 404, 401, 201)),
+    ("POST", "/generations/{w.generation.id}/share", {"index": 0}, (400, 404, 404, 401, 403)),
+    (
+        "POST",
+        "/events",
+        {
+            "title": "Sampling clinic",
+            "description": "Bring your schedules.",
+            "starts_at": "2030-05-01T18:00:00",
+            "ends_at": "2030-05-01T20:00:00",
+            "timezone": "Asia/Shanghai",
+            "venue": "Library",
+        },
+        (403, 403, 403, 401, 201),
+    ),
+    (
+        "POST",
+        "/launches",
+        {
+            "name": "Seed finder",
+            "tagline": "Find good seeds",
+            "description": "It finds seeds.",
+            "audience": "Prompt artists",
+            "website": "https://seeds.example.com",
+        },
+        (201, 201, 201, 401, 201),
+    ),
+    ("POST", "/launches/{w.launch.id}/signups", {"consent": True}, (201, 201, 201, 401, 201)),
+    (
+        "POST",
+        "/partner-requests",
+        {"title": "Looking for a painter", "role": "artist", "description": "Let us paint."},
+        (201, 201, 201, 401, 201),
+    ),
+]
+
+
+def _request(client, world, persona: str, method: str, path: str, body):
+    owner_token = ApiToken.objects.get(user=world.people["owner"]).id
+    url = "/api/v1" + path.format(w=world, owner_token=owner_token)
+    headers = bearer(world.tokens[persona]) if persona != "anonymous" else {}
+    if body == "dataset":
+        archive = SimpleUploadedFile("faces.zip", b"PK\x05\x06" + b"\0" * 18)
+        return client.post(url, {"archive": archive, "name": f"set-{persona}"}, **headers)
+    if body == "upload":
+        image = SimpleUploadedFile("cat.png", png(), content_type="image/png")
+        return client.post(url, {"image": image, "title": "A red square"}, **headers)
+    if body is not None:
+        return getattr(client, method.lower())(
+            url, data=body, content_type="application/json", **headers
+        )
+    return getattr(client, method.lower())(url, **headers)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_permission_matrix(client, world, persona):
+    """One world per persona; each row runs in a savepoint rolled back afterwards, so no row
+    sees another's writes."""
+    column = PERSONAS.index(persona)
+    wrong = []
+    for method, path, body, statuses in MATRIX:
+        with transaction.atomic():
+            response = _request(client, world, persona, method, path, body)
+            transaction.set_rollback(True)
+        expected = statuses[column]
+        if response.status_code != expected:
+            wrong.append(f"{method} {path}: {response.status_code} != {expected}")
+        elif expected >= 400:
+            error = response.json()["error"]
+            assert set(error) == {"code", "message", "details"} and error["message"]
+    assert not wrong, wrong
+
+
+def test_matrix_covers_every_operation():
+    """A new endpoint without a row here fails this test."""
+    from agora.api.api import api
+
+    schema = api.get_openapi_schema(path_prefix="")
+    operations = {
+        (method.upper(), path) for path, item in schema["paths"].items() for method in item
+    }
+    covered = {
+        (method, path.split("?")[0].replace("{w.", "{").replace("{owner_token}", "{token_id}"))
+        for method, path, _body, _statuses in MATRIX
+    }
+    normalised = set()
+    for method, path in operations:
+        normalised.add((method, path))
+    missing = []
+    for method, path in sorted(normalised):
+        template = path.rstrip("/")
+        if not any(m == method and _same_shape(p, template) for m, p in covered):
+            missing.append(f"{method} {path}")
+    assert not missing, missing
+
+
+def _same_shape(mine: str, schema_path: str) -> bool:
+    a, b = mine.strip("/").split("/"), schema_path.strip("/").split("/")
+    return len(a) == len(b) and all(x == y or y.startswith("{") for x, y in zip(a, b, strict=True))
