@@ -6,6 +6,8 @@ from agora.core import views as core_views
 from agora.core.sitemaps import sitemap_view
 from agora.forum import views as forum_views
 
+handler500 = "agora.core.views.server_error"
+
 urlpatterns = [
     path("", forum_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
