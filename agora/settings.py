@@ -198,6 +198,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
     (BROKER_DIR / "control").mkdir(parents=True, exist_ok=True)
+# Jobs that could not be published (broker down) wait here; see agora/core/taskspool.py.
+TASK_SPOOL_DIR = Path(os.environ.get("AGORA_TASK_SPOOL_DIR", VAR_DIR / "task-spool")).resolve()
+if CELERY_BROKER_URL.startswith("redis"):
+    # A job whose worker died unacknowledged goes back to the queue after this long.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("AGORA_BROKER_VISIBILITY_TIMEOUT", 3600)
+    }
+EMAIL_SEND_LEASE_SECONDS = env_int("AGORA_EMAIL_SEND_LEASE_SECONDS", 300)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -214,6 +222,7 @@ CELERY_BEAT_SCHEDULE = {
     "event-reminders": {"task": "agora.events.tasks.send_event_reminders", "schedule": 15 * 60},
     "lab-recover-stalled-runs": {"task": "agora.lab.tasks.recover_stalled_runs", "schedule": 30},
     "sqlite-optimize": {"task": "agora.core.tasks.optimize_database", "schedule": 6 * 3600},
+    "send-spooled-jobs": {"task": "agora.core.tasks.send_spooled_jobs", "schedule": 60},
 }
 CELERY_TASK_ROUTES = {"agora.lab.tasks.train_run": {"queue": "training"}}
 

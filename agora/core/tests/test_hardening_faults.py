@@ -233,3 +233,119 @@ def test_pages_keep_rendering_while_redis_is_down(client, settings, private_redi
         assert client.get(page).status_code == 200, page
     private_redis["start"]()
     assert client.get("/latest/").status_code == 200
+
+
+def _use_broker(celery_app, url: str) -> None:
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    celery_app.conf.broker_url = url
+
+
+@pytest.mark.worker
+def test_jobs_queued_while_the_broker_is_down_run_once_it_is_back(
+    transactional_db, private_redis, settings, tmp_path
+):
+    from agora.celery import app as celery_app
+    from agora.conftest import PASSWORD, start_worker, stop_worker, wait_for
+    from agora.core.models import OutboundEmail
+
+    spool = tmp_path / "spool"
+    settings.TASK_SPOOL_DIR = spool
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    previous = celery_app.conf.broker_url
+    celery_app.conf.task_always_eager = False
+    _use_broker(celery_app, private_redis["url"])
+    private_redis["process"].terminate()
+    private_redis["process"].wait(timeout=10)
+    worker = None
+    try:
+        response = Client().post(
+            "/accounts/signup/",
+            {"username": "spooled", "email": "spooled@example.com", "password1": PASSWORD,
+             "password2": PASSWORD},
+        )  # fmt: skip
+        assert response.status_code == 302  # the member is signed up; the email waits
+        email = OutboundEmail.objects.get()
+        assert email.status == OutboundEmail.Status.QUEUED
+        assert list(spool.glob("*.json"))
+
+        private_redis["start"]()
+        worker, _log = start_worker(
+            tmp_path,
+            env={"CELERY_BROKER_URL": private_redis["url"], "AGORA_TASK_SPOOL_DIR": str(spool),
+                 "EMAIL_URL": f"file://{mail_dir}"},
+        )  # fmt: skip
+
+        def sent() -> bool:
+            email.refresh_from_db()
+            return email.status == OutboundEmail.Status.SENT
+
+        wait_for(sent, timeout=60, what="the spooled email to be sent")
+        assert len(list(mail_dir.iterdir())) == 1  # once
+        assert not list(spool.glob("*.json"))
+    finally:
+        if worker is not None:
+            stop_worker(worker)
+        _use_broker(celery_app, previous)
+        celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def silent_smtp():
+    """An SMTP server that accepts connections and never answers: a send hangs there."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+@pytest.mark.worker
+def test_a_worker_killed_mid_task_leaves_it_to_the_next_which_runs_it_once(
+    transactional_db, private_redis, silent_smtp, settings, tmp_path
+):
+    import signal
+
+    from agora.celery import app as celery_app
+    from agora.conftest import start_worker, stop_worker, wait_for
+    from agora.core.models import OutboundEmail
+    from agora.core.services import queue_email
+
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    previous = celery_app.conf.broker_url
+    celery_app.conf.task_always_eager = False
+    _use_broker(celery_app, private_redis["url"])
+    common = {"CELERY_BROKER_URL": private_redis["url"], "AGORA_BROKER_VISIBILITY_TIMEOUT": "2",
+              "AGORA_EMAIL_SEND_LEASE_SECONDS": "2"}  # fmt: skip
+    first = second = None
+    try:
+        first, _log = start_worker(
+            tmp_path, env={**common, "EMAIL_URL": f"smtp://127.0.0.1:{silent_smtp}"}
+        )
+        email = queue_email(to=["mei@example.com"], subject="Hello", body_text="Once, please.")
+
+        def status() -> str:
+            email.refresh_from_db()
+            return email.status
+
+        wait_for(lambda: status() == OutboundEmail.Status.SENDING, timeout=60,
+                 what="the first worker to start sending")  # fmt: skip
+        first.send_signal(signal.SIGKILL)  # mid-send, unacknowledged
+        first.wait(timeout=10)
+
+        second, _log = start_worker(tmp_path, env={**common, "EMAIL_URL": f"file://{mail_dir}"})
+        wait_for(lambda: status() == OutboundEmail.Status.SENT, timeout=60,
+                 what="the second worker to send the email")  # fmt: skip
+        time.sleep(3)  # a second redelivery, if any, would have arrived by now
+        assert len(list(mail_dir.iterdir())) == 1
+        assert status() == OutboundEmail.Status.SENT
+    finally:
+        for process in (first, second):
+            if process is not None:
+                stop_worker(process)
+        _use_broker(celery_app, previous)
+        celery_app.conf.task_always_eager = True
