@@ -165,6 +165,7 @@ class Member(threading.Thread):
                 self.stats["latency"][action].append(elapsed)
                 if not (isinstance(status, int) and status < 400):
                     self.stats["errors"][f"{action} {method} {status}"] += 1
+                    self.stats["error_times"].append(time.monotonic())
             if not isinstance(status, int) or response.will_close:
                 conn.close()
                 conn = HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -177,15 +178,55 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
 
 
-def load(port: int, urls: dict, *, members: int, seconds: float) -> dict:
-    stats = {"lock": threading.Lock(), "latency": defaultdict(list), "errors": Counter()}
+def kill_connections(database_url: str, *, after: float, window: float, out: dict) -> None:
+    """What a PostgreSQL restart looks like to the app: every connection to the database is
+    terminated, and new ones too, for `window` seconds."""
+    import psycopg
+
+    parsed = urlparse(database_url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    time.sleep(after)
+    out["start"] = time.monotonic()
+    killed = 0
+    with psycopg.connect(admin, autocommit=True) as conn:
+        while time.monotonic() < out["start"] + window:
+            killed += conn.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            ).fetchone()[0]
+            time.sleep(0.1)
+    out["end"] = time.monotonic()
+    out["killed"] = killed
+
+
+def load(port: int, urls: dict, *, members: int, seconds: float, fault: dict | None = None) -> dict:
+    stats = {"lock": threading.Lock(), "latency": defaultdict(list), "errors": Counter(),
+             "error_times": []}  # fmt: skip
     deadline = time.monotonic() + seconds
+    fault_thread = None
+    if fault:
+        fault_thread = threading.Thread(target=kill_connections, kwargs=fault, daemon=True)
+        fault_thread.start()
     threads = [Member(i, port, urls, deadline, stats) for i in range(members)]
     for i, thread in enumerate(threads):
         thread.start()
         time.sleep(1.0 / members * (i % 2))  # a gentle ramp, not a thundering herd
     for thread in threads:
         thread.join()
+    fault_report = {}
+    if fault_thread is not None:
+        fault_thread.join()
+        window = fault["out"]
+        settle = window["end"] + 2.0  # requests already in flight when the window closed
+        fault_report = {
+            "killed_connections": window["killed"],
+            "errors_during_window": sum(
+                window["start"] <= t <= settle for t in stats["error_times"]
+            ),
+            "errors_after_recovery": sum(t > settle for t in stats["error_times"]),
+        }
     everything = [v for values in stats["latency"].values() for v in values]
     return {
         "requests": len(everything),
@@ -194,6 +235,7 @@ def load(port: int, urls: dict, *, members: int, seconds: float) -> dict:
         "p50": percentile(everything, 0.50),
         "p95": percentile(everything, 0.95),
         "p99": percentile(everything, 0.99),
+        "fault": fault_report,
         "actions": {
             action: {
                 "n": len(values),
@@ -236,6 +278,14 @@ def scenario(name: str, database_url: str, args: argparse.Namespace, members: in
             load(server.port, urls, members=members, seconds=args.warmup)  # not measured
         print(f"== {name}: {members} members for {args.seconds:.0f}s", flush=True)
         result = load(server.port, urls, members=members, seconds=args.seconds)
+        if name == "postgresql" and args.fault_seconds:
+            print(f"== {name}: again, with every database connection killed for "
+                  f"{args.fault_seconds:.0f}s halfway", flush=True)  # fmt: skip
+            fault = {"database_url": database_url, "after": args.seconds / 2,
+                     "window": args.fault_seconds, "out": {}}  # fmt: skip
+            result["with_fault"] = load(
+                server.port, urls, members=members, seconds=args.seconds, fault=fault
+            )
     finally:
         server.stop()
     log = server.log.read_text(errors="replace")
@@ -252,6 +302,15 @@ def report(name: str, result: dict) -> None:
         f"p99 {result['p99']:6.1f} ms  errors {sum(result['errors'].values())} "
         f"{result['errors'] or ''}  'database is locked' {result['database_is_locked']}"
     )
+    if result.get("with_fault"):
+        f = result["with_fault"]
+        print(
+            f"    with the database connections killed for a moment: {f['requests']} requests, "
+            f"p95 {f['p95']:.1f} ms, errors {sum(f['errors'].values())} {f['errors'] or ''}, "
+            f"{f['fault']['killed_connections']} connections killed, errors during the window "
+            f"{f['fault']['errors_during_window']}, after recovery "
+            f"{f['fault']['errors_after_recovery']}"
+        )
     for action, row in result["actions"].items():
         print(f"    {action:<7} n={row['n']:<6} p50 {row['p50']:6.1f} ms  p95 {row['p95']:6.1f} ms")
 
@@ -282,6 +341,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--only", choices=["postgresql", "sqlite"])
+    parser.add_argument(
+        "--fault-seconds", type=float, default=3,
+        help="PostgreSQL: a second run with all connections killed this long halfway (0: off)",
+    )  # fmt: skip
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     results = {}
@@ -295,11 +358,17 @@ def main() -> int:
           f"{os.cpu_count()} CPUs, load average {load_avg[0]:.2f})")  # fmt: skip
     for name, result in results.items():
         report(name, result)
+    faulted = results.get("postgresql", {}).get("with_fault")
     summary = " ".join(
         f"{name}={r['members']}m/p95={r['p95']:.0f}ms/p50={r['p50']:.0f}ms/"
         f"errors={sum(r['errors'].values())}/locked={r['database_is_locked']}"
         for name, r in results.items()
     )
+    if faulted:
+        summary += (
+            f" pg-fault=errors-during:{faulted['fault']['errors_during_window']}"
+            f"/after:{faulted['fault']['errors_after_recovery']}"
+        )
     print(f"bench: load {summary} seconds={args.seconds:.0f}")
     return 0
 
