@@ -173,6 +173,21 @@ class Member(threading.Thread):
         conn.close()
 
 
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU of a process and its children (the gunicorn workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if root_pid in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
@@ -277,7 +292,11 @@ def scenario(name: str, database_url: str, args: argparse.Namespace, members: in
         if args.warmup:
             load(server.port, urls, members=members, seconds=args.warmup)  # not measured
         print(f"== {name}: {members} members for {args.seconds:.0f}s", flush=True)
+        cpu_before = cpu_seconds(server.process.pid)
         result = load(server.port, urls, members=members, seconds=args.seconds)
+        result["cpu_ms_per_request"] = (
+            (cpu_seconds(server.process.pid) - cpu_before) * 1000 / max(result["requests"], 1)
+        )
         if name == "postgresql" and args.fault_seconds:
             print(f"== {name}: again, with every database connection killed for "
                   f"{args.fault_seconds:.0f}s halfway", flush=True)  # fmt: skip
@@ -299,7 +318,8 @@ def report(name: str, result: dict) -> None:
     print(
         f"{name:<11} {result['members']:>3} members  {result['requests']:>6} requests "
         f"{result['rps']:6.1f}/s  p50 {result['p50']:6.1f} ms  p95 {result['p95']:6.1f} ms  "
-        f"p99 {result['p99']:6.1f} ms  errors {sum(result['errors'].values())} "
+        f"p99 {result['p99']:6.1f} ms  app CPU {result['cpu_ms_per_request']:.0f} ms/request  "
+        f"errors {sum(result['errors'].values())} "
         f"{result['errors'] or ''}  'database is locked' {result['database_is_locked']}"
     )
     if result.get("with_fault"):
@@ -361,7 +381,8 @@ def main() -> int:
     faulted = results.get("postgresql", {}).get("with_fault")
     summary = " ".join(
         f"{name}={r['members']}m/p95={r['p95']:.0f}ms/p50={r['p50']:.0f}ms/"
-        f"errors={sum(r['errors'].values())}/locked={r['database_is_locked']}"
+        f"errors={sum(r['errors'].values())}/locked={r['database_is_locked']}/"
+        f"cpu={r['cpu_ms_per_request']:.0f}ms"
         for name, r in results.items()
     )
     if faulted:
