@@ -3,9 +3,18 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agora.settings")
 
-app = Celery("agora")
+# Every task publishes through SpoolingTask: a broker outage spools jobs instead of losing them.
+app = Celery("agora", task_cls="agora.core.taskspool:SpoolingTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _send_spooled_jobs(sender=None, **kwargs) -> None:
+    from agora.core.taskspool import drain
+
+    drain(app)

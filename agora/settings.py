@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "template_partials",
     "allauth",
     "allauth.account",
@@ -149,6 +150,9 @@ TEMPLATES = [
 # --- database ---
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'agora.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# A kept connection is checked before each request reuses it: after a database restart the next
+# request reconnects instead of failing on a dead socket.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -196,6 +200,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
     (BROKER_DIR / "control").mkdir(parents=True, exist_ok=True)
+# Jobs that could not be published (broker down) wait here; see agora/core/taskspool.py.
+TASK_SPOOL_DIR = Path(os.environ.get("AGORA_TASK_SPOOL_DIR", VAR_DIR / "task-spool")).resolve()
+if CELERY_BROKER_URL.startswith("redis"):
+    # A job whose worker died unacknowledged goes back to the queue after this long.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("AGORA_BROKER_VISIBILITY_TIMEOUT", 3600)
+    }
+EMAIL_SEND_LEASE_SECONDS = env_int("AGORA_EMAIL_SEND_LEASE_SECONDS", 300)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -212,6 +224,7 @@ CELERY_BEAT_SCHEDULE = {
     "event-reminders": {"task": "agora.events.tasks.send_event_reminders", "schedule": 15 * 60},
     "lab-recover-stalled-runs": {"task": "agora.lab.tasks.recover_stalled_runs", "schedule": 30},
     "sqlite-optimize": {"task": "agora.core.tasks.optimize_database", "schedule": 6 * 3600},
+    "send-spooled-jobs": {"task": "agora.core.tasks.send_spooled_jobs", "schedule": 60},
 }
 CELERY_TASK_ROUTES = {"agora.lab.tasks.train_run": {"queue": "training"}}
 
@@ -332,7 +345,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("AGORA_MEDIA_ROOT", VAR_DIR / "media")).resolve()
 S3_BUCKET = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "agora.core.storage.SafeFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 if S3_BUCKET:

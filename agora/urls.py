@@ -3,11 +3,15 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from agora.core import views as core_views
+from agora.core.sitemaps import sitemap_view
 from agora.forum import views as forum_views
+
+handler500 = "agora.core.views.server_error"
 
 urlpatterns = [
     path("", forum_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("sitemap.xml", sitemap_view, name="sitemap"),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("i18n/settz/", core_views.set_timezone, name="set_timezone"),
     path("admin/", admin.site.urls),

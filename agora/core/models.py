@@ -24,6 +24,8 @@ class OutboundEmail(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When a worker took it; a claim older than EMAIL_SEND_LEASE_SECONDS belongs to a dead worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "created_at"], name="email_status_created")]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agora.core.models import OutboundEmail, WorkerHeartbeat
@@ -41,9 +42,17 @@ def queue_email(
 
 def deliver_email(*, email_id: int) -> bool:
     """Send one queued email; safe to run twice: only the caller that claims it sends it."""
-    claimed = OutboundEmail.objects.filter(
-        id=email_id, status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.FAILED]
-    ).update(status=OutboundEmail.Status.SENDING)
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS)
+    # A worker killed mid-send leaves its claim behind; the redelivered task takes it over.
+    claimed = (
+        OutboundEmail.objects.filter(id=email_id)
+        .filter(
+            Q(status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.FAILED])
+            | Q(status=OutboundEmail.Status.SENDING, claimed_at__lt=stale)
+        )
+        .update(status=OutboundEmail.Status.SENDING, claimed_at=now)
+    )
     if not claimed:
         return False
     email = OutboundEmail.objects.get(id=email_id)

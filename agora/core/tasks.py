@@ -26,3 +26,11 @@ def optimize_database() -> str:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return "optimized"
+
+
+@shared_task
+def send_spooled_jobs() -> int:
+    """Jobs spooled while the broker was down (see agora/core/taskspool.py)."""
+    from agora.core.taskspool import drain
+
+    return drain()

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as _noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.static import serve
@@ -23,6 +24,60 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if errors:
         body["errors"] = errors
     return JsonResponse(body, status=200 if ok else 503)
+
+
+_UNAVAILABLE = {
+    503: (
+        _noop(
+            "The site cannot reach its database for a moment. Nothing was saved; "
+            "please try again in a few seconds."
+        ),
+        _noop("Temporarily unavailable"),
+    ),
+    507: (
+        _noop(
+            "The server has no room left to store files. Your file was not saved; "
+            "please try again later."
+        ),
+        _noop("Storage full"),
+    ),
+    500: (
+        _noop("Something went wrong on our side. It has been logged; please try again."),
+        _noop("Server error"),
+    ),
+}
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a plain page (no database, no templates) that says what failed. Database
+    outages answer 503 with Retry-After, a full disk 507, anything else 500."""
+    import sys
+
+    from django.db import DatabaseError, InterfaceError, OperationalError
+    from django.utils.html import escape
+
+    from agora.core.storage import DISK_FULL
+
+    exc = sys.exc_info()[1]
+    status = 500
+    if isinstance(exc, (OperationalError, InterfaceError)) or (
+        isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
+    ):
+        status = 503
+    elif isinstance(exc, OSError) and exc.errno in DISK_FULL:
+        status = 507
+    message, title = (_(text) for text in _UNAVAILABLE[status])
+    if "text/html" not in request.headers.get("Accept", "text/html"):
+        response = JsonResponse({"error": message}, status=status)
+    else:
+        response = HttpResponse(
+            f"<!doctype html><html><head><meta charset=utf-8><title>{escape(title)}</title>"
+            f"</head><body><h1>{escape(title)}</h1><p>{escape(message)}</p></body></html>",
+            status=status,
+        )
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -1,0 +1,201 @@
+"""A small site where alice owns one of everything (much of it private), bob is her correspondent
+and an insider of a private category, charlie is a stranger, and staff moderates. `kwargs` maps
+each URL name to the object it is asked about."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from PIL import Image
+
+# Routes under these prefixes belong to third parties (allauth, Django admin) or have their own
+# persona matrix (the JSON API).
+FOREIGN_PREFIXES = ("admin/", "accounts/", "api/")
+
+
+def url_patterns() -> list[tuple[str, str]]:
+    """(name, route) of every Agora URL pattern."""
+
+    def walk(patterns, prefix="", ns=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                inner = f"{ns}{p.namespace}:" if p.namespace else ns
+                yield from walk(p.url_patterns, prefix + str(p.pattern), inner)
+            elif isinstance(p, URLPattern):
+                yield (ns + p.name) if p.name else prefix + str(p.pattern), prefix + str(p.pattern)
+
+    return [
+        (name, route)
+        for name, route in walk(get_resolver().url_patterns)
+        if not route.startswith(FOREIGN_PREFIXES)
+    ]
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (1, 2, 3)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
+    from django.contrib.auth.models import Group
+
+    from agora.events.models import CalendarToken
+    from agora.events.services import create_event
+    from agora.forum.models import Access, Category, CategoryGroupAccess
+    from agora.forum.services import create_post, create_private_topic, create_topic
+    from agora.gallery.models import Collection
+    from agora.gallery.services import upload_work
+    from agora.lab.models import Generation, LabDataset, LabModel, TrainingRun
+    from agora.learn.resources import add_resource
+    from agora.learn.services import create_article
+    from agora.notifications.models import Notification
+    from agora.showcase.services import create_launch, create_partner_request
+
+    lounge = Category.objects.create(slug="lounge", name="Lounge")
+    Category.objects.create(slug="events", name="Events")
+    Category.objects.create(slug="tutorials", name="Tutorials")
+    secret = Category.objects.create(slug="secret", name="Secret", everyone_access=Access.NONE)
+    insiders = Group.objects.create(name="Insiders")
+    bob.groups.add(insiders)
+    CategoryGroupAccess.objects.create(category=secret, group=insiders, access=Access.CREATE)
+
+    topic = create_topic(
+        author=alice, category=lounge, title="Samplers compared at twenty steps",
+        raw="Which sampler is sharpest? Let us compare them.", tags=["samplers"],
+    )  # fmt: skip
+    reply = create_post(author=bob, topic=topic, raw="Euler a, every time, in my experience.")
+    hidden = create_topic(
+        author=bob, category=secret, title="Insiders only: the roadmap",
+        raw="Nothing here for outsiders, really nothing.",
+    )  # fmt: skip
+    pm = create_private_topic(
+        author=alice, recipients=[bob], title="A private word with Bob",
+        raw="Only the two of us should read this message.",
+    )  # fmt: skip
+    notification = Notification.objects.create(
+        user=alice, kind=Notification.Kind.PRIVATE_MESSAGE, actor=bob, topic=pm,
+        post=pm.posts.first(),
+    )  # fmt: skip
+    now = timezone.now()
+    event = create_event(
+        organizer=alice, title="Diffusion reading group", kind="meetup",
+        description="We read a paper.", starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, hours=1), tz="UTC", online_url="https://example.com/m",
+    )  # fmt: skip
+    calendar = CalendarToken.objects.create(user=alice)
+    article = create_article(
+        author=alice, title="Getting started with LoRA", body="# LoRA\n\nSmall adapters.",
+        difficulty="beginner", language="en", area="tooling",
+    )  # fmt: skip
+    resource = add_resource(
+        user=alice, kind="project", title="A sampler library", url="https://example.com/lib"
+    )
+    launch = create_launch(
+        owner=alice, name="Promptly", tagline="Prompts that work", description="It helps.",
+        audience="Artists", website="https://example.com/promptly",
+    )  # fmt: skip
+    partner = create_partner_request(
+        author=alice, title="Looking for a designer", role=_role(),
+        description="Let us build it.", skills="design", location="", remote=True, days=30,
+    )  # fmt: skip
+    work, _ = upload_work(
+        author=alice, upload=SimpleUploadedFile("w.png", _png()), title="Private sunset",
+        private=True,
+    )  # fmt: skip
+    collection = Collection.objects.create(owner=alice, title="Mine", private=True)
+    collection.works.add(work)
+    run = TrainingRun.objects.create(
+        owner=alice, title="My GAN", family="gan", dataset="mnist", steps=10, private=True,
+        status=TrainingRun.Status.COMPLETED,
+    )  # fmt: skip
+    model = LabModel.objects.create(
+        run=run, owner=alice, name="My private model", private=True,
+        checkpoint="lab/models/x.safetensors", checkpoint_sha256="0" * 64,
+    )  # fmt: skip
+    generation = Generation.objects.create(
+        model=model, owner=alice, recipe={"seed": 1}, recipe_hash="0" * 64,
+        status=Generation.Status.DONE,
+    )  # fmt: skip
+    LabDataset.objects.create(owner=alice, name="faces", size_bytes=10)
+    checkpoint = Path(settings.MEDIA_ROOT) / "lab" / "models" / "x.safetensors"
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    checkpoint.write_bytes(b"not really weights")
+
+    return {
+        "profile": {"username": alice.username},
+        "forum:category": {"slug": lounge.slug},
+        "forum:feed_category": {"slug": lounge.slug},
+        "forum:feed_category_atom": {"slug": lounge.slug},
+        "forum:tag": {"name": "samplers"},
+        "forum:feed_tag": {"name": "samplers"},
+        "forum:feed_tag_atom": {"name": "samplers"},
+        "forum:topic": {"slug": topic.slug, "topic_id": topic.id},
+        "forum:topic_post": {"slug": topic.slug, "topic_id": topic.id, "number": 2},
+        "forum:reply": {"topic_id": topic.id},
+        "forum:topic_notifications": {"topic_id": topic.id},
+        "forum:moderate_topic": {"topic_id": topic.id},
+        "forum:feed_topic": {"topic_id": topic.id},
+        "forum:feed_topic_atom": {"topic_id": topic.id},
+        "forum:edit_post": {"post_id": topic.posts.first().id},
+        "forum:revisions": {"post_id": topic.posts.first().id},
+        "forum:delete_post": {"post_id": topic.posts.first().id},
+        "forum:restore_post": {"post_id": topic.posts.first().id},
+        "forum:like": {"post_id": reply.id},
+        "forum:bookmark": {"post_id": reply.id},
+        "forum:accept": {"post_id": reply.id},
+        "notifications:open": {"notification_id": notification.id},
+        "moderation:flag": {"post_id": reply.id},
+        "moderation:resolve": {"post_id": reply.id},
+        "events:detail": {"event_id": event.id},
+        "events:rsvp": {"event_id": event.id},
+        "events:cancel": {"event_id": event.id},
+        "events:materials": {"event_id": event.id},
+        "events:ics": {"event_id": event.id},
+        "events:calendar_feed": {"token": calendar.token},
+        "learn:resource": {"resource_id": resource.id},
+        "learn:use_resource": {"resource_id": resource.id},
+        "learn:article": {"slug": article.slug},
+        "learn:edit": {"slug": article.slug},
+        "learn:revisions": {"slug": article.slug},
+        "showcase:launch": {"launch_id": launch.id},
+        "showcase:vote": {"launch_id": launch.id},
+        "showcase:try": {"launch_id": launch.id},
+        "showcase:export_signups": {"launch_id": launch.id},
+        "showcase:partner": {"request_id": partner.id},
+        "showcase:close_partner": {"request_id": partner.id},
+        "gallery:collection": {"collection_id": collection.id},
+        "gallery:work": {"work_id": work.id},
+        "gallery:react": {"work_id": work.id},
+        "gallery:comment": {"work_id": work.id},
+        "gallery:collect": {"work_id": work.id},
+        "gallery:nsfw": {"work_id": work.id},
+        "gallery:download": {"work_id": work.id},
+        "gallery:share": {"work_id": work.id},
+        "lab:run": {"run_id": run.id},
+        "lab:cancel": {"run_id": run.id},
+        "lab:resume": {"run_id": run.id},
+        "lab:publish": {"run_id": run.id},
+        "lab:model": {"model_id": model.id},
+        "lab:checkpoint": {"model_id": model.id},
+        "lab:star": {"model_id": model.id},
+        "lab:generate": {"model_id": model.id},
+        "lab:generation": {"generation_id": generation.id},
+        "lab:reproduce": {"generation_id": generation.id},
+        "lab:share": {"generation_id": generation.id},
+        "media": {"path": work.image.name if hasattr(work, "image") else "x"},
+        "_hidden_topic": {"slug": hidden.slug, "topic_id": hidden.id},
+        "_pm": {"slug": pm.slug, "topic_id": pm.id},
+    }
+
+
+def _role() -> str:
+    from agora.showcase.models import PartnerRequest
+
+    return PartnerRequest.Role.values[0]
