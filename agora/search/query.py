@@ -22,6 +22,9 @@ PREFIX_MIN = 3
 TITLE_WEIGHT = 5.0  # bm25 weight of the title column against 1.0 for the body
 CANDIDATES = 400  # best-ranked matches checked for visibility first (plus offset and limit)
 WIDEN = 16  # when too few of them are visible: a window this much wider, then every match
+SMALL_KIND = 5000  # on SQLite, a kind with fewer documents is ranked apart (see _ranked_small_kind)
+RANK_FEW = 300
+FEW = 2000  # on SQLite, newest first sorts up to this many matches, walks the dates beyond
 TABLE = SearchDocument._meta.db_table
 NEWEST_FIRST = "d.created_at DESC, d.id DESC"
 _PHRASE = re.compile(r'"([^"]*)"')
@@ -136,30 +139,92 @@ def search(
 ) -> list[Hit]:
     """Ranked documents of one kind the viewer may see, best first (ties: newest first); with
     ``newest``, newest first. One query for the ids (up to three when ranking, see
-    ``_ranked``), one for the rows."""
+    ``_ranked``; two newest first on SQLite, see ``_newest``), one for the rows."""
     if not query:
         return []
     filters = filters or Filters()
     where = f"d.kind = %s{visibility.where}{filters.where}"
     where_params = [kind, *visibility.params, *filters.params]
-    if connection.vendor == "postgresql":
-        match, match_params = "d.search_vector @@ q.q", []
-        source = " CROSS JOIN to_tsquery('simple', %s) AS q(q)"
-        source_params = [tsquery_expression(query, any_term=any_term)]
-    else:
-        match, match_params = (
-            "d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
-            [fts5_expression(query, any_term=any_term)],
-        )
-        source, source_params = "", []
     if newest:
-        # Newest first needs no ranking: walk the documents by date and probe the matches.
-        sql = (
-            f"SELECT d.id, 0.0 FROM {TABLE} d{source}{visibility.joins}"  # noqa: S608
-            f" WHERE {match} AND {where} ORDER BY {NEWEST_FIRST} LIMIT %s OFFSET %s"
-        )
-        return _hits(_run(sql, [*source_params, *match_params, *where_params, limit, offset]))
+        return _hits(_newest(query, any_term, visibility, where, where_params, offset, limit))
     return _hits(_ranked(query, any_term, kind, visibility, where, where_params, offset, limit))
+
+
+def _newest(
+    query: ParsedQuery,
+    any_term: bool,
+    visibility: Visibility,
+    where: str,
+    where_params: list[Any],
+    offset: int,
+    limit: int,
+) -> list[tuple[int, float]]:
+    """Ids of a page newest first: no ranking needed. On PostgreSQL the planner chooses between
+    walking the documents by date (probing the match) and sorting the GIN matches. SQLite's
+    planner cannot see how many documents match, so it is told: up to FEW matches, sort them;
+    more, walk the documents by date and probe the set of matches (a common word finds its page
+    within the first few hundred documents)."""
+    page = f" ORDER BY {NEWEST_FIRST} LIMIT %s OFFSET %s"
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT d.id, 0.0 FROM {TABLE} d"  # noqa: S608
+            f" CROSS JOIN to_tsquery('simple', %s) AS q(q){visibility.joins}"
+            f" WHERE d.search_vector @@ q.q AND {where}{page}"
+        )
+        expression = tsquery_expression(query, any_term=any_term)
+        return _run(sql, [expression, *where_params, limit, offset])
+    expression = fts5_expression(query, any_term=any_term)
+    matches = "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH %s"
+    count = f"SELECT count(*) < %s FROM ({matches} LIMIT %s)"  # noqa: S608
+    ((few,),) = _run(count, [FEW, expression, FEW])
+    if few:  # CROSS JOIN keeps the matches as the outer loop
+        sql = (
+            f"SELECT d.id, 0.0 FROM ({matches}) m CROSS JOIN {TABLE} d ON d.id = m.id"  # noqa: S608
+            f"{visibility.joins} WHERE {where}{page}"
+        )
+    else:  # the unary + keeps the set of matches from driving the loop
+        sql = (
+            f"SELECT d.id, 0.0 FROM {TABLE} d INDEXED BY search_doc_kind_created"  # noqa: S608
+            f"{visibility.joins} WHERE +d.id IN ({matches}) AND {where}{page}"
+        )
+    return _run(sql, [expression, *where_params, limit, offset])
+
+
+def _ranked_small_kind(
+    query: ParsedQuery,
+    any_term: bool,
+    kind: str,
+    visibility: Visibility,
+    where: str,
+    where_params: list[Any],
+) -> list[tuple[int, float]] | None:
+    """SQLite, for a kind with fewer than SMALL_KIND documents (members, tags...): FTS5 holds every
+    kind, so the best matches of a common word are all posts and the windows would find none of
+    this kind. Walk this kind's documents instead, probe the set of matches, and rank just the
+    visible ones (at most RANK_FEW; None when there are more, or when the kind is large)."""
+    count = f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE kind = %s LIMIT %s)"  # noqa: S608
+    ((documents,),) = _run(count, [kind, SMALL_KIND])
+    if documents >= SMALL_KIND:
+        return None
+    expression = fts5_expression(query, any_term=any_term)
+    visible = (
+        f"SELECT d.id, d.created_at FROM {TABLE} d INDEXED BY search_doc_kind_created"  # noqa: S608
+        f"{visibility.joins} WHERE +d.id IN"
+        f" (SELECT rowid FROM search_fts WHERE search_fts MATCH %s) AND {where} LIMIT %s"
+    )
+    created = dict(_run(visible, [expression, *where_params, RANK_FEW + 1]))
+    if len(created) > RANK_FEW:
+        return None
+    if not created:
+        return []
+    scores = _run(
+        f"SELECT rowid, bm25(search_fts, {TITLE_WEIGHT}, 1.0) FROM search_fts"  # noqa: S608
+        f" WHERE search_fts MATCH %s AND rowid IN ({', '.join(['%s'] * len(created))})",
+        [expression, *created],
+    )
+    scores.sort(key=lambda row: (created[row[0]], row[0]), reverse=True)  # newest first...
+    scores.sort(key=lambda row: row[1])  # ...within equal scores (the sort is stable)
+    return scores
 
 
 def _ranked(
@@ -182,6 +247,10 @@ def _ranked(
     scores no better than that, so none of them can come first, ties included). Otherwise the
     window grows WIDEN times, and last every match is ranked (the plain query)."""
     postgres = connection.vendor == "postgresql"
+    if not postgres:
+        rows = _ranked_small_kind(query, any_term, kind, visibility, where, where_params)
+        if rows is not None:
+            return rows[offset : offset + limit]
     if postgres:
         expression = tsquery_expression(query, any_term=any_term)
         score = "ts_rank(d.search_vector, q.q)"

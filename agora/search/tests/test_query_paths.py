@@ -67,12 +67,23 @@ def ids(text: str, *, offset: int = 0, limit: int = 5, any_term: bool = False) -
 
 def every_path(monkeypatch, text: str, **kwargs) -> dict[str, list[int]]:
     """The same search with a window that holds every match, one that holds the page (and maybe
-    widens), and one that is too small even widened (ranks every match)."""
+    widens), and one that is too small even widened (ranks every match); on SQLite also ranked
+    apart as a small kind ("small" then the "all" path, when too many match)."""
     results = {}
-    for name, candidates, widen in [("all", 10_000, 16), ("window", 0, 2), ("every", 0, 1)]:
+    for name, candidates, widen, small_kind in [
+        ("small", 10_000, 16, 10_000),
+        ("all", 10_000, 16, 0),
+        ("window", 0, 2, 0),
+        ("every", 0, 1, 0),
+    ]:
         monkeypatch.setattr(query, "CANDIDATES", candidates)
         monkeypatch.setattr(query, "WIDEN", widen)
+        monkeypatch.setattr(query, "SMALL_KIND", small_kind)
         results[name] = ids(text, **kwargs)
+    monkeypatch.setattr(query, "RANK_FEW", 1)
+    monkeypatch.setattr(query, "SMALL_KIND", 10_000)
+    results["small, too many"] = ids(text, **kwargs)
+    assert results.pop("small") == results.pop("small, too many") == results["all"]
     return results
 
 
@@ -125,16 +136,17 @@ def test_phrases_prefixes_and_any_term_take_the_same_paths(notes, monkeypatch):
             assert paths["window"] == paths["every"] == paths["all"], (text, offset)
 
 
-def test_the_window_path_costs_two_queries(
-    notes, monkeypatch, django_assert_num_queries, django_assert_max_num_queries
-):
+def test_each_path_costs_a_few_queries(notes, monkeypatch, django_assert_max_num_queries):
     for i in range(1, 11):
         notes.add(i, "", "capybara", private=i < 9)
     services.index_objects(kind="pathnote", object_ids=list(notes.rows))
-    with django_assert_num_queries(2):  # the ids, then the documents
+    with django_assert_max_num_queries(4):  # small kind on SQLite: size, matches, scores, rows
+        assert ids("capybara") == [10, 9]
+    monkeypatch.setattr(query, "SMALL_KIND", 0)
+    with django_assert_max_num_queries(3):  # the ids (and the kind's size on SQLite), the rows
         assert ids("capybara") == [10, 9]
     monkeypatch.setattr(query, "CANDIDATES", 0)
-    with django_assert_max_num_queries(4):  # two windows, every match, the documents
+    with django_assert_max_num_queries(5):  # two windows, every match, the rows
         assert ids("capybara") == [10, 9]
 
 
@@ -146,9 +158,10 @@ def test_a_post_hidden_after_indexing_is_dropped_from_every_path(
     best = sorted(topics, key=lambda t: -t.pk)[:3]
     Post.objects.filter(topic__in=best).update(hidden=True)
     assert SearchDocument.objects.filter(kind="post").count() == 6
-    for candidates, widen in [(10_000, 16), (0, 2), (0, 1)]:
+    for candidates, widen, small_kind in [(10**4, 16, 5000), (10**4, 16, 0), (0, 2, 0), (0, 1, 0)]:
         monkeypatch.setattr(query, "CANDIDATES", candidates)
         monkeypatch.setattr(query, "WIDEN", widen)
+        monkeypatch.setattr(query, "SMALL_KIND", small_kind)
         response = client.get(reverse("search:search"), {"q": "capybara"})
         titles = {r.post.topic.title for r in response.context["results"]}
         assert titles == {t.title for t in topics if t not in best}
@@ -175,3 +188,28 @@ def test_reindexing_a_batch_creates_updates_and_removes_in_one_go(
     }
     assert sorted(ids("axolotl")) == [2, 6]
     assert sorted(ids("capybara")) == [1, 4, 5]
+
+
+@pytest.mark.parametrize("few", [1, 10_000])
+def test_newest_first_sorting_the_matches_or_walking_the_dates(notes, few, monkeypatch):
+    monkeypatch.setattr(query, "FEW", few)  # SQLite only: sort the matches, or walk the dates
+    for i in range(1, 21):
+        notes.add(i, "", "capybara" if i % 3 else "capybara axolotl", private=i % 4 == 0)
+    notes.add(21, "", "unrelated")
+    services.index_objects(kind="pathnote", object_ids=list(notes.rows))
+
+    def newest(text: str, offset: int) -> list[int]:
+        hits = query.search(
+            kind="pathnote",
+            query=query.parse(text),
+            visibility=registry.get_kind("pathnote").visibility(None, None),
+            newest=True,
+            offset=offset,
+            limit=4,
+        )
+        return [h.document.object_id for h in hits]
+
+    assert newest("capybara", 0) == [19, 18, 17, 15]
+    assert newest("capybara", 4) == [14, 13, 11, 10]
+    assert newest("axolotl", 0) == [18, 15, 9, 6]
+    assert newest("nothing", 0) == []
