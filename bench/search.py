@@ -245,10 +245,17 @@ def build_corpus(posts: int) -> None:
 
     corpus = Corpus()
     rng = corpus.rng
+    profiles = [(corpus.language(), corpus.theme()) for _ in range(500)]
     users = User.objects.bulk_create(
-        [User(username=f"bench{i}", email=f"bench{i}@example.com") for i in range(500)]
-    )
-    languages = {user.pk: corpus.language() for user in users}
+        [
+            User(
+                username=f"bench{i}", email=f"bench{i}@example.com", display_name=f"Bench {i}",
+                bio=corpus.sentence(theme, language),
+            )
+            for i, (language, theme) in enumerate(profiles)
+        ]
+    )  # fmt: skip
+    languages = {user.pk: lang for user, (lang, _theme) in zip(users, profiles, strict=True)}
     categories = [
         Category.objects.create(slug=f"bench-{i}", name=f"Bench {i}", position=i)
         for i in range(PRIVATE_SHARE)
@@ -356,6 +363,7 @@ def child(posts: int, built: dict | None) -> dict[str, object]:
         started = time.perf_counter()
         indexed = services.rebuild(kinds=["post"])["post"]
         index_s = time.perf_counter() - started
+        services.rebuild(kinds=["member", "tag"])  # for the header box; not timed
         built = {
             "indexed": indexed,
             "hidden_after_indexing": hide_some_posts(),
@@ -415,7 +423,14 @@ def child(posts: int, built: dict | None) -> dict[str, object]:
                 )
             return cursor.fetchone()[0]
 
+    def quick(text: str, newest: bool, page: int, category: str | None) -> int:
+        """The header box as members type: a few posts, members and tags."""
+        return sum(
+            map(len, selectors.quick_search(text=text, viewer=viewer, access=access).values())
+        )
+
     search_ms, search_per_query = measure(search)
+    quick_ms, _quick_per_query = measure(quick)
     naive_ms, naive_per_query = measure(naive)
     return {
         "vendor": connection.vendor,
@@ -423,6 +438,8 @@ def child(posts: int, built: dict | None) -> dict[str, object]:
         "posts": Post.objects.count(),
         "search_p50": round(statistics.median(search_ms), 2),
         "search_p95": round(percentile(search_ms, 0.95), 2),
+        "quick_p50": round(statistics.median(quick_ms), 2),
+        "quick_p95": round(percentile(quick_ms, 0.95), 2),
         "naive_p50": round(statistics.median(naive_ms), 2),
         "naive_p95": round(percentile(naive_ms, 0.95), 2),
         "queries_with_results": sum(1 for q in QUERIES if search(*q)),
@@ -511,7 +528,8 @@ def main() -> None:
             f"{result['vendor']} {result['posts']} posts: index {result['index_per_s']}/s,"
             f" search p50 {result['search_p50']} ms p95 {result['search_p95']} ms,"
             f" icontains p50 {result['naive_p50']} ms p95 {result['naive_p95']} ms,"
-            f" {p50:.1f}x (p50) {p95:.1f}x (p95) faster"
+            f" {p50:.1f}x (p50) {p95:.1f}x (p95) faster;"
+            f" header box p50 {result['quick_p50']} ms p95 {result['quick_p95']} ms"
         )
     print("bench: search | " + " | ".join(summary))
 

@@ -23,7 +23,8 @@ TITLE_WEIGHT = 5.0  # bm25 weight of the title column against 1.0 for the body
 CANDIDATES = 400  # best-ranked matches checked for visibility first (plus offset and limit)
 WIDEN = 16  # when too few of them are visible: a window this much wider, then every match
 SMALL_KIND = 5000  # on SQLite, a kind with fewer documents is ranked apart (see _ranked_small_kind)
-RANK_FEW = 300
+SMALL_SHARE = 0.25  # ...and under this share of all documents (ids)
+RANK_FEW = 100  # scoring a listed rowid costs FTS5 a lookup of its own
 FEW = 2000  # on SQLite, newest first sorts up to this many matches, walks the dates beyond
 TABLE = SearchDocument._meta.db_table
 NEWEST_FIRST = "d.created_at DESC, d.id DESC"
@@ -198,14 +199,18 @@ def _ranked_small_kind(
     where: str,
     where_params: list[Any],
 ) -> list[tuple[int, float]] | None:
-    """SQLite, for a kind with fewer than SMALL_KIND documents (members, tags...): FTS5 holds every
-    kind, so the best matches of a common word are all posts and the windows would find none of
-    this kind. Walk this kind's documents instead, probe the set of matches, and rank just the
-    visible ones (at most RANK_FEW; None when there are more, or when the kind is large)."""
-    count = f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE kind = %s LIMIT %s)"  # noqa: S608
-    ((documents,),) = _run(count, [kind, SMALL_KIND])
-    if documents >= SMALL_KIND:
-        return None
+    """SQLite, for a kind with fewer than SMALL_KIND documents that are under SMALL_SHARE of the
+    index (members, tags... next to the posts). FTS5 holds every kind, so the best matches of a
+    common word are all posts and the windows would find none of this kind. Walk this kind's
+    documents instead, probe the set of matches, and rank just the visible ones (at most
+    RANK_FEW; None when there are more, or when the kind is large)."""
+    count = (
+        f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE kind = %s LIMIT %s)),"  # noqa: S608
+        f" (SELECT max(id) FROM {TABLE})"
+    )
+    ((documents, newest_id),) = _run(count, [kind, SMALL_KIND])
+    if documents >= SMALL_KIND or documents > SMALL_SHARE * (newest_id or 0):
+        return None  # a large kind, or most of the index: the windows find it
     expression = fts5_expression(query, any_term=any_term)
     visible = (
         f"SELECT d.id, d.created_at FROM {TABLE} d INDEXED BY search_doc_kind_created"  # noqa: S608

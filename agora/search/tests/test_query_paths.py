@@ -79,6 +79,7 @@ def every_path(monkeypatch, text: str, **kwargs) -> dict[str, list[int]]:
         monkeypatch.setattr(query, "CANDIDATES", candidates)
         monkeypatch.setattr(query, "WIDEN", widen)
         monkeypatch.setattr(query, "SMALL_KIND", small_kind)
+        monkeypatch.setattr(query, "SMALL_SHARE", 1.0)  # the test's kind is the whole index
         results[name] = ids(text, **kwargs)
     monkeypatch.setattr(query, "RANK_FEW", 1)
     monkeypatch.setattr(query, "SMALL_KIND", 10_000)
@@ -140,6 +141,7 @@ def test_each_path_costs_a_few_queries(notes, monkeypatch, django_assert_max_num
     for i in range(1, 11):
         notes.add(i, "", "capybara", private=i < 9)
     services.index_objects(kind="pathnote", object_ids=list(notes.rows))
+    monkeypatch.setattr(query, "SMALL_SHARE", 1.0)
     with django_assert_max_num_queries(4):  # small kind on SQLite: size, matches, scores, rows
         assert ids("capybara") == [10, 9]
     monkeypatch.setattr(query, "SMALL_KIND", 0)
@@ -162,6 +164,7 @@ def test_a_post_hidden_after_indexing_is_dropped_from_every_path(
         monkeypatch.setattr(query, "CANDIDATES", candidates)
         monkeypatch.setattr(query, "WIDEN", widen)
         monkeypatch.setattr(query, "SMALL_KIND", small_kind)
+        monkeypatch.setattr(query, "SMALL_SHARE", 1.0)
         response = client.get(reverse("search:search"), {"q": "capybara"})
         titles = {r.post.topic.title for r in response.context["results"]}
         assert titles == {t.title for t in topics if t not in best}
