@@ -1,13 +1,16 @@
 """Search at scale: indexing throughput and query latency on SQLite FTS5 and PostgreSQL, against
 a plain ``icontains`` scan over the same posts as the naive peer.
 
-Generates a deterministic corpus of mixed Chinese and English posts in a database of its own
-(var/bench-search/ for SQLite; a database named agora_bench_search next to the one in
-DATABASE_URL / --postgres for PostgreSQL), indexes it with the same service the site uses, then
-runs a fixed query set as an anonymous visitor and prints p50/p95 for both and their ratio.
+Generates a deterministic corpus of mixed Chinese and English posts (Zipf-distributed
+vocabularies, topics with themes, see ``Corpus``) in a database of its own (var/bench-search/ for
+SQLite; the database --pg-database next to the one in DATABASE_URL / --postgres for PostgreSQL),
+indexes it with the same service the site uses, then runs a fixed query set (rare to common
+words, phrases, prefixes, newest first, a later page, a category) as an anonymous visitor and
+prints p50/p95 for the search page, the header box and the peer, and the ratios.
 
     .venv/bin/python bench/search.py --posts 100000
     .venv/bin/python bench/search.py --posts 20000 --backends sqlite
+    .venv/bin/python bench/search.py --posts 100000 --reuse   # same corpus: queries only
 
 The last line starts with "bench: search".
 """
@@ -262,7 +265,7 @@ def build_corpus(posts: int) -> None:
     ]
     Category.objects.filter(pk=categories[-1].pk).update(everyone_access=Access.NONE)
     created_at = Post._meta.get_field("created_at")
-    created_at.auto_now_add = False  # the corpus spans a year, not the second it was inserted
+    created_at.auto_now_add = False  # posts a minute apart, not all in the second of the insert
     try:
         made, minute = 0, 0
         while made < posts:
