@@ -180,7 +180,8 @@ def _newest(
     ((few,),) = _run(count, [FEW, expression, FEW])
     if few:  # CROSS JOIN keeps the matches as the outer loop
         sql = (
-            f"SELECT d.id, 0.0 FROM ({matches}) m CROSS JOIN {TABLE} d ON d.id = m.id"  # noqa: S608
+            f"SELECT d.id, 0.0 FROM ({matches}) search_m"  # noqa: S608
+            f" CROSS JOIN {TABLE} d ON d.id = search_m.id"
             f"{visibility.joins} WHERE {where}{page}"
         )
     else:  # the unary + keeps the set of matches from driving the loop
@@ -288,12 +289,14 @@ def _ranked(
     page = f" ORDER BY score {best_first}, {NEWEST_FIRST} LIMIT %s OFFSET %s"
     order = f"score {best_first}, created_at DESC, id DESC"
     windowed = (
-        f"WITH c AS MATERIALIZED ({candidates}),"  # noqa: S608
-        f" v AS MATERIALIZED (SELECT d.id AS id, c.score AS score, d.created_at AS created_at"
-        f" FROM c JOIN {TABLE} d ON d.id = c.id{visibility.joins} WHERE {where})"
-        f" SELECT id, score, created_at, 0 AS tag FROM"
-        f" (SELECT id, score, created_at FROM v ORDER BY {order} LIMIT %s OFFSET %s) p"
-        f" UNION ALL SELECT count(*), {worst}(score), NULL, 1 + (SELECT count(*) FROM v) FROM c"
+        f"WITH search_c AS MATERIALIZED ({candidates}),"  # noqa: S608
+        " search_v AS MATERIALIZED (SELECT d.id AS id, search_c.score AS score,"
+        f" d.created_at AS created_at FROM search_c JOIN {TABLE} d ON d.id = search_c.id"
+        f"{visibility.joins} WHERE {where})"
+        " SELECT id, score, created_at, 0 AS tag FROM (SELECT id, score, created_at"
+        f" FROM search_v ORDER BY {order} LIMIT %s OFFSET %s) search_p"
+        f" UNION ALL SELECT count(*), {worst}(score), NULL,"
+        " 1 + (SELECT count(*) FROM search_v) FROM search_c"
         f" ORDER BY tag, {order}"
     )
     needed = offset + limit
