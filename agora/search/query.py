@@ -20,7 +20,14 @@ MAX_QUERY = 300  # characters considered; the rest of a pasted essay is ignored
 MAX_TERMS = 16
 PREFIX_MIN = 3
 TITLE_WEIGHT = 5.0  # bm25 weight of the title column against 1.0 for the body
-CANDIDATES = 400  # on SQLite, best-ranked matches checked for visibility before all of them
+CANDIDATES = 400  # best-ranked matches checked for visibility first (plus offset and limit)
+WIDEN = 16  # when too few of them are visible: a window this much wider, then every match
+SMALL_KIND = 5000  # on SQLite, a kind with fewer documents is ranked apart (see _ranked_small_kind)
+SMALL_SHARE = 0.25  # ...and under this share of all documents (ids)
+RANK_FEW = 100  # scoring a listed rowid costs FTS5 a lookup of its own
+FEW = 2000  # on SQLite, newest first sorts up to this many matches, walks the dates beyond
+TABLE = SearchDocument._meta.db_table
+NEWEST_FIRST = "d.created_at DESC, d.id DESC"
 _PHRASE = re.compile(r'"([^"]*)"')
 
 
@@ -131,61 +138,191 @@ def search(
     offset: int = 0,
     limit: int = 20,
 ) -> list[Hit]:
-    """Ranked documents of one kind the viewer may see: one query for the ids (two at most on
-    SQLite, see below), one for the rows."""
+    """Ranked documents of one kind the viewer may see, best first (ties: newest first); with
+    ``newest``, newest first. One query for the ids (up to three when ranking, see
+    ``_ranked``; two newest first on SQLite, see ``_newest``), one for the rows."""
     if not query:
         return []
     filters = filters or Filters()
-    table = SearchDocument._meta.db_table
-    conditions = f"d.kind = %s{visibility.where}{filters.where}"
-    condition_params = [kind, *visibility.params, *filters.params]
-    page = " LIMIT %s OFFSET %s"
-    newest_first = "d.created_at DESC, d.id DESC"
-    if connection.vendor == "postgresql":
-        order = newest_first if newest else f"score DESC, {newest_first}"
-        sql = (
-            f"SELECT d.id, ts_rank(d.search_vector, q) AS score"  # noqa: S608
-            f" FROM {table} d CROSS JOIN to_tsquery('simple', %s) AS q{visibility.joins}"
-            f" WHERE d.search_vector @@ q AND {conditions} ORDER BY {order}{page}"
-        )
-        params = [tsquery_expression(query, any_term=any_term), *condition_params, limit, offset]
-        return _hits(_run(sql, params))
-    expression = fts5_expression(query, any_term=any_term)
+    where = f"d.kind = %s{visibility.where}{filters.where}"
+    where_params = [kind, *visibility.params, *filters.params]
     if newest:
-        # Walk the documents newest first and probe the set of matches: no ranking needed.
+        return _hits(_newest(query, any_term, visibility, where, where_params, offset, limit))
+    return _hits(_ranked(query, any_term, kind, visibility, where, where_params, offset, limit))
+
+
+def _newest(
+    query: ParsedQuery,
+    any_term: bool,
+    visibility: Visibility,
+    where: str,
+    where_params: list[Any],
+    offset: int,
+    limit: int,
+) -> list[tuple[int, float]]:
+    """Ids of a page newest first: no ranking needed. On PostgreSQL the planner chooses between
+    walking the documents by date (probing the match) and sorting the GIN matches. SQLite's
+    planner cannot see how many documents match, so it is told: up to FEW matches, sort them;
+    more, walk the documents by date and probe the set of matches (a common word finds its page
+    within the first few hundred documents)."""
+    page = f" ORDER BY {NEWEST_FIRST} LIMIT %s OFFSET %s"
+    if connection.vendor == "postgresql":
         sql = (
-            f"SELECT d.id, 0.0 AS score FROM {table} d{visibility.joins}"  # noqa: S608
-            " WHERE d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"
-            f" AND {conditions} ORDER BY {newest_first}{page}"
+            f"SELECT d.id, 0.0 FROM {TABLE} d"  # noqa: S608
+            f" CROSS JOIN to_tsquery('simple', %s) AS q(q){visibility.joins}"
+            f" WHERE d.search_vector @@ q.q AND {where}{page}"
         )
-        return _hits(_run(sql, [expression, *condition_params, limit, offset]))
-    # Rank the matches inside FTS5 alone (fast), then check visibility and filters on the best
-    # CANDIDATES of them; only when too few survive, rank every match the viewer may see.
-    score = f"bm25(search_fts, {TITLE_WEIGHT}, 1.0)"
-    order = f"score ASC, {newest_first}"
-    candidates = CANDIDATES + offset + limit
-    sql = (
-        f"WITH c AS (SELECT rowid AS id, {score} AS score FROM search_fts"  # noqa: S608
-        " WHERE search_fts MATCH %s ORDER BY score LIMIT %s),"
-        f" r AS (SELECT d.id, c.score AS score FROM c JOIN {table} d ON d.id = c.id"
-        f"{visibility.joins} WHERE {conditions} ORDER BY {order}{page})"
-        " SELECT id, score FROM r UNION ALL SELECT -1, count(*) FROM c"
-    )
-    *rows, (_sentinel, matched) = _run(
-        sql, [expression, candidates, *condition_params, limit, offset]
-    )
-    if len(rows) < limit and matched >= candidates:
+        expression = tsquery_expression(query, any_term=any_term)
+        return _run(sql, [expression, *where_params, limit, offset])
+    expression = fts5_expression(query, any_term=any_term)
+    matches = "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH %s"
+    count = f"SELECT count(*) < %s FROM ({matches} LIMIT %s)"  # noqa: S608
+    ((few,),) = _run(count, [FEW, expression, FEW])
+    if few:  # CROSS JOIN keeps the matches as the outer loop
         sql = (
+            f"SELECT d.id, 0.0 FROM ({matches}) search_m"  # noqa: S608
+            f" CROSS JOIN {TABLE} d ON d.id = search_m.id"
+            f"{visibility.joins} WHERE {where}{page}"
+        )
+    else:  # the unary + keeps the set of matches from driving the loop
+        sql = (
+            f"SELECT d.id, 0.0 FROM {TABLE} d INDEXED BY search_doc_kind_created"  # noqa: S608
+            f"{visibility.joins} WHERE +d.id IN ({matches}) AND {where}{page}"
+        )
+    return _run(sql, [expression, *where_params, limit, offset])
+
+
+def _ranked_small_kind(
+    query: ParsedQuery,
+    any_term: bool,
+    kind: str,
+    visibility: Visibility,
+    where: str,
+    where_params: list[Any],
+) -> list[tuple[int, float]] | None:
+    """SQLite, for a kind with fewer than SMALL_KIND documents that are under SMALL_SHARE of the
+    index (members, tags... next to the posts). FTS5 holds every kind, so the best matches of a
+    common word are all posts and the windows would find none of this kind. Walk this kind's
+    documents instead, probe the set of matches, and rank just the visible ones (at most
+    RANK_FEW; None when there are more, or when the kind is large)."""
+    count = (
+        f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {TABLE} WHERE kind = %s LIMIT %s)),"  # noqa: S608
+        f" (SELECT max(id) FROM {TABLE})"
+    )
+    ((documents, newest_id),) = _run(count, [kind, SMALL_KIND])
+    if documents >= SMALL_KIND or documents > SMALL_SHARE * (newest_id or 0):
+        return None  # a large kind, or most of the index: the windows find it
+    expression = fts5_expression(query, any_term=any_term)
+    visible = (
+        f"SELECT d.id, d.created_at FROM {TABLE} d INDEXED BY search_doc_kind_created"  # noqa: S608
+        f"{visibility.joins} WHERE +d.id IN"
+        f" (SELECT rowid FROM search_fts WHERE search_fts MATCH %s) AND {where} LIMIT %s"
+    )
+    created = dict(_run(visible, [expression, *where_params, RANK_FEW + 1]))
+    if len(created) > RANK_FEW:
+        return None
+    if not created:
+        return []
+    scores = _run(
+        f"SELECT rowid, bm25(search_fts, {TITLE_WEIGHT}, 1.0) FROM search_fts"  # noqa: S608
+        f" WHERE search_fts MATCH %s AND rowid IN ({', '.join(['%s'] * len(created))})",
+        [expression, *created],
+    )
+    scores.sort(key=lambda row: (created[row[0]], row[0]), reverse=True)  # newest first...
+    scores.sort(key=lambda row: row[1])  # ...within equal scores (the sort is stable)
+    return scores
+
+
+def _ranked(
+    query: ParsedQuery,
+    any_term: bool,
+    kind: str,
+    visibility: Visibility,
+    where: str,
+    where_params: list[Any],
+    offset: int,
+    limit: int,
+) -> list[tuple[int, float]]:
+    """Ids and scores of a page ranked by relevance, computed in windows.
+
+    The full-text index ranks the matches on its own, without joins (FTS5's ``bm25`` ORDER BY
+    with a LIMIT; on PostgreSQL ``ts_rank`` over the GIN matches of this kind), and only the best
+    ``window`` of them are joined to the live rows for visibility and filters. The page taken from
+    the window is the exact answer when the window held every match, or when the page is full and
+    its last score is strictly better than the worst score in the window (every match left out
+    scores no better than that, so none of them can come first, ties included). Otherwise the
+    window grows WIDEN times, and last every match is ranked (the plain query)."""
+    postgres = connection.vendor == "postgresql"
+    if not postgres:
+        rows = _ranked_small_kind(query, any_term, kind, visibility, where, where_params)
+        if rows is not None:
+            return rows[offset : offset + limit]
+    if postgres:
+        expression = tsquery_expression(query, any_term=any_term)
+        score = "ts_rank(d.search_vector, q.q)"
+        best_first, worst = "DESC", "min"
+        candidates = (
+            f"SELECT d.id AS id, {score} AS score FROM {TABLE} d"  # noqa: S608
+            " CROSS JOIN to_tsquery('simple', %s) AS q(q)"
+            " WHERE d.search_vector @@ q.q AND d.kind = %s ORDER BY score DESC LIMIT %s"
+        )
+        candidate_params: list[Any] = [expression, kind]
+        every = (
+            f"SELECT d.id, {score} AS score FROM {TABLE} d"  # noqa: S608
+            f" CROSS JOIN to_tsquery('simple', %s) AS q(q){visibility.joins}"
+            f" WHERE d.search_vector @@ q.q AND {where}"
+        )
+    else:
+        expression = fts5_expression(query, any_term=any_term)
+        score = f"bm25(search_fts, {TITLE_WEIGHT}, 1.0)"
+        best_first, worst = "ASC", "max"
+        candidates = (
+            f"SELECT rowid AS id, {score} AS score FROM search_fts"  # noqa: S608
+            " WHERE search_fts MATCH %s ORDER BY score LIMIT %s"
+        )
+        candidate_params = [expression]
+        every = (
             f"SELECT d.id, {score} AS score FROM search_fts"  # noqa: S608
-            f" JOIN {table} d ON d.id = search_fts.rowid{visibility.joins}"
-            f" WHERE search_fts MATCH %s AND {conditions} ORDER BY {order}{page}"
+            f" JOIN {TABLE} d ON d.id = search_fts.rowid{visibility.joins}"
+            f" WHERE search_fts MATCH %s AND {where}"
         )
-        rows = _run(sql, [expression, *condition_params, limit, offset])
-    return _hits(rows)
+    page = f" ORDER BY score {best_first}, {NEWEST_FIRST} LIMIT %s OFFSET %s"
+    order = f"score {best_first}, created_at DESC, id DESC"
+    windowed = (
+        f"WITH search_c AS MATERIALIZED ({candidates}),"  # noqa: S608
+        " search_v AS MATERIALIZED (SELECT d.id AS id, search_c.score AS score,"
+        f" d.created_at AS created_at FROM search_c JOIN {TABLE} d ON d.id = search_c.id"
+        f"{visibility.joins} WHERE {where})"
+        " SELECT id, score, created_at, 0 AS tag FROM (SELECT id, score, created_at"
+        f" FROM search_v ORDER BY {order} LIMIT %s OFFSET %s) search_p"
+        f" UNION ALL SELECT count(*), {worst}(score), NULL,"
+        " 1 + (SELECT count(*) FROM search_v) FROM search_c"
+        f" ORDER BY tag, {order}"
+    )
+    needed = offset + limit
+    window = CANDIDATES + needed
+    for attempt in range(2):
+        *rows, (matched, worst_score, _none, visible) = _run(
+            windowed, [*candidate_params, window, *where_params, limit, offset]
+        )
+        page_rows = [(pk, s) for pk, s, _c, _t in rows]
+        if matched < window:
+            return page_rows  # the window held every match
+        if len(rows) == limit and (
+            rows[-1][1] > worst_score if postgres else rows[-1][1] < worst_score
+        ):
+            return page_rows
+        if attempt or (visible - 1) * WIDEN < needed:
+            break  # a wider window would not be enough either: rank every match
+        window *= WIDEN
+    return _run(every + page, [expression, *where_params, limit, offset])
 
 
 def _hits(rows: list[tuple[int, float]]) -> list[Hit]:
     if not rows:
         return []
-    documents = SearchDocument.objects.in_bulk([row[0] for row in rows])
+    # The segmented text is for the index only: hits carry the plain title and body.
+    documents = SearchDocument.objects.defer("title_text", "body_text").in_bulk(
+        [row[0] for row in rows]
+    )
     return [Hit(documents[pk], float(s)) for pk, s in rows if pk in documents]
