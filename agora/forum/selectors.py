@@ -7,7 +7,7 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -49,14 +49,43 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         return None
 
 
+class _Unindexed(Func):
+    """A column the SQLite planner must not pick an index for (`+column`, see "Disqualifying
+    WHERE clause terms" in sqlite.org/optoverview.html). Without planner statistics SQLite would
+    use the category index for "category in (every visible one)" and sort every topic; the lists
+    want `topic_bumped` (or the pinned partial index) instead. Other databases plan from their
+    statistics and get the plain column."""
+
+    arity = 1
+    template = "%(expressions)s"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
+
+
 def _listable(viewer: User, access: CategoryAccess) -> QuerySet[Topic]:
-    return Topic.objects.filter(
-        category_id__in=access.visible_ids(), is_private=False, deleted_at=None
+    return Topic.objects.alias(visible_category=_Unindexed("category_id")).filter(
+        visible_category__in=access.visible_ids(), is_private=False, deleted_at=None
     )
 
 
+_MEMBERS = ("author", "last_poster")
+# Member columns a topic list never shows (authors come along for feeds and the API).
+_UNLISTED_MEMBER_FIELDS = [
+    "password", "last_login", "first_name", "last_name", "email", "date_joined", "bio", "links",
+    "skills", "interests", "language", "timezone",
+]  # fmt: skip
+
+
 def _decorate(queryset: QuerySet[Topic], viewer: User) -> QuerySet[Topic]:
-    queryset = queryset.select_related("category", "author", "last_poster").prefetch_related("tags")
+    """Authors, tags and the viewer's read position; categories come from the viewer's access
+    (already loaded) through `_with_categories`, so the list query joins no category."""
+    queryset = (
+        queryset.select_related("author", "last_poster")
+        .defer(*[f"{who}__{name}" for who in _MEMBERS for name in _UNLISTED_MEMBER_FIELDS])
+        .prefetch_related("tags")
+    )
     if viewer.is_authenticated:
         queryset = queryset.annotate(
             viewer_last_read=TopicUser.objects.filter(topic=OuterRef("pk"), user=viewer).values(
@@ -66,13 +95,24 @@ def _decorate(queryset: QuerySet[Topic], viewer: User) -> QuerySet[Topic]:
     return queryset
 
 
-def _keyset(queryset: QuerySet[Topic], cursor: str | None, limit: int) -> TopicPage:
+def _with_categories(topics: list[Topic], access: CategoryAccess | None) -> list[Topic]:
+    for topic in topics:
+        if topic.category_id is not None:
+            category = access.categories.get(topic.category_id) if access else None
+            if category is not None:
+                topic.category = category
+    return topics
+
+
+def _keyset(
+    queryset: QuerySet[Topic], cursor: str | None, limit: int, access: CategoryAccess | None = None
+) -> TopicPage:
     position = decode_cursor(cursor)
     queryset = queryset.order_by("-bumped_at", "-id")
     if position is not None:
         moment, pk = position
         queryset = queryset.filter(Q(bumped_at__lt=moment) | Q(bumped_at=moment, id__lt=pk))
-    rows = list(queryset[: limit + 1])
+    rows = _with_categories(list(queryset[: limit + 1]), access)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
@@ -101,7 +141,7 @@ def latest_topics(
         queryset = queryset.filter(category_id__in=ids)
     if tag is not None:
         queryset = queryset.filter(tags=tag)
-    return _keyset(_decorate(queryset, viewer), cursor, limit)
+    return _keyset(_decorate(queryset, viewer), cursor, limit, access)
 
 
 def pinned_topics(
@@ -112,10 +152,11 @@ def pinned_topics(
     if category is None:
         queryset = queryset.filter(pinned_globally=True)
     else:
+        # Through the pinned partial index, not the category's own topics.
         queryset = queryset.filter(
-            Q(pinned_globally=True) | Q(pinned_in_category=True), category=category
+            Q(pinned_globally=True) | Q(pinned_in_category=True), visible_category=category.id
         )
-    return list(_decorate(queryset, viewer).order_by("-bumped_at")[:10])
+    return _with_categories(list(_decorate(queryset, viewer).order_by("-bumped_at")[:10]), access)
 
 
 def top_topics(
@@ -132,7 +173,7 @@ def top_topics(
         queryset = queryset.filter(created_at__gte=timezone.now() - span)
     page = max(1, min(page, 100))
     queryset = _decorate(queryset, viewer).order_by("-like_count", "-post_count", "-id")
-    rows = list(queryset[(page - 1) * limit : page * limit + 1])
+    rows = _with_categories(list(queryset[(page - 1) * limit : page * limit + 1]), access)
     return rows[:limit], len(rows) > limit
 
 
@@ -143,7 +184,7 @@ def new_topics(*, viewer: User, access: CategoryAccess, cursor: str | None = Non
         queryset = queryset.exclude(
             Exists(TopicUser.objects.filter(topic=OuterRef("pk"), user=viewer))
         )
-    return _keyset(_decorate(queryset, viewer), cursor, TOPICS_PER_PAGE)
+    return _keyset(_decorate(queryset, viewer), cursor, TOPICS_PER_PAGE, access)
 
 
 def unread_topics(*, viewer: User, access: CategoryAccess, cursor: str | None = None) -> TopicPage:
@@ -157,7 +198,7 @@ def unread_topics(*, viewer: User, access: CategoryAccess, cursor: str | None = 
         notification_level__gt=0,
     )
     queryset = _listable(viewer, access).filter(Exists(unread))
-    return _keyset(_decorate(queryset, viewer), cursor, TOPICS_PER_PAGE)
+    return _keyset(_decorate(queryset, viewer), cursor, TOPICS_PER_PAGE, access)
 
 
 def private_topics(*, viewer: User, cursor: str | None = None) -> TopicPage:
