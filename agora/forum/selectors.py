@@ -70,7 +70,6 @@ def _listable(viewer: User, access: CategoryAccess) -> QuerySet[Topic]:
     )
 
 
-_MEMBERS = ("author", "last_poster")
 # Member columns a topic list never shows (authors come along for feeds and the API).
 _UNLISTED_MEMBER_FIELDS = [
     "password", "last_login", "first_name", "last_name", "email", "date_joined", "bio", "links",
@@ -78,14 +77,17 @@ _UNLISTED_MEMBER_FIELDS = [
 ]  # fmt: skip
 
 
-def _decorate(queryset: QuerySet[Topic], viewer: User) -> QuerySet[Topic]:
-    """Authors, tags and the viewer's read position; categories come from the viewer's access
-    (already loaded) through `_with_categories`, so the list query joins no category."""
-    queryset = (
-        queryset.select_related("author", "last_poster")
-        .defer(*[f"{who}__{name}" for who in _MEMBERS for name in _UNLISTED_MEMBER_FIELDS])
-        .prefetch_related("tags")
-    )
+def _decorate(queryset: QuerySet[Topic], viewer: User, authors: bool = True) -> QuerySet[Topic]:
+    """The viewer's read position, and with `authors` each topic's author and tags (feeds and
+    the API read them); without, the rows' tag names come from `_finish` as `row_tags`, which
+    is all a topic list shows and costs a fraction. Categories come from the viewer's access
+    (already loaded) in `_finish`, so the list query joins no category."""
+    if authors:
+        queryset = (
+            queryset.select_related("author")
+            .defer(*[f"author__{name}" for name in _UNLISTED_MEMBER_FIELDS])
+            .prefetch_related("tags")
+        )
     if viewer.is_authenticated:
         queryset = queryset.annotate(
             viewer_last_read=TopicUser.objects.filter(topic=OuterRef("pk"), user=viewer).values(
@@ -95,24 +97,40 @@ def _decorate(queryset: QuerySet[Topic], viewer: User) -> QuerySet[Topic]:
     return queryset
 
 
-def _with_categories(topics: list[Topic], access: CategoryAccess | None) -> list[Topic]:
+def _finish(topics: list[Topic], access: CategoryAccess | None, authors: bool) -> list[Topic]:
+    """Categories from the viewer's access; without authors, tag names for the rows."""
     for topic in topics:
         if topic.category_id is not None:
             category = access.categories.get(topic.category_id) if access else None
             if category is not None:
                 topic.category = category
+    if not authors and topics:
+        names: dict[int, list[str]] = {topic.id: [] for topic in topics}
+        tagged = (
+            Topic.tags.through.objects.filter(topic_id__in=names)
+            .order_by("tag__name")
+            .values_list("topic_id", "tag__name")
+        )
+        for topic_id, name in tagged:
+            names[topic_id].append(name)
+        for topic in topics:
+            topic.row_tags = names[topic.id]
     return topics
 
 
 def _keyset(
-    queryset: QuerySet[Topic], cursor: str | None, limit: int, access: CategoryAccess | None = None
+    queryset: QuerySet[Topic],
+    cursor: str | None,
+    limit: int,
+    access: CategoryAccess | None = None,
+    authors: bool = True,
 ) -> TopicPage:
     position = decode_cursor(cursor)
     queryset = queryset.order_by("-bumped_at", "-id")
     if position is not None:
         moment, pk = position
         queryset = queryset.filter(Q(bumped_at__lt=moment) | Q(bumped_at=moment, id__lt=pk))
-    rows = _with_categories(list(queryset[: limit + 1]), access)
+    rows = _finish(list(queryset[: limit + 1]), access, authors)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
@@ -129,7 +147,9 @@ def latest_topics(
     cursor: str | None = None,
     limit: int = TOPICS_PER_PAGE,
     exclude_ids: list[int] | None = None,
+    authors: bool = True,
 ) -> TopicPage:
+    """One page of topics by last activity; `authors=False` for pages that show only rows."""
     queryset = _listable(viewer, access)
     if exclude_ids:
         queryset = queryset.exclude(id__in=exclude_ids)  # pinned ones, already shown on top
@@ -141,11 +161,11 @@ def latest_topics(
         queryset = queryset.filter(category_id__in=ids)
     if tag is not None:
         queryset = queryset.filter(tags=tag)
-    return _keyset(_decorate(queryset, viewer), cursor, limit, access)
+    return _keyset(_decorate(queryset, viewer, authors), cursor, limit, access, authors)
 
 
 def pinned_topics(
-    *, viewer: User, access: CategoryAccess, category: Category | None
+    *, viewer: User, access: CategoryAccess, category: Category | None, authors: bool = True
 ) -> list[Topic]:
     """Pinned topics shown above the first page: site-wide ones, and the category's own."""
     queryset = _listable(viewer, access)
@@ -156,7 +176,8 @@ def pinned_topics(
         queryset = queryset.filter(
             Q(pinned_globally=True) | Q(pinned_in_category=True), visible_category=category.id
         )
-    return _with_categories(list(_decorate(queryset, viewer).order_by("-bumped_at")[:10]), access)
+    rows = list(_decorate(queryset, viewer, authors).order_by("-bumped_at")[:10])
+    return _finish(rows, access, authors)
 
 
 def top_topics(
@@ -166,28 +187,33 @@ def top_topics(
     period: str,
     page: int = 1,
     limit: int = TOPICS_PER_PAGE,
+    authors: bool = True,
 ) -> tuple[list[Topic], bool]:
     queryset = _listable(viewer, access)
     span = TOP_PERIODS.get(period, TOP_PERIODS["week"])
     if span is not None:
         queryset = queryset.filter(created_at__gte=timezone.now() - span)
     page = max(1, min(page, 100))
-    queryset = _decorate(queryset, viewer).order_by("-like_count", "-post_count", "-id")
-    rows = _with_categories(list(queryset[(page - 1) * limit : page * limit + 1]), access)
+    queryset = _decorate(queryset, viewer, authors).order_by("-like_count", "-post_count", "-id")
+    rows = _finish(list(queryset[(page - 1) * limit : page * limit + 1]), access, authors)
     return rows[:limit], len(rows) > limit
 
 
-def new_topics(*, viewer: User, access: CategoryAccess, cursor: str | None = None) -> TopicPage:
+def new_topics(
+    *, viewer: User, access: CategoryAccess, cursor: str | None = None, authors: bool = True
+) -> TopicPage:
     """Recent topics the member has never opened."""
     queryset = _listable(viewer, access).filter(created_at__gte=timezone.now() - NEW_TOPIC_AGE)
     if viewer.is_authenticated:
         queryset = queryset.exclude(
             Exists(TopicUser.objects.filter(topic=OuterRef("pk"), user=viewer))
         )
-    return _keyset(_decorate(queryset, viewer), cursor, TOPICS_PER_PAGE, access)
+    return _keyset(_decorate(queryset, viewer, authors), cursor, TOPICS_PER_PAGE, access, authors)
 
 
-def unread_topics(*, viewer: User, access: CategoryAccess, cursor: str | None = None) -> TopicPage:
+def unread_topics(
+    *, viewer: User, access: CategoryAccess, cursor: str | None = None, authors: bool = True
+) -> TopicPage:
     """Topics the member has opened that have posts past their read position."""
     if not viewer.is_authenticated:
         return TopicPage([], None)
@@ -198,7 +224,7 @@ def unread_topics(*, viewer: User, access: CategoryAccess, cursor: str | None = 
         notification_level__gt=0,
     )
     queryset = _listable(viewer, access).filter(Exists(unread))
-    return _keyset(_decorate(queryset, viewer), cursor, TOPICS_PER_PAGE, access)
+    return _keyset(_decorate(queryset, viewer, authors), cursor, TOPICS_PER_PAGE, access, authors)
 
 
 def private_topics(*, viewer: User, cursor: str | None = None) -> TopicPage:

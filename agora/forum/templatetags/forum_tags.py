@@ -21,6 +21,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from agora.forum.links import fast_reverse
 from agora.forum.models import Category, Topic
 
 register = template.Library()
@@ -93,11 +94,15 @@ def _row(
         category = badges.get(topic.category_id) or badges.setdefault(
             topic.category_id, _badge(topic.category)
         )
-    # The prefetched tags as they are: topic.tags.all() builds a related manager per row.
-    prefetched = getattr(topic, "_prefetched_objects_cache", {}).get("tags")
+    # Tag names from the list selectors (authors=False), else the prefetched tags as they are:
+    # topic.tags.all() builds a related manager per row.
+    names = getattr(topic, "row_tags", None)
+    if names is None:
+        prefetched = getattr(topic, "_prefetched_objects_cache", {}).get("tags")
+        names = [t.name for t in (prefetched if prefetched is not None else topic.tags.all())]
     tags = "".join(
-        f'<a class="tag" href="{escape(t.get_absolute_url())}">#{escape(t.name)}</a>'
-        for t in (prefetched if prefetched is not None else topic.tags.all())
+        f'<a class="tag" href="{escape(fast_reverse("forum:tag", name=name))}">#{escape(name)}</a>'
+        for name in names
     )
     bumped = template_localtime(topic.bumped_at, use_tz=context.use_tz)
     shown = _shown_time(get_language(), bumped, str(bumped.tzinfo), context.use_l10n)
