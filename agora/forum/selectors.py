@@ -72,9 +72,19 @@ def _listable(viewer: User, access: CategoryAccess) -> QuerySet[Topic]:
 
 # Member columns a topic list never shows (authors come along for feeds and the API).
 _UNLISTED_MEMBER_FIELDS = [
-    "password", "last_login", "first_name", "last_name", "email", "date_joined", "bio", "links",
-    "skills", "interests", "language", "timezone",
-]  # fmt: skip
+    "password",
+    "last_login",
+    "first_name",
+    "last_name",
+    "email",
+    "date_joined",
+    "bio",
+    "links",
+    "skills",
+    "interests",
+    "language",
+    "timezone",
+]
 
 
 def _decorate(queryset: QuerySet[Topic], viewer: User, authors: bool = True) -> QuerySet[Topic]:
@@ -255,11 +265,21 @@ def get_category_for_viewer(*, slug: str, access: CategoryAccess) -> Category:
     raise Http404("No such category")
 
 
-def get_topic_for_viewer(*, topic_id: int, viewer: User, access: CategoryAccess) -> Topic:
+def get_topic_for_viewer(
+    *, topic_id: int, viewer: User, access: CategoryAccess, related: bool = True
+) -> Topic:
+    """The topic if the viewer may see it, else 404. With related=False (the topic page) only
+    the category is attached, from the viewer's access; author and accepted answer load when
+    first read."""
     try:
-        topic = Topic.objects.select_related("category", "author", "accepted_answer").get(
-            pk=topic_id
-        )
+        if related:
+            topic = Topic.objects.select_related("category", "author", "accepted_answer").get(
+                pk=topic_id
+            )
+        else:
+            topic = Topic.objects.get(pk=topic_id)
+            if topic.category_id in access.categories:
+                topic.category = access.categories[topic.category_id]
     except Topic.DoesNotExist as exc:
         raise Http404("No such topic") from exc
     if not permissions.can_see_topic(viewer, topic, access):
@@ -281,6 +301,38 @@ def get_post_for_viewer(*, post_id: int, viewer: User, access: CategoryAccess) -
     return post
 
 
+# What a topic page shows of a post, its author and the post it replies to (not the replied
+# post's text, nor the members' profiles).
+_SHOWN_POST_FIELDS = [
+    "id",
+    "topic_id",
+    "number",
+    "author_id",
+    "raw",
+    "html",
+    "reply_to_id",
+    "created_at",
+    "edited_at",
+    "revision_count",
+    "like_count",
+    "deleted_at",
+    "deleted_by_id",
+    "hidden",
+    "author__id",
+    "author__username",
+    "author__display_name",
+    "author__avatar",
+    "author__is_staff",
+    "author__is_active",
+    "reply_to__id",
+    "reply_to__number",
+    "reply_to__author_id",
+    "reply_to__author__id",
+    "reply_to__author__username",
+    "reply_to__author__display_name",
+]
+
+
 def topic_posts(*, topic: Topic, viewer: User, page: int) -> tuple[list[Post], int]:
     """One page of a topic's posts with authors, the viewer's likes and bookmarks (4 queries)."""
     total_pages = max(1, (topic.highest_post_number + POSTS_PER_PAGE - 1) // POSTS_PER_PAGE)
@@ -289,6 +341,7 @@ def topic_posts(*, topic: Topic, viewer: User, page: int) -> tuple[list[Post], i
     queryset = (
         Post.objects.filter(topic=topic, number__gt=start, number__lte=start + POSTS_PER_PAGE)
         .select_related("author", "reply_to__author")
+        .only(*_SHOWN_POST_FIELDS)
         .order_by("number")
     )
     if viewer.is_authenticated:

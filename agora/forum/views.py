@@ -217,7 +217,7 @@ def topic(
 ) -> HttpResponse:
     access = permissions.get_access(request)
     topic_obj = selectors.get_topic_for_viewer(
-        topic_id=topic_id, viewer=request.user, access=access
+        topic_id=topic_id, viewer=request.user, access=access, related=False
     )
     topic_user = selectors.topic_user_for(topic=topic_obj, viewer=request.user)
     jump = (
