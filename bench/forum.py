@@ -300,7 +300,7 @@ def seed_agora(workdir: Path, *, topics: int, posts_per_topic: int) -> dict:
 
 # --- Spirit ----------------------------------------------------------------------------------
 
-SPIRIT_SETTINGS = '''"""Spirit for the bench: DEBUG off, SQLite with Agora's pragmas."""
+SPIRIT_SETTINGS = '''"""Spirit for the bench: DEBUG off, SQLite with Agora's pragmas and connection reuse."""
 
 from .base import *  # noqa: F403
 
@@ -312,6 +312,7 @@ DATABASES = {{
     "default": {{
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": {db!r},
+        "CONN_MAX_AGE": 60,  # as Agora's: connections kept between requests
         "OPTIONS": {{
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "timeout": 20,
@@ -443,6 +444,22 @@ def start_server(
     return Server(name, port, process, log)
 
 
+def cpu_seconds(server: Server) -> float:
+    """CPU time (user + system) the server's gunicorn master and workers have used so far: on a
+    shared machine this is steadier than requests per second (Linux /proc only, else 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if server.process.pid in (pid, ppid):
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def wait_ready(server: Server, path: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -471,10 +488,16 @@ class Result:
     latencies: list[float]
     seconds: float
     body_bytes: int
+    cpu: float = 0.0  # server CPU seconds used meanwhile
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request: what a page costs, whatever else the machine is doing."""
+        return self.cpu / max(self.requests, 1) * 1000
 
     @classmethod
     def merge(cls, parts: list[Result]) -> Result:
@@ -484,6 +507,7 @@ class Result:
             latencies=[value for part in parts for value in part.latencies],
             seconds=sum(part.seconds for part in parts),
             body_bytes=sum(part.body_bytes for part in parts),
+            cpu=sum(part.cpu for part in parts),
         )
 
     @property
@@ -649,19 +673,21 @@ def main() -> int:
             # Alternate short slices so the load of a shared machine drifts onto both alike.
             for _ in range(args.rounds):
                 for server, urls in targets:
-                    measured[server.name].append(
-                        hammer(
-                            server.port,
-                            pickers(urls)[page],
-                            clients=args.clients,
-                            seconds=args.seconds / args.rounds,
-                        )
+                    cpu_before = cpu_seconds(server)
+                    result = hammer(
+                        server.port,
+                        pickers(urls)[page],
+                        clients=args.clients,
+                        seconds=args.seconds / args.rounds,
                     )
+                    result.cpu = cpu_seconds(server) - cpu_before
+                    measured[server.name].append(result)
             for name in measured:
                 result = Result.merge(measured[name])
                 print(
                     f"  {page:<9}{name:<7}{result.rps:8.1f} req/s  p95 "
-                    f"{result.p95_ms:7.1f} ms  {result.kb_per_page:5.1f} KB/page  "
+                    f"{result.p95_ms:7.1f} ms  {result.cpu_ms:6.1f} ms CPU/req  "
+                    f"{result.kb_per_page:5.1f} KB/page  "
                     f"errors {dict(result.errors) or 0}",
                     flush=True,
                 )
@@ -672,11 +698,13 @@ def main() -> int:
 
     print()
     header = f"{'page':<10}{'Agora req/s':>12}{'p95 ms':>9}{'Spirit req/s':>14}{'p95 ms':>9}"
-    print(header + f"{'ratio':>8}")
+    print(header + f"{'ratio':>8}{'CPU ms/req A / S':>19}{'CPU ratio':>11}")
     for page, a, s in rows:
         ratio = a.rps / s.rps if s.rps else float("inf")
+        cpu_ratio = s.cpu_ms / a.cpu_ms if a.cpu_ms else float("inf")
         print(
             f"{page:<10}{a.rps:>12.1f}{a.p95_ms:>9.1f}{s.rps:>14.1f}{s.p95_ms:>9.1f}{ratio:>7.2f}x"
+            f"{a.cpu_ms:>10.1f} / {s.cpu_ms:<6.1f}{cpu_ratio:>10.2f}x"
         )
     errors = sum((a.errors + s.errors for _, a, s in rows), Counter())
     if errors:
@@ -684,8 +712,13 @@ def main() -> int:
     summary = " ".join(
         f"{page}={a.rps / s.rps:.2f}x" if s.rps else f"{page}=inf" for page, a, s in rows
     )
+    cpu_summary = " ".join(
+        f"{page}_cpu={s.cpu_ms / a.cpu_ms:.2f}x" if a.cpu_ms else f"{page}_cpu=inf"
+        for page, a, s in rows
+    )
     print(
-        f"bench: forum {summary} topics={args.topics} posts_per_topic={args.posts_per_topic} "
+        f"bench: forum {summary} {cpu_summary} topics={args.topics} "
+        f"posts_per_topic={args.posts_per_topic} "
         f"analyze={int(args.analyze)} errors={sum(errors.values())}"
     )
     return 0

@@ -3,15 +3,19 @@ bookmarks, and each member's read position and notification level per topic and 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.validators import MinLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import cached_property
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+
+from agora.forum.links import fast_reverse
 
 TITLE_MIN, TITLE_MAX = 5, 200
 BODY_MIN, BODY_MAX = 2, 60_000
@@ -51,7 +55,7 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:tag", kwargs={"name": self.name})
+        return fast_reverse("forum:tag", name=self.name)
 
 
 class TagGroup(models.Model):
@@ -122,7 +126,7 @@ class Category(models.Model):
         return self.description
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:category", kwargs={"slug": self.slug})
+        return fast_reverse("forum:category", slug=self.slug)
 
 
 class CategoryGroupAccess(models.Model):
@@ -134,6 +138,12 @@ class CategoryGroupAccess(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["category", "group"], name="category_group_unique")
         ]
+
+
+@lru_cache(maxsize=4096)
+def topic_slug(title: str) -> str:
+    """The title as it appears in a topic's URL (computed once per title: lists show many)."""
+    return slugify(title, allow_unicode=True)[:80] or "topic"
 
 
 class Topic(models.Model):
@@ -196,9 +206,7 @@ class Topic(models.Model):
 
     @cached_property
     def slug(self) -> str:
-        from django.utils.text import slugify
-
-        return slugify(self.title, allow_unicode=True)[:80] or "topic"
+        return topic_slug(self.title)
 
     @property
     def unread_posts(self) -> int:
@@ -211,12 +219,10 @@ class Topic(models.Model):
         return self.accepted_answer_id is not None
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:topic", kwargs={"slug": self.slug, "topic_id": self.id})
+        return fast_reverse("forum:topic", slug=self.slug, topic_id=self.id)
 
     def get_post_url(self, number: int) -> str:
-        return reverse(
-            "forum:topic_post", kwargs={"slug": self.slug, "topic_id": self.id, "number": number}
-        )
+        return fast_reverse("forum:topic_post", slug=self.slug, topic_id=self.id, number=number)
 
 
 class Post(models.Model):

@@ -32,7 +32,10 @@ def is_staff(user: User | AnonymousUser | None) -> bool:
 
 
 def category_access_for(user: User | AnonymousUser | None) -> CategoryAccess:
-    categories = {c.id: c for c in Category.objects.select_related("parent")}
+    categories = {c.id: c for c in Category.objects.all()}
+    for category in categories.values():  # parents from the same rows: no self-join
+        if category.parent_id in categories:
+            category.parent = categories[category.parent_id]
     access = CategoryAccess(categories=categories)
     authenticated = bool(user is not None and user.is_authenticated)
     group_levels: dict[int, int] = {}

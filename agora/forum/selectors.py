@@ -7,7 +7,7 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -49,14 +49,55 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         return None
 
 
+class _Unindexed(Func):
+    """A column the SQLite planner must not pick an index for (`+column`, see "Disqualifying
+    WHERE clause terms" in sqlite.org/optoverview.html). Without planner statistics SQLite would
+    use the category index for "category in (every visible one)" and sort every topic; the lists
+    want `topic_bumped` (or the pinned partial index) instead. Other databases plan from their
+    statistics and get the plain column."""
+
+    arity = 1
+    template = "%(expressions)s"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra_context)
+
+
 def _listable(viewer: User, access: CategoryAccess) -> QuerySet[Topic]:
-    return Topic.objects.filter(
-        category_id__in=access.visible_ids(), is_private=False, deleted_at=None
+    return Topic.objects.alias(visible_category=_Unindexed("category_id")).filter(
+        visible_category__in=access.visible_ids(), is_private=False, deleted_at=None
     )
 
 
-def _decorate(queryset: QuerySet[Topic], viewer: User) -> QuerySet[Topic]:
-    queryset = queryset.select_related("category", "author", "last_poster").prefetch_related("tags")
+# Member columns a topic list never shows (authors come along for feeds and the API).
+_UNLISTED_MEMBER_FIELDS = [
+    "password",
+    "last_login",
+    "first_name",
+    "last_name",
+    "email",
+    "date_joined",
+    "bio",
+    "links",
+    "skills",
+    "interests",
+    "language",
+    "timezone",
+]
+
+
+def _decorate(queryset: QuerySet[Topic], viewer: User, authors: bool = True) -> QuerySet[Topic]:
+    """The viewer's read position, and with `authors` each topic's author and tags (feeds and
+    the API read them); without, the rows' tag names come from `_finish` as `row_tags`, which
+    is all a topic list shows and costs a fraction. Categories come from the viewer's access
+    (already loaded) in `_finish`, so the list query joins no category."""
+    if authors:
+        queryset = (
+            queryset.select_related("author")
+            .defer(*[f"author__{name}" for name in _UNLISTED_MEMBER_FIELDS])
+            .prefetch_related("tags")
+        )
     if viewer.is_authenticated:
         queryset = queryset.annotate(
             viewer_last_read=TopicUser.objects.filter(topic=OuterRef("pk"), user=viewer).values(
@@ -66,13 +107,40 @@ def _decorate(queryset: QuerySet[Topic], viewer: User) -> QuerySet[Topic]:
     return queryset
 
 
-def _keyset(queryset: QuerySet[Topic], cursor: str | None, limit: int) -> TopicPage:
+def _finish(topics: list[Topic], access: CategoryAccess | None, authors: bool) -> list[Topic]:
+    """Categories from the viewer's access; without authors, tag names for the rows."""
+    for topic in topics:
+        if topic.category_id is not None:
+            category = access.categories.get(topic.category_id) if access else None
+            if category is not None:
+                topic.category = category
+    if not authors and topics:
+        names: dict[int, list[str]] = {topic.id: [] for topic in topics}
+        tagged = (
+            Topic.tags.through.objects.filter(topic_id__in=names)
+            .order_by("tag__name")
+            .values_list("topic_id", "tag__name")
+        )
+        for topic_id, name in tagged:
+            names[topic_id].append(name)
+        for topic in topics:
+            topic.row_tags = names[topic.id]
+    return topics
+
+
+def _keyset(
+    queryset: QuerySet[Topic],
+    cursor: str | None,
+    limit: int,
+    access: CategoryAccess | None = None,
+    authors: bool = True,
+) -> TopicPage:
     position = decode_cursor(cursor)
     queryset = queryset.order_by("-bumped_at", "-id")
     if position is not None:
         moment, pk = position
         queryset = queryset.filter(Q(bumped_at__lt=moment) | Q(bumped_at=moment, id__lt=pk))
-    rows = list(queryset[: limit + 1])
+    rows = _finish(list(queryset[: limit + 1]), access, authors)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
@@ -89,7 +157,9 @@ def latest_topics(
     cursor: str | None = None,
     limit: int = TOPICS_PER_PAGE,
     exclude_ids: list[int] | None = None,
+    authors: bool = True,
 ) -> TopicPage:
+    """One page of topics by last activity; `authors=False` for pages that show only rows."""
     queryset = _listable(viewer, access)
     if exclude_ids:
         queryset = queryset.exclude(id__in=exclude_ids)  # pinned ones, already shown on top
@@ -101,21 +171,23 @@ def latest_topics(
         queryset = queryset.filter(category_id__in=ids)
     if tag is not None:
         queryset = queryset.filter(tags=tag)
-    return _keyset(_decorate(queryset, viewer), cursor, limit)
+    return _keyset(_decorate(queryset, viewer, authors), cursor, limit, access, authors)
 
 
 def pinned_topics(
-    *, viewer: User, access: CategoryAccess, category: Category | None
+    *, viewer: User, access: CategoryAccess, category: Category | None, authors: bool = True
 ) -> list[Topic]:
     """Pinned topics shown above the first page: site-wide ones, and the category's own."""
     queryset = _listable(viewer, access)
     if category is None:
         queryset = queryset.filter(pinned_globally=True)
     else:
+        # Through the pinned partial index, not the category's own topics.
         queryset = queryset.filter(
-            Q(pinned_globally=True) | Q(pinned_in_category=True), category=category
+            Q(pinned_globally=True) | Q(pinned_in_category=True), visible_category=category.id
         )
-    return list(_decorate(queryset, viewer).order_by("-bumped_at")[:10])
+    rows = list(_decorate(queryset, viewer, authors).order_by("-bumped_at")[:10])
+    return _finish(rows, access, authors)
 
 
 def top_topics(
@@ -125,28 +197,33 @@ def top_topics(
     period: str,
     page: int = 1,
     limit: int = TOPICS_PER_PAGE,
+    authors: bool = True,
 ) -> tuple[list[Topic], bool]:
     queryset = _listable(viewer, access)
     span = TOP_PERIODS.get(period, TOP_PERIODS["week"])
     if span is not None:
         queryset = queryset.filter(created_at__gte=timezone.now() - span)
     page = max(1, min(page, 100))
-    queryset = _decorate(queryset, viewer).order_by("-like_count", "-post_count", "-id")
-    rows = list(queryset[(page - 1) * limit : page * limit + 1])
+    queryset = _decorate(queryset, viewer, authors).order_by("-like_count", "-post_count", "-id")
+    rows = _finish(list(queryset[(page - 1) * limit : page * limit + 1]), access, authors)
     return rows[:limit], len(rows) > limit
 
 
-def new_topics(*, viewer: User, access: CategoryAccess, cursor: str | None = None) -> TopicPage:
+def new_topics(
+    *, viewer: User, access: CategoryAccess, cursor: str | None = None, authors: bool = True
+) -> TopicPage:
     """Recent topics the member has never opened."""
     queryset = _listable(viewer, access).filter(created_at__gte=timezone.now() - NEW_TOPIC_AGE)
     if viewer.is_authenticated:
         queryset = queryset.exclude(
             Exists(TopicUser.objects.filter(topic=OuterRef("pk"), user=viewer))
         )
-    return _keyset(_decorate(queryset, viewer), cursor, TOPICS_PER_PAGE)
+    return _keyset(_decorate(queryset, viewer, authors), cursor, TOPICS_PER_PAGE, access, authors)
 
 
-def unread_topics(*, viewer: User, access: CategoryAccess, cursor: str | None = None) -> TopicPage:
+def unread_topics(
+    *, viewer: User, access: CategoryAccess, cursor: str | None = None, authors: bool = True
+) -> TopicPage:
     """Topics the member has opened that have posts past their read position."""
     if not viewer.is_authenticated:
         return TopicPage([], None)
@@ -157,7 +234,7 @@ def unread_topics(*, viewer: User, access: CategoryAccess, cursor: str | None = 
         notification_level__gt=0,
     )
     queryset = _listable(viewer, access).filter(Exists(unread))
-    return _keyset(_decorate(queryset, viewer), cursor, TOPICS_PER_PAGE)
+    return _keyset(_decorate(queryset, viewer, authors), cursor, TOPICS_PER_PAGE, access, authors)
 
 
 def private_topics(*, viewer: User, cursor: str | None = None) -> TopicPage:
@@ -188,11 +265,21 @@ def get_category_for_viewer(*, slug: str, access: CategoryAccess) -> Category:
     raise Http404("No such category")
 
 
-def get_topic_for_viewer(*, topic_id: int, viewer: User, access: CategoryAccess) -> Topic:
+def get_topic_for_viewer(
+    *, topic_id: int, viewer: User, access: CategoryAccess, related: bool = True
+) -> Topic:
+    """The topic if the viewer may see it, else 404. With related=False (the topic page) only
+    the category is attached, from the viewer's access; author and accepted answer load when
+    first read."""
     try:
-        topic = Topic.objects.select_related("category", "author", "accepted_answer").get(
-            pk=topic_id
-        )
+        if related:
+            topic = Topic.objects.select_related("category", "author", "accepted_answer").get(
+                pk=topic_id
+            )
+        else:
+            topic = Topic.objects.get(pk=topic_id)
+            if topic.category_id in access.categories:
+                topic.category = access.categories[topic.category_id]
     except Topic.DoesNotExist as exc:
         raise Http404("No such topic") from exc
     if not permissions.can_see_topic(viewer, topic, access):
@@ -214,6 +301,38 @@ def get_post_for_viewer(*, post_id: int, viewer: User, access: CategoryAccess) -
     return post
 
 
+# What a topic page shows of a post, its author and the post it replies to (not the replied
+# post's text, nor the members' profiles).
+_SHOWN_POST_FIELDS = [
+    "id",
+    "topic_id",
+    "number",
+    "author_id",
+    "raw",
+    "html",
+    "reply_to_id",
+    "created_at",
+    "edited_at",
+    "revision_count",
+    "like_count",
+    "deleted_at",
+    "deleted_by_id",
+    "hidden",
+    "author__id",
+    "author__username",
+    "author__display_name",
+    "author__avatar",
+    "author__is_staff",
+    "author__is_active",
+    "reply_to__id",
+    "reply_to__number",
+    "reply_to__author_id",
+    "reply_to__author__id",
+    "reply_to__author__username",
+    "reply_to__author__display_name",
+]
+
+
 def topic_posts(*, topic: Topic, viewer: User, page: int) -> tuple[list[Post], int]:
     """One page of a topic's posts with authors, the viewer's likes and bookmarks (4 queries)."""
     total_pages = max(1, (topic.highest_post_number + POSTS_PER_PAGE - 1) // POSTS_PER_PAGE)
@@ -222,6 +341,7 @@ def topic_posts(*, topic: Topic, viewer: User, page: int) -> tuple[list[Post], i
     queryset = (
         Post.objects.filter(topic=topic, number__gt=start, number__lte=start + POSTS_PER_PAGE)
         .select_related("author", "reply_to__author")
+        .only(*_SHOWN_POST_FIELDS)
         .order_by("number")
     )
     if viewer.is_authenticated:

@@ -75,9 +75,15 @@ def _render_list(
 def latest(request: HttpRequest) -> HttpResponse:
     access = permissions.get_access(request)
     cursor = request.GET.get("cursor")
-    pinned = selectors.pinned_topics(viewer=request.user, access=access, category=None)
+    pinned = selectors.pinned_topics(
+        viewer=request.user, access=access, category=None, authors=False
+    )
     page = selectors.latest_topics(
-        viewer=request.user, access=access, cursor=cursor, exclude_ids=[t.id for t in pinned]
+        viewer=request.user,
+        access=access,
+        cursor=cursor,
+        exclude_ids=[t.id for t in pinned],
+        authors=False,
     )
     return _render_list(request, heading=_("Latest"), page=page, pinned=[] if cursor else pinned)
 
@@ -86,7 +92,7 @@ def latest(request: HttpRequest) -> HttpResponse:
 def new(request: HttpRequest) -> HttpResponse:
     access = permissions.get_access(request)
     page = selectors.new_topics(
-        viewer=request.user, access=access, cursor=request.GET.get("cursor")
+        viewer=request.user, access=access, cursor=request.GET.get("cursor"), authors=False
     )
     return _render_list(request, heading=_("New"), page=page, list_name="new")
 
@@ -96,7 +102,7 @@ def new(request: HttpRequest) -> HttpResponse:
 def unread(request: HttpRequest) -> HttpResponse:
     access = permissions.get_access(request)
     page = selectors.unread_topics(
-        viewer=request.user, access=access, cursor=request.GET.get("cursor")
+        viewer=request.user, access=access, cursor=request.GET.get("cursor"), authors=False
     )
     return _render_list(request, heading=_("Unread"), page=page, list_name="unread")
 
@@ -109,7 +115,7 @@ def top(request: HttpRequest) -> HttpResponse:
         period = "week"
     number = _page_number(request)
     topics, has_more = selectors.top_topics(
-        viewer=request.user, access=access, period=period, page=number
+        viewer=request.user, access=access, period=period, page=number, authors=False
     )
     context = {
         "heading": _("Top"),
@@ -137,11 +143,17 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     access = permissions.get_access(request)
     cat = selectors.get_category_for_viewer(slug=slug, access=access)
     cursor = request.GET.get("cursor")
-    pinned = selectors.pinned_topics(viewer=request.user, access=access, category=cat)
+    pinned = selectors.pinned_topics(
+        viewer=request.user, access=access, category=cat, authors=False
+    )
     page = selectors.latest_topics(
-        viewer=request.user, access=access, category=cat, cursor=cursor,
+        viewer=request.user,
+        access=access,
+        category=cat,
+        cursor=cursor,
         exclude_ids=[t.id for t in pinned],
-    )  # fmt: skip
+        authors=False,
+    )
     pinned = [] if cursor else pinned
     children = [c for c in access.visible_categories() if c.parent_id == cat.id]
     return _render_list(
@@ -158,7 +170,11 @@ def tag(request: HttpRequest, name: str) -> HttpResponse:
     except Tag.DoesNotExist as exc:
         raise Http404("No such tag") from exc
     page = selectors.latest_topics(
-        viewer=request.user, access=access, tag=tag_obj, cursor=request.GET.get("cursor")
+        viewer=request.user,
+        access=access,
+        tag=tag_obj,
+        cursor=request.GET.get("cursor"),
+        authors=False,
     )
     return _render_list(
         request, heading=f"#{tag_obj.name}", page=page, tag=tag_obj, list_name="tag"
@@ -201,7 +217,7 @@ def topic(
 ) -> HttpResponse:
     access = permissions.get_access(request)
     topic_obj = selectors.get_topic_for_viewer(
-        topic_id=topic_id, viewer=request.user, access=access
+        topic_id=topic_id, viewer=request.user, access=access, related=False
     )
     topic_user = selectors.topic_user_for(topic=topic_obj, viewer=request.user)
     jump = (
@@ -579,10 +595,16 @@ def home(request: HttpRequest) -> HttpResponse:
     from agora.accounts import selectors as account_selectors
 
     access = permissions.get_access(request)
-    pinned = selectors.pinned_topics(viewer=request.user, access=access, category=None)
+    pinned = selectors.pinned_topics(
+        viewer=request.user, access=access, category=None, authors=False
+    )
     context = {
         "topics": selectors.latest_topics(
-            viewer=request.user, access=access, limit=15, exclude_ids=[t.id for t in pinned]
+            viewer=request.user,
+            access=access,
+            limit=15,
+            exclude_ids=[t.id for t in pinned],
+            authors=False,
         ).topics,
         "pinned": pinned,
         "categories": [c for c in access.visible_categories() if c.parent_id is None],
