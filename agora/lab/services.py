@@ -76,11 +76,9 @@ def upload_dataset(*, owner: User, name: str, archive) -> LabDataset:
 
 
 def check_dataset(*, dataset_id: int) -> LabDataset:
-    """Open the archive with genlab's loader: count, classes, a preview grid; refuse and delete
-    the file when it is broken, saying why."""
-    import numpy as np
-    from PIL import Image
-
+    """Open the archive with genlab's loader: count, items per class, a preview grid; refuse and
+    delete the file when it is broken, saying why."""
+    from agora.lab.dataset_summary import class_counts, preview_path, write_preview
     from genlab.data import load_dataset
     from genlab.errors import GenlabError
 
@@ -96,32 +94,18 @@ def check_dataset(*, dataset_id: int) -> LabDataset:
         )
         dataset.refresh_from_db()
         return dataset
-    x = loaded.x[:16].clamp(-1, 1)
-    pixels = (
-        ((x + 1) * 127.5).round().to(dtype=__import__("torch").uint8).permute(0, 2, 3, 1).numpy()
-    )
-    if pixels.shape[-1] == 1:
-        pixels = np.repeat(pixels, 3, axis=-1)
-    grid = np.concatenate([np.concatenate(list(row), axis=1) for row in _rows(pixels, 4)], axis=0)
-    preview = Path(settings.MEDIA_ROOT) / "lab" / "datasets" / f"preview-{dataset.id}.png"
+    preview = preview_path(str(dataset.id))
     preview.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(grid).save(preview)
+    write_preview(loaded, preview)
     LabDataset.objects.filter(pk=dataset.pk).update(
         status=LabDataset.Status.READY,
         count=len(loaded),
         classes=list(loaded.classes),
+        class_counts=[list(pair) for pair in class_counts(loaded)],
         preview=str(preview.relative_to(settings.MEDIA_ROOT)),
     )
     dataset.refresh_from_db()
     return dataset
-
-
-def _rows(pixels, n):
-    import numpy as np
-
-    blank = np.zeros_like(pixels[0])
-    items = list(pixels) + [blank] * ((-len(pixels)) % n)
-    return [items[i : i + n] for i in range(0, len(items), n)]
 
 
 # --- runs ----------------------------------------------------------------------------------------

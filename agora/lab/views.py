@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from agora.core.forms import add_validation_errors
 from agora.lab import permissions, services
+from agora.lab.dataset_summary import builtin_summary
 from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm
 from agora.lab.models import Generation, LabDataset, LabModel, Star, TrainingRun
 
@@ -290,6 +291,10 @@ def datasets(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "lab/datasets.html",
-        {"form": form, "mine": mine, "builtins": services.BUILTIN_DATASETS},
+        {
+            "form": form,
+            "mine": mine,
+            "builtins": [builtin_summary(name) for name in services.BUILTIN_DATASETS],
+        },
         status=status,
     )
