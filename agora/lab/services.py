@@ -671,8 +671,19 @@ def share_to_gallery(*, user: User, generation: Generation, index: int, title: s
         title=title or generation.model.name,
         private=generation.model.private,
     )
-    type(work).objects.filter(pk=work.pk).update(source="lab")
+    type(work).objects.filter(pk=work.pk).update(
+        source="lab", dataset=dataset_label(generation.model.run.dataset)
+    )
+    work.refresh_from_db()
     return work
+
+
+def dataset_label(key: str) -> str:
+    """How people call a run's data set: the built-in name, or the upload's name."""
+    if key.startswith("upload:"):
+        upload = LabDataset.objects.filter(pk=int(key.split(":", 1)[1])).first()
+        return upload.name if upload else ""
+    return key
 
 
 def visible_models(user):
