@@ -199,6 +199,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(BROKER_DIR / "control"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
+        # kombu polls the folder once a second by default: up to 1 s added to every job.
+        "polling_interval": float(os.environ.get("AGORA_BROKER_POLL_SECONDS", "0.1")),
     }
     (BROKER_DIR / "control").mkdir(parents=True, exist_ok=True)
 # Jobs that could not be published (broker down) wait here; see agora/core/taskspool.py.

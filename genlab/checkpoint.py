@@ -71,9 +71,11 @@ def save(
 
 def read_header(raw: bytes, name: str) -> dict[str, Any]:
     """Validate the safetensors framing and return its JSON header; refuse pickle and zip."""
-    if raw[:2] == b"PK":
+    # A safetensors header length can start with b"PK" or 0x80 too; its JSON opens at byte 8.
+    framed = raw[8:9] == b"{"
+    if raw[:2] == b"PK" and not framed:
         raise CheckpointError(f"{name} is a zip/torch.save (pickle) file; genlab loads safetensors")
-    if raw[:1] == b"\x80":
+    if raw[:1] == b"\x80" and not framed:
         raise CheckpointError(f"{name} is a pickle file; genlab refuses pickle, use safetensors")
     if len(raw) < 10:
         raise CheckpointError(f"{name} is too short to be a safetensors checkpoint")

@@ -50,6 +50,8 @@ class Work(models.Model):
     recipe_height = models.PositiveIntegerField(null=True, blank=True)
     model_name = models.CharField(_("model"), max_length=200, blank=True, db_index=True)
     model_hash = models.CharField(_("model hash"), max_length=80, blank=True)
+    # The data set the lab model was trained on (built-in name or the upload's name).
+    dataset = models.CharField(_("data set"), max_length=80, blank=True, db_index=True)
     metadata_source = models.CharField(max_length=10, blank=True)
     raw_metadata = models.TextField(blank=True)
     recipe_hidden = models.BooleanField(_("hide the recipe"), default=False)

@@ -35,12 +35,18 @@ def _decode(cursor: str | None):
         return None
 
 
+FILTERS = ("model", "dataset", "tag", "author")
+
+
 def work_feed(
-    *, viewer, model: str = "", tag: str = "", author: str = "", cursor: str | None = None
-):
+    *, viewer, model: str = "", dataset: str = "", tag: str = "", author: str = "",
+    cursor: str | None = None,
+):  # fmt: skip
     queryset = visible_works(viewer)
     if model:
         queryset = queryset.filter(model_name=model)
+    if dataset:
+        queryset = queryset.filter(dataset=dataset)
     if tag:
         queryset = queryset.filter(tags__icontains=f'"{tag.lower()}"')
     if author:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +17,7 @@ from agora.gallery.models import Reaction, Work
 
 @require_safe
 def grid(request: HttpRequest) -> HttpResponse:
-    filters = {k: request.GET.get(k, "")[:200] for k in ("model", "tag", "author")}
+    filters = {k: request.GET.get(k, "").strip()[:200] for k in selectors.FILTERS}
     works, next_cursor = selectors.work_feed(
         viewer=request.user, cursor=request.GET.get("cursor"), **filters
     )
@@ -24,7 +26,7 @@ def grid(request: HttpRequest) -> HttpResponse:
         "next_cursor": next_cursor,
         "filters": filters,
         "viewer_level": selectors.viewer_level(request.user),
-        "query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
+        "query": urlencode({k: v for k, v in filters.items() if v}),
     }
     if request.headers.get("HX-Request") and request.GET.get("cursor"):
         return render(request, "gallery/grid.html#cards", context)

@@ -52,4 +52,15 @@ def seed(*, out) -> None:
         count=16,
     )
     services.execute_generation(generation_id=generation.id)
+    generation.refresh_from_db()
+    # One image in the gallery (found by the data set filter) and the run shown in the forum.
+    services.share_to_gallery(user=alice, generation=generation, index=0, title="Demo moons")
+    from agora.forum.services import open_discussion
+
+    open_discussion(
+        author=alice,
+        category_slug="image-generation",
+        title="My first lab run: moons in 300 steps",
+        raw=services.run_card_markdown(run),
+    )
     out.write("Trained and published the demo lab model.")

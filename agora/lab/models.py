@@ -36,6 +36,7 @@ class LabDataset(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
     count = models.PositiveIntegerField(default=0)
     classes = models.JSONField(default=list, blank=True)
+    class_counts = models.JSONField(default=list, blank=True)  # [[class name, items], ...]
     preview = models.ImageField(upload_to="lab/datasets/", blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

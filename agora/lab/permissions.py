@@ -25,3 +25,13 @@ def can_see_model(user, model) -> bool:
     return bool(
         user is not None and user.is_authenticated and (user.pk == model.owner_id or user.is_staff)
     )
+
+
+def can_share_run(user, run) -> bool:
+    """Like a gallery work: a finished public run, shared by any member who can see it."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and not run.private
+        and run.status == run.Status.COMPLETED
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import shutil
 import time
@@ -76,11 +77,9 @@ def upload_dataset(*, owner: User, name: str, archive) -> LabDataset:
 
 
 def check_dataset(*, dataset_id: int) -> LabDataset:
-    """Open the archive with genlab's loader: count, classes, a preview grid; refuse and delete
-    the file when it is broken, saying why."""
-    import numpy as np
-    from PIL import Image
-
+    """Open the archive with genlab's loader: count, items per class, a preview grid; refuse and
+    delete the file when it is broken, saying why."""
+    from agora.lab.dataset_summary import class_counts, preview_path, write_preview
     from genlab.data import load_dataset
     from genlab.errors import GenlabError
 
@@ -96,32 +95,18 @@ def check_dataset(*, dataset_id: int) -> LabDataset:
         )
         dataset.refresh_from_db()
         return dataset
-    x = loaded.x[:16].clamp(-1, 1)
-    pixels = (
-        ((x + 1) * 127.5).round().to(dtype=__import__("torch").uint8).permute(0, 2, 3, 1).numpy()
-    )
-    if pixels.shape[-1] == 1:
-        pixels = np.repeat(pixels, 3, axis=-1)
-    grid = np.concatenate([np.concatenate(list(row), axis=1) for row in _rows(pixels, 4)], axis=0)
-    preview = Path(settings.MEDIA_ROOT) / "lab" / "datasets" / f"preview-{dataset.id}.png"
+    preview = preview_path(str(dataset.id))
     preview.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(grid).save(preview)
+    write_preview(loaded, preview)
     LabDataset.objects.filter(pk=dataset.pk).update(
         status=LabDataset.Status.READY,
         count=len(loaded),
         classes=list(loaded.classes),
+        class_counts=[list(pair) for pair in class_counts(loaded)],
         preview=str(preview.relative_to(settings.MEDIA_ROOT)),
     )
     dataset.refresh_from_db()
     return dataset
-
-
-def _rows(pixels, n):
-    import numpy as np
-
-    blank = np.zeros_like(pixels[0])
-    items = list(pixels) + [blank] * ((-len(pixels)) % n)
-    return [items[i : i + n] for i in range(0, len(items), n)]
 
 
 # --- runs ----------------------------------------------------------------------------------------
@@ -386,6 +371,68 @@ def recover_stalled(*, now=None) -> list[int]:
     return recovered
 
 
+# --- sharing a run to the forum ---------------------------------------------------------------
+
+TOPIC_REFERENCE = re.compile(r"^\s*(?:\d+|.*/t/[^/]+/(\d+)(?:/\d+)?/?(?:[?#].*)?)\s*$")
+
+
+def run_card_markdown(run: TrainingRun) -> str:
+    """What a forum post gets when a run is shared: its latest sample grid, then a card with the
+    settings and final metrics, linking back to the run."""
+
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    url = run.get_absolute_url()
+    lines = []
+    if run.samples:
+        latest = max(run.samples, key=lambda s: s["step"])
+        alt = _("Samples at step %(step)d") % {"step": latest["step"]}
+        lines += [f"![{alt}]({latest['url']})", ""]
+    lines += [f"**[{cell(run.title)}]({url})**", "", f"| {_('Training run')} | |", "|---|---|"]
+    rows = [
+        (_("Family"), run.get_family_display()),
+        (_("Data set"), run.dataset),
+        (_("Preset"), run.preset),
+        (_("Steps"), run.step),
+        (_("Seed"), run.seed),
+    ]
+    rows += [(name, f"{value:.4g}") for name, value in sorted(run.metrics.items())]
+    lines += [f"| {label} | {cell(value)} |" for label, value in rows]
+    return "\n".join(lines)
+
+
+def share_run_to_forum(*, user: User, run: TrainingRun, topic_reference: str = "") -> str:
+    """Put the run's card into the member's composer draft: a new topic, or a reply to the topic
+    they name (its number or its address). Returns where the composer is."""
+    from agora.forum import permissions as forum_permissions
+    from agora.forum.models import Topic
+    from agora.forum.services import draft_key_for, save_draft
+
+    if not permissions.can_share_run(user, run):
+        if run.private:
+            raise PermissionDenied(_("Make the run public before sharing it."))
+        if run.status != TrainingRun.Status.COMPLETED:
+            raise ValidationError(_("Only a completed run can be shared."))
+        raise PermissionDenied(_("Log in to share runs."))
+    raw = run_card_markdown(run)
+    if not topic_reference.strip():
+        save_draft(user=user, key=draft_key_for(None), title=run.title, raw=raw)
+        return "/new-topic/?category=image-generation"
+    match = TOPIC_REFERENCE.match(topic_reference)
+    if match is None:
+        raise ValidationError(_("Give the topic's number or paste its address."))
+    topic_id = int(match.group(1) or topic_reference.strip())
+    topic = Topic.objects.filter(pk=topic_id).first()
+    access = forum_permissions.category_access_for(user)
+    if topic is None or not forum_permissions.can_see_topic(user, topic, access):
+        raise ValidationError(_("There is no such topic."))
+    if not forum_permissions.can_reply(user, topic, access):
+        raise ValidationError(_("You cannot reply to this topic."))
+    save_draft(user=user, key=draft_key_for(topic), raw=raw)
+    return topic.get_absolute_url() + "#reply"
+
+
 # --- models ----------------------------------------------------------------------------
 
 
@@ -624,8 +671,19 @@ def share_to_gallery(*, user: User, generation: Generation, index: int, title: s
         title=title or generation.model.name,
         private=generation.model.private,
     )
-    type(work).objects.filter(pk=work.pk).update(source="lab")
+    type(work).objects.filter(pk=work.pk).update(
+        source="lab", dataset=dataset_label(generation.model.run.dataset)
+    )
+    work.refresh_from_db()
     return work
+
+
+def dataset_label(key: str) -> str:
+    """How people call a run's data set: the built-in name, or the upload's name."""
+    if key.startswith("upload:"):
+        upload = LabDataset.objects.filter(pk=int(key.split(":", 1)[1])).first()
+        return upload.name if upload else ""
+    return key
 
 
 def visible_models(user):

@@ -6,8 +6,17 @@ from __future__ import annotations
 import socket
 
 from celery import shared_task
+from celery.signals import worker_init
 
 from agora.lab import services
+
+
+@worker_init.connect
+def preload_genlab(**_kwargs) -> None:
+    """Import torch and genlab when the worker starts, not inside a member's first job."""
+    import genlab.checkpoint
+    import genlab.sample
+    import genlab.train  # noqa: F401
 
 
 def _worker_name(task) -> str:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("runs/<int:run_id>/cancel/", views.cancel, name="cancel"),
     path("runs/<int:run_id>/resume/", views.resume, name="resume"),
     path("runs/<int:run_id>/publish/", views.publish, name="publish"),
+    path("runs/<int:run_id>/share/", views.share_run, name="share_run"),
     path("models/<int:model_id>/", views.model, name="model"),
     path(
         "models/<int:model_id>/checkpoint.safetensors", views.download_checkpoint, name="checkpoint"

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from agora.core.forms import add_validation_errors
 from agora.lab import permissions, services
+from agora.lab.dataset_summary import builtin_summary
 from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm
 from agora.lab.models import Generation, LabDataset, LabModel, Star, TrainingRun
 
@@ -92,6 +93,7 @@ def run(request: HttpRequest, run_id: int) -> HttpResponse:
         "curves_json": json.dumps(obj.curves[-600:]),
         "publish_form": PublishForm(initial={"name": obj.title}),
         "published": LabModel.objects.filter(run=obj).first(),
+        "can_share": permissions.can_share_run(request.user, obj),
     }
     if request.headers.get("HX-Request"):
         if not obj.is_active:  # finished: reload the whole page for its new actions
@@ -149,6 +151,22 @@ def publish(request: HttpRequest, run_id: int) -> HttpResponse:
     else:
         messages.error(request, _("Give the model a name."))
     return redirect(obj.get_absolute_url())
+
+
+@login_required
+@require_POST
+def share_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Start a topic, or reply to one, with the run's latest samples and its card (through the
+    composer's draft, as a gallery work is shared)."""
+    obj = _get_run(request, run_id)
+    try:
+        target = services.share_run_to_forum(
+            user=request.user, run=obj, topic_reference=request.POST.get("topic", "")[:500]
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(obj.get_absolute_url())
+    return redirect(target)
 
 
 @require_safe
@@ -290,6 +308,10 @@ def datasets(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "lab/datasets.html",
-        {"form": form, "mine": mine, "builtins": services.BUILTIN_DATASETS},
+        {
+            "form": form,
+            "mine": mine,
+            "builtins": [builtin_summary(name) for name in services.BUILTIN_DATASETS],
+        },
         status=status,
     )

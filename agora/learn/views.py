@@ -142,15 +142,30 @@ def revisions(request: HttpRequest, slug: str) -> HttpResponse:
 # --- resource library --------------------------------------------------------------------------
 
 
+LAB_MODEL_KIND = "model"
+
+
 @require_safe
 def resources(request: HttpRequest) -> HttpResponse:
+    """Projects, data sets and papers, and beside them the lab's public models (each links to its
+    model card and its discussion topic)."""
+    from agora.lab.services import visible_models
     from agora.learn.models import Resource
 
     kind = request.GET.get("kind", "")
-    rows = Resource.objects.order_by("-use_count", "-created_at")
+    rows = Resource.objects.select_related("topic").order_by("-use_count", "-created_at")
     if kind in Resource.Kind.values:
         rows = rows.filter(kind=kind)
-    context = {"resources": list(rows[:200]), "kinds": Resource.Kind.choices, "kind": kind}
+    models = []
+    if kind in ("", LAB_MODEL_KIND):
+        public = visible_models(None).select_related("topic")  # public ones, whoever looks
+        models = list(public.order_by("-star_count", "-created_at")[:100])
+    context = {
+        "resources": list(rows[:200]) if kind != LAB_MODEL_KIND else [],
+        "models": models,
+        "kinds": [*Resource.Kind.choices, (LAB_MODEL_KIND, _("Lab model"))],
+        "kind": kind,
+    }
     return render(request, "learn/resources.html", context)
 
 

@@ -247,3 +247,33 @@ def test_grid_filters_and_infinite_scroll(alice_client, alice):
     assert "Work 03" in alice_client.get("/gallery/?tag=fox").content.decode()
     only_model = alice_client.get("/gallery/?model=v1-5-pruned-emaonly").content.decode()
     assert "Work 01" in only_model and "Work 02" not in only_model
+
+
+@pytest.mark.django_db
+def test_grid_filters_by_data_set_and_author_and_keeps_them_while_scrolling(
+    alice_client, alice, bob, client, django_assert_max_num_queries
+):
+    for i in range(27):
+        upload(alice_client, png(), title=f"Moons {i:02d}")
+    Work.objects.filter(title__startswith="Moons").update(dataset="two moons & co")
+    client.force_login(bob)
+    upload(client, png(), title="Bob's digit")
+    Work.objects.filter(title="Bob's digit").update(dataset="digits", model_name="Digits DDPM")
+
+    with django_assert_max_num_queries(8):
+        first = alice_client.get("/gallery/", {"dataset": "two moons & co"})
+    page = first.content.decode()
+    assert "Moons 26" in page and "Bob&#x27;s digit" not in page and "Moons 02" not in page
+    assert 'value="two moons &amp; co"' in page  # the filter form shows what is applied
+    more_url = f"/gallery/?cursor={first.context['next_cursor']}&dataset=two+moons+%26+co"
+    trigger = more_url.removeprefix("/gallery/")
+    assert f'hx-get="{trigger}"' in page  # the scroll trigger keeps the filter
+    more = alice_client.get(more_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Moons 02" in more and "Bob&#x27;s digit" not in more and "<html" not in more
+
+    by_bob = alice_client.get("/gallery/", {"author": "bob"}).content.decode()
+    assert "Bob&#x27;s digit" in by_bob and "Moons 26" not in by_bob
+    both = alice_client.get("/gallery/", {"author": "bob", "dataset": "two moons & co"})
+    assert "No works yet." in both.content.decode()
+    work = Work.objects.get(title="Bob's digit")
+    assert "?dataset=digits" in alice_client.get(work.get_absolute_url()).content.decode()

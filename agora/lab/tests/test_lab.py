@@ -75,6 +75,7 @@ def test_train_publish_generate_reproduce_and_share(
     work = Work.objects.get()
     assert shared["Location"] == work.get_absolute_url()
     assert work.source == "lab" and work.seed == 7 and work.model_name == "Moons DDPM"
+    assert work.dataset == "moons"  # the gallery filters lab works by their data set
 
 
 @pytest.mark.django_db

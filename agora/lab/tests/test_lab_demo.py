@@ -1,0 +1,29 @@
+"""The lab's demo content: a published model, a lab work in the gallery, the run in the forum."""
+
+import io
+
+import pytest
+
+from agora.forum.models import Category, Topic
+from agora.gallery.models import Work
+from agora.lab import demo
+from agora.lab.models import LabModel
+
+
+@pytest.fixture(autouse=True)
+def lab_dirs(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LAB_RUNS_DIR = tmp_path / "runs"
+
+
+@pytest.mark.django_db
+def test_demo_publishes_a_model_and_shares_its_work_and_run(alice, client):
+    Category.objects.create(slug="image-generation", name="Image generation")
+    demo.seed(out=io.StringIO())
+    model = LabModel.objects.get()
+    assert model.topic is not None
+    assert Work.objects.get(dataset="moons").source == "lab"
+    shared = Topic.objects.get(title="My first lab run: moons in 300 steps")
+    assert "| Data set | moons |" in shared.posts.first().raw
+    assert "Moons DDPM" in client.get("/learn/resources/?kind=model").content.decode()
+    assert "Demo moons" in client.get("/gallery/?dataset=moons").content.decode()

@@ -1,0 +1,246 @@
+"""The lab through the whole site path, against genlab called directly. Ends with `bench: lab ...`.
+
+1. time from submitting a training run (POST /lab/runs/new/) to its first progress event stored
+   by a real Celery worker, against genlab's own train() reaching its first progress callback
+   with the same settings in this process;
+2. a 16-image DDIM-50 generation: POST /lab/models/<id>/generate/ -> queue -> worker -> PNGs
+   stored with their recipe -> the generation row says done, against `genlab.sample.generate`
+   with the same recipe and checkpoint in this process; prints the site overhead ratio.
+
+The script trains its own tiny diffusion model on the 8x8 `digits` set (through the site, which is
+item 1) in a throw-away SQLite database and var/ folder; the broker is the embedded filesystem one,
+or Redis when REDIS_URL is set (use a database number of your own).
+
+    .venv/bin/python bench/lab.py                    # 5 generations each way
+    .venv/bin/python bench/lab.py --repeat 9 --train-steps 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def site_env(var: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "AGORA_ENV": "development",
+        "AGORA_DEBUG": "0",
+        "AGORA_VAR_DIR": str(var),
+        "DATABASE_URL": f"sqlite:///{var / 'agora.sqlite3'}",
+        "SECRET_KEY": "bench-lab-not-a-secret",
+        "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "AGORA_LOG_LEVEL": "WARNING",
+        "AGORA_TASKS_EAGER": "0",
+        "AGORA_WORKER_HEARTBEAT_SECONDS": "1",
+        "DJANGO_SETTINGS_MODULE": "agora.settings",
+    }
+    return env
+
+
+def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    name = f"bench-lab-{uuid.uuid4().hex[:6]}@%h"
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "agora", "worker",
+                "--queues", "default,training", "--pool", "solo",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+                "--loglevel", "WARNING", "--hostname", name,
+            ],
+            env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+def wait(predicate, *, timeout: float, what: str, every: float = 0.02) -> float:
+    """Poll until predicate() is true; returns the monotonic time it first was. Every poll is a
+    query that takes CPU from the worker being timed, so not faster than 50 per second."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return time.monotonic()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
+def direct_first_progress(run, out: Path) -> float:
+    """The peer of item 1: genlab's train() with the run's settings, in this process, stopped at
+    its first progress callback."""
+    import torch
+    from django.conf import settings
+
+    from genlab.train import Callback, train
+
+    class Stop(Callback):
+        at = 0.0
+
+        def on_progress(self, progress) -> None:
+            self.at = time.monotonic()
+
+        def should_cancel(self) -> bool:
+            return self.at > 0
+
+    torch.set_num_threads(settings.LAB_TORCH_THREADS)  # what the worker uses for image sets
+    config = dict(run.settings)
+    config["checkpoint_every"] = max(10, run.steps // 10)  # as the worker's run does
+    stop = Stop()
+    started = time.monotonic()
+    train(config, out_dir=out, callbacks=[stop])
+    return stop.at - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5, help="generations each way")
+    parser.add_argument("--train-steps", type=int, default=20, help="10 is the site's minimum")
+    parser.add_argument("--count", type=int, default=16)
+    parser.add_argument("--sampler-steps", type=int, default=50)
+    args = parser.parse_args()
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop the worker
+    work = Path(tempfile.mkdtemp(prefix="bench-lab-"))
+    env = site_env(work / "var")
+    os.environ.update(env)
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from agora.accounts.models import User
+    from agora.core.models import WorkerHeartbeat
+    from agora.lab import services
+    from agora.lab.models import Generation, LabModel, TrainingRun
+    from genlab.checkpoint import load
+    from genlab.recipe import Recipe
+    from genlab.sample import generate
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
+    owner = User.objects.create_user("bench", "bench@example.com", "not-used")
+    client = Client()
+    client.force_login(owner)
+    broker = "redis" if env.get("REDIS_URL") else "filesystem"
+    worker = start_worker(env, work / "worker.log")
+    try:
+        wait(WorkerHeartbeat.objects.exists, timeout=120, what="the worker", every=0.1)
+
+        # 1. submit a run through the site; time to the first progress the worker stores
+        submitted = time.monotonic()
+        response = client.post(
+            "/lab/runs/new/",
+            {
+                "title": "bench digits",
+                "family": "diffusion",
+                "dataset": "digits",
+                "preset": "quick",
+                "steps": args.train_steps,
+                "seed": "0",
+            },
+        )
+        if response.status_code != 302:
+            raise RuntimeError(f"run not created ({response.status_code})")
+        run = TrainingRun.objects.latest("id")
+        first = wait(
+            lambda: TrainingRun.objects.filter(pk=run.pk, step__gt=0).exists(),
+            timeout=300,
+            what="the first progress event",
+        )
+        first_progress_s = first - submitted
+        wait(
+            lambda: not TrainingRun.objects.get(pk=run.pk).is_active,
+            timeout=1800,
+            what="the training run",
+            every=0.5,
+        )
+        run.refresh_from_db()
+        if run.status != "completed":
+            raise RuntimeError(f"training ended {run.status}: {run.error}")
+        direct_first_s = direct_first_progress(run, work / "direct-run")
+        print(
+            f"[1] run submitted -> first progress event (step {run.settings['log_every']}): "
+            f"site {first_progress_s * 1000:.0f} ms, genlab train() directly "
+            f"{direct_first_s * 1000:.0f} ms; overhead {first_progress_s - direct_first_s:+.2f} s"
+        )
+        model = services.publish_model(
+            user=owner, run=run, name="bench digits", card="", licence="cc-by-4.0", private=True
+        )
+
+        # 2. the same recipe through the site and directly
+        form = {
+            "sampler": "ddim",
+            "steps": args.sampler_steps,
+            "guidance": "0",
+            "seed": "1234",
+            "label": "",
+            "count": args.count,
+        }
+        site, direct, in_job = [], [], []
+        model_path = LabModel.objects.get(pk=model.pk).checkpoint.path
+        for i in range(args.repeat + 1):  # the first of each is a warm-up
+            started = time.monotonic()
+            response = client.post(f"/lab/models/{model.pk}/generate/", form)
+            if response.status_code != 302:
+                raise RuntimeError(f"generation refused ({response.status_code})")
+            generation = Generation.objects.latest("id")
+            done = wait(
+                lambda g=generation: Generation.objects.filter(
+                    pk=g.pk, status__in=["done", "failed"]
+                ).exists(),
+                timeout=300,
+                what="the generation",
+            )
+            generation.refresh_from_db()
+            if generation.status != "done" or len(generation.images) != args.count:
+                raise RuntimeError(f"generation {generation.status}: {generation.error}")
+            recipe = Recipe.from_json(json.dumps(generation.recipe))
+            t0 = time.monotonic()
+            images = generate(recipe, load(model_path))
+            t1 = time.monotonic()
+            if images.shape[0] != args.count:
+                raise RuntimeError("direct generation made a different number of images")
+            if i:
+                site.append(done - started)
+                direct.append(t1 - t0)
+                in_job.append(generation.duration_s)
+        # Pairs ran back to back, so their ratio is less exposed to the machine's load drifting.
+        ratio = statistics.median(s / d for s, d in zip(site, direct, strict=True))
+        outside = statistics.median(s - j for s, j in zip(site, in_job, strict=True))
+        site_s, direct_s = statistics.median(site), statistics.median(direct)
+        overhead = ratio - 1
+        print(
+            f"[2] {args.count}-image DDIM-{args.sampler_steps}, {args.repeat} pairs: site path "
+            f"median {site_s * 1000:.0f} ms, genlab directly {direct_s * 1000:.0f} ms; median "
+            f"pair ratio {ratio:.3f} (overhead {overhead * 100:+.1f} %); outside the worker's "
+            f"job (request, queue, pick-up, polling) {outside * 1000:.0f} ms"
+        )
+        print(
+            f"bench: lab broker={broker} first_progress={first_progress_s:.2f}s "
+            f"first_progress_direct={direct_first_s:.2f}s "
+            f"site={site_s:.3f}s direct={direct_s:.3f}s outside_job={outside:.3f}s "
+            f"ratio={ratio:.3f} overhead={overhead * 100:.1f}%"
+        )
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
