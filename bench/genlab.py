@@ -14,8 +14,11 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,52 +68,97 @@ def diffusers_unet(target: int) -> torch.nn.Module:
     return best[1]
 
 
-def throughput(net: torch.nn.Module, call, steps: int, batch: int, channels_last: bool) -> float:
-    """Images/s of full training steps (eps loss, backward, Adam) after two warm-up steps."""
-    sched = NoiseSchedule.make("linear", 1000)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-4)
-    gen = torch.Generator().manual_seed(0)
-    x0 = torch.randn(batch, 1, 28, 28, generator=gen)
-    y = torch.randint(0, 10, (batch,), generator=gen)
-    if channels_last:
-        net = net.to(memory_format=torch.channels_last)
-        x0 = x0.contiguous(memory_format=torch.channels_last)
+class Trainer:
+    """Full training steps (eps loss, backward, Adam) of one network in one setting."""
 
-    def step() -> None:
-        loss = eps_loss(lambda x, t, yy: call(net, x, t, yy), sched, x0, y, gen, 0.1, 10)
-        opt.zero_grad(set_to_none=True)
+    def __init__(self, net, call, batch: int, channels_last: bool, bf16: bool = False) -> None:
+        self.sched = NoiseSchedule.make("linear", 1000)
+        self.gen = torch.Generator().manual_seed(0)
+        self.x0 = torch.randn(batch, 1, 28, 28, generator=self.gen)
+        self.y = torch.randint(0, 10, (batch,), generator=self.gen)
+        if channels_last:
+            net = net.to(memory_format=torch.channels_last)
+            self.x0 = self.x0.contiguous(memory_format=torch.channels_last)
+        self.net, self.call, self.bf16, self.batch = net, call, bf16, batch
+        self.opt = torch.optim.Adam(net.parameters(), lr=1e-4)
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def step(self) -> None:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            loss = eps_loss(
+                lambda x, t, yy: self.call(self.net, x, t, yy),
+                self.sched,
+                self.x0,
+                self.y,
+                self.gen,
+                0.1,
+                10,
+            )
+        self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        opt.step()
+        self.opt.step()
 
-    for _ in range(2):
-        step()
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    return steps * batch / (time.perf_counter() - t0)
+    def timed(self, steps: int) -> None:
+        w, c = time.perf_counter(), time.process_time()
+        for _ in range(steps):
+            self.step()
+        self.wall.append((time.perf_counter() - w) / steps)
+        self.cpu.append((time.process_time() - c) / steps)
+
+    def img_s(self) -> tuple[float, float]:
+        """Images/s from the median step time: wall clock, and CPU time of the process."""
+        return self.batch / statistics.median(self.wall), self.batch / statistics.median(self.cpu)
 
 
 def item1(fast: bool) -> dict[str, float]:
+    """Interleaved rounds (every setting runs a few steps per round, in turn) so that a change of
+    machine load hits all settings alike; medians over rounds."""
     ours = UNet(1, 32, (1, 2, 2), 10, True)
     theirs = diffusers_unet(count_parameters(ours))
-    steps = 5 if fast else 20
-    ours_ips = max(
-        throughput(ours, lambda n, x, t, y: n(x, t, y), steps, 64, cl) for cl in (False, True)
-    )
-    theirs_ips = throughput(
-        theirs, lambda n, x, t, y: n(x, t, class_labels=y).sample, steps, 64, False
-    )
+    params = (count_parameters(ours), count_parameters(theirs))
+
+    def ours_call(n, x, t, y):
+        return n(x, t, y)
+
+    def theirs_call(n, x, t, y):
+        return n(x, t, class_labels=y).sample
+
+    settings = {
+        "genlab fp32": Trainer(ours, ours_call, 64, False),
+        "genlab fp32 channels_last": Trainer(copy.deepcopy(ours), ours_call, 64, True),
+        "diffusers fp32": Trainer(theirs, theirs_call, 64, False),
+        "diffusers fp32 channels_last": Trainer(copy.deepcopy(theirs), theirs_call, 64, True),
+    }
+    rounds, per_round = (3, 2) if fast else (7, 3)
+    for tr in settings.values():  # warm-up
+        tr.step()
+    for _ in range(rounds):
+        for tr in settings.values():
+            tr.timed(per_round)
+    bf16 = Trainer(copy.deepcopy(ours), ours_call, 64, True, bf16=True)
+    bf16.step()
+    bf16.timed(1)  # one step is enough to see it (no native bf16 on AVX2)
+    res = {k: tr.img_s() for k, tr in settings.items()}
+    res["genlab bf16 autocast channels_last"] = bf16.img_s()
+    for k, (w, c) in res.items():
+        print(f"    {k:36s} {w:7.1f} img/s wall  {c:7.1f} img/s per CPU-second")
+    best_ours = max((k for k in res if k.startswith("genlab")), key=lambda k: res[k][0])
+    best_theirs = max((k for k in res if k.startswith("diffusers")), key=lambda k: res[k][0])
     r = {
-        "ours_params": count_parameters(ours),
-        "diffusers_params": count_parameters(theirs),
-        "ours_img_s": ours_ips,
-        "diffusers_img_s": theirs_ips,
-        "ratio": ours_ips / theirs_ips,
+        "ours_params": params[0],
+        "diffusers_params": params[1],
+        "ours_img_s": res[best_ours][0],
+        "diffusers_img_s": res[best_theirs][0],
+        "ratio": res[best_ours][0] / res[best_theirs][0],
+        "ratio_cpu": res[best_ours][1] / res[best_theirs][1],
     }
     print(
-        f"[1] training throughput, 28x28 batch 64: genlab UNet {r['ours_params']:,} params "
-        f"{ours_ips:.1f} img/s; diffusers UNet2DModel {r['diffusers_params']:,} params "
-        f"{theirs_ips:.1f} img/s; ratio {r['ratio']:.2f}x"
+        f"[1] training throughput, 28x28 batch 64, {torch.get_num_threads()} thread(s), medians "
+        f"of {rounds} interleaved rounds: genlab UNet {params[0]:,} params {r['ours_img_s']:.1f} "
+        f"img/s ({best_ours}); diffusers UNet2DModel {params[1]:,} params "
+        f"({params[1] / params[0] - 1:+.0%}) {r['diffusers_img_s']:.1f} img/s ({best_theirs}); "
+        f"ratio {r['ratio']:.2f}x wall, {r['ratio_cpu']:.2f}x per CPU-second"
     )
     return r
 
@@ -124,36 +172,88 @@ def bench_checkpoint(path: str | None, fast: bool, work: Path) -> Path:
     return train(cfg, out_dir=work / "diffusion").checkpoint
 
 
-def item2(
-    ckpt_path: Path, fast: bool, n: int | None = None, guidance: float = 0.0
-) -> dict[str, float]:
+SAMPLERS = (("ddim", 50), ("ddpm", 1000))
+
+
+def sample_chunk(ckpt_path: Path, out: Path, index: int, count: int, guidance: float) -> None:
+    """Chunk `index` of item 2: `count` conditional samples (seed = index) with each sampler,
+    timed in wall and CPU time; written to out (safetensors + JSON)."""
+    from safetensors.torch import save_file
+
     ckpt = load(ckpt_path)
-    n = n or (64 if fast else 256)
-    labels = tuple(i % 10 for i in range(n))
-    net = get_classifier(ckpt.config.dataset, ckpt.config.image_size)
-    _, val = load_dataset(ckpt.config.dataset).split()
-    out: dict[str, float] = {}
-    for sampler, steps in (("ddim", 50), ("ddpm", 1000)):
+    labels = tuple(i % 10 for i in range(count))
+    tensors, times = {}, {}
+    for sampler, steps in SAMPLERS:
         recipe = Recipe(
             ckpt.sha256,
             sampler=sampler,
             steps=steps,
-            seed=0,
+            seed=index,
             labels=labels,
-            count=n,
+            count=count,
             guidance=guidance,
         )
-        t0 = time.perf_counter()
-        x = generate_tensor(recipe, ckpt)
-        out[f"{sampler}_s"] = time.perf_counter() - t0
-        scores = classifier_scores(net, x, val.x[:n], torch.tensor(labels))
+        w, c = time.perf_counter(), time.process_time()
+        tensors[sampler] = generate_tensor(recipe, ckpt).contiguous()
+        times[sampler] = (time.perf_counter() - w, time.process_time() - c)
+    tensors["labels"] = torch.tensor(labels)
+    save_file(tensors, str(out.with_suffix(".safetensors")))
+    out.with_suffix(".json").write_text(json.dumps(times))
+
+
+def item2(
+    ckpt_path: Path, fast: bool, n: int | None, guidance: float, chunks: int, work: Path
+) -> dict[str, float]:
+    """DDIM-50 and DDPM-1000 from one checkpoint, same labels and n. With chunks > 1 the n
+    samples are drawn by that many one-thread processes in parallel (seeds 0..chunks-1), and the
+    speed-up is the ratio of summed process CPU times (robust on a shared machine)."""
+    from safetensors.torch import load_file
+
+    ckpt = load(ckpt_path)
+    n = n or (64 if fast else 256)
+    per = n // chunks
+    work.mkdir(parents=True, exist_ok=True)
+    procs = []
+    for i in range(chunks):
+        cmd = [
+            sys.executable,
+            __file__,
+            "--threads",
+            str(torch.get_num_threads() if chunks == 1 else 1),
+            "--item2-chunk",
+            str(ckpt_path),
+            str(work / f"chunk{i}"),
+            str(i),
+            str(per),
+            str(guidance),
+        ]
+        procs.append(subprocess.Popen(cmd))
+    if any(p.wait() for p in procs):
+        raise RuntimeError("an item-2 sampling process failed")
+    net = get_classifier(ckpt.config.dataset, ckpt.config.image_size)
+    train_ds, val = load_dataset(ckpt.config.dataset).split()
+    got = [load_file(str(work / f"chunk{i}.safetensors")) for i in range(chunks)]
+    times = [json.loads((work / f"chunk{i}.json").read_text()) for i in range(chunks)]
+    labels = torch.cat([g["labels"] for g in got])
+    ref = val.x[: len(labels)]
+    out: dict[str, float] = {"n": float(len(labels))}
+    out["real_fd"] = classifier_scores(net, train_ds.x[: len(labels)], ref, None)["classifier_fd"]
+    for sampler, _ in SAMPLERS:
+        x = torch.cat([g[sampler] for g in got])
+        scores = classifier_scores(net, x, ref, labels)
         out[f"{sampler}_fd"] = scores["classifier_fd"]
         out[f"{sampler}_acc"] = scores["class_accuracy"]
-    out["speedup"] = out["ddpm_s"] / out["ddim_s"]
+        out[f"{sampler}_wall"] = max(t[sampler][0] for t in times)
+        out[f"{sampler}_cpu"] = sum(t[sampler][1] for t in times)
+    out["speedup"] = out["ddpm_cpu"] / out["ddim_cpu"]
+    out["speedup_wall"] = out["ddpm_wall"] / out["ddim_wall"]
     print(
-        f"[2] sampling {n} images (guidance {guidance:g}): DDIM-50 {out['ddim_s']:.1f} s, FD "
-        f"{out['ddim_fd']:.1f}, acc {out['ddim_acc']:.0%}; DDPM-1000 {out['ddpm_s']:.1f} s, FD "
-        f"{out['ddpm_fd']:.1f}, acc {out['ddpm_acc']:.0%}; speed-up {out['speedup']:.1f}x"
+        f"[2] {len(labels)} conditional samples (labels 0-9, guidance {guidance:g}, {chunks} "
+        f"process(es)) from one checkpoint: DDIM-50 {out['ddim_cpu']:.0f} CPU-s "
+        f"({out['ddim_wall']:.0f} s wall), FD {out['ddim_fd']:.1f}, acc {out['ddim_acc']:.0%}; "
+        f"DDPM-1000 {out['ddpm_cpu']:.0f} CPU-s ({out['ddpm_wall']:.0f} s wall), FD "
+        f"{out['ddpm_fd']:.1f}, acc {out['ddpm_acc']:.0%}; speed-up {out['speedup']:.1f}x CPU "
+        f"({out['speedup_wall']:.1f}x wall); real-vs-real FD at this n {out['real_fd']:.1f}"
     )
     return out
 
@@ -274,10 +374,16 @@ def main() -> int:
     p.add_argument("--n", type=int, help="item 2 sample count (default 256, --fast 64)")
     p.add_argument("--guidance", type=float, default=0.0, help="item 2 guidance scale w")
     p.add_argument("--ttq", default="diffusion,cgan,vae", help="families for item 3")
+    p.add_argument("--chunks", type=int, default=1, help="item 2: parallel 1-thread processes")
+    p.add_argument("--item2-chunk", nargs=5, help=argparse.SUPPRESS)
     p.add_argument("--set", action="append", default=[], help="item 3 config override k=v")
     p.add_argument("--threads", type=int, default=int(os.environ.get("GENLAB_THREADS", "2")))
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    if args.item2_chunk:
+        ck, dest, i, count, w = args.item2_chunk
+        sample_chunk(Path(ck), Path(dest), int(i), int(count), float(w))
+        return 0
     items = {int(i) for i in args.items.split(",")}
     work = Path(args.work or tempfile.mkdtemp(prefix="genlab-bench-"))
     print(f"    load average {os.getloadavg()}, {args.threads} torch thread(s), work {work}")
@@ -299,7 +405,8 @@ def main() -> int:
         ckpt = args.checkpoint
         if ckpt is None and (work / "ttq-diffusion" / "model.safetensors").is_file():
             ckpt = str(work / "ttq-diffusion" / "model.safetensors")
-        r = item2(bench_checkpoint(ckpt, args.fast, work), args.fast, args.n, args.guidance)
+        ck = bench_checkpoint(ckpt, args.fast, work)
+        r = item2(ck, args.fast, args.n, args.guidance, args.chunks, work / "item2")
         summary.append(
             f"ddim50 {r['speedup']:.1f}x faster than ddpm1000 "
             f"(FD {r['ddim_fd']:.0f} vs {r['ddpm_fd']:.0f})"
