@@ -277,6 +277,8 @@ class QualityClock(Callback):
         return wall, time.process_time() - self.c0 - self.eval_cpu
 
     def on_checkpoint(self, step: int, path: Path) -> None:
+        if self.history and self.history[-1][0] == step:
+            return  # the checkpoint written on cancel, right after the one just evaluated
         wall, cpu = self.spent()
         t, c = time.perf_counter(), time.process_time()
         value = self.metric(load(path))
