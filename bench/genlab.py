@@ -130,21 +130,22 @@ def item1(fast: bool) -> dict[str, float]:
         "diffusers fp32": Trainer(theirs, theirs_call, 64, False),
         "diffusers fp32 channels_last": Trainer(copy.deepcopy(theirs), theirs_call, 64, True),
     }
+    # bf16 autocast changes the numerics of training, so it is shown but not in the ratio
+    settings["genlab bf16 autocast channels_last"] = Trainer(
+        copy.deepcopy(ours), ours_call, 64, True, bf16=True
+    )
     rounds, per_round = (3, 2) if fast else (7, 3)
     for tr in settings.values():  # warm-up
         tr.step()
     for _ in range(rounds):
         for tr in settings.values():
             tr.timed(per_round)
-    bf16 = Trainer(copy.deepcopy(ours), ours_call, 64, True, bf16=True)
-    bf16.step()
-    bf16.timed(1)  # one step is enough to see it (no native bf16 on AVX2)
     res = {k: tr.img_s() for k, tr in settings.items()}
-    res["genlab bf16 autocast channels_last"] = bf16.img_s()
     for k, (w, c) in res.items():
         print(f"    {k:36s} {w:7.1f} img/s wall  {c:7.1f} img/s per CPU-second")
-    best_ours = max((k for k in res if k.startswith("genlab")), key=lambda k: res[k][0])
-    best_theirs = max((k for k in res if k.startswith("diffusers")), key=lambda k: res[k][0])
+    fp32 = [k for k in res if "fp32" in k]
+    best_ours = max((k for k in fp32 if k.startswith("genlab")), key=lambda k: res[k][0])
+    best_theirs = max((k for k in fp32 if k.startswith("diffusers")), key=lambda k: res[k][0])
     r = {
         "ours_params": params[0],
         "diffusers_params": params[1],
