@@ -14,10 +14,15 @@
 from __future__ import annotations
 
 import argparse
+import copy
+import json
 import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -63,52 +68,98 @@ def diffusers_unet(target: int) -> torch.nn.Module:
     return best[1]
 
 
-def throughput(net: torch.nn.Module, call, steps: int, batch: int, channels_last: bool) -> float:
-    """Images/s of full training steps (eps loss, backward, Adam) after two warm-up steps."""
-    sched = NoiseSchedule.make("linear", 1000)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-4)
-    gen = torch.Generator().manual_seed(0)
-    x0 = torch.randn(batch, 1, 28, 28, generator=gen)
-    y = torch.randint(0, 10, (batch,), generator=gen)
-    if channels_last:
-        net = net.to(memory_format=torch.channels_last)
-        x0 = x0.contiguous(memory_format=torch.channels_last)
+class Trainer:
+    """Full training steps (eps loss, backward, Adam) of one network in one setting."""
 
-    def step() -> None:
-        loss = eps_loss(lambda x, t, yy: call(net, x, t, yy), sched, x0, y, gen, 0.1, 10)
-        opt.zero_grad(set_to_none=True)
+    def __init__(self, net, call, batch: int, channels_last: bool, bf16: bool = False) -> None:
+        self.sched = NoiseSchedule.make("linear", 1000)
+        self.gen = torch.Generator().manual_seed(0)
+        self.x0 = torch.randn(batch, 1, 28, 28, generator=self.gen)
+        self.y = torch.randint(0, 10, (batch,), generator=self.gen)
+        if channels_last:
+            net = net.to(memory_format=torch.channels_last)
+            self.x0 = self.x0.contiguous(memory_format=torch.channels_last)
+        self.net, self.call, self.bf16, self.batch = net, call, bf16, batch
+        self.opt = torch.optim.Adam(net.parameters(), lr=1e-4)
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def step(self) -> None:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            loss = eps_loss(
+                lambda x, t, yy: self.call(self.net, x, t, yy),
+                self.sched,
+                self.x0,
+                self.y,
+                self.gen,
+                0.1,
+                10,
+            )
+        self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        opt.step()
+        self.opt.step()
 
-    for _ in range(2):
-        step()
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    return steps * batch / (time.perf_counter() - t0)
+    def timed(self, steps: int) -> None:
+        w, c = time.perf_counter(), time.process_time()
+        for _ in range(steps):
+            self.step()
+        self.wall.append((time.perf_counter() - w) / steps)
+        self.cpu.append((time.process_time() - c) / steps)
+
+    def img_s(self) -> tuple[float, float]:
+        """Images/s from the median step time: wall clock, and CPU time of the process."""
+        return self.batch / statistics.median(self.wall), self.batch / statistics.median(self.cpu)
 
 
 def item1(fast: bool) -> dict[str, float]:
+    """Interleaved rounds (every setting runs a few steps per round, in turn) so that a change of
+    machine load hits all settings alike; medians over rounds."""
     ours = UNet(1, 32, (1, 2, 2), 10, True)
     theirs = diffusers_unet(count_parameters(ours))
-    steps = 5 if fast else 20
-    ours_ips = max(
-        throughput(ours, lambda n, x, t, y: n(x, t, y), steps, 64, cl) for cl in (False, True)
+    params = (count_parameters(ours), count_parameters(theirs))
+
+    def ours_call(n, x, t, y):
+        return n(x, t, y)
+
+    def theirs_call(n, x, t, y):
+        return n(x, t, class_labels=y).sample
+
+    settings = {
+        "genlab fp32": Trainer(ours, ours_call, 64, False),
+        "genlab fp32 channels_last": Trainer(copy.deepcopy(ours), ours_call, 64, True),
+        "diffusers fp32": Trainer(theirs, theirs_call, 64, False),
+        "diffusers fp32 channels_last": Trainer(copy.deepcopy(theirs), theirs_call, 64, True),
+    }
+    # bf16 autocast changes the numerics of training, so it is shown but not in the ratio
+    settings["genlab bf16 autocast channels_last"] = Trainer(
+        copy.deepcopy(ours), ours_call, 64, True, bf16=True
     )
-    theirs_ips = throughput(
-        theirs, lambda n, x, t, y: n(x, t, class_labels=y).sample, steps, 64, False
-    )
+    rounds, per_round = (3, 2) if fast else (7, 3)
+    for tr in settings.values():  # warm-up
+        tr.step()
+    for _ in range(rounds):
+        for tr in settings.values():
+            tr.timed(per_round)
+    res = {k: tr.img_s() for k, tr in settings.items()}
+    for k, (w, c) in res.items():
+        print(f"    {k:36s} {w:7.1f} img/s wall  {c:7.1f} img/s per CPU-second")
+    fp32 = [k for k in res if "fp32" in k]
+    best_ours = max((k for k in fp32 if k.startswith("genlab")), key=lambda k: res[k][0])
+    best_theirs = max((k for k in fp32 if k.startswith("diffusers")), key=lambda k: res[k][0])
     r = {
-        "ours_params": count_parameters(ours),
-        "diffusers_params": count_parameters(theirs),
-        "ours_img_s": ours_ips,
-        "diffusers_img_s": theirs_ips,
-        "ratio": ours_ips / theirs_ips,
+        "ours_params": params[0],
+        "diffusers_params": params[1],
+        "ours_img_s": res[best_ours][0],
+        "diffusers_img_s": res[best_theirs][0],
+        "ratio": res[best_ours][0] / res[best_theirs][0],
+        "ratio_cpu": res[best_ours][1] / res[best_theirs][1],
     }
     print(
-        f"[1] training throughput, 28x28 batch 64: genlab UNet {r['ours_params']:,} params "
-        f"{ours_ips:.1f} img/s; diffusers UNet2DModel {r['diffusers_params']:,} params "
-        f"{theirs_ips:.1f} img/s; ratio {r['ratio']:.2f}x"
+        f"[1] training throughput, 28x28 batch 64, {torch.get_num_threads()} thread(s), medians "
+        f"of {rounds} interleaved rounds: genlab UNet {params[0]:,} params {r['ours_img_s']:.1f} "
+        f"img/s ({best_ours}); diffusers UNet2DModel {params[1]:,} params "
+        f"({params[1] / params[0] - 1:+.0%}) {r['diffusers_img_s']:.1f} img/s ({best_theirs}); "
+        f"ratio {r['ratio']:.2f}x wall, {r['ratio_cpu']:.2f}x per CPU-second"
     )
     return r
 
@@ -122,60 +173,135 @@ def bench_checkpoint(path: str | None, fast: bool, work: Path) -> Path:
     return train(cfg, out_dir=work / "diffusion").checkpoint
 
 
-def item2(ckpt_path: Path, fast: bool, n: int | None = None) -> dict[str, float]:
+SAMPLERS = (("ddim", 50), ("ddpm", 1000))
+
+
+def sample_chunk(ckpt_path: Path, out: Path, index: int, count: int, guidance: float) -> None:
+    """Chunk `index` of item 2: `count` conditional samples (seed = index) with each sampler,
+    timed in wall and CPU time; written to out (safetensors + JSON)."""
+    from safetensors.torch import save_file
+
+    ckpt = load(ckpt_path)
+    labels = tuple(i % 10 for i in range(count))
+    tensors, times = {}, {}
+    for sampler, steps in SAMPLERS:
+        recipe = Recipe(
+            ckpt.sha256,
+            sampler=sampler,
+            steps=steps,
+            seed=index,
+            labels=labels,
+            count=count,
+            guidance=guidance,
+        )
+        w, c = time.perf_counter(), time.process_time()
+        tensors[sampler] = generate_tensor(recipe, ckpt).contiguous()
+        times[sampler] = (time.perf_counter() - w, time.process_time() - c)
+    tensors["labels"] = torch.tensor(labels)
+    save_file(tensors, str(out.with_suffix(".safetensors")))
+    out.with_suffix(".json").write_text(json.dumps(times))
+
+
+def item2(
+    ckpt_path: Path, fast: bool, n: int | None, guidance: float, chunks: int, work: Path
+) -> dict[str, float]:
+    """DDIM-50 and DDPM-1000 from one checkpoint, same labels and n. With chunks > 1 the n
+    samples are drawn by that many one-thread processes in parallel (seeds 0..chunks-1), and the
+    speed-up is the ratio of summed process CPU times (robust on a shared machine)."""
+    from safetensors.torch import load_file
+
     ckpt = load(ckpt_path)
     n = n or (64 if fast else 256)
-    labels = tuple(i % 10 for i in range(n))
+    per = n // chunks
+    work.mkdir(parents=True, exist_ok=True)
+    procs = []
+    for i in range(chunks):
+        cmd = [
+            sys.executable,
+            __file__,
+            "--threads",
+            str(torch.get_num_threads() if chunks == 1 else 1),
+            "--item2-chunk",
+            str(ckpt_path),
+            str(work / f"chunk{i}"),
+            str(i),
+            str(per),
+            str(guidance),
+        ]
+        procs.append(subprocess.Popen(cmd))
+    if any(p.wait() for p in procs):
+        raise RuntimeError("an item-2 sampling process failed")
     net = get_classifier(ckpt.config.dataset, ckpt.config.image_size)
-    _, val = load_dataset(ckpt.config.dataset).split()
-    out: dict[str, float] = {}
-    for sampler, steps in (("ddim", 50), ("ddpm", 1000)):
-        recipe = Recipe(
-            ckpt.sha256, sampler=sampler, steps=steps, seed=0, labels=labels, count=n, guidance=2.0
-        )
-        t0 = time.perf_counter()
-        x = generate_tensor(recipe, ckpt)
-        out[f"{sampler}_s"] = time.perf_counter() - t0
-        scores = classifier_scores(net, x, val.x[:n], torch.tensor(labels))
+    train_ds, val = load_dataset(ckpt.config.dataset).split()
+    got = [load_file(str(work / f"chunk{i}.safetensors")) for i in range(chunks)]
+    times = [json.loads((work / f"chunk{i}.json").read_text()) for i in range(chunks)]
+    labels = torch.cat([g["labels"] for g in got])
+    ref = val.x[: len(labels)]
+    out: dict[str, float] = {"n": float(len(labels))}
+    out["real_fd"] = classifier_scores(net, train_ds.x[: len(labels)], ref, None)["classifier_fd"]
+    for sampler, _ in SAMPLERS:
+        x = torch.cat([g[sampler] for g in got])
+        scores = classifier_scores(net, x, ref, labels)
         out[f"{sampler}_fd"] = scores["classifier_fd"]
         out[f"{sampler}_acc"] = scores["class_accuracy"]
-    out["speedup"] = out["ddpm_s"] / out["ddim_s"]
+        out[f"{sampler}_wall"] = max(t[sampler][0] for t in times)
+        out[f"{sampler}_cpu"] = sum(t[sampler][1] for t in times)
+    out["speedup"] = out["ddpm_cpu"] / out["ddim_cpu"]
+    out["speedup_wall"] = out["ddpm_wall"] / out["ddim_wall"]
     print(
-        f"[2] sampling {n} images (guidance 2): DDIM-50 {out['ddim_s']:.1f} s, FD "
-        f"{out['ddim_fd']:.1f}, acc {out['ddim_acc']:.0%}; DDPM-1000 {out['ddpm_s']:.1f} s, FD "
-        f"{out['ddpm_fd']:.1f}, acc {out['ddpm_acc']:.0%}; speed-up {out['speedup']:.1f}x"
+        f"[2] {len(labels)} conditional samples (labels 0-9, guidance {guidance:g}, {chunks} "
+        f"process(es)) from one checkpoint: DDIM-50 {out['ddim_cpu']:.0f} CPU-s "
+        f"({out['ddim_wall']:.0f} s wall), FD {out['ddim_fd']:.1f}, acc {out['ddim_acc']:.0%}; "
+        f"DDPM-1000 {out['ddpm_cpu']:.0f} CPU-s ({out['ddpm_wall']:.0f} s wall), FD "
+        f"{out['ddpm_fd']:.1f}, acc {out['ddpm_acc']:.0%}; speed-up {out['speedup']:.1f}x CPU "
+        f"({out['speedup_wall']:.1f}x wall); real-vs-real FD at this n {out['real_fd']:.1f}"
     )
     return out
 
 
 class QualityClock(Callback):
-    """Evaluates each checkpoint; training time excludes the evaluation time."""
+    """Evaluates the metric at every checkpoint (every `every` steps, on a fixed sample) and records
+    the first time it reaches the target. Training time excludes evaluation time and is kept as
+    both wall time and this process's CPU time (time.process_time, all threads), so a run on a
+    shared machine stays interpretable. Stops at the target or at either cap."""
 
-    def __init__(self, metric, target: float, budget_s: float) -> None:
-        self.metric, self.target, self.budget_s = metric, target, budget_s
-        self.t0 = time.perf_counter()
-        self.eval_s = 0.0
-        self.reached: float | None = None
-        self.history: list[tuple[int, float, float]] = []
+    def __init__(self, metric, target: float, cap_cpu_s: float, cap_wall_s: float) -> None:
+        self.metric, self.target = metric, target
+        self.cap_cpu_s, self.cap_wall_s = cap_cpu_s, cap_wall_s
+        self.t0, self.c0 = time.perf_counter(), time.process_time()
+        self.eval_wall = self.eval_cpu = 0.0
+        self.reached: tuple[int, float, float] | None = None  # (step, wall s, cpu s)
+        self.history: list[tuple[int, float, float, float]] = []  # (step, wall, cpu, value)
 
-    def train_s(self) -> float:
-        return time.perf_counter() - self.t0 - self.eval_s
+    def spent(self) -> tuple[float, float]:
+        wall = time.perf_counter() - self.t0 - self.eval_wall
+        return wall, time.process_time() - self.c0 - self.eval_cpu
 
     def on_checkpoint(self, step: int, path: Path) -> None:
-        spent = self.train_s()
-        t = time.perf_counter()
+        if self.history and self.history[-1][0] == step:
+            return  # the checkpoint written on cancel, right after the one just evaluated
+        wall, cpu = self.spent()
+        t, c = time.perf_counter(), time.process_time()
         value = self.metric(load(path))
-        self.eval_s += time.perf_counter() - t
-        self.history.append((step, spent / 60, value))
-        print(f"    step {step}: {spent / 60:.1f} min, metric {value:.3f}", flush=True)
+        self.eval_wall += time.perf_counter() - t
+        self.eval_cpu += time.process_time() - c
+        self.history.append((step, wall, cpu, value))
+        print(
+            f"    step {step}: train {cpu / 60:.1f} CPU-min ({wall / 60:.1f} min wall), "
+            f"metric {value:.3f}; load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         if self.reached is None and value >= self.target:
-            self.reached = spent
+            self.reached = (step, wall, cpu)
 
     def should_cancel(self) -> bool:
-        return self.reached is not None or self.train_s() > self.budget_s
+        wall, cpu = self.spent()
+        return self.reached is not None or cpu > self.cap_cpu_s or wall > self.cap_wall_s
 
 
-def conditional_accuracy(ckpt, n: int = 200) -> float:
+def conditional_accuracy(ckpt, n: int = 100) -> float:
+    """Classifier accuracy of n conditional samples (labels 0..9 cycled; diffusion: DDIM-50,
+    guidance 2; GAN: direct), fixed seed so successive checkpoints see the same noise."""
     net = get_classifier(ckpt.config.dataset, ckpt.config.image_size)
     labels = tuple(i % 10 for i in range(n))
     guidance = 2.0 if ckpt.family != "gan" else 0.0
@@ -191,29 +317,51 @@ def heldout_elbo(ckpt) -> float:
     return ckpt.model.heldout_elbo(val)
 
 
-def item3(work: Path, budget_min: float, families: list[str]) -> dict[str, float]:
-    runs = [
-        ("diffusion", conditional_accuracy, 0.90, 250),
-        ("cgan", conditional_accuracy, 0.90, 250),
-        ("vae", heldout_elbo, -110.0, 250),
-    ]
-    out: dict[str, float] = {}
-    for family, metric, target, every in runs:
-        if family not in families:
-            continue
-        clock = QualityClock(metric, target, budget_min * 60)
-        steps = 100_000  # stops at the target or the time budget
-        cfg = resolve_config(family, "mnist5k", "quick", steps=steps, checkpoint_every=every)
-        print(f"    {family}: target {target} (budget {budget_min:.0f} min)", flush=True)
-        train(cfg, out_dir=work / f"ttq-{family}", callbacks=[clock])
-        minutes = clock.reached / 60 if clock.reached is not None else float("nan")
-        out[f"{family}_min"] = minutes
-        best = max((h[2] for h in clock.history), default=float("nan"))
-        out[f"{family}_best"] = best
-        got = (
-            f"{minutes:.1f} min" if clock.reached is not None else f"not reached (best {best:.3f})"
+TTQ = {  # family: (metric, target, evaluate every N steps, what)
+    "diffusion": (conditional_accuracy, 0.90, 200, "conditional accuracy (DDIM-50, guidance 2)"),
+    "cgan": (conditional_accuracy, 0.90, 250, "conditional accuracy"),
+    "vae": (heldout_elbo, -110.0, 250, "held-out ELBO, nats"),
+}
+
+
+def item3(
+    work: Path,
+    cap_cpu_min: float,
+    cap_wall_min: float,
+    families: list[str],
+    eval_n: int,
+    overrides: dict | None = None,
+) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for family in families:
+        metric, target, every, what = TTQ[family]
+        if metric is conditional_accuracy:
+            metric = partial(conditional_accuracy, n=eval_n)
+        opts = {"steps": 100_000, "checkpoint_every": every, **(overrides or {})}
+        cfg = resolve_config(family, "mnist5k", "quick", **opts)
+        if overrides:
+            print(f"    overrides {overrides}")
+        print(
+            f"    {family}: {what} >= {target}, evaluated every {every} steps; caps "
+            f"{cap_cpu_min:.0f} CPU-min / {cap_wall_min:.0f} min wall; "
+            f"{torch.get_num_threads()} thread(s)",
+            flush=True,
         )
-        print(f"[3] time to quality, {family} on mnist5k: {got}", flush=True)
+        clock = QualityClock(metric, target, cap_cpu_min * 60, cap_wall_min * 60)
+        train(cfg, out_dir=work / f"ttq-{family}", callbacks=[clock])
+        best = max((h[3] for h in clock.history), default=float("nan"))
+        r = {"reached": clock.reached, "best": best, "history": clock.history}
+        out[family] = r
+        if clock.reached:
+            step, wall, cpu = clock.reached
+            got = f"{cpu / 60:.1f} CPU-min ({wall / 60:.1f} min wall) at step {step}"
+        else:
+            step, wall, cpu, _ = clock.history[-1] if clock.history else (0, 0.0, 0.0, 0.0)
+            got = (
+                f"not reached within cap (best {best:.3f} after {cpu / 60:.1f} CPU-min, "
+                f"{wall / 60:.1f} min wall, step {step})"
+            )
+        print(f"[3] time to quality, {family} on mnist5k, {what} >= {target}: {got}", flush=True)
     return out
 
 
@@ -221,29 +369,52 @@ def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--fast", action="store_true", help="reduced settings (minutes)")
     p.add_argument("--items", default="1,2,3")
-    p.add_argument("--checkpoint", help="diffusion checkpoint for item 2 (else one is trained)")
-    p.add_argument("--budget-min", type=float, default=15.0, help="item 3 time cap per family")
+    p.add_argument("--checkpoint", help="diffusion checkpoint for item 2 (else item 3's or new)")
+    p.add_argument("--cap-cpu-min", type=float, default=30.0, help="item 3 CPU-time cap/family")
+    p.add_argument("--cap-wall-min", type=float, default=30.0, help="item 3 wall-time cap/family")
+    p.add_argument("--eval-n", type=int, default=100, help="item 3 samples per accuracy check")
     p.add_argument("--work", help="folder for runs (default: a temp folder)")
     p.add_argument("--n", type=int, help="item 2 sample count (default 256, --fast 64)")
+    p.add_argument("--guidance", type=float, default=0.0, help="item 2 guidance scale w")
     p.add_argument("--ttq", default="diffusion,cgan,vae", help="families for item 3")
+    p.add_argument("--chunks", type=int, default=1, help="item 2: parallel 1-thread processes")
+    p.add_argument("--item2-chunk", nargs=5, help=argparse.SUPPRESS)
+    p.add_argument("--set", action="append", default=[], help="item 3 config override k=v")
+    p.add_argument("--threads", type=int, default=int(os.environ.get("GENLAB_THREADS", "2")))
     args = p.parse_args()
-    torch.set_num_threads(int(os.environ.get("GENLAB_THREADS", "2")))
+    torch.set_num_threads(args.threads)
+    if args.item2_chunk:
+        ck, dest, i, count, w = args.item2_chunk
+        sample_chunk(Path(ck), Path(dest), int(i), int(count), float(w))
+        return 0
     items = {int(i) for i in args.items.split(",")}
     work = Path(args.work or tempfile.mkdtemp(prefix="genlab-bench-"))
+    print(f"    load average {os.getloadavg()}, {args.threads} torch thread(s), work {work}")
     summary: list[str] = []
     if 1 in items:
         r = item1(args.fast)
         summary.append(f"train {r['ratio']:.2f}x diffusers")
+    if 3 in items:  # before item 2: its diffusion checkpoint is the one item 2 samples from
+        families = args.ttq.split(",")
+        overrides = {k: json.loads(v) for k, v in (kv.split("=", 1) for kv in args.set)}
+        r3 = item3(work, args.cap_cpu_min, args.cap_wall_min, families, args.eval_n, overrides)
+        parts = []
+        for f, r in r3.items():
+            parts.append(
+                f"{f} {r['reached'][2] / 60:.1f} CPU-min" if r["reached"] else f"{f} not reached"
+            )
+        summary.append("ttq " + ", ".join(parts))
     if 2 in items:
-        r = item2(bench_checkpoint(args.checkpoint, args.fast, work), args.fast, args.n)
+        ckpt = args.checkpoint
+        if ckpt is None and (work / "ttq-diffusion" / "model.safetensors").is_file():
+            ckpt = str(work / "ttq-diffusion" / "model.safetensors")
+        ck = bench_checkpoint(ckpt, args.fast, work)
+        r = item2(ck, args.fast, args.n, args.guidance, args.chunks, work / "item2")
         summary.append(
             f"ddim50 {r['speedup']:.1f}x faster than ddpm1000 "
             f"(FD {r['ddim_fd']:.0f} vs {r['ddpm_fd']:.0f})"
         )
-    if 3 in items:
-        families = args.ttq.split(",")
-        r = item3(work, args.budget_min, families)
-        summary.append("ttq " + ", ".join(f"{f} {r[f + '_min']:.1f} min" for f in families))
+    print(f"    load average {os.getloadavg()}")
     print("bench: genlab " + "; ".join(summary) + (" [fast]" if args.fast else ""))
     return 0
 

@@ -154,6 +154,82 @@ def ddim_timesteps(T: int, steps: int) -> list[int]:
     return [i * stride for i in range(steps)][::-1]
 
 
+class _GuidedCaller:
+    """eps_theta with classifier-free guidance for one sampling run: the doubled label batch and
+    the timestep/input buffers are built once, not per step (the sampler loop is otherwise
+    allocation-bound when the network is small)."""
+
+    def __init__(
+        self,
+        eps_theta: EpsModel,
+        shape: tuple[int, ...],
+        y: torch.Tensor | None,
+        guidance: float,
+        num_classes: int,
+    ) -> None:
+        self.eps_theta, self.guidance = eps_theta, guidance
+        self.guided = y is not None and guidance != 0
+        n = shape[0]
+        if self.guided:
+            assert y is not None
+            self.y: torch.Tensor | None = torch.cat([y, torch.full_like(y, num_classes)])
+            self.x_in = torch.empty((2 * n, *shape[1:]))
+            self.t_in = torch.empty(2 * n, dtype=torch.long)
+        else:
+            self.y = y
+            self.x_in = torch.empty(0)
+            self.t_in = torch.empty(n, dtype=torch.long)
+        self.n = n
+
+    def __call__(self, x: torch.Tensor, t: int) -> torch.Tensor:
+        self.t_in.fill_(t)
+        if not self.guided:
+            return self.eps_theta(x, self.t_in, self.y)
+        self.x_in[: self.n].copy_(x)
+        self.x_in[self.n :].copy_(x)
+        eps_c, eps_u = self.eps_theta(self.x_in, self.t_in, self.y).chunk(2)
+        # CFG eq. 6: (1 + w) eps_c - w eps_u = eps_u + (1 + w) (eps_c - eps_u)
+        return eps_c.sub_(eps_u).mul_(1 + self.guidance).add_(eps_u)
+
+
+def ddpm_coefficients(sched: NoiseSchedule, variance: str = "beta") -> list[tuple[float, ...]]:
+    """Per-step floats (t, 1/sqrt(alpha_t), beta_t/sqrt(1 - ab_t), sigma_t) for
+    Algorithm 2, computed once in float64 (ddpm_step is the readable reference)."""
+    betas = sched.betas.double()
+    alphas, ab = 1 - betas, torch.cumprod(1 - betas, 0)
+    out = []
+    for t in range(sched.T - 1, -1, -1):
+        c1 = float(1 / alphas[t].sqrt())
+        c2 = float(betas[t] / (1 - ab[t]).sqrt())
+        if t == 0:
+            sigma = 0.0
+        elif variance == "beta":
+            sigma = float(betas[t].sqrt())
+        else:
+            sigma = float(((1 - ab[t - 1]) / (1 - ab[t]) * betas[t]).sqrt())
+        out.append((t, c1, c2, sigma))
+    return out
+
+
+def ddim_coefficients(
+    sched: NoiseSchedule, steps: int, eta: float
+) -> list[tuple[int, float, float, float]]:
+    """Per-step floats (t, a, b, sigma) with x_prev = a x_t + b eps + sigma z, which is DDIM eq. 12
+    expanded: a = sqrt(ab_prev / ab), b = sqrt(1 - ab_prev - sigma^2) - a sqrt(1 - ab)."""
+    ab_all = torch.cumprod(1 - sched.betas.double(), 0)
+    ts = ddim_timesteps(sched.T, steps)
+    stride = sched.T // len(ts)
+    out = []
+    for t in ts:
+        ab = ab_all[t]
+        ab_prev = ab_all[t - stride] if t - stride >= 0 else torch.tensor(1.0, dtype=torch.float64)
+        sigma = eta * ((1 - ab_prev) / (1 - ab) * (1 - ab / ab_prev)).sqrt()  # DDIM eq. 16
+        a = (ab_prev / ab).sqrt()
+        b = (1 - ab_prev - sigma**2).clamp(min=0).sqrt() - a * (1 - ab).sqrt()
+        out.append((t, float(a), float(b), float(sigma)))
+    return out
+
+
 @torch.no_grad()
 def ddpm_sample(
     eps_theta: EpsModel,
@@ -166,15 +242,21 @@ def ddpm_sample(
     variance: str = "beta",
     progress: Callable[[int, int], None] | None = None,
 ) -> torch.Tensor:
-    """DDPM Algorithm 2 over all T steps; all noise comes from `gen`."""
+    """DDPM Algorithm 2 over all T steps; all noise comes from `gen`. Coefficients are
+    precomputed and x is updated in place, so a step costs one network call plus three fused
+    tensor ops."""
     x = torch.randn(shape, generator=gen)
-    for i, t in enumerate(range(sched.T - 1, -1, -1)):
-        tt = torch.full((shape[0],), t, dtype=torch.long)
-        eps = guided_eps(eps_theta, x, tt, y, guidance, num_classes)
-        z = torch.randn(shape, generator=gen) if t > 0 else torch.zeros(shape)
-        x = ddpm_step(sched, x, eps, t, z, variance)
+    z = torch.empty(shape)
+    call = _GuidedCaller(eps_theta, shape, y, guidance, num_classes)
+    coefs = ddpm_coefficients(sched, variance)
+    for i, (t, c1, c2, sigma) in enumerate(coefs):
+        eps = call(x, t)
+        x.sub_(eps, alpha=c2).mul_(c1)  # x = (x_t - beta / sqrt(1 - ab) eps) / sqrt(alpha)
+        if t > 0:
+            torch.randn(shape, generator=gen, out=z)
+            x.add_(z, alpha=sigma)
         if progress:
-            progress(i + 1, sched.T)
+            progress(i + 1, len(coefs))
     return x
 
 
@@ -193,15 +275,17 @@ def ddim_sample(
 ) -> torch.Tensor:
     """DDIM sampling over a uniform subsequence of timesteps; eta = 0 is deterministic."""
     x = torch.randn(shape, generator=gen)
-    ts = ddim_timesteps(sched.T, steps)
-    stride = sched.T // len(ts)
-    for i, t in enumerate(ts):
-        tt = torch.full((shape[0],), t, dtype=torch.long)
-        eps = guided_eps(eps_theta, x, tt, y, guidance, num_classes)
-        z = torch.randn(shape, generator=gen) if eta > 0 else None
-        x = ddim_step(sched, x, eps, t, t - stride, eta, z)
+    z = torch.empty(shape)
+    call = _GuidedCaller(eps_theta, shape, y, guidance, num_classes)
+    coefs = ddim_coefficients(sched, steps, eta)
+    for i, (t, a, b, sigma) in enumerate(coefs):
+        eps = call(x, t)
+        x.mul_(a).add_(eps, alpha=b)
+        if eta > 0:
+            torch.randn(shape, generator=gen, out=z)
+            x.add_(z, alpha=sigma)
         if progress:
-            progress(i + 1, len(ts))
+            progress(i + 1, len(coefs))
     return x
 
 
