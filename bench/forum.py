@@ -300,7 +300,7 @@ def seed_agora(workdir: Path, *, topics: int, posts_per_topic: int) -> dict:
 
 # --- Spirit ----------------------------------------------------------------------------------
 
-SPIRIT_SETTINGS = '''"""Spirit for the bench: DEBUG off, SQLite with Agora's pragmas and connection reuse."""
+SPIRIT_SETTINGS = '''"""Spirit for the bench: DEBUG off, our SQLite pragmas, reused connections."""
 
 from .base import *  # noqa: F403
 
