@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from agora.accounts.models import User
 from agora.core.forms import add_validation_errors
 from agora.core.markdown import render as render_markdown
 from agora.forum import permissions, selectors, services
@@ -561,29 +560,17 @@ def new_message(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = PrivateMessageForm(request.POST)
         if form.is_valid():
-            names = [
-                n.strip().lstrip("@")
-                for n in form.cleaned_data["recipients"].replace("，", ",").split(",")
-            ]
-            names = [n for n in names if n]
-            found = list(
-                User.objects.filter(username__in=names, is_active=True).exclude(pk=request.user.pk)
-            )
-            missing = sorted(set(names) - {u.username for u in found} - {request.user.username})
-            if missing:
-                form.add_error(
-                    "recipients", _("No such member: %(names)s") % {"names": ", ".join(missing)}
-                )
+            names = form.cleaned_data["recipients"].replace("，", ",").split(",")
+            try:
+                found = services.resolve_recipients(author=request.user, names=names)
+                created = services.create_private_topic(
+                    author=request.user, recipients=found,
+                    title=form.cleaned_data["title"], raw=form.cleaned_data["raw"],
+                )  # fmt: skip
+            except ValidationError as exc:
+                add_validation_errors(form, exc)
             else:
-                try:
-                    created = services.create_private_topic(
-                        author=request.user, recipients=found,
-                        title=form.cleaned_data["title"], raw=form.cleaned_data["raw"],
-                    )  # fmt: skip
-                except ValidationError as exc:
-                    add_validation_errors(form, exc)
-                else:
-                    return redirect(created.get_absolute_url())
+                return redirect(created.get_absolute_url())
     else:
         form = PrivateMessageForm(initial={"recipients": request.GET.get("to", "")})
     status = 400 if form.is_bound and form.errors else 200
