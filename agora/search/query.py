@@ -23,6 +23,9 @@ TITLE_WEIGHT = 5.0  # bm25 weight of the title column against 1.0 for the body
 CANDIDATES = 400  # best-ranked matches checked for visibility first (plus offset and limit)
 WIDEN = 16  # when too few of them are visible: a window this much wider, then every match
 SMALL_KIND = 5000  # on SQLite, a kind with fewer documents is ranked apart (see _ranked_small_kind)
+# Kinds that make up the bulk of the index by construction: the small-kind check (one query) is
+# skipped for them, which keeps the topic page's related-topics search to one query.
+LARGE_KINDS = frozenset({"post"})
 SMALL_SHARE = 0.25  # ...and under this share of all documents (ids)
 RANK_FEW = 100  # scoring a listed rowid costs FTS5 a lookup of its own
 FEW = 2000  # on SQLite, newest first sorts up to this many matches, walks the dates beyond
@@ -253,7 +256,7 @@ def _ranked(
     scores no better than that, so none of them can come first, ties included). Otherwise the
     window grows WIDEN times, and last every match is ranked (the plain query)."""
     postgres = connection.vendor == "postgresql"
-    if not postgres:
+    if not postgres and kind not in LARGE_KINDS:
         rows = _ranked_small_kind(query, any_term, kind, visibility, where, where_params)
         if rows is not None:
             return rows[offset : offset + limit]

@@ -236,8 +236,11 @@ def test_pages_keep_rendering_while_redis_is_down(client, settings, private_redi
 
 
 def _use_broker(celery_app, url: str) -> None:
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Point the app at another broker. kombu keeps its connection and producer pools in a global
+    registry keyed by URL: reset it, or the next test would get the closed pool back."""
+    from kombu import pools
+
+    pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     celery_app.conf.broker_url = url

@@ -181,6 +181,7 @@ def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
         "lab:run": {"run_id": run.id},
         "lab:cancel": {"run_id": run.id},
         "lab:resume": {"run_id": run.id},
+        "lab:share_run": {"run_id": run.id},
         "lab:publish": {"run_id": run.id},
         "lab:model": {"model_id": model.id},
         "lab:checkpoint": {"model_id": model.id},
