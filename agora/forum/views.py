@@ -494,9 +494,11 @@ def moderate_topic(request: HttpRequest, topic_id: int) -> HttpResponse:
     return redirect(topic_obj.get_absolute_url() + "?page=1")
 
 
+@login_required
 @require_POST
 def preview(request: HttpRequest) -> HttpResponse:
-    """Live preview for the composer (htmx): the same renderer the saved post will use."""
+    """Live preview for the composer (htmx): the same renderer the saved post will use. Members
+    only: every composer is behind a login, and rendering is the costliest thing we do per byte."""
     raw = request.POST.get("raw", "")[:60_000]
     return HttpResponse(render_markdown(raw) if raw.strip() else "")
 

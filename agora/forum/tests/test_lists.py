@@ -119,10 +119,12 @@ def test_tag_page_and_suggestions(alice, lounge, client):
 
 
 @pytest.mark.django_db
-def test_preview_renders_like_the_saved_post(client):
-    html = client.post(
-        "/composer/preview/", {"raw": "**bold** $x^2$ <script>x</script>"}
-    ).content.decode()
+def test_preview_renders_like_the_saved_post(alice, client):
+    raw = {"raw": "**bold** $x^2$ <script>x</script>"}
+    anonymous = client.post("/composer/preview/", raw)
+    assert anonymous.status_code == 302 and "<strong>" not in anonymous.content.decode()
+    client.force_login(alice)
+    html = client.post("/composer/preview/", raw).content.decode()
     assert "<strong>bold</strong>" in html and "<math" in html and "<script>" not in html
 
 
