@@ -10,7 +10,7 @@ from ninja import NinjaAPI
 
 from agora.api import errors
 from agora.api.auth import ApiAuth
-from agora.api.routers import account, community, forum, gallery, lab
+from agora.api.routers import account, community, forum, gallery, lab, me, moderation, webhooks
 
 
 class AgoraAPI(NinjaAPI):
@@ -54,3 +54,6 @@ api.add_router("", community.router)
 api.add_router("", gallery.router)
 api.add_router("", lab.router)
 api.add_router("", account.router)
+api.add_router("", me.router)
+api.add_router("", moderation.router)
+api.add_router("", webhooks.router)

@@ -286,6 +286,8 @@ class EventOut(Schema):
     going_count: int
     waitlist_count: int
     cancelled: bool
+    slides_url: str
+    recording_url: str
     url: str
 
 
@@ -419,3 +421,228 @@ class PartnerRequestIn(Schema):
     location: str = ""
     remote: bool = True
     days: int = 30
+
+
+# --- the caller's own settings, notifications, bookmarks, drafts -------------------------------
+
+
+class ProfileOut(Schema):
+    username: str
+    display_name: str
+    bio: str
+    links: list[str]
+    skills: list[str]
+    interests: list[str]
+    avatar_url: str | None
+    language: str
+    timezone: str
+    gallery_max_nsfw: int
+
+
+class ProfileIn(Schema):
+    """Only the fields sent change. `links` are http(s) URLs (at most 8); `skills` and `interests`
+    are short tags (at most 20 each)."""
+
+    display_name: str | None = None
+    bio: str | None = None
+    links: list[str] | None = None
+    skills: list[str] | None = None
+    interests: list[str] | None = None
+
+
+class PreferencesIn(Schema):
+    """`language`: `en`, `zh-hans` or empty (follow the browser); `timezone`: an IANA name or
+    empty; `gallery_max_nsfw`: the most explicit level the gallery shows you (0-2)."""
+
+    language: str | None = None
+    timezone: str | None = None
+    gallery_max_nsfw: int | None = None
+
+
+class EmailSettingsOut(Schema):
+    email_on_mention: bool
+    email_on_reply: bool
+    email_on_private_message: bool
+
+
+class EmailSettingsIn(Schema):
+    email_on_mention: bool | None = None
+    email_on_reply: bool | None = None
+    email_on_private_message: bool | None = None
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    actor: MemberRef | None
+    topic_id: int
+    topic_title: str
+    post_id: int | None
+    post_number: int | None
+    read: bool
+    created_at: datetime
+    url: str
+
+
+class NotificationPage(Schema):
+    items: list[NotificationOut]
+    next_cursor: str | None
+    unread_count: int
+
+
+class ReadAllOut(Schema):
+    marked: int
+
+
+class BookmarkItemOut(Schema):
+    post: PostOut
+    topic_title: str
+
+
+class DraftIn(Schema):
+    title: str = ""
+    raw: str = ""
+
+
+class DraftOut(Schema):
+    """`key` is `new-topic` or `reply-<topic id>`. Saving an empty draft discards it
+    (`updated_at` is then null)."""
+
+    key: str
+    title: str
+    raw: str
+    updated_at: datetime | None
+
+
+class NotificationLevelIn(Schema):
+    level: str
+
+
+class NotificationLevelOut(Schema):
+    level: str
+
+
+class UploadOut(Schema):
+    url: str
+    markdown: str
+
+
+class RevisionOut(Schema):
+    number: int
+    editor: MemberRef
+    raw_before: str
+    raw_after: str
+    title_before: str
+    title_after: str
+    created_at: datetime
+
+
+# --- moderation --------------------------------------------------------------------------------
+
+
+class TopicStateIn(Schema):
+    """Staff only. Fields left out stay as they are."""
+
+    closed: bool | None = None
+    pinned_in_category: bool | None = None
+    pinned_globally: bool | None = None
+
+
+class MoveIn(Schema):
+    category: str
+
+
+class FlagIn(Schema):
+    """`reason`: `spam`, `off_topic`, `inappropriate` or `other` (then `message` is needed)."""
+
+    reason: str
+    message: str = ""
+
+
+class FlagOut(Schema):
+    id: int
+    post_id: int
+    reason: str
+    message: str
+    user: MemberRef
+    created_at: datetime
+
+
+class ReviewItemOut(Schema):
+    post: PostOut
+    pending_flags: int
+    flags: list[FlagOut]
+
+
+class ResolveIn(Schema):
+    """`agree` (the post stays hidden), `agree_delete` (and is deleted) or `disagree` (the flags
+    are cleared and the post shown again)."""
+
+    decision: str
+
+
+class ResolveOut(Schema):
+    post: PostOut
+
+
+class StaffActionOut(Schema):
+    id: int
+    actor: MemberRef
+    action: str
+    topic_id: int | None
+    post_id: int | None
+    details: dict[str, Any]
+    created_at: datetime
+
+
+class NsfwIn(Schema):
+    """0: safe, 1: suggestive, 2: mature."""
+
+    level: int
+
+
+class MaterialsIn(Schema):
+    slides_url: str = ""
+    recording_url: str = ""
+
+
+# --- webhooks (staff) --------------------------------------------------------------------------
+
+
+class WebhookIn(Schema):
+    url: str
+    events: list[str]
+    description: str = ""
+
+
+class WebhookUpdateIn(Schema):
+    """Fields left out stay as they are."""
+
+    url: str | None = None
+    events: list[str] | None = None
+    description: str | None = None
+    active: bool | None = None
+
+
+class WebhookOut(Schema):
+    id: int
+    url: str
+    description: str
+    events: list[str]
+    active: bool
+    secret: str
+    created_at: datetime
+
+
+class DeliveryOut(Schema):
+    id: int
+    event: str
+    status: str
+    attempts: int
+    response_code: int | None
+    response_excerpt: str
+    error: str
+    next_retry_at: datetime | None
+    created_at: datetime
+    delivered_at: datetime | None
+    payload: dict[str, Any]

@@ -14,7 +14,17 @@ from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.forum import permissions
-from agora.forum.models import Bookmark, Category, Like, Post, Tag, Topic, TopicUser
+from agora.forum.models import (
+    Bookmark,
+    Category,
+    CategoryUser,
+    Draft,
+    Like,
+    Post,
+    Tag,
+    Topic,
+    TopicUser,
+)
 from agora.forum.permissions import CategoryAccess
 
 TOPICS_PER_PAGE = 30
@@ -360,6 +370,16 @@ def topic_user_for(*, topic: Topic, viewer: User) -> TopicUser | None:
     if not viewer.is_authenticated:
         return None
     return TopicUser.objects.filter(topic=topic, user=viewer).first()
+
+
+def category_user_for(*, category: Category, viewer: User) -> CategoryUser | None:
+    if not viewer.is_authenticated:
+        return None
+    return CategoryUser.objects.filter(category=category, user=viewer).first()
+
+
+def member_drafts(*, viewer: User) -> list[Draft]:
+    return list(Draft.objects.filter(user=viewer).order_by("-updated_at")[:100])
 
 
 def category_index(*, access: CategoryAccess, viewer: User) -> list[tuple[Category, list[Topic]]]:

@@ -21,6 +21,7 @@ from agora.forum.models import (
     TITLE_MIN,
     Bookmark,
     Category,
+    CategoryUser,
     Draft,
     Like,
     NotificationLevel,
@@ -410,6 +411,17 @@ def set_topic_notification_level(*, user: User, topic: Topic, level: int) -> Top
         topic=topic, user=user, defaults={"notification_level": level}
     )
     return topic_user
+
+
+def set_category_notification_level(*, user: User, category: Category, level: int) -> CategoryUser:
+    """The member's level for a whole category; a topic's own level, when set, comes first
+    (notifications.services.effective_level)."""
+    if level not in NotificationLevel.values:
+        raise ValidationError(_("Unknown notification level."))
+    category_user, _created = CategoryUser.objects.update_or_create(
+        category=category, user=user, defaults={"notification_level": level}
+    )
+    return category_user
 
 
 # --- staff actions ------------------------------------------------------------------------------

@@ -3,24 +3,23 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from agora.forum import permissions, selectors
+from agora.forum import permissions
+from agora.forum import selectors as forum_selectors
 from agora.forum.models import Post
-from agora.moderation import services
+from agora.moderation import selectors, services
 from agora.moderation.forms import FlagForm
-from agora.moderation.models import Flag, StaffAction
 
 
 @login_required
 @require_POST
 def flag(request: HttpRequest, post_id: int) -> HttpResponse:
     access = permissions.get_access(request)
-    post = selectors.get_post_for_viewer(post_id=post_id, viewer=request.user, access=access)
+    post = forum_selectors.get_post_for_viewer(post_id=post_id, viewer=request.user, access=access)
     form = FlagForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose why you are flagging this post."))
@@ -43,17 +42,7 @@ def _require_staff(request: HttpRequest) -> None:
 @require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
-    pending = Flag.objects.filter(resolution=Flag.Resolution.PENDING)
-    posts = (
-        Post.objects.filter(flags__resolution=Flag.Resolution.PENDING)
-        .annotate(pending_flags=Count("flags", filter=Q(flags__resolution=Flag.Resolution.PENDING)))
-        .select_related("author", "topic")
-        .prefetch_related(
-            Prefetch("flags", queryset=pending.select_related("user"), to_attr="open_flags")
-        )
-        .order_by("-pending_flags", "-id")
-        .distinct()[:100]
-    )
+    posts = selectors.review_queue()
     return render(request, "moderation/review.html", {"posts": posts})
 
 
@@ -80,5 +69,5 @@ def resolve(request: HttpRequest, post_id: int) -> HttpResponse:
 @require_safe
 def staff_log(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
-    actions = StaffAction.objects.select_related("actor", "topic", "post")[:200]
+    actions = selectors.staff_log()
     return render(request, "moderation/log.html", {"actions": actions})

@@ -20,6 +20,7 @@ from agora.api.schemas import (
     EventOut,
     LaunchIn,
     LaunchOut,
+    MaterialsIn,
     MemberOut,
     PartnerRequestIn,
     PartnerRequestOut,
@@ -118,6 +119,8 @@ def event_out(event) -> dict:
         "going_count": getattr(event, "going_count", 0),
         "waitlist_count": getattr(event, "waitlist_count", 0),
         "cancelled": event.cancelled,
+        "slides_url": event.slides_url,
+        "recording_url": event.recording_url,
         "url": event.get_absolute_url(),
     }
 
@@ -171,6 +174,20 @@ def cancel_rsvp(request: HttpRequest, event_id: int):
     event = event_selectors.get_event(event_id=_bounded(event_id))
     event_services.cancel_rsvp(user=user, event=event)
     return {"status": None}
+
+
+@router.patch("/events/{event_id}/materials", response={200: EventOut, **ERRORS})
+def update_materials(request: HttpRequest, event_id: int, payload: MaterialsIn):
+    """The organizer (or staff) links the slides and the recording after the event."""
+    user = require(request, "write")
+    event = event_selectors.get_event(event_id=_bounded(event_id))
+    event_services.update_materials(
+        actor=user,
+        event=event,
+        slides_url=payload.slides_url.strip(),
+        recording_url=payload.recording_url.strip(),
+    )
+    return event_out(event)
 
 
 def _bounded(value: int) -> int:

@@ -3,8 +3,13 @@ services."""
 
 from __future__ import annotations
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Query, Router
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router
+from ninja.files import UploadedFile
 
 from agora.api.auth import require, viewer
 from agora.api.errors import ERRORS
@@ -13,18 +18,22 @@ from agora.api.schemas import (
     CategoryOut,
     LikeOut,
     MessageIn,
+    NotificationLevelIn,
+    NotificationLevelOut,
     PostEditIn,
     PostIn,
     PostOut,
+    RevisionOut,
     TagOut,
     TopicDetailOut,
     TopicIn,
     TopicOut,
+    UploadOut,
     member_ref,
     page_of,
 )
 from agora.forum import permissions, selectors, services
-from agora.forum.models import Like, Post, Tag
+from agora.forum.models import Like, NotificationLevel, Post, Tag
 
 router = Router(tags=["forum"])
 TopicPage = page_of(TopicOut)
@@ -185,8 +194,6 @@ def create_post(request: HttpRequest, topic_id: int, payload: PostIn):
     if payload.reply_to is not None:
         reply_to = Post.objects.filter(topic=topic, number=payload.reply_to).first()
         if reply_to is None:
-            from django.core.exceptions import ValidationError
-
             raise ValidationError({"reply_to": "No post with this number in the topic."})
     post = services.create_post(author=user, topic=topic, raw=payload.raw, reply_to=reply_to)
     return 201, post_out(post, user)
@@ -292,3 +299,93 @@ def list_tags(request: HttpRequest, prefix: str = ""):
     return [
         {"name": t.name, "description": t.description, "topic_count": t.topic_count} for t in tags
     ]
+
+
+LEVELS = {level.name.lower(): level.value for level in NotificationLevel}
+LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
+
+
+def _level(name: str) -> int:
+    if name not in LEVELS:
+        raise ValidationError(
+            {"level": [_("Unknown notification level.") + " (" + ", ".join(LEVELS) + ")"]}
+        )
+    return LEVELS[name]
+
+
+@router.get("/topics/{topic_id}/notification-level", response={200: NotificationLevelOut, **ERRORS})
+def get_topic_level(request: HttpRequest, topic_id: int):
+    """Your level for a topic: `watching`, `tracking`, `normal` or `muted`."""
+    user = require(request, "read")
+    access = permissions.get_access(request)
+    topic = selectors.get_topic_for_viewer(topic_id=_id(topic_id), viewer=user, access=access)
+    topic_user = selectors.topic_user_for(topic=topic, viewer=user)
+    level = topic_user.notification_level if topic_user else NotificationLevel.NORMAL
+    return {"level": LEVEL_NAMES[level]}
+
+
+@router.put("/topics/{topic_id}/notification-level", response={200: NotificationLevelOut, **ERRORS})
+def set_topic_level(request: HttpRequest, topic_id: int, payload: NotificationLevelIn):
+    user = require(request, "write")
+    access = permissions.get_access(request)
+    topic = selectors.get_topic_for_viewer(topic_id=_id(topic_id), viewer=user, access=access)
+    topic_user = services.set_topic_notification_level(
+        user=user, topic=topic, level=_level(payload.level)
+    )
+    return {"level": LEVEL_NAMES[topic_user.notification_level]}
+
+
+@router.get("/categories/{slug}/notification-level", response={200: NotificationLevelOut, **ERRORS})
+def get_category_level(request: HttpRequest, slug: str):
+    """Your level for a whole category (`watching` notifies of every new post in it); a topic's
+    own level comes first."""
+    user = require(request, "read")
+    category = selectors.get_category_for_viewer(slug=slug, access=permissions.get_access(request))
+    category_user = selectors.category_user_for(category=category, viewer=user)
+    level = category_user.notification_level if category_user else NotificationLevel.NORMAL
+    return {"level": LEVEL_NAMES[level]}
+
+
+@router.put("/categories/{slug}/notification-level", response={200: NotificationLevelOut, **ERRORS})
+def set_category_level(request: HttpRequest, slug: str, payload: NotificationLevelIn):
+    user = require(request, "write")
+    category = selectors.get_category_for_viewer(slug=slug, access=permissions.get_access(request))
+    category_user = services.set_category_notification_level(
+        user=user, category=category, level=_level(payload.level)
+    )
+    return {"level": LEVEL_NAMES[category_user.notification_level]}
+
+
+@router.get("/posts/{post_id}/revisions", response={200: list[RevisionOut], **ERRORS})
+def list_revisions(request: HttpRequest, post_id: int):
+    """A post's edits, oldest first (only where the post's text is shown to you)."""
+    access = permissions.get_access(request)
+    user = viewer(request)
+    post = selectors.get_post_for_viewer(post_id=_id(post_id), viewer=user, access=access)
+    if post_out(post, user)["raw"] is None:
+        raise Http404("No such post")
+    return [
+        {
+            "number": r.number,
+            "editor": member_ref(r.editor),
+            "raw_before": r.raw_before,
+            "raw_after": r.raw_after,
+            "title_before": r.title_before,
+            "title_after": r.title_after,
+            "created_at": r.created_at,
+        }
+        for r in selectors.revisions_of(post)
+    ]
+
+
+@router.post("/uploads", response={201: UploadOut, **ERRORS})
+def upload_image(request: HttpRequest, image: File[UploadedFile]):
+    """Upload an image for a post (multipart field `image`), as pasting into the composer does:
+    returns its URL and the Markdown to insert."""
+    user = require(request, "write")
+    try:
+        record = services.upload_image(user=user, upload=image)
+    except ValidationError as exc:
+        raise ValidationError({"image": exc.messages}) from None
+    alt = re.sub(r"[\[\]()\n]", "", (image.name or "image").rsplit(".", 1)[0])[:80] or "image"
+    return 201, {"url": record.file.url, "markdown": f"![{alt}]({record.file.url})"}

@@ -14,6 +14,7 @@ from agora.api.schemas import (
     CollectionOut,
     CommentIn,
     CommentOut,
+    NsfwIn,
     ReactionIn,
     ReactionOut,
     WorkCreatedOut,
@@ -157,3 +158,13 @@ def collect(request: HttpRequest, work_id: int, payload: CollectionIn):
         "private": collection.private,
         "work_count": collection.works.count(),
     }
+
+
+@router.put("/works/{work_id}/nsfw", response={200: WorkOut, **ERRORS})
+def set_nsfw(request: HttpRequest, work_id: int, payload: NsfwIn):
+    """The author sets how explicit a work is (0 safe, 1 suggestive, 2 mature); staff may
+    override it."""
+    user = require(request, "write")
+    work = _get(request, work_id)
+    services.set_nsfw(actor=user, work=work, level=payload.level)
+    return work_out(work, user)

@@ -13,11 +13,14 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from agora.api import tokens
+from agora.api.models import WebhookEndpoint
 from agora.events.models import Event
 from agora.forum import services as forum_services
 from agora.forum.models import Access, Category, CategoryGroupAccess
 from agora.gallery.models import Work
 from agora.lab.models import Generation, LabDataset, LabModel, TrainingRun
+from agora.moderation import services as moderation_services
+from agora.notifications.models import Notification
 from agora.showcase.models import Launch, PartnerRequest
 from genlab.recipe import Recipe
 
@@ -134,6 +137,27 @@ def world(alice, bob, charlie, staff) -> SimpleNamespace:
         author=alice,
         expires_at=now + timedelta(days=30),
     )
+    question_topic = question
+    flagged = forum_services.create_post(
+        author=charlie, topic=question_topic, raw="Visit my shop for cheap prompts."
+    )
+    moderation_services.flag_post(user=bob, post=flagged, reason="spam")
+    deleted = forum_services.create_post(
+        author=charlie, topic=question_topic, raw="Something I regret writing."
+    )
+    forum_services.delete_post(actor=staff, post=deleted)
+    notification, _created = Notification.objects.get_or_create(
+        user=alice,
+        kind=Notification.Kind.REPLY,
+        post=reply,
+        defaults={"topic": topic, "actor": bob},
+    )
+    webhook = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/agora",
+        events=["topic.created"],
+        secret="whsec_test",
+        created_by=staff,
+    )
     people = {"owner": alice, "member": bob, "stranger": charlie, "staff": staff}
     raw_tokens = {
         name: tokens.create_token(user=user, name="tests", scopes=["read", "write"])[1]
@@ -165,6 +189,10 @@ def world(alice, bob, charlie, staff) -> SimpleNamespace:
         event=event,
         launch=launch,
         partner=partner,
+        flagged=flagged,
+        deleted=deleted,
+        notification=notification,
+        webhook=webhook,
         people=people,
         tokens=raw_tokens,
     )

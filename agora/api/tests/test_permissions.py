@@ -155,6 +155,91 @@ MATRIX = [
         {"title": "Looking for a painter", "role": "artist", "description": "Let us paint."},
         (201, 201, 201, 401, 201),
     ),
+    # --- the caller's own settings, notifications, bookmarks, drafts
+    ("GET", "/me/profile", None, (200, 200, 200, 401, 200)),
+    (
+        "PATCH",
+        "/me/profile",
+        {"display_name": "New name", "links": ["https://example.com"], "skills": ["PyTorch"]},
+        (200, 200, 200, 401, 200),
+    ),
+    (
+        "PATCH",
+        "/me/preferences",
+        {"language": "zh-hans", "timezone": "Asia/Shanghai", "gallery_max_nsfw": 1},
+        (200, 200, 200, 401, 200),
+    ),
+    ("POST", "/me/avatar", "avatar", (200, 200, 200, 401, 200)),
+    ("DELETE", "/me/avatar", None, (200, 200, 200, 401, 200)),
+    ("GET", "/me/email-settings", None, (200, 200, 200, 401, 200)),
+    ("PATCH", "/me/email-settings", {"email_on_reply": False}, (200, 200, 200, 401, 200)),
+    ("GET", "/notifications", None, (200, 200, 200, 401, 200)),
+    ("POST", "/notifications/{w.notification.id}/read", None, (200, 404, 404, 401, 404)),
+    ("POST", "/notifications/read-all", None, (200, 200, 200, 401, 200)),
+    ("GET", "/bookmarks", None, (200, 200, 200, 401, 200)),
+    ("GET", "/drafts", None, (200, 200, 200, 401, 200)),
+    ("GET", "/drafts/new-topic", None, (200, 200, 200, 401, 200)),
+    ("PUT", "/drafts/reply-{w.topic.id}", {"raw": "Half a thought"}, (200, 200, 200, 401, 200)),
+    ("DELETE", "/drafts/new-topic", None, (200, 200, 200, 401, 200)),
+    # --- notification levels, revisions, composer uploads
+    ("GET", "/topics/{w.topic.id}/notification-level", None, (200, 200, 200, 401, 200)),
+    ("GET", "/topics/{w.pm.id}/notification-level", None, (200, 200, 404, 401, 200)),
+    (
+        "PUT",
+        "/topics/{w.topic.id}/notification-level",
+        {"level": "watching"},
+        (200, 200, 200, 401, 200),
+    ),
+    (
+        "PUT",
+        "/topics/{w.secret_topic.id}/notification-level",
+        {"level": "muted"},
+        (200, 200, 404, 401, 200),
+    ),
+    ("GET", "/categories/lounge/notification-level", None, (200, 200, 200, 401, 200)),
+    (
+        "PUT",
+        "/categories/secret/notification-level",
+        {"level": "watching"},
+        (200, 200, 404, 401, 200),
+    ),
+    ("GET", "/posts/{w.reply.id}/revisions", None, (200, 200, 200, 200, 200)),
+    ("POST", "/uploads", "image", (201, 201, 201, 401, 201)),
+    # --- moderation
+    ("POST", "/posts/{w.reply.id}/flags", {"reason": "spam"}, (201, 400, 201, 401, 201)),
+    # the deleted post is the stranger's own: they still see it (403), others do not (404)
+    ("POST", "/posts/{w.deleted.id}/restore", None, (404, 404, 403, 401, 200)),
+    ("POST", "/topics/{w.topic.id}/state", {"closed": True}, (403, 403, 403, 401, 200)),
+    ("POST", "/topics/{w.topic.id}/move", {"category": "qa"}, (403, 403, 403, 401, 200)),
+    ("GET", "/review-queue", None, (403, 403, 403, 401, 200)),
+    (
+        "POST",
+        "/review-queue/{w.flagged.id}",
+        {"decision": "disagree"},
+        (403, 403, 403, 401, 200),
+    ),
+    ("GET", "/staff-log", None, (403, 403, 403, 401, 200)),
+    ("PUT", "/works/{w.work.id}/nsfw", {"level": 1}, (200, 403, 403, 401, 200)),
+    ("PUT", "/works/{w.private_work.id}/nsfw", {"level": 2}, (200, 404, 404, 401, 200)),
+    (
+        "PATCH",
+        "/events/{w.event.id}/materials",
+        {"slides_url": "https://slides.example.com/talk"},
+        (403, 403, 403, 401, 200),
+    ),
+    # --- webhooks (staff)
+    ("GET", "/webhooks", None, (403, 403, 403, 401, 200)),
+    (
+        "POST",
+        "/webhooks",
+        {"url": "https://hooks.example.com/new", "events": ["topic.created", "post.created"]},
+        (403, 403, 403, 401, 201),
+    ),
+    ("GET", "/webhooks/{w.webhook.id}", None, (403, 403, 403, 401, 200)),
+    ("PATCH", "/webhooks/{w.webhook.id}", {"active": False}, (403, 403, 403, 401, 200)),
+    ("DELETE", "/webhooks/{w.webhook.id}", None, (403, 403, 403, 401, 204)),
+    ("GET", "/webhooks/{w.webhook.id}/deliveries", None, (403, 403, 403, 401, 200)),
+    ("POST", "/webhooks/{w.webhook.id}/test", None, (403, 403, 403, 401, 201)),
 ]
 
 
@@ -165,6 +250,9 @@ def _request(client, world, persona: str, method: str, path: str, body):
     if body == "dataset":
         archive = SimpleUploadedFile("faces.zip", b"PK\x05\x06" + b"\0" * 18)
         return client.post(url, {"archive": archive, "name": f"set-{persona}"}, **headers)
+    if body in ("avatar", "image"):
+        image = SimpleUploadedFile("face.png", png(), content_type="image/png")
+        return client.post(url, {body: image}, **headers)
     if body == "upload":
         image = SimpleUploadedFile("cat.png", png(), content_type="image/png")
         return client.post(url, {"image": image, "title": "A red square"}, **headers)
