@@ -156,6 +156,7 @@ def world(alice, bob, charlie, staff) -> SimpleNamespace:
         url="https://hooks.example.com/agora",
         events=["topic.created"],
         secret="whsec_test",
+        active=False,  # registered, but sends nothing in the tests that use the world
         created_by=staff,
     )
     people = {"owner": alice, "member": bob, "stranger": charlie, "staff": staff}

@@ -269,3 +269,66 @@ def test_a_real_worker_retries_a_failed_delivery_later(
     delivery.refresh_from_db()
     assert delivery.attempts == 2 and delivery.response_code == 200
     assert [json.loads(b)["id"] for _h, b in hook.requests] == [delivery.payload["id"]] * 2
+
+
+@pytest.mark.django_db
+def test_staff_manage_webhooks_through_the_api(client, world, receiver, capture_commits):
+    from agora.api.tests.conftest import call
+
+    hook = receiver([200])
+    refused = call(
+        client, world, "owner", "POST", "/api/v1/webhooks", {"url": hook.url, "events": ["ping"]}
+    )
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    bad = call(
+        client,
+        world,
+        "staff",
+        "POST",
+        "/api/v1/webhooks",
+        {"url": "gopher://x", "events": ["nothing.happened"]},
+    )
+    assert bad.status_code == 400
+    assert set(bad.json()["error"]["details"]) == {"url", "events"}
+    created = call(
+        client,
+        world,
+        "staff",
+        "POST",
+        "/api/v1/webhooks",
+        {"url": hook.url, "events": ["post.created"], "description": "Bot"},
+    )
+    assert created.status_code == 201
+    endpoint = created.json()
+    assert endpoint["secret"].startswith("whsec_") and endpoint["active"] is True
+    listed = call(client, world, "staff", "GET", "/api/v1/webhooks").json()["items"]
+    assert endpoint["id"] in {e["id"] for e in listed}
+    path = f"/api/v1/webhooks/{endpoint['id']}"
+    unchanged = call(client, world, "staff", "PATCH", path, {"url": "http://user:pw@x.test/"})
+    assert unchanged.status_code == 400
+    assert WebhookEndpoint.objects.get(pk=endpoint["id"]).url == hook.url
+    updated = call(client, world, "staff", "PATCH", path, {"events": ["topic.created"]})
+    assert updated.json()["events"] == ["topic.created"]
+    assert updated.json()["secret"] == endpoint["secret"]
+
+    with capture_commits(execute=True):
+        sent = call(client, world, "staff", "POST", f"{path}/test")
+    assert sent.status_code == 201 and sent.json()["event"] == "ping"
+    headers, body = hook.requests[0]
+    assert verify_as_documented(endpoint["secret"], body, headers["X-Agora-Signature"])
+    log = call(client, world, "staff", "GET", f"{path}/deliveries").json()["items"]
+    assert [(d["event"], d["status"], d["response_code"]) for d in log] == [
+        ("ping", "delivered", 200)
+    ]
+    assert call(client, world, "member", "GET", f"{path}/deliveries").status_code == 403
+
+    disabled = call(client, world, "staff", "PATCH", path, {"active": False})
+    assert disabled.json()["active"] is False
+    with capture_commits(execute=True):
+        forum_services.create_topic(
+            author=world.people["owner"], category=world.lounge, title="Quiet now", raw="Hello."
+        )
+    assert len(hook.requests) == 1  # a disabled endpoint gets nothing
+    assert call(client, world, "staff", "DELETE", path).status_code == 204
+    assert not WebhookEndpoint.objects.filter(pk=endpoint["id"]).exists()
+    assert call(client, world, "staff", "GET", path).status_code == 404
