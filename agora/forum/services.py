@@ -3,6 +3,7 @@ transaction; notifications and other side effects are scheduled on commit."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -552,6 +553,13 @@ def upload_image(*, user: User, upload) -> Upload:
         record.file.storage.delete(record.file.name)  # nothing half-written
         raise
     return record
+
+
+def upload_markdown(record: Upload, filename: str) -> str:
+    """What the composer inserts for an uploaded image: the file name (without brackets) as the
+    alt text."""
+    alt = re.sub(r"[\[\]()\n]", "", (filename or "image").rsplit(".", 1)[0])[:80] or "image"
+    return f"![{alt}]({record.file.url})"
 
 
 def resolve_recipients(*, author: User, names: list[str]) -> list[User]:

@@ -514,8 +514,8 @@ def upload(request: HttpRequest) -> JsonResponse:
         record = services.upload_image(user=request.user, upload=file)
     except ValidationError as exc:
         return JsonResponse({"error": " ".join(exc.messages)}, status=400)
-    alt = re.sub(r"[\[\]()\n]", "", (file.name or "image").rsplit(".", 1)[0])[:80] or "image"
-    return JsonResponse({"url": record.file.url, "markdown": f"![{alt}]({record.file.url})"})
+    markdown = services.upload_markdown(record, file.name)
+    return JsonResponse({"url": record.file.url, "markdown": markdown})
 
 
 @login_required

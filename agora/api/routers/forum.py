@@ -3,8 +3,6 @@ services."""
 
 from __future__ import annotations
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
@@ -387,5 +385,4 @@ def upload_image(request: HttpRequest, image: File[UploadedFile]):
         record = services.upload_image(user=user, upload=image)
     except ValidationError as exc:
         raise ValidationError({"image": exc.messages}) from None
-    alt = re.sub(r"[\[\]()\n]", "", (image.name or "image").rsplit(".", 1)[0])[:80] or "image"
-    return 201, {"url": record.file.url, "markdown": f"![{alt}]({record.file.url})"}
+    return 201, {"url": record.file.url, "markdown": services.upload_markdown(record, image.name)}

@@ -264,3 +264,31 @@ def test_a_read_only_token_reads_settings_but_cannot_change_them(client, world, 
     )
     assert refused.status_code == 403 and _error(refused)["code"] == "insufficient_scope"
     assert User.objects.get(pk=alice.pk).display_name != "Nope"
+
+
+@pytest.mark.django_db
+def test_your_lists_cost_the_same_queries_with_more_rows(client, world, alice, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    urls = ["/api/v1/notifications", "/api/v1/bookmarks", "/api/v1/drafts"]
+    headers = bearer(world.tokens["owner"])
+
+    def counts() -> dict[str, int]:
+        result = {}
+        for url in urls:
+            client.get(url, **headers)  # warm the rate limit's cache row
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url, **headers).status_code == 200
+            result[url] = len(queries)
+        return result
+
+    before = counts()
+    for i in range(4):
+        post = forum_services.create_post(author=bob, topic=world.topic, raw=f"Answer {i} here")
+        Notification.objects.get_or_create(
+            user=alice, kind="reply", post=post, defaults={"topic": world.topic, "actor": bob}
+        )
+        forum_services.toggle_bookmark(user=alice, post=post)
+        forum_services.save_draft(user=alice, key=f"reply-{1000 + i}", raw=f"Draft {i}")
+    assert counts() == before

@@ -139,3 +139,43 @@ def test_event_materials_by_the_organizer(client, world):
     assert bad.status_code == 400 and "slides_url" in _error(bad)["details"]
     event = call(client, world, "anonymous", "GET", f"/api/v1/events/{world.event.id}").json()
     assert event["slides_url"] == "https://slides.example.com/t"
+
+
+@pytest.mark.django_db
+def test_staff_lists_cost_the_same_queries_with_more_rows(client, world, staff, alice, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from agora.api import webhooks
+    from agora.api.models import WebhookDelivery
+    from agora.api.tests.conftest import bearer
+    from agora.forum import services as forum_services
+    from agora.moderation import services as moderation_services
+
+    urls = [
+        "/api/v1/review-queue",
+        "/api/v1/staff-log",
+        "/api/v1/webhooks",
+        f"/api/v1/webhooks/{world.webhook.id}/deliveries",
+    ]
+    headers = bearer(world.tokens["staff"])
+
+    def counts() -> dict[str, int]:
+        result = {}
+        for url in urls:
+            client.get(url, **headers)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url, **headers).status_code == 200
+            result[url] = len(queries)
+        return result
+
+    before = counts()
+    for i in range(4):
+        post = forum_services.create_post(author=alice, topic=world.topic, raw=f"Spam {i} here")
+        moderation_services.flag_post(user=bob, post=post, reason="spam")
+        moderation_services.log_action(actor=staff, action="test", post_id=post.id)
+        webhooks.create_endpoint(
+            actor=staff, url=f"https://h{i}.example.com/", events=["post.created"]
+        )
+        WebhookDelivery.objects.create(endpoint=world.webhook, event="ping", payload={"n": i})
+    assert counts() == before
