@@ -646,3 +646,39 @@ class DeliveryOut(Schema):
     created_at: datetime
     delivered_at: datetime | None
     payload: dict[str, Any]
+
+
+class PreviewIn(Schema):
+    raw: str
+
+
+class PreviewOut(Schema):
+    html: str
+
+
+class CollectionDetailOut(Schema):
+    id: int
+    title: str
+    owner: MemberRef
+    private: bool
+    works: list[WorkOut]
+
+
+class SignupDetailOut(Schema):
+    username: str
+    email: str
+    note: str
+    consent: str
+    created_at: datetime
+
+
+class ShareRunIn(Schema):
+    """Empty `topic`: a new topic; otherwise the number or address of a topic to reply to."""
+
+    topic: str = ""
+
+
+class ComposerOut(Schema):
+    """Where the composer now holds the card (as a draft): open it to post."""
+
+    url: str

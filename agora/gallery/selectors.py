@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from agora.gallery.models import Reaction, ViewerSettings, Work
+from agora.gallery.models import Collection, Reaction, ViewerSettings, Work
 from agora.gallery.services import can_see_work
 
 PAGE_SIZE = 24
@@ -86,3 +86,16 @@ def my_reactions(*, viewer, work: Work) -> set[str]:
 
 def visible_remixes(*, viewer, work: Work) -> list[Work]:
     return list(visible_works(viewer).filter(remix_of=work).order_by("-created_at")[:24])
+
+
+def get_collection_for_viewer(*, collection_id: int, viewer):
+    """A collection: public ones for everyone, private ones for their owner only."""
+    found = Collection.objects.select_related("owner").filter(pk=collection_id).first()
+    if found is None or (found.private and found.owner_id != getattr(viewer, "pk", None)):
+        raise Http404("No such collection")
+    return found
+
+
+def collection_works(*, collection, viewer, limit: int = 200) -> QuerySet[Work]:
+    """The works of a collection the viewer may see, newest first."""
+    return visible_works(viewer).filter(collections=collection).order_by("-created_at")[:limit]

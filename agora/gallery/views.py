@@ -179,16 +179,8 @@ def share(request: HttpRequest, work_id: int) -> HttpResponse:
 
 @require_safe
 def collection(request: HttpRequest, collection_id: int) -> HttpResponse:
-    from django.http import Http404
-
-    from agora.gallery.models import Collection
-
-    obj = Collection.objects.select_related("owner").filter(pk=collection_id).first()
-    if obj is None or (obj.private and obj.owner_id != getattr(request.user, "pk", None)):
-        raise Http404("No such collection")
-    works = (
-        selectors.visible_works(request.user).filter(collections=obj).order_by("-created_at")[:200]
-    )
+    obj = selectors.get_collection_for_viewer(collection_id=collection_id, viewer=request.user)
+    works = selectors.collection_works(collection=obj, viewer=request.user)
     return render(
         request,
         "gallery/collection.html",

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
-from agora.showcase.models import Launch, PartnerRequest
+from agora.showcase.models import Launch, PartnerRequest, TrySignup
 
 
 def launch_board(*, period: str) -> list[Launch]:
@@ -78,3 +80,13 @@ def suggested_requests(*, member: User, limit: int = 5) -> list[PartnerRequest]:
     rows = [r for r in open_requests().exclude(author=member)[:500] if mine & set(r.skills)]
     rows.sort(key=lambda r: -len(mine & set(r.skills)))
     return rows[:limit]
+
+
+def signups_for_owner(*, user, launch: Launch) -> list[TrySignup]:
+    """Who asked to try a launch (with their email, which they agreed to share): the owner
+    only."""
+    if getattr(user, "pk", None) != launch.owner_id:
+        raise PermissionDenied(_("Only the owner can export sign-ups."))
+    return list(
+        TrySignup.objects.filter(launch=launch).select_related("user").order_by("created_at")
+    )

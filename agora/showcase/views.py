@@ -4,7 +4,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from agora.core.forms import add_validation_errors
 from agora.showcase import selectors, services
 from agora.showcase.forms import LaunchForm, PartnerRequestForm, TryForm
-from agora.showcase.models import PartnerRequest, TrySignup, Upvote
+from agora.showcase.models import PartnerRequest, Upvote
 
 
 @require_safe
@@ -104,15 +104,12 @@ def try_it(request: HttpRequest, launch_id: int) -> HttpResponse:
 @require_safe
 def export_signups(request: HttpRequest, launch_id: int) -> HttpResponse:
     obj = selectors.get_launch(launch_id=launch_id)
-    if request.user.pk != obj.owner_id:
-        raise PermissionDenied(_("Only the owner can export sign-ups."))
+    signups = selectors.signups_for_owner(user=request.user, launch=obj)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="launch-{obj.id}-signups.csv"'
     writer = csv.writer(response)
     writer.writerow(["username", "email", "note", "signed_up_at", "consent"])
-    for signup in (
-        TrySignup.objects.filter(launch=obj).select_related("user").order_by("created_at")
-    ):
+    for signup in signups:
         # A leading = + - @ would run as a formula in a spreadsheet: quote it.
         note = ("'" + signup.note) if signup.note[:1] in "=+-@" else signup.note
         writer.writerow(

@@ -26,6 +26,7 @@ from agora.api.schemas import (
     PartnerRequestOut,
     RsvpOut,
     SearchOut,
+    SignupDetailOut,
     SignupIn,
     SignupOut,
     UpvoteOut,
@@ -227,6 +228,24 @@ def create_launch(request: HttpRequest, payload: LaunchIn):
     user = require(request, "write")
     launch = showcase_services.create_launch(owner=user, **payload.dict())
     return 201, launch_out(showcase_selectors.get_launch(launch_id=launch.id))
+
+
+@router.get("/launches/{launch_id}/signups", response={200: list[SignupDetailOut], **ERRORS})
+def list_signups(request: HttpRequest, launch_id: int):
+    """The launch's owner only: who asked to try it, with the email they agreed to share (the
+    CSV export's rows)."""
+    user = require(request, "read")
+    launch = showcase_selectors.get_launch(launch_id=_bounded(launch_id))
+    return [
+        {
+            "username": s.user.username,
+            "email": s.user.email,
+            "note": s.note,
+            "consent": s.consent_text,
+            "created_at": s.created_at,
+        }
+        for s in showcase_selectors.signups_for_owner(user=user, launch=launch)
+    ]
 
 
 @router.post("/launches/{launch_id}/signups", response={201: SignupOut, **ERRORS})

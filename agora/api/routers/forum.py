@@ -21,6 +21,8 @@ from agora.api.schemas import (
     PostEditIn,
     PostIn,
     PostOut,
+    PreviewIn,
+    PreviewOut,
     RevisionOut,
     TagOut,
     TopicDetailOut,
@@ -30,6 +32,7 @@ from agora.api.schemas import (
     member_ref,
     page_of,
 )
+from agora.core.markdown import render as render_markdown
 from agora.forum import permissions, selectors, services
 from agora.forum.models import Like, NotificationLevel, Post, Tag
 
@@ -132,6 +135,39 @@ def list_topics(
         viewer=user, access=access, category=category_obj, tag=tag_obj, cursor=cursor, limit=limit
     )
     return {"items": [topic_out(t, access) for t in page.topics], "next_cursor": page.next_cursor}
+
+
+# Before /topics/{topic_id}, whose pattern would otherwise take these names.
+@router.get("/topics/new", response={200: TopicPage, **ERRORS})
+def list_new_topics(request: HttpRequest, cursor: str | None = None):
+    """Recent topics you have never opened (the *New* list), 30 a page."""
+    access = permissions.get_access(request)
+    page = selectors.new_topics(viewer=viewer(request), access=access, cursor=cursor)
+    return {"items": [topic_out(t, access) for t in page.topics], "next_cursor": page.next_cursor}
+
+
+@router.get("/topics/unread", response={200: TopicPage, **ERRORS})
+def list_unread_topics(request: HttpRequest, cursor: str | None = None):
+    """Topics you opened that have posts past where you stopped reading (the *Unread* list)."""
+    user = require(request, "read")
+    access = permissions.get_access(request)
+    page = selectors.unread_topics(viewer=user, access=access, cursor=cursor)
+    return {"items": [topic_out(t, access) for t in page.topics], "next_cursor": page.next_cursor}
+
+
+@router.get("/topics/top", response={200: TopicPage, **ERRORS})
+def list_top_topics(request: HttpRequest, period: str = "week", cursor: str | None = None):
+    """The most liked topics of a period (`day`, `week`, `month`, `year`, `all`); the cursor is
+    the next page's number (at most 100 pages)."""
+    if period not in selectors.TOP_PERIODS:
+        raise ValidationError({"period": [_("Unknown period.")]})
+    access = permissions.get_access(request)
+    number = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 4 else 1
+    topics, has_more = selectors.top_topics(
+        viewer=viewer(request), access=access, period=period, page=number
+    )
+    next_cursor = str(number + 1) if has_more and number < 100 else None
+    return {"items": [topic_out(t, access) for t in topics], "next_cursor": next_cursor}
 
 
 @router.post("/topics", response={201: TopicDetailOut, **ERRORS})
@@ -386,3 +422,20 @@ def upload_image(request: HttpRequest, image: File[UploadedFile]):
     except ValidationError as exc:
         raise ValidationError({"image": exc.messages}) from None
     return 201, {"url": record.file.url, "markdown": services.upload_markdown(record, image.name)}
+
+
+@router.get("/messages", response={200: TopicPage, **ERRORS})
+def list_messages(request: HttpRequest, cursor: str | None = None):
+    """Your private messages, latest activity first (the inbox)."""
+    user = require(request, "read")
+    access = permissions.get_access(request)
+    page = selectors.private_topics(viewer=user, cursor=cursor)
+    return {"items": [topic_out(t, access) for t in page.topics], "next_cursor": page.next_cursor}
+
+
+@router.post("/preview", response={200: PreviewOut, **ERRORS})
+def preview(request: HttpRequest, payload: PreviewIn):
+    """Render Markdown as a post would be rendered (the composer's live preview; members only)."""
+    require(request, "write")
+    raw = payload.raw[:60_000]
+    return {"html": render_markdown(raw) if raw.strip() else ""}

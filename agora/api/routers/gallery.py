@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 from agora.api.auth import require, viewer
 from agora.api.errors import ERRORS
 from agora.api.schemas import (
+    CollectionDetailOut,
     CollectionIn,
     CollectionOut,
     CommentIn,
@@ -168,3 +169,21 @@ def set_nsfw(request: HttpRequest, work_id: int, payload: NsfwIn):
     work = _get(request, work_id)
     services.set_nsfw(actor=user, work=work, level=payload.level)
     return work_out(work, user)
+
+
+@router.get("/collections/{collection_id}", response={200: CollectionDetailOut, **ERRORS})
+def get_collection(request: HttpRequest, collection_id: int):
+    """A collection and the works in it you may see (newest first, at most 200); a private
+    collection only for its owner."""
+    user = viewer(request)
+    found = selectors.get_collection_for_viewer(
+        collection_id=collection_id if 0 < collection_id < 2**31 else 0, viewer=user
+    )
+    works = selectors.collection_works(collection=found, viewer=user)
+    return {
+        "id": found.id,
+        "title": found.title,
+        "owner": member_ref(found.owner),
+        "private": found.private,
+        "works": [work_out(w, user) for w in works],
+    }

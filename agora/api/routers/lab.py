@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from agora.api.auth import require, viewer
 from agora.api.errors import ERRORS
 from agora.api.schemas import (
+    ComposerOut,
     DatasetOut,
     GenerationIn,
     GenerationOut,
@@ -19,6 +20,7 @@ from agora.api.schemas import (
     RunIn,
     RunOut,
     ShareIn,
+    ShareRunIn,
     StarOut,
     WorkOut,
     member_ref,
@@ -192,6 +194,17 @@ def resume_run(request: HttpRequest, run_id: int):
     user = require(request, "write")
     run = services.resume_run(user=user, run=_get_run(request, run_id))
     return run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk))
+
+
+@router.post("/runs/{run_id}/share", response={200: ComposerOut, **ERRORS})
+def share_run(request: HttpRequest, run_id: int, payload: ShareRunIn):
+    """Put a completed public run's card (latest samples, settings) into your composer draft: a
+    new topic, or a reply to the topic named in `topic`. Open `url` to post it."""
+    user = require(request, "write")
+    run = _get_run(request, run_id)
+    return {
+        "url": services.share_run_to_forum(user=user, run=run, topic_reference=payload.topic[:500])
+    }
 
 
 @router.post("/runs/{run_id}/publish", response={201: ModelOut, **ERRORS})

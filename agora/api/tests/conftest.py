@@ -17,7 +17,7 @@ from agora.api.models import WebhookEndpoint
 from agora.events.models import Event
 from agora.forum import services as forum_services
 from agora.forum.models import Access, Category, CategoryGroupAccess
-from agora.gallery.models import Work
+from agora.gallery.models import Collection, Work
 from agora.lab.models import Generation, LabDataset, LabModel, TrainingRun
 from agora.moderation import services as moderation_services
 from agora.notifications.models import Notification
@@ -159,6 +159,11 @@ def world(alice, bob, charlie, staff) -> SimpleNamespace:
         active=False,  # registered, but sends nothing in the tests that use the world
         created_by=staff,
     )
+    work = _work(alice, "Moonrise")
+    private_work = _work(alice, "Sketch", private=True)
+    collection = Collection.objects.create(owner=alice, title="Moons")
+    collection.works.add(work, private_work)
+    private_collection = Collection.objects.create(owner=alice, title="Drafts", private=True)
     people = {"owner": alice, "member": bob, "stranger": charlie, "staff": staff}
     raw_tokens = {
         name: tokens.create_token(user=user, name="tests", scopes=["read", "write"])[1]
@@ -172,8 +177,10 @@ def world(alice, bob, charlie, staff) -> SimpleNamespace:
         secret_topic=secret_topic,
         pm=pm,
         answer=forum_services.create_post(author=bob, topic=question, raw="It is deterministic."),
-        work=_work(alice, "Moonrise"),
-        private_work=_work(alice, "Sketch", private=True),
+        work=work,
+        private_work=private_work,
+        collection=collection,
+        private_collection=private_collection,
         public_run=public_model.run,
         private_run=private_model.run,
         queued_run=_run(alice, private=False, status="queued"),

@@ -292,3 +292,79 @@ def test_your_lists_cost_the_same_queries_with_more_rows(client, world, alice, b
         forum_services.toggle_bookmark(user=alice, post=post)
         forum_services.save_draft(user=alice, key=f"reply-{1000 + i}", raw=f"Draft {i}")
     assert counts() == before
+
+
+@pytest.mark.django_db
+def test_new_unread_top_and_inbox_lists(client, world, bob):
+    new = call(client, world, "stranger", "GET", "/api/v1/topics/new").json()["items"]
+    assert world.topic.id in {t["id"] for t in new}
+    assert world.secret_topic.id not in {t["id"] for t in new}  # not for the stranger
+    forum_services.create_post(
+        author=world.people["owner"], topic=world.topic, raw="Try DPM++ too."
+    )
+    unread = call(client, world, "member", "GET", "/api/v1/topics/unread").json()["items"]
+    assert world.topic.id in {t["id"] for t in unread}
+    assert call(client, world, "anonymous", "GET", "/api/v1/topics/unread").status_code == 401
+    top = call(client, world, "anonymous", "GET", "/api/v1/topics/top?period=all").json()
+    assert world.secret_topic.id not in {t["id"] for t in top["items"]}
+    bad = call(client, world, "anonymous", "GET", "/api/v1/topics/top?period=century")
+    assert bad.status_code == 400 and "period" in _error(bad)["details"]
+    inbox = call(client, world, "member", "GET", "/api/v1/messages").json()["items"]
+    assert [t["id"] for t in inbox] == [world.pm.id]
+    assert call(client, world, "stranger", "GET", "/api/v1/messages").json()["items"] == []
+
+
+@pytest.mark.django_db
+def test_preview_renders_as_a_post_would(client, world):
+    shown = call(client, world, "member", "POST", "/api/v1/preview", {"raw": "**bold** <b>x</b>"})
+    assert shown.status_code == 200 and "<strong>bold</strong>" in shown.json()["html"]
+    assert "<b>" not in shown.json()["html"]  # the post renderer's sanitising applies
+    assert (
+        call(client, world, "anonymous", "POST", "/api/v1/preview", {"raw": "x"}).status_code == 401
+    )
+    assert call(client, world, "member", "POST", "/api/v1/preview", {}).status_code == 422
+
+
+@pytest.mark.django_db
+def test_collections_show_only_what_the_caller_may_see(client, world):
+    mine = call(client, world, "owner", "GET", f"/api/v1/collections/{world.collection.id}")
+    assert {w["title"] for w in mine.json()["works"]} == {"Moonrise", "Sketch"}
+    theirs = call(client, world, "member", "GET", f"/api/v1/collections/{world.collection.id}")
+    assert [w["title"] for w in theirs.json()["works"]] == ["Moonrise"]  # not the private work
+    hidden = f"/api/v1/collections/{world.private_collection.id}"
+    assert call(client, world, "staff", "GET", hidden).status_code == 404
+    assert call(client, world, "anonymous", "GET", "/api/v1/collections/0").status_code == 404
+
+
+@pytest.mark.django_db
+def test_launch_signups_for_the_owner_only(client, world):
+    call(
+        client,
+        world,
+        "member",
+        "POST",
+        f"/api/v1/launches/{world.launch.id}/signups",
+        {"note": "=cmd", "consent": True},
+    )
+    path = f"/api/v1/launches/{world.launch.id}/signups"
+    rows = call(client, world, "owner", "GET", path).json()
+    assert [(r["username"], r["note"]) for r in rows] == [("bob", "=cmd")]
+    assert rows[0]["email"] == world.people["member"].email
+    refused = call(client, world, "member", "GET", path)
+    assert refused.status_code == 403 and _error(refused)["code"] == "forbidden"
+
+
+@pytest.mark.django_db
+def test_sharing_a_run_fills_the_composer_draft(client, world, bob):
+    path = f"/api/v1/runs/{world.public_run.id}/share"
+    shared = call(client, world, "member", "POST", path, {})
+    assert shared.status_code == 200 and shared.json()["url"].startswith("/new-topic/")
+    assert Draft.objects.get(user=bob, key="new-topic").title == world.public_run.title
+    reply = call(client, world, "member", "POST", path, {"topic": str(world.topic.id)})
+    assert reply.json()["url"].endswith("#reply")
+    assert Draft.objects.filter(user=bob, key=f"reply-{world.topic.id}").exists()
+    nowhere = call(client, world, "member", "POST", path, {"topic": "not a topic"})
+    assert nowhere.status_code == 400
+    secret = call(client, world, "stranger", "POST", path, {"topic": str(world.secret_topic.id)})
+    assert secret.status_code == 400  # a topic the stranger cannot see is "no such topic"
+    assert not Draft.objects.filter(user=world.people["stranger"]).exists()

@@ -240,6 +240,17 @@ MATRIX = [
     ("DELETE", "/webhooks/{w.webhook.id}", None, (403, 403, 403, 401, 204)),
     ("GET", "/webhooks/{w.webhook.id}/deliveries", None, (403, 403, 403, 401, 200)),
     ("POST", "/webhooks/{w.webhook.id}/test", None, (403, 403, 403, 401, 201)),
+    # --- more lists and the composer's helpers
+    ("GET", "/topics/new", None, (200, 200, 200, 200, 200)),
+    ("GET", "/topics/unread", None, (200, 200, 200, 401, 200)),
+    ("GET", "/topics/top?period=all", None, (200, 200, 200, 200, 200)),
+    ("GET", "/messages", None, (200, 200, 200, 401, 200)),
+    ("POST", "/preview", {"raw": "**bold** move"}, (200, 200, 200, 401, 200)),
+    ("GET", "/collections/{w.collection.id}", None, (200, 200, 200, 200, 200)),
+    ("GET", "/collections/{w.private_collection.id}", None, (200, 404, 404, 404, 404)),
+    ("GET", "/launches/{w.launch.id}/signups", None, (200, 403, 403, 401, 403)),
+    ("POST", "/runs/{w.public_run.id}/share", {}, (200, 200, 200, 401, 200)),
+    ("POST", "/runs/{w.private_run.id}/share", {}, (403, 404, 404, 401, 403)),
 ]
 
 
