@@ -10,7 +10,17 @@ from ninja import NinjaAPI
 
 from agora.api import errors
 from agora.api.auth import ApiAuth
-from agora.api.routers import account, community, forum, gallery, lab, me, moderation, webhooks
+from agora.api.routers import (
+    account,
+    community,
+    forum,
+    gallery,
+    lab,
+    learn,
+    me,
+    moderation,
+    webhooks,
+)
 
 TAGS = [
     {"name": "forum", "description": "Categories, topics, posts, tags, private messages, "
@@ -18,7 +28,9 @@ TAGS = [
     {"name": "community", "description": "Members, search, events, launches and partner requests."},
     {"name": "gallery", "description": "Works: the feed, uploads, reactions, comments, "
      "collections and content levels."},
-    {"name": "lab", "description": "Data sets, training runs, models and generations."},
+    {"name": "lab", "description": "Data sets, training runs (and sharing them), models and "
+     "generations."},
+    {"name": "learn", "description": "Articles and the resource library."},
     {"name": "account", "description": "Who you are and your API tokens."},
     {"name": "me", "description": "Your profile, preferences, avatar, email settings, "
      "notifications, bookmarks and composer drafts."},
@@ -80,6 +92,7 @@ api.add_router("", forum.router)
 api.add_router("", community.router)
 api.add_router("", gallery.router)
 api.add_router("", lab.router)
+api.add_router("", learn.router)
 api.add_router("", account.router)
 api.add_router("", me.router)
 api.add_router("", moderation.router)

@@ -682,3 +682,96 @@ class ComposerOut(Schema):
     """Where the composer now holds the card (as a draft): open it to post."""
 
     url: str
+
+
+# --- learn -------------------------------------------------------------------------------------
+
+
+class ArticleOut(Schema):
+    slug: str
+    title: str
+    summary: str
+    difficulty: str
+    language: str
+    area: str
+    series: str | None
+    series_part: int | None
+    authors: list[MemberRef]
+    revision_count: int
+    created_at: datetime
+    updated_at: datetime
+    url: str
+
+
+class ArticleDetailOut(ArticleOut):
+    body: str
+    body_html: str
+    toc: list[list[Any]]
+    can_edit: bool
+
+
+class ArticleIn(Schema):
+    """`difficulty`: beginner, intermediate or advanced; `language`: en or zh-hans; `area`: one
+    of the Learn sections. A `series` (by title) is made when new; `part` orders it."""
+
+    title: str
+    body: str
+    difficulty: str
+    language: str
+    area: str
+    summary: str = ""
+    series: str = ""
+    part: int | None = None
+
+
+class ArticleEditIn(Schema):
+    title: str
+    body: str
+    summary: str = ""
+
+
+class ArticleRevisionOut(Schema):
+    number: int
+    editor: MemberRef
+    body_before: str
+    body_after: str
+    created_at: datetime
+
+
+class ResourceOut(Schema):
+    id: int
+    kind: str
+    title: str
+    url: str
+    description_html: str
+    licence: str
+    programming_language: str
+    tags: list[str]
+    arxiv_id: str
+    paper_authors: str
+    abstract: str
+    use_count: int
+    topic_url: str | None
+    created_at: datetime
+    link: str
+
+
+class ResourceIn(Schema):
+    """`kind`: project, dataset or paper. A paper may give only its `arxiv_id` (the link is
+    then made from it)."""
+
+    kind: str
+    title: str
+    url: str = ""
+    description: str = ""
+    licence: str = ""
+    programming_language: str = ""
+    tags: str = ""
+    arxiv_id: str = ""
+    paper_authors: str = ""
+    abstract: str = ""
+
+
+class UseOut(Schema):
+    uses: bool
+    use_count: int

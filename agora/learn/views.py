@@ -10,20 +10,16 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agora.core.forms import add_validation_errors
 from agora.forum.diff import html_diff
-from agora.learn import permissions, services
+from agora.learn import permissions, selectors, services
 from agora.learn.forms import ArticleForm, EditArticleForm, ImportForm
 from agora.learn.models import Article
 
 
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    articles = Article.objects.prefetch_related("authors").select_related("series")
     difficulty = request.GET.get("difficulty", "")
     language = request.GET.get("language", "")
-    if difficulty in Article.Difficulty.values:
-        articles = articles.filter(difficulty=difficulty)
-    if language:
-        articles = articles.filter(language=language)
+    articles = selectors.articles(difficulty=difficulty, language=language)
     by_area: dict[str, list[Article]] = {}
     for article in articles[:300]:
         by_area.setdefault(article.area, []).append(article)
@@ -42,14 +38,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def article(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        obj = (
-            Article.objects.select_related("series", "topic")
-            .prefetch_related("authors")
-            .get(slug=slug)
-        )
-    except Article.DoesNotExist as exc:
-        raise Http404("No such article") from exc
+    obj = selectors.get_article(slug=slug)
     series_parts = []
     if obj.series_id:
         series_parts = list(
@@ -153,9 +142,7 @@ def resources(request: HttpRequest) -> HttpResponse:
     from agora.learn.models import Resource
 
     kind = request.GET.get("kind", "")
-    rows = Resource.objects.select_related("topic").order_by("-use_count", "-created_at")
-    if kind in Resource.Kind.values:
-        rows = rows.filter(kind=kind)
+    rows = selectors.resources(kind=kind)
     models = []
     if kind in ("", LAB_MODEL_KIND):
         public = visible_models(None).select_related("topic")  # public ones, whoever looks
@@ -171,11 +158,9 @@ def resources(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def resource(request: HttpRequest, resource_id: int) -> HttpResponse:
-    from agora.learn.models import Resource, ResourceUse
+    from agora.learn.models import ResourceUse
 
-    obj = Resource.objects.prefetch_related("maintainers").filter(pk=resource_id).first()
-    if obj is None:
-        raise Http404("No such resource")
+    obj = selectors.get_resource(resource_id=resource_id)
     uses = (
         request.user.is_authenticated
         and ResourceUse.objects.filter(resource=obj, user=request.user).exists()

@@ -19,6 +19,8 @@ from agora.forum import services as forum_services
 from agora.forum.models import Access, Category, CategoryGroupAccess
 from agora.gallery.models import Collection, Work
 from agora.lab.models import Generation, LabDataset, LabModel, TrainingRun
+from agora.learn import services as learn_services
+from agora.learn.models import Resource
 from agora.moderation import services as moderation_services
 from agora.notifications.models import Notification
 from agora.showcase.models import Launch, PartnerRequest
@@ -164,6 +166,21 @@ def world(alice, bob, charlie, staff) -> SimpleNamespace:
     collection = Collection.objects.create(owner=alice, title="Moons")
     collection.works.add(work, private_work)
     private_collection = Collection.objects.create(owner=alice, title="Drafts", private=True)
+    Category.objects.create(slug="tutorials", name="Tutorials")
+    article = learn_services.create_article(
+        author=alice,
+        title="Noise schedules explained",
+        body="## Linear\n\nThe first schedule.\n\n## Cosine\n\nThe second one.",
+        difficulty="beginner",
+        language="en",
+        area="diffusion",
+    )
+    resource = Resource.objects.create(
+        kind="project",
+        title="Tiny diffusion",
+        url="https://github.com/example/tiny-diffusion",
+        added_by=alice,
+    )
     people = {"owner": alice, "member": bob, "stranger": charlie, "staff": staff}
     raw_tokens = {
         name: tokens.create_token(user=user, name="tests", scopes=["read", "write"])[1]
@@ -201,6 +218,8 @@ def world(alice, bob, charlie, staff) -> SimpleNamespace:
         deleted=deleted,
         notification=notification,
         webhook=webhook,
+        article=article,
+        resource=resource,
         people=people,
         tokens=raw_tokens,
     )

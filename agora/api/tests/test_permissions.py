@@ -251,6 +251,38 @@ MATRIX = [
     ("GET", "/launches/{w.launch.id}/signups", None, (200, 403, 403, 401, 403)),
     ("POST", "/runs/{w.public_run.id}/share", {}, (200, 200, 200, 401, 200)),
     ("POST", "/runs/{w.private_run.id}/share", {}, (403, 404, 404, 401, 403)),
+    # --- learn
+    ("GET", "/articles", None, (200, 200, 200, 200, 200)),
+    ("GET", "/articles/{w.article.slug}", None, (200, 200, 200, 200, 200)),
+    (
+        "POST",
+        "/articles",
+        {
+            "title": "Guidance, gently",
+            "body": "Classifier-free guidance mixes two predictions. " * 3,
+            "difficulty": "beginner",
+            "language": "en",
+            "area": "diffusion",
+        },
+        (201, 201, 201, 401, 201),
+    ),
+    (
+        "PATCH",
+        "/articles/{w.article.slug}",
+        {"title": "Noise schedules, explained", "body": "## Linear\n\nStill the first."},
+        (200, 403, 403, 401, 200),
+    ),
+    ("GET", "/articles/{w.article.slug}/revisions", None, (200, 200, 200, 200, 200)),
+    ("GET", "/resources", None, (200, 200, 200, 200, 200)),
+    ("GET", "/resources/{w.resource.id}", None, (200, 200, 200, 200, 200)),
+    (
+        "POST",
+        "/resources",
+        {"kind": "project", "title": "Seed hunter", "url": "https://github.com/example/seeds"},
+        (201, 201, 201, 401, 201),
+    ),
+    ("POST", "/resources/{w.resource.id}/use", None, (200, 200, 200, 401, 200)),
+    ("DELETE", "/resources/{w.resource.id}/use", None, (200, 200, 200, 401, 200)),
 ]
 
 
