@@ -66,8 +66,12 @@ def _int_cursor(cursor: str | None) -> int | None:
 
 
 @router.get("/members", response={200: MemberPage, **ERRORS})
-def list_members(request: HttpRequest, cursor: str | None = None):
-    """Active members, newest first."""
+def list_members(request: HttpRequest, cursor: str | None = None, prefix: str = ""):
+    """Active members, newest first; with `prefix`, the @mention suggestions instead (at most 8
+    whose username or display name starts so, one page)."""
+    if prefix.strip().lstrip("@"):
+        found = member_selectors.suggest_members(prefix=prefix)
+        return {"items": [member_out(m) for m in found], "next_cursor": None}
     rows, next_id = member_selectors.members_page(before=_int_cursor(cursor))
     return {
         "items": [member_out(m) for m in rows],

@@ -368,3 +368,14 @@ def test_sharing_a_run_fills_the_composer_draft(client, world, bob):
     secret = call(client, world, "stranger", "POST", path, {"topic": str(world.secret_topic.id)})
     assert secret.status_code == 400  # a topic the stranger cannot see is "no such topic"
     assert not Draft.objects.filter(user=world.people["stranger"]).exists()
+
+
+@pytest.mark.django_db
+def test_member_suggestions_by_prefix(client, world):
+    found = call(client, world, "anonymous", "GET", "/api/v1/members?prefix=@ch").json()
+    assert [m["username"] for m in found["items"]] == ["charlie"]
+    assert found["next_cursor"] is None
+    assert call(client, world, "anonymous", "GET", "/api/v1/members?prefix=zzz").json() == {
+        "items": [],
+        "next_cursor": None,
+    }
