@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import File, Router
+from ninja.files import UploadedFile
 
 from agora.api.auth import require, viewer
 from agora.api.errors import ERRORS
@@ -122,6 +123,22 @@ def create_article(request: HttpRequest, payload: ArticleIn):
     if not form.is_valid():
         raise _form_errors(form)
     article = services.create_article(author=user, **form.cleaned_data)
+    return 201, article_detail(selectors.get_article(slug=article.slug), user)
+
+
+@router.post("/articles/import", response={201: ArticleDetailOut, **ERRORS})
+def import_article(request: HttpRequest, file: File[UploadedFile]):
+    """Publish a Markdown file (multipart field `file`, UTF-8, at most 500 KB); its front matter
+    may give title, summary, difficulty, language, area, series and part."""
+    user = require(request, "write")
+    if not permissions.can_write_article(user):
+        raise PermissionDenied(_("You may not publish articles."))
+    try:
+        article = services.import_article(author=user, upload=file)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({"file": exc.messages}) from None
     return 201, article_detail(selectors.get_article(slug=article.slug), user)
 
 

@@ -108,3 +108,34 @@ def test_resources_are_added_and_used(client, world, bob):
     listed = call(client, world, "anonymous", "GET", "/api/v1/resources?kind=paper").json()
     assert [r["title"] for r in listed["items"]] == ["DDPM"]
     assert call(client, world, "anonymous", "GET", "/api/v1/resources/0").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_article_is_imported_from_a_markdown_file(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from agora.api.tests.conftest import bearer
+
+    headers = bearer(world.tokens["member"])
+    text = (
+        "---\ntitle: VAEs briefly\narea: vae\ndifficulty: advanced\n---\n\n"
+        "## ELBO\n\nBound the likelihood from below."
+    )
+    upload = SimpleUploadedFile("vae.md", text.encode(), content_type="text/markdown")
+    imported = client.post("/api/v1/articles/import", {"file": upload}, **headers)
+    assert imported.status_code == 201
+    assert (imported.json()["title"], imported.json()["area"]) == ("VAEs briefly", "vae")
+    before = Article.objects.count()
+    latin1 = SimpleUploadedFile("x.md", "# Café".encode("latin-1"), content_type="text/markdown")
+    refused = client.post("/api/v1/articles/import", {"file": latin1}, **headers)
+    assert refused.status_code == 400 and "file" in _error(refused)["details"]
+    bad_area = SimpleUploadedFile("y.md", b"---\narea: cooking\n---\n# Soup\n\nHot.")
+    refused = client.post("/api/v1/articles/import", {"file": bad_area}, **headers)
+    assert refused.status_code == 400 and "area" in _error(refused)["details"]
+    Category.objects.filter(slug="tutorials").update(everyone_access=Access.REPLY)
+    again = SimpleUploadedFile("vae.md", text.encode(), content_type="text/markdown")
+    forbidden = client.post(
+        "/api/v1/articles/import", {"file": again}, **bearer(world.tokens["stranger"])
+    )
+    assert forbidden.status_code == 403
+    assert Article.objects.count() == before

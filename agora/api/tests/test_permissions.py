@@ -274,6 +274,7 @@ MATRIX = [
         (200, 403, 403, 401, 200),
     ),
     ("GET", "/articles/{w.article.slug}/revisions", None, (200, 200, 200, 200, 200)),
+    ("POST", "/articles/import", "markdown", (201, 201, 201, 401, 201)),
     ("GET", "/resources", None, (200, 200, 200, 200, 200)),
     ("GET", "/resources/{w.resource.id}", None, (200, 200, 200, 200, 200)),
     (
@@ -294,6 +295,13 @@ def _request(client, world, persona: str, method: str, path: str, body):
     if body == "dataset":
         archive = SimpleUploadedFile("faces.zip", b"PK\x05\x06" + b"\0" * 18)
         return client.post(url, {"archive": archive, "name": f"set-{persona}"}, **headers)
+    if body == "markdown":
+        text = (
+            f"---\ntitle: Imported by {persona}\narea: gan\n---\n\n"
+            "GANs in one page: a generator and a critic."
+        )
+        upload = SimpleUploadedFile("gan.md", text.encode(), content_type="text/markdown")
+        return client.post(url, {"file": upload}, **headers)
     if body in ("avatar", "image"):
         image = SimpleUploadedFile("face.png", png(), content_type="image/png")
         return client.post(url, {body: image}, **headers)
