@@ -346,6 +346,10 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "agora" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("AGORA_MEDIA_ROOT", VAR_DIR / "media")).resolve()
+# Behind nginx: after the permission check Agora answers with `X-Accel-Redirect: <this><path>`
+# and nginx sends the file from an `internal` location (see docs/operations.md). Empty: Django
+# sends it.
+MEDIA_ACCEL_REDIRECT = os.environ.get("AGORA_MEDIA_ACCEL_REDIRECT", "")
 S3_BUCKET = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
 STORAGES = {
     "default": {"BACKEND": "agora.core.storage.SafeFileSystemStorage"},
