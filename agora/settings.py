@@ -228,6 +228,7 @@ CELERY_BEAT_SCHEDULE = {
     "lab-recover-stalled-runs": {"task": "agora.lab.tasks.recover_stalled_runs", "schedule": 30},
     "sqlite-optimize": {"task": "agora.core.tasks.optimize_database", "schedule": 6 * 3600},
     "send-spooled-jobs": {"task": "agora.core.tasks.send_spooled_jobs", "schedule": 60},
+    "recover-orphaned-jobs": {"task": "agora.core.tasks.recover_orphaned_jobs", "schedule": 30},
 }
 CELERY_TASK_ROUTES = {"agora.lab.tasks.train_run": {"queue": "training"}}
 

@@ -352,3 +352,113 @@ def test_a_worker_killed_mid_task_leaves_it_to_the_next_which_runs_it_once(
                 stop_worker(process)
         _use_broker(celery_app, previous)
         celery_app.conf.task_always_eager = True
+
+
+# --- the embedded filesystem broker: a worker killed mid-task ----------------------------------
+
+filesystem_broker = pytest.mark.skipif(
+    not os.environ.get("CELERY_BROKER_URL", "filesystem://").startswith("filesystem")
+    or bool(os.environ.get("REDIS_URL")),
+    reason="the embedded filesystem broker only (Redis redelivers by itself)",
+)
+
+
+@filesystem_broker
+@pytest.mark.worker
+def test_on_the_filesystem_broker_a_killed_workers_job_runs_again_once(
+    transactional_db, silent_smtp, settings, tmp_path
+):
+    """The filesystem broker deletes a message when a worker takes it; the task journal brings
+    back the job of a worker killed mid-task, and it is done exactly once."""
+    import signal
+
+    from agora.celery import app as celery_app
+    from agora.conftest import start_worker, stop_worker, wait_for
+    from agora.core import taskjournal
+    from agora.core.models import OutboundEmail
+    from agora.core.services import queue_email
+
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    celery_app.conf.task_always_eager = False
+    celery_app.control.purge()
+    for name in ("inflight", "done"):  # what earlier runs left in the shared broker folder
+        shutil.rmtree(taskjournal.folder(name))
+    common = {"AGORA_EMAIL_SEND_LEASE_SECONDS": "2"}
+    first = second = None
+    try:
+        first, _log = start_worker(
+            tmp_path, env={**common, "EMAIL_URL": f"smtp://127.0.0.1:{silent_smtp}"}
+        )
+        email = queue_email(to=["mei@example.com"], subject="Hello", body_text="Once, please.")
+
+        def status() -> str:
+            email.refresh_from_db()
+            return email.status
+
+        wait_for(lambda: status() == OutboundEmail.Status.SENDING, timeout=60,
+                 what="the first worker to start sending")  # fmt: skip
+        records = list(taskjournal.folder("inflight").glob("*.json"))
+        assert len(records) == 1 and "send_outbound_email" in records[0].read_text()
+        assert not list(taskjournal.folder("queue").glob("*"))  # the broker forgot it
+        first.send_signal(signal.SIGKILL)  # mid-send
+        first.wait(timeout=10)
+
+        second, log = start_worker(tmp_path, env={**common, "EMAIL_URL": f"file://{mail_dir}"})
+        wait_for(lambda: status() == OutboundEmail.Status.SENT, timeout=60,
+                 what="the second worker to send the email")  # fmt: skip
+        assert "died mid-task; sent again" in log.read_text()
+        assert taskjournal.recover(celery_app) == 0  # nothing left to bring back
+        time.sleep(2)  # a second delivery, if any, would have arrived by now
+        assert len(list(mail_dir.iterdir())) == 1
+        assert status() == OutboundEmail.Status.SENT
+        assert not list(taskjournal.folder("inflight").glob("*.json"))
+    finally:
+        for process in (first, second):
+            if process is not None:
+                stop_worker(process)
+        celery_app.conf.task_always_eager = True
+
+
+@filesystem_broker
+def test_the_task_journal_sends_a_dead_workers_job_once_and_never_reruns_a_finished_one(
+    settings, tmp_path
+):
+    import json
+
+    from agora.core import taskjournal
+
+    settings.BROKER_DIR = tmp_path
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    record = {"id": "job-1", "task": "agora.core.tasks.send_outbound_email", "args": [7],
+              "kwargs": {}, "queue": "default", "host": socket.gethostname(), "pid": gone.pid,
+              "pid_started": "1", "worker": "w@h", "started_at": 0}  # fmt: skip
+    alive = {**record, "id": "job-2", "pid": os.getpid(),
+             "pid_started": taskjournal._start_time(os.getpid())}  # fmt: skip
+    (taskjournal.folder("inflight") / "job-1.json").write_text(json.dumps(record))
+    (taskjournal.folder("inflight") / "job-2.json").write_text(json.dumps(alive))
+    sent = []
+
+    class App:
+        def send_task(self, name, args, kwargs, task_id, **options):
+            sent.append((name, args, task_id, options))
+
+    assert taskjournal.recover(App()) == 1
+    assert taskjournal.recover(App()) == 0  # claimed: never sent twice
+    assert sent == [("agora.core.tasks.send_outbound_email", [7], "job-1", {"queue": "default"})]
+    assert [p.name for p in taskjournal.folder("inflight").iterdir()] == ["job-2.json"]
+
+    class Task:
+        name = "agora.core.tasks.send_outbound_email"
+
+        class request:
+            id = "job-1"
+            is_eager = False
+            delivery_info = {"routing_key": "default"}
+            hostname = "w@h"
+
+    assert taskjournal.begin(Task, [7], {}) is True
+    taskjournal.end(Task)
+    assert taskjournal.begin(Task, [7], {}) is False  # it ran: the redelivered copy is skipped
+    assert not (taskjournal.folder("inflight") / "job-1.json").exists()
