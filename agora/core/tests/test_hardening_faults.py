@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import shutil
 import socket
@@ -170,6 +171,87 @@ def test_killed_database_connections_are_replaced_without_a_restart(transactiona
             except OSError as exc:
                 statuses.append(getattr(exc, "code", str(exc)))
         assert statuses == [200, 200, 200]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+@pytest.fixture
+def private_postgres():
+    """A throw-away PostgreSQL cluster (initdb + pg_ctl as the `postgres` user, trust auth, port
+    8153): the machine's own server is shared and must never be restarted."""
+    if not (PG_BIN / "initdb").exists() or os.geteuid() != 0 or not shutil.which("runuser"):
+        pytest.skip("needs PostgreSQL 15's initdb and root (to run it as `postgres`)")
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="agora-test-pg-"))  # pytest's folders are root-only
+    shutil.chown(root, "postgres")
+    port = 8153
+    options = f"-p {port} -c listen_addresses=127.0.0.1 -k {root}"
+
+    def ctl(*args):
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(root / "data"),
+             "-l", str(root / "log"), "-w", "-t", "60", *args, "-o", options],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    subprocess.run(
+        ["runuser", "-u", "postgres", "--", str(PG_BIN / "initdb"), "-D", str(root / "data"),
+         "-A", "trust", "-U", "postgres", "--no-sync"],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    ctl("start")
+    try:
+        yield {"url": f"postgres://postgres@127.0.0.1:{port}/postgres", "ctl": ctl}
+    finally:
+        if (root / "data" / "postmaster.pid").exists():
+            ctl("-m", "fast", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.pgcluster
+def test_a_real_postgresql_restart_and_outage_under_a_running_server(private_postgres, tmp_path):
+    """The server keeps its connection between requests; the database is restarted for real
+    (`pg_ctl restart -m fast`), then stopped: requests meanwhile get the clear 503, and the site
+    answers again once it is back, without restarting the server."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": private_postgres["url"], "AGORA_DEBUG": "0",
+           "ALLOWED_HOSTS": "127.0.0.1", "PYTHONPATH": str(ROOT), "AGORA_VAR_DIR": str(tmp_path),
+           "AGORA_LOG_LEVEL": "CRITICAL"}  # fmt: skip
+    env.pop("REDIS_URL", None)
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env=env, cwd=ROOT)
+
+    def get(path: str) -> tuple[int, str]:
+        try:
+            response = urlopen(f"http://127.0.0.1:{port}{path}", timeout=20)
+            return response.status, response.read().decode()
+        except OSError as exc:
+            if hasattr(exc, "code"):
+                return exc.code, exc.read().decode()
+            return 0, str(exc)
+
+    def database() -> str:
+        status, body = get("/healthz")
+        return json.loads(body)["database"] if status in (200, 503) else f"no answer: {body}"
+
+    try:
+        deadline = time.monotonic() + 60
+        while get("/healthz")[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert database() == "ok"
+        private_postgres["ctl"]("-m", "fast", "restart")
+        assert [database() for _ in range(3)] == ["ok", "ok", "ok"]
+
+        private_postgres["ctl"]("-m", "fast", "stop")
+        assert database() == "down"
+        status, body = get("/latest/")
+        assert status == 503 and "cannot reach its database" in body
+        private_postgres["ctl"]("start")
+        assert [database() for _ in range(3)] == ["ok", "ok", "ok"]
     finally:
         server.terminate()
         server.wait(timeout=10)
