@@ -32,7 +32,8 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-DONE_KEPT_SECONDS = 7 * 24 * 3600
+DONE_KEPT_SECONDS = 2 * 24 * 3600  # redeliveries come within minutes; ids are kept two days
+PRUNE_EVERY_SECONDS = 3600
 _main_pid: int | None = None  # the worker's main process (set at worker_init)
 
 
@@ -161,11 +162,25 @@ def recover(app=None) -> int:
             "%s[%s]: its worker %s died mid-task; sent again", record["task"], record["id"],
             record.get("worker"),
         )  # fmt: skip
-    cutoff = time.time() - DONE_KEPT_SECONDS
-    for marker in folder("done").iterdir():
+    _prune_done()
+    return sent
+
+
+def _prune_done() -> None:
+    """Forget old ids, at most once an hour (a busy site finishes thousands of jobs a day)."""
+    done = folder("done")
+    stamp = done.parent / "done.pruned"
+    now = time.time()
+    try:
+        if now - stamp.stat().st_mtime < PRUNE_EVERY_SECONDS:
+            return
+    except FileNotFoundError:
+        pass
+    stamp.touch()
+    cutoff = now - DONE_KEPT_SECONDS
+    for marker in done.iterdir():
         try:
             if marker.stat().st_mtime < cutoff:
                 marker.unlink()
         except FileNotFoundError:
             pass
-    return sent

@@ -181,15 +181,15 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 @pytest.fixture
 def private_postgres():
-    """A throw-away PostgreSQL cluster (initdb + pg_ctl as the `postgres` user, trust auth, port
-    8153): the machine's own server is shared and must never be restarted."""
+    """A throw-away PostgreSQL cluster (initdb + pg_ctl as the `postgres` user, trust auth, a
+    free port): the machine's own server is shared and must never be restarted."""
     if not (PG_BIN / "initdb").exists() or os.geteuid() != 0 or not shutil.which("runuser"):
         pytest.skip("needs PostgreSQL 15's initdb and root (to run it as `postgres`)")
     import tempfile
 
     root = Path(tempfile.mkdtemp(prefix="agora-test-pg-"))  # pytest's folders are root-only
     shutil.chown(root, "postgres")
-    port = 8153
+    port = _free_port()
     options = f"-p {port} -c listen_addresses=127.0.0.1 -k {root}"
 
     def ctl(*args):
@@ -544,3 +544,10 @@ def test_the_task_journal_sends_a_dead_workers_job_once_and_never_reruns_a_finis
     taskjournal.end(Task)
     assert taskjournal.begin(Task, [7], {}) is False  # it ran: the redelivered copy is skipped
     assert not (taskjournal.folder("inflight") / "job-1.json").exists()
+
+    old = taskjournal.folder("done") / "job-0"
+    old.touch()
+    os.utime(old, (time.time() - 3 * 24 * 3600,) * 2)
+    (tmp_path / "done.pruned").unlink(missing_ok=True)
+    taskjournal.recover(App())
+    assert sorted(p.name for p in taskjournal.folder("done").iterdir()) == ["job-1"]  # old: gone
