@@ -168,6 +168,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+if USING_POSTGRES:
+    # The same backend, waiting a few seconds for a restarting database instead of answering
+    # 503 at once (agora/core/dbbackends/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "agora.core.dbbackends.postgresql"
+DATABASE_CONNECT_WAIT_SECONDS = float(os.environ.get("AGORA_DB_CONNECT_WAIT_SECONDS", "5"))
 
 # --- cache, broker, background jobs ---
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.request import urlopen
@@ -216,12 +217,13 @@ def private_postgres():
 @pytest.mark.pgcluster
 def test_a_real_postgresql_restart_and_outage_under_a_running_server(private_postgres, tmp_path):
     """The server keeps its connection between requests; the database is restarted for real
-    (`pg_ctl restart -m fast`), then stopped: requests meanwhile get the clear 503, and the site
-    answers again once it is back, without restarting the server."""
+    (`pg_ctl restart -m fast`): the next requests succeed. Stopped for a second: a request waits
+    for it (AGORA_DB_CONNECT_WAIT_SECONDS) and succeeds. Stopped for longer: requests get the
+    clear 503, and the site answers again once it is back, without restarting the server."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": private_postgres["url"], "AGORA_DEBUG": "0",
            "ALLOWED_HOSTS": "127.0.0.1", "PYTHONPATH": str(ROOT), "AGORA_VAR_DIR": str(tmp_path),
-           "AGORA_LOG_LEVEL": "CRITICAL"}  # fmt: skip
+           "AGORA_LOG_LEVEL": "CRITICAL", "AGORA_DB_CONNECT_WAIT_SECONDS": "3"}  # fmt: skip
     env.pop("REDIS_URL", None)
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env=env, cwd=ROOT)
 
@@ -245,6 +247,12 @@ def test_a_real_postgresql_restart_and_outage_under_a_running_server(private_pos
         assert database() == "ok"
         private_postgres["ctl"]("-m", "fast", "restart")
         assert [database() for _ in range(3)] == ["ok", "ok", "ok"]
+
+        private_postgres["ctl"]("-m", "fast", "stop")
+        back = threading.Timer(1.0, private_postgres["ctl"], args=("start",))
+        back.start()
+        assert database() == "ok"  # waited for the database instead of failing
+        back.join()
 
         private_postgres["ctl"]("-m", "fast", "stop")
         assert database() == "down"
