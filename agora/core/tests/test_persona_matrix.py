@@ -235,6 +235,12 @@ def test_uploaded_files_follow_the_privacy_of_what_they_belong_to(site, alice, b
                 # Only this viewer may see it: no shared cache may keep it.
                 assert response["Cache-Control"].startswith("private"), label
     assert wrong == []
+    anonymous = Client()
+    # Public for now but may turn private: revalidated; avatars and the like: cached a day.
+    work = anonymous.get("/media/" + site["_media"]["public work image"])
+    assert work["Cache-Control"] == "no-cache"
+    avatar = anonymous.get("/media/" + site["_media"]["avatar"])
+    assert avatar["Cache-Control"] == "public, max-age=86400"
 
 
 def test_private_media_can_be_handed_to_the_proxy_after_the_check(site, alice, settings):
