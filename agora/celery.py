@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agora.settings")
 
@@ -18,3 +18,15 @@ def _send_spooled_jobs(sender=None, **kwargs) -> None:
     from agora.core.taskspool import drain
 
     drain(app)
+    from agora.core.taskjournal import recover
+
+    recover(app)  # jobs whose worker died mid-task (filesystem broker)
+
+
+@worker_init.connect
+def _remember_the_main_worker_process(**kwargs) -> None:
+    """Before the pool starts (prefork children inherit it): the task journal names the worker's
+    main process, whose death loses the jobs it holds."""
+    from agora.core import taskjournal
+
+    taskjournal._main_pid = os.getpid()

@@ -168,6 +168,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+if USING_POSTGRES:
+    # The same backend, waiting a few seconds for a restarting database instead of answering
+    # 503 at once (agora/core/dbbackends/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "agora.core.dbbackends.postgresql"
+DATABASE_CONNECT_WAIT_SECONDS = float(os.environ.get("AGORA_DB_CONNECT_WAIT_SECONDS", "5"))
 
 # --- cache, broker, background jobs ---
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -228,6 +233,7 @@ CELERY_BEAT_SCHEDULE = {
     "lab-recover-stalled-runs": {"task": "agora.lab.tasks.recover_stalled_runs", "schedule": 30},
     "sqlite-optimize": {"task": "agora.core.tasks.optimize_database", "schedule": 6 * 3600},
     "send-spooled-jobs": {"task": "agora.core.tasks.send_spooled_jobs", "schedule": 60},
+    "recover-orphaned-jobs": {"task": "agora.core.tasks.recover_orphaned_jobs", "schedule": 30},
 }
 CELERY_TASK_ROUTES = {"agora.lab.tasks.train_run": {"queue": "training"}}
 
@@ -346,6 +352,10 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "agora" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("AGORA_MEDIA_ROOT", VAR_DIR / "media")).resolve()
+# Behind nginx: after the permission check Agora answers with `X-Accel-Redirect: <this><path>`
+# and nginx sends the file from an `internal` location (see docs/operations.md). Empty: Django
+# sends it.
+MEDIA_ACCEL_REDIRECT = os.environ.get("AGORA_MEDIA_ACCEL_REDIRECT", "")
 S3_BUCKET = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
 STORAGES = {
     "default": {"BACKEND": "agora.core.storage.SafeFileSystemStorage"},

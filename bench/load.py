@@ -1,44 +1,44 @@
-"""Agora under a members' load: gunicorn on loopback, on PostgreSQL and on the embedded SQLite.
+"""Agora under a members' load: locust (headless) against gunicorn on loopback, on PostgreSQL
+and on the embedded SQLite.
 
-Each simulated member loops: pick an action (reading a topic 70%, a list 15%, a search 10%,
-posting a reply 5%), wait for the answer, think 0.5–1.5 s (like locust's `between(0.5, 1.5)`),
-again. Members are logged in (sessions made at seeding time); replies carry the CSRF token like
-the browser's htmx does. Every non-2xx/3xx answer and every connection error counts as an error;
-"database is locked" in the server log is counted too. Prints p50/p95/p99 per action and per
-scenario, and a last line starting `bench: load`.
+The members are bench/locustfile.py: logged in (sessions made at seeding time), each reads a
+topic 70 %, a list 15 %, searches 10 %, replies 5 % (with the CSRF token, like the browser's htmx),
+thinking 1–5 s between clicks (locust's `between(1, 5)`). Every answer ≥ 400 and every connection
+error is an error; "database is locked" in the server log is counted too. Prints p50/p95/p99 per
+action and per scenario, the server's CPU per request, and a last line starting `bench: load`.
 
-    .venv/bin/python bench/load.py                      # both scenarios, 60 s each
+PostgreSQL runs on a throw-away cluster of this script's own (initdb + pg_ctl as the `postgres`
+user in a temporary folder, port 8150, trust auth): after the measured minute, a second minute in
+which that cluster is restarted halfway (`pg_ctl restart -m fast`, or stopped for
+--db-down-seconds), reporting the errors inside the window, after it, and how long until the site
+answered again. gunicorn listens on 8151 (PostgreSQL) and 8152 (SQLite).
+
+    .venv/bin/python bench/load.py                      # both scenarios, 60 s each (+ restart)
     .venv/bin/python bench/load.py --only sqlite --seconds 20
-
-PostgreSQL: --pg-url names a database this script drops and creates (default
-agora_hardening_load on 127.0.0.1, trust auth). Everything else lives under --workdir.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv as csv_module
 import json
 import os
-import random
-import secrets
+import shutil
 import signal
-import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from http.client import HTTPConnection, HTTPException
 from pathlib import Path
-from urllib.parse import quote, urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import forum as forum_bench
 
 REPO = Path(__file__).resolve().parent.parent
-MIX = [("topic", 70), ("list", 15), ("search", 10), ("post", 5)]
-SEARCH_WORDS = ["sampler", "LoRA", "video", "prompt", "模型", "steps", "training", "扩散"]
-CSRF_SECRET = "b" * 32  # an unmasked 32-character secret: Django accepts it as token and cookie
+LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 
 
 def app_env(workdir: Path, database_url: str) -> dict[str, str]:
@@ -98,79 +98,58 @@ def seed(out: Path, *, topics: int, posts_per_topic: int, members: int) -> None:
     out.write_text(json.dumps(urls))
 
 
-def prepare_postgres(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
-        )
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+# --- a throw-away PostgreSQL cluster (the machine's own is shared: never restart that one) ------
 
 
-# --- load --------------------------------------------------------------------------------------
+class PrivateCluster:
+    """initdb + pg_ctl as the `postgres` OS user, in a temporary folder, trust auth, loopback."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.root = Path(tempfile.mkdtemp(prefix="agora-load-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "postgres.log"
+        self.url = f"postgres://postgres@127.0.0.1:{port}/agora_load"
+        shutil.chown(self.root, "postgres")
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(self.BIN / "pg_ctl"), "-D", str(self.data),
+             "-l", str(self.log), "-w", "-t", "60", *args,
+             "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
+                   "-c max_connections=200"],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(self.BIN / "initdb"), "-D", str(self.data),
+             "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale", "C.UTF-8", "--no-sync"],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        self._ctl("start")
+        import psycopg
+
+        with psycopg.connect(self.url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE agora_load")
+
+    def restart(self, down_seconds: float = 0) -> None:
+        if down_seconds:
+            self._ctl("-m", "fast", "stop")
+            time.sleep(down_seconds)
+            self._ctl("start")
+        else:
+            self._ctl("-m", "fast", "restart")
+
+    def stop(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._ctl("-m", "fast", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
-class Member(threading.Thread):
-    def __init__(self, slot: int, port: int, urls: dict, deadline: float, stats: dict) -> None:
-        super().__init__(daemon=True)
-        self.rng = random.Random(forum_bench.SEED + slot)
-        self.port, self.urls, self.deadline, self.stats = port, urls, deadline, stats
-        self.session = urls["sessions"][slot % len(urls["sessions"])]
-        self.slot = slot
-        self.posted = 0
-
-    def pick(self) -> tuple[str, str, str, bytes | None]:
-        action = self.rng.choices([a for a, _ in MIX], weights=[w for _, w in MIX])[0]
-        if action == "topic":
-            return action, "GET", self.rng.choice(self.urls["topics"]), None
-        if action == "list":
-            path = self.rng.choice(["/latest/", "/top/", "/categories/", *self.urls["categories"]])
-            return action, "GET", path, None
-        if action == "search":
-            return action, "GET", "/search/?q=" + quote(self.rng.choice(SEARCH_WORDS)), None
-        topic_id = self.rng.choice(self.urls["topic_ids"])
-        self.posted += 1
-        raw = f"Load reply {self.slot}-{self.posted}-{secrets.token_hex(4)}: the sampler held up."
-        body = f"raw={quote(raw)}".encode()
-        return action, "POST", f"/t/{topic_id}/reply/", body
-
-    def run(self) -> None:
-        conn = HTTPConnection("127.0.0.1", self.port, timeout=60)
-        cookie = f"sessionid={self.session}; csrftoken={CSRF_SECRET}"
-        while time.monotonic() < self.deadline:
-            action, method, path, body = self.pick()
-            headers = {"Accept-Language": "en", "Cookie": cookie}
-            if body is not None:
-                headers |= {
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "X-CSRFToken": CSRF_SECRET,
-                }
-            begun = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (HTTPException, OSError) as exc:
-                status = type(exc).__name__
-                conn.close()
-                conn = HTTPConnection("127.0.0.1", self.port, timeout=60)
-            elapsed = time.perf_counter() - begun
-            with self.stats["lock"]:
-                self.stats["latency"][action].append(elapsed)
-                if not (isinstance(status, int) and status < 400):
-                    self.stats["errors"][f"{action} {method} {status}"] += 1
-                    self.stats["error_times"].append(time.monotonic())
-            if not isinstance(status, int) or response.will_close:
-                conn.close()
-                conn = HTTPConnection("127.0.0.1", self.port, timeout=60)
-            time.sleep(self.rng.uniform(0.5, 1.5))
-        conn.close()
+# --- load (locust, headless) -------------------------------------------------------------------
 
 
 def cpu_seconds(root_pid: int) -> float:
@@ -188,89 +167,101 @@ def cpu_seconds(root_pid: int) -> float:
     return total
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
-
-
-def kill_connections(database_url: str, *, after: float, window: float, out: dict) -> None:
-    """What a PostgreSQL restart looks like to the app: every connection to the database is
-    terminated, and new ones too, for `window` seconds."""
-    import psycopg
-
-    parsed = urlparse(database_url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    time.sleep(after)
-    out["start"] = time.monotonic()
-    killed = 0
-    with psycopg.connect(admin, autocommit=True) as conn:
-        while time.monotonic() < out["start"] + window:
-            killed += conn.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                [name],
-            ).fetchone()[0]
-            time.sleep(0.1)
-    out["end"] = time.monotonic()
-    out["killed"] = killed
-
-
-def load(port: int, urls: dict, *, members: int, seconds: float, fault: dict | None = None) -> dict:
-    stats = {"lock": threading.Lock(), "latency": defaultdict(list), "errors": Counter(),
-             "error_times": []}  # fmt: skip
-    deadline = time.monotonic() + seconds
-    fault_thread = None
-    if fault:
-        fault_thread = threading.Thread(target=kill_connections, kwargs=fault, daemon=True)
-        fault_thread.start()
-    threads = [Member(i, port, urls, deadline, stats) for i in range(members)]
-    for i, thread in enumerate(threads):
-        thread.start()
-        time.sleep(1.0 / members * (i % 2))  # a gentle ramp, not a thundering herd
-    for thread in threads:
-        thread.join()
-    fault_report = {}
-    if fault_thread is not None:
-        fault_thread.join()
-        window = fault["out"]
-        settle = window["end"] + 2.0  # requests already in flight when the window closed
-        fault_report = {
-            "killed_connections": window["killed"],
-            "errors_during_window": sum(
-                window["start"] <= t <= settle for t in stats["error_times"]
-            ),
-            "errors_after_recovery": sum(t > settle for t in stats["error_times"]),
-        }
-    everything = [v for values in stats["latency"].values() for v in values]
-    return {
-        "requests": len(everything),
-        "rps": len(everything) / seconds,
-        "errors": dict(stats["errors"]),
-        "p50": percentile(everything, 0.50),
-        "p95": percentile(everything, 0.95),
-        "p99": percentile(everything, 0.99),
-        "fault": fault_report,
-        "actions": {
-            action: {
-                "n": len(values),
-                "p50": percentile(values, 0.50),
-                "p95": percentile(values, 0.95),
-                "mean": statistics.fmean(values) * 1000,
+def run_locust(port: int, urls_file: Path, *, members: int, seconds: float, csv: Path) -> dict:
+    """One headless locust run; returns its figures per action (from the CSV files it writes)."""
+    csv.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        str(Path(sys.executable).with_name("locust")), "-f", str(LOCUSTFILE), "--headless",
+        "--host", f"http://127.0.0.1:{port}", "-u", str(members),
+        "-r", str(max(1, members // 5)), "-t", f"{seconds:.0f}s", "--csv", str(csv),
+        "--only-summary", "--loglevel", "ERROR", "--stop-timeout", "10",
+    ]  # fmt: skip
+    env = {**os.environ, "AGORA_LOAD_URLS": str(urls_file)}
+    with (csv.parent / f"{csv.name}.log").open("wb") as log:
+        subprocess.run(cmd, env=env, check=False, stdout=log, stderr=subprocess.STDOUT)
+    rows = {}
+    with open(f"{csv}_stats.csv", newline="") as handle:
+        for row in csv_module.DictReader(handle):
+            name = "all" if row["Name"] == "Aggregated" else row["Name"]
+            rows[name] = {
+                "n": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "rps": float(row["Requests/s"]),
+                "p50": float(row["50%"] or 0),
+                "p95": float(row["95%"] or 0),
+                "p99": float(row["99%"] or 0),
+                "mean": float(row["Average Response Time"] or 0),
             }
-            for action, values in sorted(stats["latency"].items())
-        },
+    errors = Counter()
+    with open(f"{csv}_failures.csv", newline="") as handle:
+        for row in csv_module.DictReader(handle):
+            errors[f"{row['Name']} {row['Method']} {row['Error'][:80]}"] += int(row["Occurrences"])
+    history = []
+    with open(f"{csv}_stats_history.csv", newline="") as handle:
+        for row in csv_module.DictReader(handle):
+            if row["Name"] == "Aggregated":
+                history.append((float(row["Timestamp"]), int(row["Total Failure Count"])))
+    everything = rows.get("all", {"n": 0, "p50": 0, "p95": 0, "p99": 0, "rps": 0})
+    return {
+        "requests": everything["n"],
+        "rps": everything["n"] / seconds,
+        "p50": everything["p50"],
+        "p95": everything["p95"],
+        "p99": everything["p99"],
+        "errors": dict(errors),
+        "actions": {name: row for name, row in sorted(rows.items()) if name != "all"},
+        "history": history,
     }
 
 
-def scenario(name: str, database_url: str, args: argparse.Namespace, members: int) -> dict:
+def restart_database(cluster: PrivateCluster, port: int, *, after: float, down: float,
+                     out: dict) -> None:  # fmt: skip
+    """Halfway through the run: `pg_ctl restart -m fast` (or stop, wait, start); then how long
+    until the site answers a page again."""
+    time.sleep(after)
+    out["start"] = time.time()
+    cluster.restart(down)
+    out["database_back"] = time.time()
+    while True:
+        try:
+            conn = HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/latest/", headers={"Accept-Language": "en"})
+            status = conn.getresponse().status
+            conn.close()
+        except (HTTPException, OSError):
+            status = 0
+        if status == 200:
+            break
+        time.sleep(0.05)
+    out["site_back"] = time.time()
+
+
+def failures_between(history: list[tuple[float, int]], start: float, end: float) -> int:
+    """Failures counted by locust's per-second history between two wall-clock times."""
+    before = max((count for stamp, count in history if stamp < start), default=0)
+    until = max((count for stamp, count in history if stamp <= end), default=before)
+    return until - before
+
+
+def start_gunicorn(port: int, env: dict, args: argparse.Namespace, log: Path):
+    cmd = [
+        sys.executable, "-m", "gunicorn", "agora.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(args.workers), "--threads", str(args.threads),
+        "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning",
+    ]  # fmt: skip
+    with log.open("wb") as handle:
+        process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    return forum_bench.Server(f"agora-{port}", port, process, log)
+
+
+def scenario(name: str, database_url: str, args: argparse.Namespace, members: int, *,
+             port: int, cluster: PrivateCluster | None = None) -> dict:  # fmt: skip
     workdir = (args.workdir / name).resolve()
+    shutil.rmtree(workdir / "locust", ignore_errors=True)
     (workdir / "logs").mkdir(parents=True, exist_ok=True)
     env = app_env(workdir, database_url)
     urls_file = workdir / "urls.json"
-    if name == "postgresql":
-        prepare_postgres(database_url)
-    else:
+    if name == "sqlite":
         for suffix in ["", "-wal", "-shm"]:
             Path(f"{workdir / 'agora' / 'agora.sqlite3'}{suffix}").unlink(missing_ok=True)
     (workdir / "agora").mkdir(exist_ok=True)
@@ -280,31 +271,45 @@ def scenario(name: str, database_url: str, args: argparse.Namespace, members: in
          "--posts-per-topic", str(args.posts_per_topic), "--members", str(members)],
         env=env, check=True, cwd=REPO,
     )  # fmt: skip
-    urls = json.loads(urls_file.read_text())
     gunicorn_path = forum_bench.install_agora_gunicorn(args.workdir.resolve())
     env["PYTHONPATH"] = f"{gunicorn_path}:{REPO}"
-    server = forum_bench.start_server(
-        f"agora-{name}", python=Path(sys.executable), app="agora.wsgi:application", cwd=REPO,
-        env=env, workers=args.workers, threads=args.threads, logdir=workdir / "logs",
-    )  # fmt: skip
+    server = start_gunicorn(port, env, args, workdir / "logs" / "gunicorn.log")
     try:
         forum_bench.wait_ready(server, "/latest/")
         if args.warmup:
-            load(server.port, urls, members=members, seconds=args.warmup)  # not measured
+            run_locust(port, urls_file, members=members, seconds=args.warmup,
+                       csv=workdir / "locust" / "warmup")  # fmt: skip
         print(f"== {name}: {members} members for {args.seconds:.0f}s", flush=True)
         cpu_before = cpu_seconds(server.process.pid)
-        result = load(server.port, urls, members=members, seconds=args.seconds)
+        result = run_locust(port, urls_file, members=members, seconds=args.seconds,
+                            csv=workdir / "locust" / "measured")  # fmt: skip
         result["cpu_ms_per_request"] = (
             (cpu_seconds(server.process.pid) - cpu_before) * 1000 / max(result["requests"], 1)
         )
-        if name == "postgresql" and args.fault_seconds:
-            print(f"== {name}: again, with every database connection killed for "
-                  f"{args.fault_seconds:.0f}s halfway", flush=True)  # fmt: skip
-            fault = {"database_url": database_url, "after": args.seconds / 2,
-                     "window": args.fault_seconds, "out": {}}  # fmt: skip
-            result["with_fault"] = load(
-                server.port, urls, members=members, seconds=args.seconds, fault=fault
-            )
+        if cluster is not None and args.restart:
+            how = (f"stopped for {args.db_down_seconds:.0f}s" if args.db_down_seconds
+                   else "restarted (pg_ctl restart -m fast)")  # fmt: skip
+            print(f"== {name}: again, with the database {how} halfway", flush=True)
+            window: dict = {}
+            thread = threading.Thread(
+                target=restart_database, daemon=True,
+                kwargs={"cluster": cluster, "port": port, "after": args.seconds / 2,
+                        "down": args.db_down_seconds, "out": window},
+            )  # fmt: skip
+            thread.start()
+            faulted = run_locust(port, urls_file, members=members, seconds=args.seconds,
+                                 csv=workdir / "locust" / "restart")  # fmt: skip
+            thread.join(timeout=120)
+            settle = window["site_back"] + 2.0  # requests in flight when the site came back
+            faulted["fault"] = {
+                "database_down_s": window["database_back"] - window["start"],
+                "recovery_s": window["site_back"] - window["start"],
+                "errors_during_window": failures_between(
+                    faulted["history"], window["start"], settle
+                ),
+                "errors_after_recovery": failures_between(faulted["history"], settle, float("inf")),
+            }
+            result["with_fault"] = faulted
     finally:
         server.stop()
     log = server.log.read_text(errors="replace")
@@ -317,22 +322,22 @@ def scenario(name: str, database_url: str, args: argparse.Namespace, members: in
 def report(name: str, result: dict) -> None:
     print(
         f"{name:<11} {result['members']:>3} members  {result['requests']:>6} requests "
-        f"{result['rps']:6.1f}/s  p50 {result['p50']:6.1f} ms  p95 {result['p95']:6.1f} ms  "
-        f"p99 {result['p99']:6.1f} ms  app CPU {result['cpu_ms_per_request']:.0f} ms/request  "
+        f"{result['rps']:6.1f}/s  p50 {result['p50']:6.0f} ms  p95 {result['p95']:6.0f} ms  "
+        f"p99 {result['p99']:6.0f} ms  app CPU {result['cpu_ms_per_request']:.1f} ms/request  "
         f"errors {sum(result['errors'].values())} "
         f"{result['errors'] or ''}  'database is locked' {result['database_is_locked']}"
     )
+    for action, row in result["actions"].items():
+        print(f"    {action:<7} n={row['n']:<6} p50 {row['p50']:6.0f} ms  p95 {row['p95']:6.0f} ms")
     if result.get("with_fault"):
         f = result["with_fault"]
         print(
-            f"    with the database connections killed for a moment: {f['requests']} requests, "
-            f"p95 {f['p95']:.1f} ms, errors {sum(f['errors'].values())} {f['errors'] or ''}, "
-            f"{f['fault']['killed_connections']} connections killed, errors during the window "
-            f"{f['fault']['errors_during_window']}, after recovery "
-            f"{f['fault']['errors_after_recovery']}"
+            f"    with the database restarted halfway: {f['requests']} requests, "
+            f"p95 {f['p95']:.0f} ms, errors {sum(f['errors'].values())} {f['errors'] or ''}; "
+            f"database down {f['fault']['database_down_s']:.1f} s, site answering again "
+            f"{f['fault']['recovery_s']:.1f} s after the restart began; errors in the window "
+            f"{f['fault']['errors_during_window']}, after it {f['fault']['errors_after_recovery']}"
         )
-    for action, row in result["actions"].items():
-        print(f"    {action:<7} n={row['n']:<6} p50 {row['p50']:6.1f} ms  p95 {row['p95']:6.1f} ms")
 
 
 def main() -> int:
@@ -349,9 +354,7 @@ def main() -> int:
              members=args.members)  # fmt: skip
         return 0
     parser.add_argument("--workdir", type=Path, default=REPO / "var" / "bench-load")
-    parser.add_argument(
-        "--pg-url", default="postgres://postgres@127.0.0.1:5432/agora_hardening_load"
-    )
+    parser.add_argument("--pg-port", type=int, default=8150, help="the private cluster's port")
     parser.add_argument("--pg-members", type=int, default=50)
     parser.add_argument("--sqlite-members", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
@@ -362,35 +365,52 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--only", choices=["postgresql", "sqlite"])
     parser.add_argument(
-        "--fault-seconds", type=float, default=3,
-        help="PostgreSQL: a second run with all connections killed this long halfway (0: off)",
+        "--no-restart", dest="restart", action="store_false",
+        help="PostgreSQL: skip the second run with the database restarted halfway",
+    )  # fmt: skip
+    parser.add_argument(
+        "--db-down-seconds", type=float, default=0,
+        help="instead of `pg_ctl restart`, stop the cluster this long, then start it",
     )  # fmt: skip
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     results = {}
+    load_before = os.getloadavg()[0]
     if args.only in (None, "postgresql"):
-        results["postgresql"] = scenario("postgresql", args.pg_url, args, args.pg_members)
+        cluster = PrivateCluster(args.pg_port)
+        try:
+            cluster.start()
+            results["postgresql"] = scenario(
+                "postgresql", cluster.url, args, args.pg_members, port=args.pg_port + 1,
+                cluster=cluster,
+            )  # fmt: skip
+        finally:
+            cluster.stop()
     if args.only in (None, "sqlite"):
         sqlite_url = f"sqlite:///{(args.workdir / 'sqlite' / 'agora' / 'agora.sqlite3').resolve()}"
-        results["sqlite"] = scenario("sqlite", sqlite_url, args, args.sqlite_members)
+        results["sqlite"] = scenario(
+            "sqlite", sqlite_url, args, args.sqlite_members, port=args.pg_port + 2
+        )
     load_avg = os.getloadavg()
-    print(f"\n== results (gunicorn {args.workers}x{args.threads} gthread, loopback, "
-          f"{os.cpu_count()} CPUs, load average {load_avg[0]:.2f})")  # fmt: skip
+    print(f"\n== results (locust between(1, 5) s think time; gunicorn {args.workers}x"
+          f"{args.threads} gthread, loopback, {os.cpu_count()} CPUs, load average "
+          f"{load_before:.1f} before, {load_avg[0]:.1f} after)")  # fmt: skip
     for name, result in results.items():
         report(name, result)
-    faulted = results.get("postgresql", {}).get("with_fault")
     summary = " ".join(
         f"{name}={r['members']}m/p95={r['p95']:.0f}ms/p50={r['p50']:.0f}ms/"
         f"errors={sum(r['errors'].values())}/locked={r['database_is_locked']}/"
-        f"cpu={r['cpu_ms_per_request']:.0f}ms"
+        f"cpu={r['cpu_ms_per_request']:.1f}ms"
         for name, r in results.items()
     )
+    faulted = results.get("postgresql", {}).get("with_fault")
     if faulted:
+        f = faulted["fault"]
         summary += (
-            f" pg-fault=errors-during:{faulted['fault']['errors_during_window']}"
-            f"/after:{faulted['fault']['errors_after_recovery']}"
+            f" pg-restart=errors-during:{f['errors_during_window']}"
+            f"/after:{f['errors_after_recovery']}/recovery:{f['recovery_s']:.1f}s"
         )
-    print(f"bench: load {summary} seconds={args.seconds:.0f}")
+    print(f"bench: load {summary} seconds={args.seconds:.0f} load={load_avg[0]:.1f}")
     return 0
 
 

@@ -34,3 +34,11 @@ def send_spooled_jobs() -> int:
     from agora.core.taskspool import drain
 
     return drain()
+
+
+@shared_task
+def recover_orphaned_jobs() -> int:
+    """Filesystem broker: re-send jobs whose worker died mid-task (agora/core/taskjournal.py)."""
+    from agora.core.taskjournal import recover
+
+    return recover()

@@ -68,7 +68,22 @@ def drain(app=None) -> int:
 
 
 class SpoolingTask(Task):
-    """The base of every Agora task: `.delay()` never fails the caller over the broker."""
+    """The base of every Agora task: `.delay()` never fails the caller over the broker, and on
+    the filesystem broker a job whose worker dies runs again, once (agora/core/taskjournal.py)."""
+
+    def before_start(self, task_id, args, kwargs) -> None:
+        from celery.exceptions import Ignore
+
+        from agora.core import taskjournal
+
+        if not taskjournal.begin(self, args, kwargs):
+            raise Ignore()  # it already ran: acknowledged, not run again
+
+    def after_return(self, status, retval, task_id, args, kwargs, einfo) -> None:
+        # Success or failure (not a retry, which republishes the same id and keeps the record).
+        from agora.core import taskjournal
+
+        taskjournal.end(self)
 
     def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, link=None,
                     link_error=None, shadow=None, **options):  # fmt: skip

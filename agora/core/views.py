@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import mimetypes
+import posixpath
+from pathlib import Path
+from urllib.parse import quote
+
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as _noop
@@ -13,6 +19,7 @@ from django.views.static import serve
 
 from agora.accounts import services as account_services
 from agora.core.health import run_checks
+from agora.core.media_access import PROTECTED_PREFIXES, media_visibility
 from agora.core.timezones import is_valid_timezone
 
 
@@ -131,9 +138,35 @@ def set_timezone(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def media(request: HttpRequest, path: str) -> HttpResponse:
-    """Uploaded files in the embedded default (S3 serves them when configured); serve() refuses
-    paths that escape MEDIA_ROOT."""
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    """Uploaded files in the embedded default (S3 serves them when configured). Media of things
+    that can be private (gallery works, lab runs, generations, models, data sets) go to whoever
+    may see the thing, others get 404; the rest is public. serve() refuses paths that escape
+    MEDIA_ROOT; the path is normalised first, so `avatars/../works/...` is checked as a work.
+    With AGORA_MEDIA_ACCEL_REDIRECT set, the file itself is sent by the reverse proxy
+    (X-Accel-Redirect) after the check."""
+    path = posixpath.normpath(path).lstrip("/")
+    if path in {"", ".", ".."} or path.startswith("../"):
+        raise Http404("No such file")
+    visibility = media_visibility(request.user, path)
+    if visibility is None:
+        raise Http404("No such file")
+    if settings.MEDIA_ACCEL_REDIRECT:
+        if not (Path(settings.MEDIA_ROOT) / path).is_file():
+            raise Http404("No such file")
+        kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        response = HttpResponse(content_type=kind)
+        response.headers["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT + quote(path)
+    else:
+        response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if visibility == "private":
+        # Only this viewer may see it: no shared cache (proxy, CDN) may keep a copy.
+        response.headers["Cache-Control"] = "private, max-age=3600"
+        patch_vary_headers(response, ["Cookie"])
+    elif path.startswith(PROTECTED_PREFIXES):
+        # Public now, but its owner may make it private: caches must ask again (a cheap 304).
+        response.headers["Cache-Control"] = "no-cache"
+    else:
+        response.headers["Cache-Control"] = "public, max-age=86400"
     return response

@@ -34,6 +34,12 @@ class PostFilters:
     newest: bool = False
 
 
+POST_RESULT_FIELDS = (
+    "number", "created_at", "topic__title", "topic__category__name",
+    "topic__category__name_zh", "author__username", "author__display_name",
+)  # fmt: skip
+
+
 @dataclass
 class PostResult:
     post: Post
@@ -175,8 +181,12 @@ def search_posts(
     )
     has_next = len(hits) > page_size
     hits = hits[:page_size]
-    posts = Post.objects.select_related("topic__category", "author").in_bulk(
-        [h.document.object_id for h in hits]
+    # Only what a result row shows: the post's text (raw and cooked, the largest columns) comes
+    # from the search document, not the post.
+    posts = (
+        Post.objects.select_related("topic__category", "author")
+        .only(*POST_RESULT_FIELDS)
+        .in_bulk([h.document.object_id for h in hits])
     )
     results = [
         PostResult(

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.request import urlopen
@@ -170,6 +172,94 @@ def test_killed_database_connections_are_replaced_without_a_restart(transactiona
             except OSError as exc:
                 statuses.append(getattr(exc, "code", str(exc)))
         assert statuses == [200, 200, 200]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+@pytest.fixture
+def private_postgres():
+    """A throw-away PostgreSQL cluster (initdb + pg_ctl as the `postgres` user, trust auth, a
+    free port): the machine's own server is shared and must never be restarted."""
+    if not (PG_BIN / "initdb").exists() or os.geteuid() != 0 or not shutil.which("runuser"):
+        pytest.skip("needs PostgreSQL 15's initdb and root (to run it as `postgres`)")
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="agora-test-pg-"))  # pytest's folders are root-only
+    shutil.chown(root, "postgres")
+    port = _free_port()
+    options = f"-p {port} -c listen_addresses=127.0.0.1 -k {root}"
+
+    def ctl(*args):
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(root / "data"),
+             "-l", str(root / "log"), "-w", "-t", "60", *args, "-o", options],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    subprocess.run(
+        ["runuser", "-u", "postgres", "--", str(PG_BIN / "initdb"), "-D", str(root / "data"),
+         "-A", "trust", "-U", "postgres", "--no-sync"],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    ctl("start")
+    try:
+        yield {"url": f"postgres://postgres@127.0.0.1:{port}/postgres", "ctl": ctl}
+    finally:
+        if (root / "data" / "postmaster.pid").exists():
+            ctl("-m", "fast", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.pgcluster
+def test_a_real_postgresql_restart_and_outage_under_a_running_server(private_postgres, tmp_path):
+    """The server keeps its connection between requests; the database is restarted for real
+    (`pg_ctl restart -m fast`): the next requests succeed. Stopped for a second: a request waits
+    for it (AGORA_DB_CONNECT_WAIT_SECONDS) and succeeds. Stopped for longer: requests get the
+    clear 503, and the site answers again once it is back, without restarting the server."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": private_postgres["url"], "AGORA_DEBUG": "0",
+           "ALLOWED_HOSTS": "127.0.0.1", "PYTHONPATH": str(ROOT), "AGORA_VAR_DIR": str(tmp_path),
+           "AGORA_LOG_LEVEL": "CRITICAL", "AGORA_DB_CONNECT_WAIT_SECONDS": "3"}  # fmt: skip
+    env.pop("REDIS_URL", None)
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env=env, cwd=ROOT)
+
+    def get(path: str) -> tuple[int, str]:
+        try:
+            response = urlopen(f"http://127.0.0.1:{port}{path}", timeout=20)
+            return response.status, response.read().decode()
+        except OSError as exc:
+            if hasattr(exc, "code"):
+                return exc.code, exc.read().decode()
+            return 0, str(exc)
+
+    def database() -> str:
+        status, body = get("/healthz")
+        return json.loads(body)["database"] if status in (200, 503) else f"no answer: {body}"
+
+    try:
+        deadline = time.monotonic() + 60
+        while get("/healthz")[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert database() == "ok"
+        private_postgres["ctl"]("-m", "fast", "restart")
+        assert [database() for _ in range(3)] == ["ok", "ok", "ok"]
+
+        private_postgres["ctl"]("-m", "fast", "stop")
+        back = threading.Timer(1.0, private_postgres["ctl"], args=("start",))
+        back.start()
+        assert database() == "ok"  # waited for the database instead of failing
+        back.join()
+
+        private_postgres["ctl"]("-m", "fast", "stop")
+        assert database() == "down"
+        status, body = get("/latest/")
+        assert status == 503 and "cannot reach its database" in body
+        private_postgres["ctl"]("start")
+        assert [database() for _ in range(3)] == ["ok", "ok", "ok"]
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -352,3 +442,120 @@ def test_a_worker_killed_mid_task_leaves_it_to_the_next_which_runs_it_once(
                 stop_worker(process)
         _use_broker(celery_app, previous)
         celery_app.conf.task_always_eager = True
+
+
+# --- the embedded filesystem broker: a worker killed mid-task ----------------------------------
+
+filesystem_broker = pytest.mark.skipif(
+    not os.environ.get("CELERY_BROKER_URL", "filesystem://").startswith("filesystem")
+    or bool(os.environ.get("REDIS_URL")),
+    reason="the embedded filesystem broker only (Redis redelivers by itself)",
+)
+
+
+@filesystem_broker
+@pytest.mark.worker
+def test_on_the_filesystem_broker_a_killed_workers_job_runs_again_once(
+    transactional_db, silent_smtp, settings, tmp_path
+):
+    """The filesystem broker deletes a message when a worker takes it; the task journal brings
+    back the job of a worker killed mid-task, and it is done exactly once."""
+    import signal
+
+    from agora.celery import app as celery_app
+    from agora.conftest import start_worker, stop_worker, wait_for
+    from agora.core import taskjournal
+    from agora.core.models import OutboundEmail
+    from agora.core.services import queue_email
+
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    celery_app.conf.task_always_eager = False
+    celery_app.control.purge()
+    for name in ("inflight", "done"):  # what earlier runs left in the shared broker folder
+        shutil.rmtree(taskjournal.folder(name))
+    common = {"AGORA_EMAIL_SEND_LEASE_SECONDS": "2"}
+    first = second = None
+    try:
+        first, _log = start_worker(
+            tmp_path, env={**common, "EMAIL_URL": f"smtp://127.0.0.1:{silent_smtp}"}
+        )
+        email = queue_email(to=["mei@example.com"], subject="Hello", body_text="Once, please.")
+
+        def status() -> str:
+            email.refresh_from_db()
+            return email.status
+
+        wait_for(lambda: status() == OutboundEmail.Status.SENDING, timeout=60,
+                 what="the first worker to start sending")  # fmt: skip
+        records = list(taskjournal.folder("inflight").glob("*.json"))
+        assert len(records) == 1 and "send_outbound_email" in records[0].read_text()
+        assert not list(taskjournal.folder("queue").glob("*"))  # the broker forgot it
+        first.send_signal(signal.SIGKILL)  # mid-send
+        first.wait(timeout=10)
+
+        second, log = start_worker(tmp_path, env={**common, "EMAIL_URL": f"file://{mail_dir}"})
+        wait_for(lambda: status() == OutboundEmail.Status.SENT, timeout=60,
+                 what="the second worker to send the email")  # fmt: skip
+        assert "died mid-task; sent again" in log.read_text()
+        assert taskjournal.recover(celery_app) == 0  # nothing left to bring back
+        time.sleep(2)  # a second delivery, if any, would have arrived by now
+        assert len(list(mail_dir.iterdir())) == 1
+        assert status() == OutboundEmail.Status.SENT
+        assert not list(taskjournal.folder("inflight").glob("*.json"))
+    finally:
+        for process in (first, second):
+            if process is not None:
+                stop_worker(process)
+        celery_app.conf.task_always_eager = True
+
+
+@filesystem_broker
+def test_the_task_journal_sends_a_dead_workers_job_once_and_never_reruns_a_finished_one(
+    settings, tmp_path
+):
+    import json
+
+    from agora.core import taskjournal
+
+    settings.BROKER_DIR = tmp_path
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    record = {"id": "job-1", "task": "agora.core.tasks.send_outbound_email", "args": [7],
+              "kwargs": {}, "queue": "default", "host": socket.gethostname(), "pid": gone.pid,
+              "pid_started": "1", "worker": "w@h", "started_at": 0}  # fmt: skip
+    alive = {**record, "id": "job-2", "pid": os.getpid(),
+             "pid_started": taskjournal._start_time(os.getpid())}  # fmt: skip
+    (taskjournal.folder("inflight") / "job-1.json").write_text(json.dumps(record))
+    (taskjournal.folder("inflight") / "job-2.json").write_text(json.dumps(alive))
+    sent = []
+
+    class App:
+        def send_task(self, name, args, kwargs, task_id, **options):
+            sent.append((name, args, task_id, options))
+
+    assert taskjournal.recover(App()) == 1
+    assert taskjournal.recover(App()) == 0  # claimed: never sent twice
+    assert sent == [("agora.core.tasks.send_outbound_email", [7], "job-1", {"queue": "default"})]
+    assert [p.name for p in taskjournal.folder("inflight").iterdir()] == ["job-2.json"]
+
+    class Task:
+        name = "agora.core.tasks.send_outbound_email"
+
+        class request:
+            id = "job-1"
+            is_eager = False
+            delivery_info = {"routing_key": "default"}
+            hostname = "w@h"
+
+    assert taskjournal.begin(Task, [7], {}) is True
+    taskjournal.end(Task)
+    assert taskjournal.begin(Task, [7], {}) is False  # it ran: the redelivered copy is skipped
+    assert not (taskjournal.folder("inflight") / "job-1.json").exists()
+
+    old = taskjournal.folder("done") / "job-0"
+    old.touch()
+    os.utime(old, (time.time() - 3 * 24 * 3600,) * 2)
+    (tmp_path / "done.pruned").unlink(missing_ok=True)
+    taskjournal.recover(App())
+    assert sorted(p.name for p in taskjournal.folder("done").iterdir()) == ["job-1"]  # old: gone

@@ -135,7 +135,23 @@ MATRIX: dict[str, tuple[int | None, ...]] = {
     "lab:reproduce": (302, 405, 405, 405, 405, 302, 404),
     "lab:share": (302, 405, 405, 405, 405, 302, 403),
     "lab:datasets": (302, 200, 200, 200, 200, 302, 200),
-    "media": (200, 200, 200, 200, 200, 405, 405),
+    "media": (404, 404, 404, 200, 200, 405, 405),  # alice's private work's image
+}
+
+# Uploaded files, by kind (world._media_files): GET as (anonymous, stranger, member, owner,
+# staff). Media of what can be private follow the thing itself; the rest is public.
+MEDIA_MATRIX: dict[str, tuple[int, ...]] = {
+    "private work image": (404, 404, 404, 200, 200),
+    "private work thumbnail": (404, 404, 404, 200, 200),
+    "private work, through another folder": (404, 404, 404, 200, 200),
+    "public work image": (200, 200, 200, 200, 200),
+    "private run sample": (404, 404, 404, 200, 200),
+    "private generation image": (404, 404, 404, 200, 200),
+    "uploaded data set preview": (404, 404, 404, 200, 200),
+    "private model checkpoint": (404, 404, 404, 200, 200),
+    "built-in data set preview": (200, 200, 200, 200, 200),
+    "avatar": (200, 200, 200, 200, 200),
+    "unknown file among works": (404, 404, 404, 404, 404),
 }
 
 # State changes a stranger must not make (POST with real data): refused, nothing changed.
@@ -201,6 +217,46 @@ def test_persona_matrix(site, alice, bob, charlie, staff):
     assert wrong == []
 
 
+def test_uploaded_files_follow_the_privacy_of_what_they_belong_to(site, alice, bob, charlie, staff):
+    assert sorted(MEDIA_MATRIX) == sorted(site["_media"])
+    users = {"anonymous": None, "stranger": charlie, "member": bob, "owner": alice,
+             "staff": staff}  # fmt: skip
+    wrong = []
+    for persona, user in users.items():
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        for label, expected in MEDIA_MATRIX.items():
+            response = client.get("/media/" + site["_media"][label])
+            status = expected[PERSONAS.index(persona)]
+            if response.status_code != status:
+                wrong.append(f"{label} as {persona}: {response.status_code}, expected {status}")
+            elif status == 200 and expected[0] == 404:
+                # Only this viewer may see it: no shared cache may keep it.
+                assert response["Cache-Control"].startswith("private"), label
+    assert wrong == []
+    anonymous = Client()
+    # Public for now but may turn private: revalidated; avatars and the like: cached a day.
+    work = anonymous.get("/media/" + site["_media"]["public work image"])
+    assert work["Cache-Control"] == "no-cache"
+    avatar = anonymous.get("/media/" + site["_media"]["avatar"])
+    assert avatar["Cache-Control"] == "public, max-age=86400"
+
+
+def test_private_media_can_be_handed_to_the_proxy_after_the_check(site, alice, settings):
+    settings.MEDIA_ACCEL_REDIRECT = "/protected-media/"
+    path = site["_media"]["private work image"]
+    assert Client().get("/media/" + path).status_code == 404
+    client = Client()
+    client.force_login(alice)
+    response = client.get("/media/" + path)
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == "/protected-media/" + path
+    assert response["Content-Type"] == "image/webp"
+    assert response.content == b""
+    assert client.get("/media/../../etc/passwd").status_code == 404
+
+
 def test_private_things_are_hidden_from_outsiders(site, alice, bob, charlie, staff):
     hidden = reverse("forum:topic", kwargs=site["_hidden_topic"])
     pm = reverse("forum:topic", kwargs=site["_pm"])
@@ -260,7 +316,9 @@ def test_private_content_stays_out_of_search_feeds_sitemap_and_notifications(
     assert "/t/samplers-compared-at-twenty-steps/" in xml and "/u/alice/" in xml
     assert "/c/lounge/" in xml and "/learn/getting-started-with-lora/" in xml
     assert "/t/insiders-only" not in xml and "/t/a-private-word" not in xml
-    assert "/c/secret/" not in xml and "/gallery/" not in xml  # the only work is private
+    assert "/c/secret/" not in xml
+    private_work = reverse("gallery:work", kwargs=committed_site["gallery:work"])
+    assert private_work not in xml and "/gallery/" in xml  # the public work is listed
     for feed in ["/latest.rss", "/latest.atom", "/c/lounge.rss", "/tag/samplers.atom"]:
         body = anonymous.get(feed).content.decode()
         assert "Samplers compared" in body or "samplers" in body.lower(), feed

@@ -123,10 +123,11 @@ def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
         model=model, owner=alice, recipe={"seed": 1}, recipe_hash="0" * 64,
         status=Generation.Status.DONE,
     )  # fmt: skip
-    LabDataset.objects.create(owner=alice, name="faces", size_bytes=10)
+    dataset = LabDataset.objects.create(owner=alice, name="faces", size_bytes=10)
     checkpoint = Path(settings.MEDIA_ROOT) / "lab" / "models" / "x.safetensors"
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     checkpoint.write_bytes(b"not really weights")
+    media = _media_files(alice=alice, work=work, run=run, generation=generation, dataset=dataset)
 
     return {
         "profile": {"username": alice.username},
@@ -190,9 +191,48 @@ def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
         "lab:generation": {"generation_id": generation.id},
         "lab:reproduce": {"generation_id": generation.id},
         "lab:share": {"generation_id": generation.id},
-        "media": {"path": work.image.name if hasattr(work, "image") else "x"},
+        "media": {"path": work.image.name},
+        "_media": media,
         "_hidden_topic": {"slug": hidden.slug, "topic_id": hidden.id},
         "_pm": {"slug": pm.slug, "topic_id": pm.id},
+    }
+
+
+def _media_files(*, alice, work, run, generation, dataset) -> dict[str, str]:
+    """One file of each kind under MEDIA_ROOT, by what a persona should get (see MEDIA_MATRIX)."""
+    from agora.gallery.services import upload_work
+    from agora.lab.models import Generation, LabDataset, TrainingRun
+
+    root = Path(settings.MEDIA_ROOT)
+
+    def put(relative: str) -> str:
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_bytes(_png())
+        return relative
+
+    public_work, _ = upload_work(
+        author=alice, upload=SimpleUploadedFile("p.png", _png()), title="Public sunset"
+    )
+    sample = put(f"lab/runs/{run.id}/step_000010.png")
+    TrainingRun.objects.filter(pk=run.pk).update(samples=[{"step": 10, "url": "/media/" + sample}])
+    image = put(f"lab/generations/{generation.id}/0.png")
+    Generation.objects.filter(pk=generation.pk).update(
+        images=[{"name": "0.png", "url": "/media/" + image}]
+    )
+    preview = put(f"lab/datasets/preview-{dataset.id}.png")
+    LabDataset.objects.filter(pk=dataset.pk).update(preview=preview)
+    return {
+        "private work image": work.image.name,
+        "private work thumbnail": work.thumbnail.name,
+        "private work, through another folder": f"avatars/../{work.image.name}",
+        "public work image": public_work.image.name,
+        "private run sample": sample,
+        "private generation image": image,
+        "uploaded data set preview": preview,
+        "private model checkpoint": "lab/models/x.safetensors",
+        "built-in data set preview": put("lab/datasets/preview-builtin-mnist.png"),
+        "avatar": put(f"avatars/{alice.id}/a.webp"),
+        "unknown file among works": put(f"works/{alice.id}/orphan.webp"),
     }
 
 

@@ -1,0 +1,88 @@
+"""Who may fetch an uploaded file. Media of things that can be private — gallery works, lab runs,
+generations, models, uploaded data sets — are only served to whoever may see the thing itself;
+the rest (avatars, forum uploads, launch screenshots, built-in data set previews) is public and
+answered without a query.
+
+`media_visibility(user, path)` answers "public" (anyone, cacheable), "private" (this viewer may,
+do not let shared caches keep it) or None (not found, as far as this viewer is concerned)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from django.db.models import Q
+
+Visibility = Literal["public", "private"] | None
+
+PROTECTED_PREFIXES = ("works/", "lab/")
+
+_WORK = re.compile(r"^works/(?P<author>\d+)/[^/]+$")
+_RUN_SAMPLE = re.compile(r"^lab/runs/(?P<run>\d+)/[^/]+$")
+_GENERATION = re.compile(r"^lab/generations/(?P<generation>\d+)/[^/]+$")
+_BUILTIN_PREVIEW = re.compile(r"^lab/datasets/preview-builtin-[\w.-]+\.png$")
+_DATASET = re.compile(r"^lab/datasets/[^/]+$")
+_CHECKPOINT = re.compile(r"^lab/models/[^/]+$")
+
+
+def _owner_or_staff(user, owner_id: int) -> bool:
+    return bool(
+        user is not None and user.is_authenticated and (user.pk == owner_id or user.is_staff)
+    )
+
+
+def _verdict(is_private: bool, allowed: bool) -> Visibility:
+    if not is_private:
+        return "public"
+    return "private" if allowed else None
+
+
+def media_visibility(user, path: str) -> Visibility:
+    if not path.startswith(PROTECTED_PREFIXES):
+        return "public"
+    if match := _WORK.match(path):
+        from agora.gallery.models import Work
+
+        row = (
+            Work.objects.filter(author_id=int(match["author"]))
+            .filter(Q(image=path) | Q(thumbnail=path))
+            .values_list("private", "author_id")
+            .first()
+        )
+        return None if row is None else _verdict(row[0], _owner_or_staff(user, row[1]))
+    if match := _RUN_SAMPLE.match(path):
+        from agora.lab.models import TrainingRun
+
+        row = (
+            TrainingRun.objects.filter(pk=int(match["run"]))
+            .values_list("private", "owner_id")
+            .first()
+        )
+        return None if row is None else _verdict(row[0], _owner_or_staff(user, row[1]))
+    if match := _GENERATION.match(path):
+        from agora.lab.models import Generation
+
+        row = (
+            Generation.objects.filter(pk=int(match["generation"]))
+            .values_list("model__private", "model__owner_id")
+            .first()
+        )
+        return None if row is None else _verdict(row[0], _owner_or_staff(user, row[1]))
+    if _BUILTIN_PREVIEW.match(path):
+        return "public"
+    if _DATASET.match(path):
+        from agora.lab.models import LabDataset
+
+        # A member's data set (archive and preview) is theirs alone, like the data sets page.
+        owner = (
+            LabDataset.objects.filter(Q(archive=path) | Q(preview=path))
+            .values_list("owner_id", flat=True)
+            .first()
+        )
+        return None if owner is None else _verdict(True, _owner_or_staff(user, owner))
+    if _CHECKPOINT.match(path):
+        from agora.lab.models import LabModel
+
+        row = LabModel.objects.filter(checkpoint=path).values_list("private", "owner_id").first()
+        return None if row is None else _verdict(row[0], _owner_or_staff(user, row[1]))
+    return None  # nothing else lives under the protected folders
