@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import forum as forum_bench  # noqa: E402  (bench/forum.py: the bench's environment)
+import forum as forum_bench  # bench/forum.py: the bench environment
 
 REPO = forum_bench.REPO
 
