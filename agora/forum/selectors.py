@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import base64
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import connections
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -429,10 +429,6 @@ def _post_row(values: tuple, topic_id: int, member: bool) -> PostRow:
     return row
 
 
-# Sentinels the prepared query is compiled with; each request's values replace them.
-_TOPIC, _AFTER, _UPTO, _VIEWER = 1_730_001, 1_730_002, 1_730_003, 1_730_004
-
-
 def _posts_queryset(topic_id: int, after: int, up_to: int, viewer_id: int | None) -> QuerySet:
     queryset = Post.objects.filter(topic_id=topic_id, number__gt=after, number__lte=up_to)
     columns = list(_POST_COLUMNS)
@@ -447,29 +443,49 @@ def _posts_queryset(topic_id: int, after: int, up_to: int, viewer_id: int | None
     return queryset.order_by("number").values_list(*columns)
 
 
+# --- prepared queries ---------------------------------------------------------------------------
+# The hottest reads (a topic page's posts, the category index) have the same SQL on every request
+# but their values. Building and compiling the queryset cost more than running it, so each is
+# compiled once per database connection with stand-in values, then run with the request's.
+
+_STAND_IN = 1_730_001  # stand-in values: 1_730_001, 1_730_002, ... (in range of every int column)
+_MISSING = object()
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _prepare_posts_query(member: bool):
-    """The topic page's posts query compiled once per database connection: its SQL, where each
-    request's values go, and the column converters (SQLite's text dates and so on). Building
-    and compiling the queryset was most of the query's cost; the SQL is the same every time."""
-    connection = connections[Post.objects.db]
+def _prepared_rows(
+    key: tuple, build: Callable[[list[int]], QuerySet], values: list[int]
+) -> list[tuple]:
+    """The rows `build(values)` (a values_list queryset) gives, with its SQL compiled once per
+    connection and key: where each value goes, the other parameters as compiled, and the
+    column converters (SQLite's text dates and so on). Where the compiled parameters do not
+    show every stand-in value, the plain queryset runs."""
+    connection = connections[DEFAULT_DB_ALIAS]
     per_connection = _prepared.setdefault(connection, {})
-    if member in per_connection:
-        return per_connection[member]
-    queryset = _posts_queryset(_TOPIC, _AFTER, _UPTO, _VIEWER if member else None)
-    compiler = queryset.query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
-    slots = {_TOPIC: 0, _AFTER: 1, _UPTO: 2, _VIEWER: 3}
-    # Where each request's values go; other parameters (Exists' `SELECT 1`) stay as compiled.
-    positions = [(i, slots[p]) for i, p in enumerate(params) if isinstance(p, int) and p in slots]
-    converters = compiler.get_converters([column[0] for column in compiler.select])
-    prepared = (sql, list(params), positions, compiler, converters)
-    if len(positions) != 5 if member else len(positions) != 3:
-        prepared = None  # not the query this was written for: use the plain queryset
-    per_connection[member] = prepared
-    return prepared
+    prepared = per_connection.get(key, _MISSING)
+    if prepared is _MISSING:
+        stand_ins = [_STAND_IN + i for i in range(len(values))]
+        compiler = build(stand_ins).query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        slots = {value: i for i, value in enumerate(stand_ins)}
+        positions = [(i, slots[p]) for i, p in enumerate(params) if type(p) is int and p in slots]
+        converters = compiler.get_converters([column[0] for column in compiler.select])
+        prepared = None
+        if {slot for _, slot in positions} == set(range(len(values))):
+            prepared = (sql, list(params), positions, compiler, converters)
+        per_connection[key] = prepared
+    if prepared is None:
+        return list(build(values))
+    sql, params, positions, compiler, converters = prepared
+    params = params.copy()
+    for at, slot in positions:
+        params[at] = values[slot]
+    with compiler.connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if converters:
+        rows = [tuple(row) for row in compiler.apply_converters(rows, converters)]
+    return rows
 
 
 def topic_posts(*, topic: Topic, viewer: User, page: int) -> tuple[list[PostRow], int]:
@@ -479,20 +495,12 @@ def topic_posts(*, topic: Topic, viewer: User, page: int) -> tuple[list[PostRow]
     page = max(1, min(page, total_pages))
     start = (page - 1) * POSTS_PER_PAGE
     member = viewer.is_authenticated
-    values = (topic.id, start, start + POSTS_PER_PAGE, viewer.pk if member else None)
-    prepared = _prepare_posts_query(member)
-    if prepared is None:
-        rows = list(_posts_queryset(*values))
-    else:
-        sql, params, positions, compiler, converters = prepared
-        params = params.copy()
-        for at, slot in positions:
-            params[at] = values[slot]
-        with compiler.connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if converters:
-            rows = list(compiler.apply_converters(rows, converters))
+    values = [topic.id, start, start + POSTS_PER_PAGE] + ([viewer.pk] if member else [])
+    rows = _prepared_rows(
+        ("topic_posts", member),
+        lambda v: _posts_queryset(v[0], v[1], v[2], v[3] if member else None),
+        values,
+    )
     return [_post_row(row, topic.id, member) for row in rows], total_pages
 
 
@@ -506,22 +514,36 @@ def topic_user_for(*, topic: Topic, viewer: User) -> TopicUser | None:
     return TopicUser.objects.filter(topic=topic, user=viewer).first()
 
 
-def category_index(*, access: CategoryAccess, viewer: User) -> list[tuple[Category, list[Topic]]]:
-    """Top-level categories with their subcategories and three latest topics each (2 queries)."""
-    visible = access.visible_categories()
-    latest = (
-        _listable(viewer, access)
-        .annotate(
-            rank=Window(RowNumber(), partition_by=F("category_id"), order_by=F("bumped_at").desc())
+def _newest_per_category(category_ids: list[int]) -> QuerySet:
+    newest = Q()
+    for category_id in category_ids:
+        newest |= Q(
+            pk__in=Topic.objects.filter(category_id=category_id, is_private=False, deleted_at=None)
+            .order_by("-bumped_at", "-id")
+            .values("pk")[:3]
         )
-        .filter(rank__lte=3)
-        .select_related("last_poster")
-        .order_by("-bumped_at")
+    return (
+        Topic.objects.filter(newest)
+        .order_by("-bumped_at", "-id")
+        .values_list("id", "title", "category_id", "bumped_at")
     )
-    by_category: dict[int, list[Topic]] = {}
-    for topic in latest:
-        by_category.setdefault(topic.category_id, []).append(topic)
+
+
+def category_index(*, access: CategoryAccess, viewer: User) -> list[tuple[Category, list[Topic]]]:
+    """Top-level categories with their subcategories and three latest topics each (1 query).
+
+    Each category's three come from a subquery that walks the category's `topic_cat_bumped`
+    index and stops after three rows, so the page costs the same with 100 or 100,000 topics
+    (a window over every topic, as this was, grows with them)."""
+    visible = access.visible_categories()
     roots = [c for c in visible if c.parent_id is None]
+    by_category: dict[int, list[Topic]] = {}
+    if roots:
+        ids = [c.id for c in roots]
+        rows = _prepared_rows(("category_index", len(ids)), _newest_per_category, ids)
+        for topic_id, title, category_id, bumped_at in rows:
+            topic = Topic(id=topic_id, title=title, category_id=category_id, bumped_at=bumped_at)
+            by_category.setdefault(category_id, []).append(topic)
     for root in roots:
         root.visible_children = [c for c in visible if c.parent_id == root.id]
     return [(c, by_category.get(c.id, [])) for c in roots]
