@@ -4,12 +4,9 @@ they may see is ever returned, and fetches related rows up front (constant queri
 from __future__ import annotations
 
 import base64
-import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -17,8 +14,9 @@ from django.utils import timezone
 from agora.accounts.models import User
 from agora.forum import permissions
 from agora.forum.links import fast_reverse
-from agora.forum.models import Bookmark, Category, Like, Post, Tag, Topic, TopicUser
+from agora.forum.models import Bookmark, Category, Draft, Like, Post, Tag, Topic, TopicUser
 from agora.forum.permissions import CategoryAccess
+from agora.forum.prepared import prepared_instances, prepared_rows
 
 TOPICS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
@@ -443,51 +441,6 @@ def _posts_queryset(topic_id: int, after: int, up_to: int, viewer_id: int | None
     return queryset.order_by("number").values_list(*columns)
 
 
-# --- prepared queries ---------------------------------------------------------------------------
-# The hottest reads (a topic page's posts, the category index) have the same SQL on every request
-# but their values. Building and compiling the queryset cost more than running it, so each is
-# compiled once per database connection with stand-in values, then run with the request's.
-
-_STAND_IN = 1_730_001  # stand-in values: 1_730_001, 1_730_002, ... (in range of every int column)
-_MISSING = object()
-_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _prepared_rows(
-    key: tuple, build: Callable[[list[int]], QuerySet], values: list[int]
-) -> list[tuple]:
-    """The rows `build(values)` (a values_list queryset) gives, with its SQL compiled once per
-    connection and key: where each value goes, the other parameters as compiled, and the
-    column converters (SQLite's text dates and so on). Where the compiled parameters do not
-    show every stand-in value, the plain queryset runs."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    per_connection = _prepared.setdefault(connection, {})
-    prepared = per_connection.get(key, _MISSING)
-    if prepared is _MISSING:
-        stand_ins = [_STAND_IN + i for i in range(len(values))]
-        compiler = build(stand_ins).query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        slots = {value: i for i, value in enumerate(stand_ins)}
-        positions = [(i, slots[p]) for i, p in enumerate(params) if type(p) is int and p in slots]
-        converters = compiler.get_converters([column[0] for column in compiler.select])
-        prepared = None
-        if {slot for _, slot in positions} == set(range(len(values))):
-            prepared = (sql, list(params), positions, compiler, converters)
-        per_connection[key] = prepared
-    if prepared is None:
-        return list(build(values))
-    sql, params, positions, compiler, converters = prepared
-    params = params.copy()
-    for at, slot in positions:
-        params[at] = values[slot]
-    with compiler.connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if converters:
-        rows = [tuple(row) for row in compiler.apply_converters(rows, converters)]
-    return rows
-
-
 def topic_posts(*, topic: Topic, viewer: User, page: int) -> tuple[list[PostRow], int]:
     """One page of a topic's posts with authors and replied-to authors, and for members whether
     they liked or bookmarked each (one query)."""
@@ -496,7 +449,7 @@ def topic_posts(*, topic: Topic, viewer: User, page: int) -> tuple[list[PostRow]
     start = (page - 1) * POSTS_PER_PAGE
     member = viewer.is_authenticated
     values = [topic.id, start, start + POSTS_PER_PAGE] + ([viewer.pk] if member else [])
-    rows = _prepared_rows(
+    rows = prepared_rows(
         ("topic_posts", member),
         lambda v: _posts_queryset(v[0], v[1], v[2], v[3] if member else None),
         values,
@@ -511,7 +464,27 @@ def page_of_post(number: int) -> int:
 def topic_user_for(*, topic: Topic, viewer: User) -> TopicUser | None:
     if not viewer.is_authenticated:
         return None
-    return TopicUser.objects.filter(topic=topic, user=viewer).first()
+    found = prepared_instances(
+        TopicUser,
+        ("topic_user",),
+        lambda v: TopicUser.objects.filter(topic_id=v[0], user_id=v[1]).order_by("pk")[:1],
+        [topic.id, viewer.pk],
+    )
+    return found[0] if found else None
+
+
+def reply_draft(*, topic: Topic, viewer: User, key: str) -> str | None:
+    """The text of the member's saved reply draft for this topic, if any."""
+    if not viewer.is_authenticated:
+        return None
+    rows = prepared_rows(
+        ("reply_draft",),
+        lambda v: (
+            Draft.objects.filter(user_id=v[0], key=v[1]).order_by("pk").values_list("raw")[:1]
+        ),
+        [viewer.pk, key],
+    )
+    return rows[0][0] if rows else None
 
 
 def _newest_per_category(category_ids: list[int]) -> QuerySet:
@@ -540,7 +513,7 @@ def category_index(*, access: CategoryAccess, viewer: User) -> list[tuple[Catego
     by_category: dict[int, list[Topic]] = {}
     if roots:
         ids = [c.id for c in roots]
-        rows = _prepared_rows(("category_index", len(ids)), _newest_per_category, ids)
+        rows = prepared_rows(("category_index", len(ids)), _newest_per_category, ids)
         for topic_id, title, category_id, bumped_at in rows:
             topic = Topic(id=topic_id, title=title, category_id=category_id, bumped_at=bumped_at)
             by_category.setdefault(category_id, []).append(topic)
