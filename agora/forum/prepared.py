@@ -13,6 +13,7 @@ transforms its value, say), the plain queryset runs instead: slower, never wrong
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 
@@ -22,6 +23,7 @@ from django.db.models import Model, QuerySet
 _STAND_IN = 1_730_001  # 1_730_001, 1_730_002, ...: in range of every integer column
 _MISSING = object()
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_lock = threading.Lock()  # connections are per thread; the map of them is shared
 
 
 def _stand_in(i: int, value: object) -> object:
@@ -37,7 +39,10 @@ def prepared_rows(
     and `key` (which must fix everything but the values: their number and types included)."""
     values = list(values)
     connection = connections[DEFAULT_DB_ALIAS]
-    per_connection = _prepared.setdefault(connection, {})
+    per_connection = _prepared.get(connection)
+    if per_connection is None:
+        with _lock:
+            per_connection = _prepared.setdefault(connection, {})
     prepared = per_connection.get(key, _MISSING)
     if prepared is _MISSING:
         stand_ins = [_stand_in(i, value) for i, value in enumerate(values)]
