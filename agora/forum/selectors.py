@@ -278,7 +278,15 @@ def get_topic_for_viewer(
                 pk=topic_id
             )
         else:
-            topic = Topic.objects.get(pk=topic_id)
+            topic_id = int(topic_id)
+            if not 0 < topic_id < 2**63:  # beyond any id (and the database's integers)
+                raise Topic.DoesNotExist
+            found = prepared_instances(
+                Topic, ("topic",), lambda v: Topic.objects.filter(pk=v[0]), [topic_id]
+            )
+            if not found:
+                raise Topic.DoesNotExist
+            topic = found[0]
             if topic.category_id in access.categories:
                 topic.category = access.categories[topic.category_id]
     except Topic.DoesNotExist as exc:
@@ -471,6 +479,13 @@ def topic_user_for(*, topic: Topic, viewer: User) -> TopicUser | None:
         [topic.id, viewer.pk],
     )
     return found[0] if found else None
+
+
+def topic_tags(*, topic: Topic) -> list[Tag]:
+    """The topic's tags by name (what `topic.tags.all()` gives)."""
+    return prepared_instances(
+        Tag, ("topic_tags",), lambda v: Tag.objects.filter(topics=v[0]), [topic.id]
+    )
 
 
 def reply_draft(*, topic: Topic, viewer: User, key: str) -> str | None:

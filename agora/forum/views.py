@@ -245,6 +245,7 @@ def topic(
     draft = selectors.reply_draft(topic=topic_obj, viewer=user, key=draft_key)
     context = {
         "topic": topic_obj,
+        "topic_tags": selectors.topic_tags(topic=topic_obj),
         "posts": posts,
         "page_number": min(page_number, total_pages),
         "total_pages": total_pages,
