@@ -31,6 +31,9 @@ from django.utils.translation import get_language, gettext
 _CHUNKS = (60 * 60 * 24 * 7, 60 * 60 * 24, 60 * 60, 60)
 _UNITS = ("year", "month", "week", "day", "hour", "minute")
 _MONTHS_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+# timesince's ", " between units, translated by Django's own catalogue (a name, not a literal,
+# so that our message extraction does not take it into ours)
+_SEPARATOR = ", "
 
 
 def _partials(d: dt.datetime, now: dt.datetime) -> list[int]:
@@ -73,7 +76,7 @@ def _ago(language: str | None, shown: tuple[tuple[str, int], ...]) -> str:
     if not shown:
         delta = avoid_wrapping(strings["minute"] % {"num": 0})
     else:
-        delta = gettext(", ").join(
+        delta = gettext(_SEPARATOR).join(
             avoid_wrapping(strings[name] % {"num": value}) for name, value in shown
         )
     return str(NaturalTimeFormatter.time_strings["past-day"] % {"delta": delta})
