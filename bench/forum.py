@@ -426,9 +426,9 @@ class Server:
 
 def start_server(
     name: str, *, python: Path, app: str, cwd: Path, env: dict, workers: int, threads: int,
-    logdir: Path,
+    logdir: Path, port: int = 0,
 ) -> Server:  # fmt: skip
-    port = free_port()
+    port = port or free_port()
     log = logdir / f"{name}.log"
     cmd = [
         str(python), "-m", "gunicorn", app,
@@ -588,6 +588,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, both servers")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker, both")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="Agora's port (Spirit gets the next one); default: any free ports",
+    )
     parser.add_argument("--reseed", action="store_true", help="drop the data sets and seed again")
     parser.add_argument(
         "--analyze",
@@ -646,13 +652,14 @@ def main() -> int:
         servers.append(
             start_server(
                 "agora", python=Path(sys.executable), app="agora.wsgi:application", cwd=REPO,
-                env=env, **settings,
+                env=env, port=args.port, **settings,
             )
         )  # fmt: skip
         servers.append(
             start_server(
                 "spirit", python=spirit.python, app="spiritbench.wsgi:application",
-                cwd=spirit.project, env=spirit.env, **settings,
+                cwd=spirit.project, env=spirit.env, port=args.port + 1 if args.port else 0,
+                **settings,
             )
         )  # fmt: skip
         agora, spirit_server = servers

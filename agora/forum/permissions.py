@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from agora.accounts.models import User
 from agora.forum.models import Access, Category, CategoryGroupAccess, Post, Topic
+from agora.forum.prepared import prepared_instances, prepared_rows
 
 
 @dataclass
@@ -32,7 +33,10 @@ def is_staff(user: User | AnonymousUser | None) -> bool:
 
 
 def category_access_for(user: User | AnonymousUser | None) -> CategoryAccess:
-    categories = {c.id: c for c in Category.objects.all()}
+    all_categories = prepared_instances(
+        Category, ("categories",), lambda v: Category.objects.all(), []
+    )
+    categories = {c.id: c for c in all_categories}
     for category in categories.values():  # parents from the same rows: no self-join
         if category.parent_id in categories:
             category.parent = categories[category.parent_id]
@@ -40,8 +44,12 @@ def category_access_for(user: User | AnonymousUser | None) -> CategoryAccess:
     authenticated = bool(user is not None and user.is_authenticated)
     group_levels: dict[int, int] = {}
     if authenticated and not is_staff(user):
-        rows = CategoryGroupAccess.objects.filter(group__user=user).values_list(
-            "category_id", "access"
+        rows = prepared_rows(
+            ("group_access",),
+            lambda v: CategoryGroupAccess.objects.filter(group__user=v[0]).values_list(
+                "category_id", "access"
+            ),
+            [user.pk],
         )
         for category_id, level in rows:
             group_levels[category_id] = max(group_levels.get(category_id, 0), level)

@@ -7,13 +7,13 @@ import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.forum import permissions
+from agora.forum.links import fast_reverse
 from agora.forum.models import (
     Bookmark,
     Category,
@@ -26,6 +26,7 @@ from agora.forum.models import (
     TopicUser,
 )
 from agora.forum.permissions import CategoryAccess
+from agora.forum.prepared import prepared_instances, prepared_rows
 
 TOPICS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
@@ -287,7 +288,15 @@ def get_topic_for_viewer(
                 pk=topic_id
             )
         else:
-            topic = Topic.objects.get(pk=topic_id)
+            topic_id = int(topic_id)
+            if not 0 < topic_id < 2**63:  # beyond any id (and the database's integers)
+                raise Topic.DoesNotExist
+            found = prepared_instances(
+                Topic, ("topic",), lambda v: Topic.objects.filter(pk=v[0]), [topic_id]
+            )
+            if not found:
+                raise Topic.DoesNotExist
+            topic = found[0]
             if topic.category_id in access.categories:
                 topic.category = access.categories[topic.category_id]
     except Topic.DoesNotExist as exc:
@@ -313,9 +322,8 @@ def get_post_for_viewer(*, post_id: int, viewer: User, access: CategoryAccess) -
 
 # What a topic page shows of a post, its author and the post it replies to (not the replied
 # post's text, nor the members' profiles).
-_SHOWN_POST_FIELDS = [
+_POST_COLUMNS = (
     "id",
-    "topic_id",
     "number",
     "author_id",
     "raw",
@@ -328,38 +336,143 @@ _SHOWN_POST_FIELDS = [
     "deleted_at",
     "deleted_by_id",
     "hidden",
-    "author__id",
     "author__username",
     "author__display_name",
     "author__avatar",
     "author__is_staff",
     "author__is_active",
-    "reply_to__id",
     "reply_to__number",
     "reply_to__author_id",
-    "reply_to__author__id",
     "reply_to__author__username",
     "reply_to__author__display_name",
-]
+)
 
 
-def topic_posts(*, topic: Topic, viewer: User, page: int) -> tuple[list[Post], int]:
-    """One page of a topic's posts with authors, the viewer's likes and bookmarks (4 queries)."""
+class PostAuthor:
+    """The member columns a topic page shows (what `post.author` gives the page)."""
+
+    __slots__ = ("avatar", "display_name", "id", "is_active", "is_staff", "username")
+
+    def __init__(self, id, username, display_name, avatar="", is_staff=False, is_active=True):
+        self.id = id
+        self.username = username
+        self.display_name = display_name
+        self.avatar = avatar
+        self.is_staff = is_staff
+        self.is_active = is_active
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username  # as User.name
+
+    def get_absolute_url(self) -> str:
+        return fast_reverse("profile", username=self.username)  # as User.get_absolute_url
+
+
+class RepliedPost:
+    """The post a reply answers: its number and author."""
+
+    __slots__ = ("author", "author_id", "id", "number")
+
+    def __init__(self, id, number, author_id, author):
+        self.id = id
+        self.number = number
+        self.author_id = author_id
+        self.author = author
+
+
+class PostRow:
+    """A post as the topic page shows it: Post's columns, `author`, `reply_to`, and for members
+    `viewer_liked` / `viewer_bookmarked`. Read straight from the row; no model instances."""
+
+    __slots__ = (
+        "author",
+        "author_id",
+        "created_at",
+        "deleted_at",
+        "deleted_by_id",
+        "edited_at",
+        "hidden",
+        "html",
+        "id",
+        "like_count",
+        "number",
+        "raw",
+        "reply_to",
+        "reply_to_id",
+        "revision_count",
+        "topic_id",
+        "viewer_bookmarked",
+        "viewer_liked",
+    )  # fmt: skip
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+_AVATAR = User._meta.get_field("avatar")
+
+
+def _avatar(name: str | None):
+    """What `user.avatar` gives: a FieldFile, false when empty."""
+    return _AVATAR.attr_class(None, _AVATAR, name or "")
+
+
+def _post_row(values: tuple, topic_id: int, member: bool) -> PostRow:
+    (pid, number, author_id, raw, html, reply_to_id, created_at, edited_at, revision_count,
+     like_count, deleted_at, deleted_by_id, hidden, username, display_name, avatar, is_staff,
+     is_active, reply_number, reply_author_id, reply_username, reply_display_name,
+     *viewer) = values  # fmt: skip
+    row = PostRow()
+    row.id, row.number, row.author_id, row.topic_id = pid, number, author_id, topic_id
+    row.raw, row.html, row.reply_to_id, row.created_at = raw, html, reply_to_id, created_at
+    row.edited_at, row.revision_count, row.like_count = edited_at, revision_count, like_count
+    row.deleted_at, row.deleted_by_id, row.hidden = deleted_at, deleted_by_id, bool(hidden)
+    row.author = PostAuthor(
+        author_id, username, display_name, _avatar(avatar), bool(is_staff), bool(is_active)
+    )
+    row.reply_to = None
+    if reply_to_id is not None and reply_number is not None:
+        replied_author = PostAuthor(reply_author_id, reply_username, reply_display_name)
+        row.reply_to = RepliedPost(reply_to_id, reply_number, reply_author_id, replied_author)
+    if member:
+        row.viewer_liked, row.viewer_bookmarked = bool(viewer[0]), bool(viewer[1])
+    return row
+
+
+def _posts_queryset(topic_id: int, after: int, up_to: int, viewer_id: int | None) -> QuerySet:
+    queryset = Post.objects.filter(topic_id=topic_id, number__gt=after, number__lte=up_to)
+    columns = list(_POST_COLUMNS)
+    if viewer_id is not None:
+        queryset = queryset.annotate(
+            viewer_liked=Exists(Like.objects.filter(post=OuterRef("pk"), user_id=viewer_id)),
+            viewer_bookmarked=Exists(
+                Bookmark.objects.filter(post=OuterRef("pk"), user_id=viewer_id)
+            ),
+        )
+        columns += ["viewer_liked", "viewer_bookmarked"]
+    return queryset.order_by("number").values_list(*columns)
+
+
+def topic_posts(*, topic: Topic, viewer: User, page: int) -> tuple[list[PostRow], int]:
+    """One page of a topic's posts with authors and replied-to authors, and for members whether
+    they liked or bookmarked each (one query)."""
     total_pages = max(1, (topic.highest_post_number + POSTS_PER_PAGE - 1) // POSTS_PER_PAGE)
     page = max(1, min(page, total_pages))
     start = (page - 1) * POSTS_PER_PAGE
-    queryset = (
-        Post.objects.filter(topic=topic, number__gt=start, number__lte=start + POSTS_PER_PAGE)
-        .select_related("author", "reply_to__author")
-        .only(*_SHOWN_POST_FIELDS)
-        .order_by("number")
+    member = viewer.is_authenticated
+    values = [topic.id, start, start + POSTS_PER_PAGE] + ([viewer.pk] if member else [])
+    rows = prepared_rows(
+        ("topic_posts", member),
+        lambda v: _posts_queryset(v[0], v[1], v[2], v[3] if member else None),
+        values,
     )
-    if viewer.is_authenticated:
-        queryset = queryset.annotate(
-            viewer_liked=Exists(Like.objects.filter(post=OuterRef("pk"), user=viewer)),
-            viewer_bookmarked=Exists(Bookmark.objects.filter(post=OuterRef("pk"), user=viewer)),
-        )
-    return list(queryset), total_pages
+    return [_post_row(row, topic.id, member) for row in rows], total_pages
 
 
 def page_of_post(number: int) -> int:
@@ -369,7 +482,49 @@ def page_of_post(number: int) -> int:
 def topic_user_for(*, topic: Topic, viewer: User) -> TopicUser | None:
     if not viewer.is_authenticated:
         return None
-    return TopicUser.objects.filter(topic=topic, user=viewer).first()
+    found = prepared_instances(
+        TopicUser,
+        ("topic_user",),
+        lambda v: TopicUser.objects.filter(topic_id=v[0], user_id=v[1]).order_by("pk")[:1],
+        [topic.id, viewer.pk],
+    )
+    return found[0] if found else None
+
+
+def topic_tags(*, topic: Topic) -> list[Tag]:
+    """The topic's tags by name (what `topic.tags.all()` gives)."""
+    return prepared_instances(
+        Tag, ("topic_tags",), lambda v: Tag.objects.filter(topics=v[0]), [topic.id]
+    )
+
+
+def reply_draft(*, topic: Topic, viewer: User, key: str) -> str | None:
+    """The text of the member's saved reply draft for this topic, if any."""
+    if not viewer.is_authenticated:
+        return None
+    rows = prepared_rows(
+        ("reply_draft",),
+        lambda v: (
+            Draft.objects.filter(user_id=v[0], key=v[1]).order_by("pk").values_list("raw")[:1]
+        ),
+        [viewer.pk, key],
+    )
+    return rows[0][0] if rows else None
+
+
+def _newest_per_category(category_ids: list[int]) -> QuerySet:
+    newest = Q()
+    for category_id in category_ids:
+        newest |= Q(
+            pk__in=Topic.objects.filter(category_id=category_id, is_private=False, deleted_at=None)
+            .order_by("-bumped_at", "-id")
+            .values("pk")[:3]
+        )
+    return (
+        Topic.objects.filter(newest)
+        .order_by("-bumped_at", "-id")
+        .values_list("id", "title", "category_id", "bumped_at")
+    )
 
 
 def category_user_for(*, category: Category, viewer: User) -> CategoryUser | None:
@@ -383,21 +538,20 @@ def member_drafts(*, viewer: User) -> list[Draft]:
 
 
 def category_index(*, access: CategoryAccess, viewer: User) -> list[tuple[Category, list[Topic]]]:
-    """Top-level categories with their subcategories and three latest topics each (2 queries)."""
+    """Top-level categories with their subcategories and three latest topics each (1 query).
+
+    Each category's three come from a subquery that walks the category's `topic_cat_bumped`
+    index and stops after three rows, so the page costs the same with 100 or 100,000 topics
+    (a window over every topic, as this was, grows with them)."""
     visible = access.visible_categories()
-    latest = (
-        _listable(viewer, access)
-        .annotate(
-            rank=Window(RowNumber(), partition_by=F("category_id"), order_by=F("bumped_at").desc())
-        )
-        .filter(rank__lte=3)
-        .select_related("last_poster")
-        .order_by("-bumped_at")
-    )
-    by_category: dict[int, list[Topic]] = {}
-    for topic in latest:
-        by_category.setdefault(topic.category_id, []).append(topic)
     roots = [c for c in visible if c.parent_id is None]
+    by_category: dict[int, list[Topic]] = {}
+    if roots:
+        ids = [c.id for c in roots]
+        rows = prepared_rows(("category_index", len(ids)), _newest_per_category, ids)
+        for topic_id, title, category_id, bumped_at in rows:
+            topic = Topic(id=topic_id, title=title, category_id=category_id, bumped_at=bumped_at)
+            by_category.setdefault(category_id, []).append(topic)
     for root in roots:
         root.visible_children = [c for c in visible if c.parent_id == root.id]
     return [(c, by_category.get(c.id, [])) for c in roots]

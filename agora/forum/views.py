@@ -241,11 +241,11 @@ def topic(
         )
     services.count_view(topic=topic_obj)
     user = request.user
-    draft = None
-    if user.is_authenticated:
-        draft = Draft.objects.filter(user=user, key=services.draft_key_for(topic_obj)).first()
+    draft_key = services.draft_key_for(topic_obj)
+    draft = selectors.reply_draft(topic=topic_obj, viewer=user, key=draft_key)
     context = {
         "topic": topic_obj,
+        "topic_tags": selectors.topic_tags(topic=topic_obj),
         "posts": posts,
         "page_number": min(page_number, total_pages),
         "total_pages": total_pages,
@@ -262,8 +262,8 @@ def topic(
             and user.is_authenticated
             and (user.pk == topic_obj.author_id or permissions.is_staff(user))
         ),
-        "reply_form": ReplyForm(initial={"raw": draft.raw if draft else ""}),
-        "draft_key": services.draft_key_for(topic_obj),
+        "reply_form": ReplyForm(initial={"raw": draft or ""}),
+        "draft_key": draft_key,
         "flag_reasons": FLAG_REASONS,
         "move_targets": [c for c in access.visible_categories()]
         if permissions.is_staff(user)

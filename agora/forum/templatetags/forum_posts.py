@@ -9,11 +9,11 @@ escaping every value; the stored post HTML is already sanitised (agora.core.mark
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.template.defaulttags import CsrfTokenNode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from agora.forum.links import fast_reverse
 from agora.forum.models import Post, Topic
 from agora.forum.templatetags.forum_tags import _shown_time
+from agora.forum.timefmt import natural_time
 
 register = template.Library()
 
@@ -119,6 +120,7 @@ class _Page:
         self.labels = _labels(get_language())
         self.topic_url = escape(self.topic.get_absolute_url())
         self.language = get_language()
+        self.now = datetime.now(UTC)  # one "now" for every post's relative time
         self.profiles: dict[int, str] = {}
         self._csrf: str | None = None
         self._flag_reasons: str | None = None
@@ -182,7 +184,7 @@ def _header(post: Post, page: _Page) -> str:
         f"    {reply_to}\n"
         f'    <a class="post-date muted" href="{page.topic_url}{post.number}/#post-{post.number}">'
         f'<time datetime="{created.isoformat()}" title="{shown}">'
-        f"{escape(naturaltime(post.created_at))}</time></a>\n"
+        f"{escape(natural_time(post.created_at, page.now))}</time></a>\n"
         f"    {revisions}\n  </header>\n"
     )
 

@@ -13,8 +13,7 @@ from functools import lru_cache
 from html import escape
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
-from django.utils.formats import localize
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from agora.forum.links import fast_reverse
 from agora.forum.models import Category, Topic
+from agora.forum.timefmt import natural_time, shown_time
 
 register = template.Library()
 
@@ -49,8 +49,8 @@ def _labels(language: str | None) -> dict[str, str]:
 @lru_cache(maxsize=4096)
 def _shown_time(language: str | None, moment: datetime, zone: str, use_l10n: bool | None) -> str:
     """`{{ moment }}` in a template (the localised date and time): a pure function of these."""
-    del language, zone  # cache keys: localize() reads the active language; moment has the zone
-    return escape(localize(moment, use_l10n=use_l10n))
+    del language, zone  # cache keys: the active language is read; moment has the zone
+    return escape(shown_time(moment, use_l10n))
 
 
 def _badge(category: Category) -> str:
@@ -117,7 +117,7 @@ def _row(
         f'  <td class="num" data-label="{labels["views"]}">'
         f"{escape(intcomma(topic.view_count))}</td>\n"
         f'  <td class="activity"><time datetime="{bumped.isoformat()}" title="{shown}">'
-        f"{escape(naturaltime(topic.bumped_at))}</time></td>\n</tr>\n"
+        f"{escape(natural_time(topic.bumped_at))}</time></td>\n</tr>\n"
     )
 
 

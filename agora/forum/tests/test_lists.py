@@ -216,3 +216,32 @@ def test_pinned_topics_show_once_on_top(alice, staff, lounge, client):
         body = client.get(url).content.decode()
         assert body.count(topics[0].title) == 1, url
         assert body.index(topics[0].title) < body.index(topics[2].title), url
+
+
+@pytest.mark.django_db
+def test_category_index_shows_the_three_latest_visible_topics_of_each(
+    alice, bob, lounge, qa, secret, client, django_assert_max_num_queries
+):
+    from agora.forum.models import Category
+
+    child = Category.objects.create(slug="lounge-games", name="Games", parent=lounge)
+    topics = seed_topics(alice, lounge, 5)
+    start = timezone.now() - timedelta(days=10)
+    for i, topic in enumerate(topics):  # Topic number 004 is the newest
+        Topic.objects.filter(pk=topic.pk).update(bumped_at=start + timedelta(hours=i))
+    Topic.objects.filter(pk=topics[4].pk).update(deleted_at=timezone.now())
+    services.create_topic(author=alice, category=child, title="Child category topic", raw="Body")
+    services.create_topic(author=bob, category=secret, title="Insiders only index", raw="Body")
+    client.force_login(alice)
+    client.get("/")  # the day's first request also records the visit
+    with django_assert_max_num_queries(8):
+        page = client.get("/categories/").content.decode()
+    lounge_card = page.split('class="category-card cat-')[1]
+    assert "Topic number 003" in lounge_card and "Topic number 001" in lounge_card
+    assert lounge_card.index("Topic number 003") < lounge_card.index("Topic number 001")
+    assert "Topic number 000" not in lounge_card and "Topic number 004" not in lounge_card
+    assert "Child category topic" not in page and "Games" in lounge_card
+    assert "No topics yet." in page  # the Q&A category
+    assert "Insiders only index" not in page
+    client.force_login(bob)
+    assert "Insiders only index" in client.get("/categories/").content.decode()
