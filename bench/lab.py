@@ -5,7 +5,10 @@
    with the same settings in this process;
 2. a 16-image DDIM-50 generation: POST /lab/models/<id>/generate/ -> queue -> worker -> PNGs
    stored with their recipe -> the generation row says done, against `genlab.sample.generate`
-   with the same recipe and checkpoint in this process; prints the site overhead ratio.
+   with the same recipe and checkpoint in this process; prints the site overhead ratio. The worker
+   keeps checkpoints it has loaded, so the peer does too: the checkpoint is loaded once, and each
+   direct generation only samples. The first pair (the worker's first use of the model) is
+   reported apart: there both sides read, validate and hash the checkpoint.
 
 The script trains its own tiny diffusion model on the 8x8 `digits` set (through the site, which is
 item 1) in a throw-away SQLite database and var/ folder; the broker is the embedded filesystem one,
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -57,10 +61,28 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
                 sys.executable, "-m", "celery", "-A", "agora", "worker",
                 "--queues", "default,training", "--pool", "solo",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--loglevel", "WARNING", "--hostname", name,
+                "--loglevel", "INFO", "--hostname", name,
             ],
             env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
+
+
+JOB_LINE = re.compile(
+    r"generation (\d+) done: checkpoint (\w+) ([\d.]+) ms, sampling ([\d.]+) ms, "
+    r"storing \d+ images ([\d.]+) ms; ([\d.]+) ms CPU"
+)
+
+
+def job_timings(log: Path) -> dict[int, dict[str, float]]:
+    """What the worker logged about each generation job (agora.lab.services.execute_generation)."""
+    found = {}
+    for match in JOB_LINE.finditer(log.read_text(errors="replace")):
+        gid, how, checkpoint, sampling, storing, cpu = match.groups()
+        found[int(gid)] = {
+            "checkpoint": float(checkpoint), "loaded": how == "loaded", "sampling": float(sampling),
+            "storing": float(storing), "cpu": float(cpu),
+        }  # fmt: skip
+    return found
 
 
 def wait(predicate, *, timeout: float, what: str, every: float = 0.02) -> float:
@@ -126,7 +148,7 @@ def main() -> int:
     from agora.lab.models import Generation, LabModel, TrainingRun
     from genlab.checkpoint import load
     from genlab.recipe import Recipe
-    from genlab.sample import generate
+    from genlab.sample import generate, images_sha256
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("createcachetable", verbosity=0)
@@ -188,9 +210,10 @@ def main() -> int:
             "label": "",
             "count": args.count,
         }
-        site, direct, in_job = [], [], []
+        site, direct, in_job, ids = [], [], [], []
         model_path = LabModel.objects.get(pk=model.pk).checkpoint.path
-        for i in range(args.repeat + 1):  # the first of each is a warm-up
+        checkpoint = None
+        for i in range(args.repeat + 1):  # the first pair is the cold one, reported apart
             started = time.monotonic()
             response = client.post(f"/lab/models/{model.pk}/generate/", form)
             if response.status_code != 302:
@@ -208,14 +231,22 @@ def main() -> int:
                 raise RuntimeError(f"generation {generation.status}: {generation.error}")
             recipe = Recipe.from_json(json.dumps(generation.recipe))
             t0 = time.monotonic()
-            images = generate(recipe, load(model_path))
+            if checkpoint is None:
+                checkpoint = load(model_path)  # read, validate, hash: as the worker's first use
+            images = generate(recipe, checkpoint)
             t1 = time.monotonic()
             if images.shape[0] != args.count:
                 raise RuntimeError("direct generation made a different number of images")
-            if i:
+            if images_sha256(images) != generation.images_sha256:
+                raise RuntimeError("the site's images differ from genlab's for the same recipe")
+            if i == 0:
+                cold_site, cold_direct = done - started, t1 - t0
+                cold_in_job = generation.duration_s
+            else:
                 site.append(done - started)
                 direct.append(t1 - t0)
                 in_job.append(generation.duration_s)
+                ids.append(generation.pk)
         # Pairs ran back to back, so their ratio is less exposed to the machine's load drifting.
         ratio = statistics.median(s / d for s, d in zip(site, direct, strict=True))
         outside = statistics.median(s - j for s, j in zip(site, in_job, strict=True))
@@ -227,6 +258,25 @@ def main() -> int:
             f"pair ratio {ratio:.3f} (overhead {overhead * 100:+.1f} %); outside the worker's "
             f"job (request, queue, pick-up, polling) {outside * 1000:.0f} ms"
         )
+        print(
+            f"    first generation (the worker loads the model; directly: load + sample): site "
+            f"{cold_site * 1000:.0f} ms, genlab directly {cold_direct * 1000:.0f} ms; outside "
+            f"the job {(cold_site - cold_in_job) * 1000:.0f} ms"
+        )
+        logged = job_timings(work / "worker.log")
+        jobs = [logged[pk] for pk in ids if pk in logged]
+        if jobs:
+
+            def med(key: str) -> float:
+                return statistics.median(job[key] for job in jobs)
+
+            cached = sum(not job["loaded"] for job in jobs)
+            print(
+                f"    inside the worker's job (median of {len(jobs)}): checkpoint "
+                f"{med('checkpoint'):.1f} ms ({cached} of {len(jobs)} from the worker's cache), "
+                f"sampling {med('sampling'):.1f} ms, storing {args.count} PNGs "
+                f"{med('storing'):.1f} ms; {med('cpu'):.0f} ms CPU"
+            )
         print(
             f"bench: lab broker={broker} first_progress={first_progress_s:.2f}s "
             f"first_progress_direct={direct_first_s:.2f}s "
