@@ -69,7 +69,7 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
 
 JOB_LINE = re.compile(
     r"generation (\d+) done: checkpoint (\w+) ([\d.]+) ms, sampling ([\d.]+) ms, "
-    r"storing \d+ images ([\d.]+) ms; ([\d.]+) ms CPU"
+    r"storing \d+ images ([\d.]+) ms \(CPU: ([\d.]+), ([\d.]+), ([\d.]+) ms\)"
 )
 
 
@@ -77,12 +77,20 @@ def job_timings(log: Path) -> dict[int, dict[str, float]]:
     """What the worker logged about each generation job (agora.lab.services.execute_generation)."""
     found = {}
     for match in JOB_LINE.finditer(log.read_text(errors="replace")):
-        gid, how, checkpoint, sampling, storing, cpu = match.groups()
+        gid, how, *figures = match.groups()
+        keys = ("checkpoint", "sampling", "storing")
+        keys += tuple(f"{key}_cpu" for key in keys)
         found[int(gid)] = {
-            "checkpoint": float(checkpoint), "loaded": how == "loaded", "sampling": float(sampling),
-            "storing": float(storing), "cpu": float(cpu),
-        }  # fmt: skip
+            "loaded": how == "loaded",
+            **dict(zip(keys, map(float, figures), strict=True)),
+        }
     return found
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; Linux /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait(predicate, *, timeout: float, what: str, every: float = 0.02) -> float:
@@ -210,12 +218,14 @@ def main() -> int:
             "label": "",
             "count": args.count,
         }
-        site, direct, in_job, ids = [], [], [], []
+        site, direct, in_job, ids, request_cpu, direct_cpu = [], [], [], [], [], []
+        worker_cpu_before = process_cpu(worker.pid)
         model_path = LabModel.objects.get(pk=model.pk).checkpoint.path
         checkpoint = None
         for i in range(args.repeat + 1):  # the first pair is the cold one, reported apart
-            started = time.monotonic()
+            started, cpu_started = time.monotonic(), time.process_time()
             response = client.post(f"/lab/models/{model.pk}/generate/", form)
+            cpu_request = time.process_time() - cpu_started
             if response.status_code != 302:
                 raise RuntimeError(f"generation refused ({response.status_code})")
             generation = Generation.objects.latest("id")
@@ -230,11 +240,11 @@ def main() -> int:
             if generation.status != "done" or len(generation.images) != args.count:
                 raise RuntimeError(f"generation {generation.status}: {generation.error}")
             recipe = Recipe.from_json(json.dumps(generation.recipe))
-            t0 = time.monotonic()
+            t0, cpu0 = time.monotonic(), time.process_time()
             if checkpoint is None:
                 checkpoint = load(model_path)  # read, validate, hash: as the worker's first use
             images = generate(recipe, checkpoint)
-            t1 = time.monotonic()
+            t1, cpu1 = time.monotonic(), time.process_time()
             if images.shape[0] != args.count:
                 raise RuntimeError("direct generation made a different number of images")
             if images_sha256(images) != generation.images_sha256:
@@ -247,16 +257,23 @@ def main() -> int:
                 direct.append(t1 - t0)
                 in_job.append(generation.duration_s)
                 ids.append(generation.pk)
+                request_cpu.append(cpu_request)
+                direct_cpu.append(cpu1 - cpu0)
+            if i == 0:
+                worker_cpu_before = process_cpu(worker.pid)
+        worker_cpu = (process_cpu(worker.pid) - worker_cpu_before) / args.repeat
         # Pairs ran back to back, so their ratio is less exposed to the machine's load drifting.
         ratio = statistics.median(s / d for s, d in zip(site, direct, strict=True))
         outside = statistics.median(s - j for s, j in zip(site, in_job, strict=True))
+        added = statistics.median(s - d for s, d in zip(site, direct, strict=True))
         site_s, direct_s = statistics.median(site), statistics.median(direct)
         overhead = ratio - 1
         print(
             f"[2] {args.count}-image DDIM-{args.sampler_steps}, {args.repeat} pairs: site path "
             f"median {site_s * 1000:.0f} ms, genlab directly {direct_s * 1000:.0f} ms; median "
-            f"pair ratio {ratio:.3f} (overhead {overhead * 100:+.1f} %); outside the worker's "
-            f"job (request, queue, pick-up, polling) {outside * 1000:.0f} ms"
+            f"pair ratio {ratio:.3f} (overhead {overhead * 100:+.1f} %, median pair difference "
+            f"{added * 1000:+.0f} ms); outside the worker's job (request, queue, pick-up, "
+            f"polling) {outside * 1000:.0f} ms"
         )
         print(
             f"    first generation (the worker loads the model; directly: load + sample): site "
@@ -272,15 +289,28 @@ def main() -> int:
 
             cached = sum(not job["loaded"] for job in jobs)
             print(
-                f"    inside the worker's job (median of {len(jobs)}): checkpoint "
-                f"{med('checkpoint'):.1f} ms ({cached} of {len(jobs)} from the worker's cache), "
-                f"sampling {med('sampling'):.1f} ms, storing {args.count} PNGs "
-                f"{med('storing'):.1f} ms; {med('cpu'):.0f} ms CPU"
+                f"    inside the worker's job (median of {len(jobs)}; {cached} with the model "
+                f"from the worker's cache): checkpoint {med('checkpoint'):.1f} ms "
+                f"({med('checkpoint_cpu'):.1f} ms CPU), sampling {med('sampling'):.1f} ms "
+                f"({med('sampling_cpu'):.0f} ms CPU), storing {args.count} PNGs "
+                f"{med('storing'):.1f} ms ({med('storing_cpu'):.1f} ms CPU)"
+            )
+            in_job_cpu = statistics.mean(
+                j["checkpoint_cpu"] + j["sampling_cpu"] + j["storing_cpu"] for j in jobs
+            )
+            print(
+                f"    CPU per generation: the request with its enqueue "
+                f"{statistics.median(request_cpu) * 1000:.1f} ms; the worker outside the job "
+                f"(pick-up, claim, row update, acknowledgement, idle polling) "
+                f"{worker_cpu * 1000 - in_job_cpu:.1f} ms; genlab directly "
+                f"{statistics.median(direct_cpu) * 1000:.0f} ms (sampling in the worker "
+                f"{med('sampling_cpu'):.0f} ms)"
             )
         print(
             f"bench: lab broker={broker} first_progress={first_progress_s:.2f}s "
             f"first_progress_direct={direct_first_s:.2f}s "
-            f"site={site_s:.3f}s direct={direct_s:.3f}s outside_job={outside:.3f}s "
+            f"site={site_s:.3f}s direct={direct_s:.3f}s added={added:.3f}s "
+            f"outside_job={outside:.3f}s "
             f"ratio={ratio:.3f} overhead={overhead * 100:.1f}%"
         )
     finally:

@@ -2,6 +2,9 @@
 
 * a message file appears in the queue folder only once it is complete (written under a hidden
   name, then renamed), so a worker never reads a half-written job;
+* a worker claims a message by renaming it inside the folder (atomic: two workers never both
+  take it), where kombu moved it to the temporary folder, a copy when that is another file
+  system;
 * an idle worker sleeps until a message file is renamed into the folder (Linux inotify) instead of
   only looking every ``polling_interval`` seconds. The polling stays as the fallback (no inotify,
   or a folder shared over a network filesystem, where other machines' writes raise no event).
@@ -22,8 +25,8 @@ from time import monotonic, sleep
 
 from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
-from kombu.utils.encoding import str_to_bytes
-from kombu.utils.json import dumps
+from kombu.utils.encoding import bytes_to_str, str_to_bytes
+from kombu.utils.json import dumps, loads
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +86,30 @@ class Channel(filesystem.Channel):
             with contextlib.suppress(OSError):
                 os.unlink(hidden)
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+
+    def _get(self, queue):
+        """Take the oldest message of `queue`: claim it by a rename, read it, delete it."""
+        suffix = f".{queue}.msg"
+        folder = self.data_folder_in
+        for name in sorted(os.listdir(folder)):
+            if name.startswith(".") or name.partition(".")[2] != suffix[1:]:
+                continue
+            claimed = os.path.join(folder, f".{uuid.uuid4().hex}.claimed")
+            try:
+                os.rename(os.path.join(folder, name), claimed)
+            except OSError:
+                continue  # another worker took it
+            try:
+                with open(claimed, "rb") as handle:
+                    payload = handle.read()
+                if self.store_processed:
+                    os.replace(claimed, os.path.join(self.processed_folder, name))
+                else:
+                    os.unlink(claimed)
+            except OSError as exc:
+                raise ChannelError(f"Cannot read file {name!r} from queue.") from exc
+            return loads(bytes_to_str(payload))
+        raise filesystem.Empty()
 
 
 class Transport(filesystem.Transport):

@@ -620,12 +620,12 @@ def execute_generation(*, generation_id: int) -> str:
             generation.model.checkpoint.path,
             recipe.checkpoint_sha256 or generation.model.checkpoint_sha256,
         )
-        loaded = time.monotonic()
+        loaded, cpu_loaded = time.monotonic(), time.process_time()
         images = generate(recipe, checkpoint)
     except GenlabError as exc:
         Generation.objects.filter(pk=generation_id).update(status="failed", error=str(exc))
         return "failed"
-    sampled = time.monotonic()
+    sampled, cpu_sampled = time.monotonic(), time.process_time()
     folder = Path(settings.MEDIA_ROOT) / "lab" / "generations" / str(generation_id)
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(images.tobytes()).hexdigest()
@@ -639,20 +639,22 @@ def execute_generation(*, generation_id: int) -> str:
         name = f"{index:02d}.png"
         Image.fromarray(pixels.squeeze()).save(folder / name, pnginfo=info)
         stored.append({"name": name, "url": url + name})
-    finished = time.monotonic()
+    finished, cpu_finished = time.monotonic(), time.process_time()
     Generation.objects.filter(pk=generation_id).update(
         status="done", images=stored, images_sha256=digest, duration_s=finished - started
     )
     logger.info(
-        "generation %s done: checkpoint %s %.1f ms, sampling %.1f ms, storing %d images "
-        "%.1f ms; %.1f ms CPU",
+        "generation %s done: checkpoint %s %.1f ms, sampling %.1f ms, storing %d images %.1f ms "
+        "(CPU: %.1f, %.1f, %.1f ms)",
         generation_id,
         "loaded" if checkpoints.loads != loads_before else "cached",
         (loaded - started) * 1000,
         (sampled - loaded) * 1000,
         len(stored),
         (finished - sampled) * 1000,
-        (time.process_time() - cpu_started) * 1000,
+        (cpu_loaded - cpu_started) * 1000,
+        (cpu_sampled - cpu_loaded) * 1000,
+        (cpu_finished - cpu_sampled) * 1000,
     )
     return "done"
 

@@ -55,7 +55,7 @@ def test_a_job_is_written_whole_then_renamed_into_the_queue(tmp_path, monkeypatc
         message = queue.get(timeout=5)
         message.ack()
         assert message.payload == {"generation": 7}
-        assert list((tmp_path / "queue").iterdir()) == []
+        assert list((tmp_path / "queue").iterdir()) == []  # claimed by a rename, then deleted
         queue.close()
 
 
@@ -93,3 +93,22 @@ def test_an_idle_consumer_is_woken_by_a_new_job(tmp_path, monkeypatch):
         assert received == [{"generation": 8}]
         consumer_queue.close()
         producer_queue.close()
+
+
+def test_a_job_is_taken_by_one_consumer_only(tmp_path):
+    name = queue_name()
+    with connection(tmp_path, 0.1) as first, connection(tmp_path, 0.1) as second:
+        producer = first.SimpleQueue(name)
+        for n in range(6):
+            producer.put({"n": n})
+        queues = [first.SimpleQueue(name), second.SimpleQueue(name)]
+        taken = []
+        for turn in range(6):
+            message = queues[turn % 2].get(timeout=5)
+            message.ack()
+            taken.append(message.payload["n"])
+        assert sorted(taken) == [0, 1, 2, 3, 4, 5]  # each job once
+        with pytest.raises(queues[0].Empty):
+            queues[0].get(block=False)
+        for queue in (producer, *queues):
+            queue.close()
