@@ -30,21 +30,23 @@ from kombu.utils.json import dumps, loads
 
 logger = logging.getLogger(__name__)
 
-IN_MOVED_TO = 0x00000080
+IN_MODIFY = 0x00000002
 IN_CLOSE_WRITE = 0x00000008
+IN_MOVED_TO = 0x00000080
 
 
 class FolderWatch:
-    """Wait until a file is renamed into (or closed after writing in) a folder, or a timeout."""
+    """Wait until a file is renamed into (or closed after writing in) a folder, or a timeout.
+    `events` chooses other inotify events (IN_MODIFY: any write to a file in the folder)."""
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, events: int = IN_MOVED_TO | IN_CLOSE_WRITE) -> None:
         self.fd = -1
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
             fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
             if fd < 0:
                 raise OSError(ctypes.get_errno(), "inotify_init1")
-            if libc.inotify_add_watch(fd, os.fsencode(folder), IN_MOVED_TO | IN_CLOSE_WRITE) < 0:
+            if libc.inotify_add_watch(fd, os.fsencode(folder), events) < 0:
                 os.close(fd)
                 raise OSError(ctypes.get_errno(), "inotify_add_watch")
         except (OSError, AttributeError) as exc:  # not Linux, or out of inotify watches
