@@ -4,8 +4,12 @@ import os
 
 from celery import Celery
 from celery.signals import worker_init, worker_ready
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agora.settings")
+# The embedded broker: kombu's file transport with atomic writes and an idle worker woken by
+# inotify when a job arrives (agora/core/fsbroker.py).
+TRANSPORT_ALIASES["filesystem"] = "agora.core.fsbroker:Transport"
 
 # Every task publishes through SpoolingTask: a broker outage spools jobs instead of losing them.
 app = Celery("agora", task_cls="agora.core.taskspool:SpoolingTask")

@@ -5,7 +5,10 @@
    with the same settings in this process;
 2. a 16-image DDIM-50 generation: POST /lab/models/<id>/generate/ -> queue -> worker -> PNGs
    stored with their recipe -> the generation row says done, against `genlab.sample.generate`
-   with the same recipe and checkpoint in this process; prints the site overhead ratio.
+   with the same recipe and checkpoint in this process; prints the site overhead ratio. The worker
+   keeps checkpoints it has loaded, so the peer does too: the checkpoint is loaded once, and each
+   direct generation only samples. The first pair (the worker's first use of the model) is
+   reported apart: there both sides read, validate and hash the checkpoint.
 
 The script trains its own tiny diffusion model on the 8x8 `digits` set (through the site, which is
 item 1) in a throw-away SQLite database and var/ folder; the broker is the embedded filesystem one,
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -43,7 +47,6 @@ def site_env(var: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
         "AGORA_LOG_LEVEL": "WARNING",
         "AGORA_TASKS_EAGER": "0",
-        "AGORA_WORKER_HEARTBEAT_SECONDS": "1",
         "DJANGO_SETTINGS_MODULE": "agora.settings",
     }
     return env
@@ -57,22 +60,69 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
                 sys.executable, "-m", "celery", "-A", "agora", "worker",
                 "--queues", "default,training", "--pool", "solo",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--loglevel", "WARNING", "--hostname", name,
+                "--loglevel", "INFO", "--hostname", name,
             ],
             env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
 
-def wait(predicate, *, timeout: float, what: str, every: float = 0.02) -> float:
-    """Poll until predicate() is true; returns the monotonic time it first was. Every poll is a
-    query that takes CPU from the worker being timed, so not faster than 50 per second."""
+JOB_LINE = re.compile(
+    r"generation (\d+) done: checkpoint (\w+) ([\d.]+) ms, sampling ([\d.]+) ms, "
+    r"storing \d+ images ([\d.]+) ms \(CPU: ([\d.]+), ([\d.]+), ([\d.]+) ms\)"
+)
+
+
+def job_timings(log: Path) -> dict[int, dict[str, float]]:
+    """What the worker logged about each generation job (agora.lab.services.execute_generation)."""
+    found = {}
+    for match in JOB_LINE.finditer(log.read_text(errors="replace")):
+        gid, how, *figures = match.groups()
+        keys = ("checkpoint", "sampling", "storing")
+        keys += tuple(f"{key}_cpu" for key in keys)
+        found[int(gid)] = {
+            "loaded": how == "loaded",
+            **dict(zip(keys, map(float, figures), strict=True)),
+        }
+    return found
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; Linux /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class DatabaseWrites:
+    """Sleeps until the bench's SQLite database (or its WAL) is written, so that a wait checks
+    its row right after each write instead of polling: no query every few ms taking CPU from the
+    worker being timed, and no polling period added to the measured time. Without inotify it is
+    a plain 20 ms poll."""
+
+    def __init__(self, folder: Path) -> None:
+        from agora.core.fsbroker import IN_MODIFY, FolderWatch
+
+        self.watch = FolderWatch(str(folder), events=IN_MODIFY)
+
+    def pause(self, at_most: float) -> None:
+        if self.watch.fd >= 0:
+            self.watch.wait(at_most)
+        else:
+            time.sleep(min(at_most, 0.02))
+
+
+WRITES: DatabaseWrites | None = None
+
+
+def wait(predicate, *, timeout: float, what: str, every: float = 0.5) -> float:
+    """Check predicate() after each database write (at least every `every` s) until it is true;
+    returns the monotonic time it first was."""
     deadline = time.monotonic() + timeout
     while True:
         if predicate():
             return time.monotonic()
         if time.monotonic() > deadline:
             raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(every)
+        WRITES.pause(every)
 
 
 def direct_first_progress(run, out: Path) -> float:
@@ -126,10 +176,12 @@ def main() -> int:
     from agora.lab.models import Generation, LabModel, TrainingRun
     from genlab.checkpoint import load
     from genlab.recipe import Recipe
-    from genlab.sample import generate
+    from genlab.sample import generate, images_sha256
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("createcachetable", verbosity=0)
+    global WRITES
+    WRITES = DatabaseWrites(work / "var")
     owner = User.objects.create_user("bench", "bench@example.com", "not-used")
     client = Client()
     client.force_login(owner)
@@ -188,11 +240,14 @@ def main() -> int:
             "label": "",
             "count": args.count,
         }
-        site, direct, in_job = [], [], []
+        site, direct, in_job, ids, request_cpu, direct_cpu = [], [], [], [], [], []
+        worker_cpu_before = process_cpu(worker.pid)
         model_path = LabModel.objects.get(pk=model.pk).checkpoint.path
-        for i in range(args.repeat + 1):  # the first of each is a warm-up
-            started = time.monotonic()
+        checkpoint = None
+        for i in range(args.repeat + 1):  # the first pair is the cold one, reported apart
+            started, cpu_started = time.monotonic(), time.process_time()
             response = client.post(f"/lab/models/{model.pk}/generate/", form)
+            cpu_request = time.process_time() - cpu_started
             if response.status_code != 302:
                 raise RuntimeError(f"generation refused ({response.status_code})")
             generation = Generation.objects.latest("id")
@@ -207,30 +262,77 @@ def main() -> int:
             if generation.status != "done" or len(generation.images) != args.count:
                 raise RuntimeError(f"generation {generation.status}: {generation.error}")
             recipe = Recipe.from_json(json.dumps(generation.recipe))
-            t0 = time.monotonic()
-            images = generate(recipe, load(model_path))
-            t1 = time.monotonic()
+            t0, cpu0 = time.monotonic(), time.process_time()
+            if checkpoint is None:
+                checkpoint = load(model_path)  # read, validate, hash: as the worker's first use
+            images = generate(recipe, checkpoint)
+            t1, cpu1 = time.monotonic(), time.process_time()
             if images.shape[0] != args.count:
                 raise RuntimeError("direct generation made a different number of images")
-            if i:
+            if images_sha256(images) != generation.images_sha256:
+                raise RuntimeError("the site's images differ from genlab's for the same recipe")
+            if i == 0:
+                cold_site, cold_direct = done - started, t1 - t0
+                cold_in_job = generation.duration_s
+            else:
                 site.append(done - started)
                 direct.append(t1 - t0)
                 in_job.append(generation.duration_s)
+                ids.append(generation.pk)
+                request_cpu.append(cpu_request)
+                direct_cpu.append(cpu1 - cpu0)
+            if i == 0:
+                worker_cpu_before = process_cpu(worker.pid)
+        worker_cpu = (process_cpu(worker.pid) - worker_cpu_before) / args.repeat
         # Pairs ran back to back, so their ratio is less exposed to the machine's load drifting.
         ratio = statistics.median(s / d for s, d in zip(site, direct, strict=True))
         outside = statistics.median(s - j for s, j in zip(site, in_job, strict=True))
+        added = statistics.median(s - d for s, d in zip(site, direct, strict=True))
         site_s, direct_s = statistics.median(site), statistics.median(direct)
         overhead = ratio - 1
         print(
             f"[2] {args.count}-image DDIM-{args.sampler_steps}, {args.repeat} pairs: site path "
             f"median {site_s * 1000:.0f} ms, genlab directly {direct_s * 1000:.0f} ms; median "
-            f"pair ratio {ratio:.3f} (overhead {overhead * 100:+.1f} %); outside the worker's "
-            f"job (request, queue, pick-up, polling) {outside * 1000:.0f} ms"
+            f"pair ratio {ratio:.3f} (overhead {overhead * 100:+.1f} %, median pair difference "
+            f"{added * 1000:+.0f} ms); outside the worker's job (request, queue, pick-up, "
+            f"polling) {outside * 1000:.0f} ms"
         )
+        print(
+            f"    first generation (the worker loads the model; directly: load + sample): site "
+            f"{cold_site * 1000:.0f} ms, genlab directly {cold_direct * 1000:.0f} ms; outside "
+            f"the job {(cold_site - cold_in_job) * 1000:.0f} ms"
+        )
+        logged = job_timings(work / "worker.log")
+        jobs = [logged[pk] for pk in ids if pk in logged]
+        if jobs:
+
+            def med(key: str) -> float:
+                return statistics.median(job[key] for job in jobs)
+
+            cached = sum(not job["loaded"] for job in jobs)
+            print(
+                f"    inside the worker's job (median of {len(jobs)}; {cached} with the model "
+                f"from the worker's cache): checkpoint {med('checkpoint'):.1f} ms "
+                f"({med('checkpoint_cpu'):.1f} ms CPU), sampling {med('sampling'):.1f} ms "
+                f"({med('sampling_cpu'):.0f} ms CPU), storing {args.count} PNGs "
+                f"{med('storing'):.1f} ms ({med('storing_cpu'):.1f} ms CPU)"
+            )
+            in_job_cpu = statistics.mean(
+                j["checkpoint_cpu"] + j["sampling_cpu"] + j["storing_cpu"] for j in jobs
+            )
+            print(
+                f"    CPU per generation: the request with its enqueue "
+                f"{statistics.median(request_cpu) * 1000:.1f} ms; the worker outside the job "
+                f"(pick-up, claim, row update, acknowledgement, idle polling) "
+                f"{worker_cpu * 1000 - in_job_cpu:.1f} ms; genlab directly "
+                f"{statistics.median(direct_cpu) * 1000:.0f} ms (sampling in the worker "
+                f"{med('sampling_cpu'):.0f} ms)"
+            )
         print(
             f"bench: lab broker={broker} first_progress={first_progress_s:.2f}s "
             f"first_progress_direct={direct_first_s:.2f}s "
-            f"site={site_s:.3f}s direct={direct_s:.3f}s outside_job={outside:.3f}s "
+            f"site={site_s:.3f}s direct={direct_s:.3f}s added={added:.3f}s "
+            f"outside_job={outside:.3f}s "
             f"ratio={ratio:.3f} overhead={overhead * 100:.1f}%"
         )
     finally:

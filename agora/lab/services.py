@@ -592,12 +592,15 @@ def reproduce(*, user: User, generation: Generation) -> Generation:
 
 
 def execute_generation(*, generation_id: int) -> str:
+    """Sample a queued generation and store its images, each PNG carrying the recipe. The model's
+    checkpoint comes from this process's cache of loaded checkpoints (agora/lab/checkpoints.py)
+    when the same file was used before; otherwise it is read, validated and hashed."""
     import hashlib
 
     from PIL import Image
     from PIL.PngImagePlugin import PngInfo
 
-    from genlab.checkpoint import load
+    from agora.lab.checkpoints import cache
     from genlab.errors import GenlabError
     from genlab.recipe import Recipe
     from genlab.sample import generate
@@ -607,29 +610,51 @@ def execute_generation(*, generation_id: int) -> str:
         return "not-claimed"
     generation = Generation.objects.select_related("model", "model__run").get(pk=generation_id)
     started = time.monotonic()
+    cpu_started = time.process_time()
     _set_threads(generation.model.run.dataset)
+    checkpoints = cache()
+    loads_before = checkpoints.loads
     try:
         recipe = Recipe.from_json(json.dumps(generation.recipe))
-        checkpoint = load(generation.model.checkpoint.path)
+        checkpoint = checkpoints.get(
+            generation.model.checkpoint.path,
+            recipe.checkpoint_sha256 or generation.model.checkpoint_sha256,
+        )
+        loaded, cpu_loaded = time.monotonic(), time.process_time()
         images = generate(recipe, checkpoint)
     except GenlabError as exc:
         Generation.objects.filter(pk=generation_id).update(status="failed", error=str(exc))
         return "failed"
+    sampled, cpu_sampled = time.monotonic(), time.process_time()
     folder = Path(settings.MEDIA_ROOT) / "lab" / "generations" / str(generation_id)
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(images.tobytes()).hexdigest()
+    recipe_json = recipe.to_json()
+    url = f"{settings.MEDIA_URL}lab/generations/{generation_id}/"
     stored = []
     for index, pixels in enumerate(images):
         info = PngInfo()
         info.add_text("parameters", recipe_parameters(generation, index))
-        info.add_text("agora-recipe", recipe.to_json())
+        info.add_text("agora-recipe", recipe_json)
         name = f"{index:02d}.png"
         Image.fromarray(pixels.squeeze()).save(folder / name, pnginfo=info)
-        stored.append(
-            {"name": name, "url": f"{settings.MEDIA_URL}lab/generations/{generation_id}/{name}"}
-        )
+        stored.append({"name": name, "url": url + name})
+    finished, cpu_finished = time.monotonic(), time.process_time()
     Generation.objects.filter(pk=generation_id).update(
-        status="done", images=stored, images_sha256=digest, duration_s=time.monotonic() - started
+        status="done", images=stored, images_sha256=digest, duration_s=finished - started
+    )
+    logger.info(
+        "generation %s done: checkpoint %s %.1f ms, sampling %.1f ms, storing %d images %.1f ms "
+        "(CPU: %.1f, %.1f, %.1f ms)",
+        generation_id,
+        "loaded" if checkpoints.loads != loads_before else "cached",
+        (loaded - started) * 1000,
+        (sampled - loaded) * 1000,
+        len(stored),
+        (finished - sampled) * 1000,
+        (cpu_loaded - cpu_started) * 1000,
+        (cpu_sampled - cpu_loaded) * 1000,
+        (cpu_finished - cpu_sampled) * 1000,
     )
     return "done"
 
