@@ -133,6 +133,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
             seed=args.seed,
             labels=labels,
             count=args.n,
+            clip_sample=args.clip_sample,
         )
     images = generate(recipe, ckpt)
     save_png(args.out, to_grid(images))
@@ -216,6 +217,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sampler", choices=["ddpm", "ddim", "direct"])
     s.add_argument("--steps", type=int, default=50)
     s.add_argument("--eta", type=float, default=0.0)
+    s.add_argument(
+        "--clip-sample",
+        dest="clip_sample",
+        action="store_true",
+        help="DDIM on images: clamp each x0 prediction to [-1, 1] (diffusers' clip_sample)",
+    )
     s.add_argument("--guidance", type=float, default=0.0)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--label", help="one class index, or one per sample separated by commas")

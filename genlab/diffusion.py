@@ -134,11 +134,19 @@ def ddim_step(
     t_prev: int,
     eta: float,
     z: torch.Tensor | None,
+    clip_sample: bool = False,
 ) -> torch.Tensor:
-    """DDIM eq. 12; alpha_bar at t_prev < 0 is 1. sigma from eq. 16 scaled by eta."""
+    """DDIM eq. 12:
+    x_prev = sqrt(ab_prev) x0_pred + sqrt(1 - ab_prev - sigma^2) eps + sigma z,
+    x0_pred = (x_t - sqrt(1 - ab) eps) / sqrt(ab); alpha_bar at t_prev < 0 is 1 (diffusers'
+    set_alpha_to_one). sigma from eq. 16 scaled by eta. clip_sample clamps x0_pred to [-1, 1]
+    before it is used, as diffusers' DDIMScheduler(clip_sample=True, clip_sample_range=1.0,
+    use_clipped_model_output=False): the direction term keeps the network's eps."""
     ab = sched.alpha_bar[t]
     ab_prev = sched.alpha_bar[t_prev] if t_prev >= 0 else torch.tensor(1.0)
     x0_pred = (x_t - (1 - ab).sqrt() * eps) / ab.sqrt()
+    if clip_sample:
+        x0_pred = x0_pred.clamp(-1, 1)
     sigma = eta * ((1 - ab_prev) / (1 - ab) * (1 - ab / ab_prev)).sqrt()  # DDIM eq. 16
     direction = (1 - ab_prev - sigma**2).clamp(min=0).sqrt() * eps
     x_prev = ab_prev.sqrt() * x0_pred + direction
@@ -147,11 +155,29 @@ def ddim_step(
     return x_prev
 
 
-def ddim_timesteps(T: int, steps: int) -> list[int]:
-    """Uniform ('leading') subsequence as in the DDIM code and diffusers: 0, T/S, ... reversed."""
+SPACINGS = ("leading", "trailing")
+
+
+def ddim_timesteps(T: int, steps: int, spacing: str = "leading") -> list[int]:
+    """The DDIM subsequence tau, descending, as diffusers' DDIMScheduler.set_timesteps:
+    'leading' (the DDIM code's uniform skip): 0, T/S, 2T/S, ... reversed (first step T - T/S);
+    'trailing' (Lin et al. 2024, "Common diffusion noise schedules ... are flawed", table 2):
+    round(T, T - T/S, ..., T/S) - 1, so sampling starts at t = T - 1 where x_T ~ N(0, I) holds."""
     steps = max(1, min(steps, T))
-    stride = T // steps
-    return [i * stride for i in range(steps)][::-1]
+    if spacing == "leading":
+        stride = T // steps
+        return [i * stride for i in range(steps)][::-1]
+    if spacing == "trailing":
+        return [round(T - i * T / steps) - 1 for i in range(steps)]
+    from genlab.errors import ConfigError
+
+    raise ConfigError(f"unknown timestep spacing {spacing!r}; use 'leading' or 'trailing'")
+
+
+def ddim_pairs(T: int, steps: int, spacing: str = "leading") -> list[tuple[int, int]]:
+    """(t, t_prev) for each DDIM step; the last step goes to t_prev = -1 (alpha_bar = 1)."""
+    ts = ddim_timesteps(T, steps, spacing)
+    return list(zip(ts, [*ts[1:], -1], strict=True))
 
 
 class _GuidedCaller:
@@ -212,21 +238,22 @@ def ddpm_coefficients(sched: NoiseSchedule, variance: str = "beta") -> list[tupl
 
 
 def ddim_coefficients(
-    sched: NoiseSchedule, steps: int, eta: float
-) -> list[tuple[int, float, float, float]]:
-    """Per-step floats (t, a, b, sigma) with x_prev = a x_t + b eps + sigma z, which is DDIM eq. 12
-    expanded: a = sqrt(ab_prev / ab), b = sqrt(1 - ab_prev - sigma^2) - a sqrt(1 - ab)."""
+    sched: NoiseSchedule, steps: int, eta: float, spacing: str = "leading"
+) -> list[tuple[int, float, float, float, float, float]]:
+    """Per-step floats (t, a, b, sigma, c0, c1) of DDIM eq. 12 in float64:
+    x_prev = a x_t + b eps + sigma z with a = sqrt(ab_prev / ab),
+    b = sqrt(1 - ab_prev - sigma^2) - a sqrt(1 - ab) (eq. 12 expanded), and for clipping
+    x0_pred = (x_t - c1 eps) / c0 with c0 = sqrt(ab), c1 = sqrt(1 - ab)."""
     ab_all = torch.cumprod(1 - sched.betas.double(), 0)
-    ts = ddim_timesteps(sched.T, steps)
-    stride = sched.T // len(ts)
+    one = torch.tensor(1.0, dtype=torch.float64)
     out = []
-    for t in ts:
+    for t, t_prev in ddim_pairs(sched.T, steps, spacing):
         ab = ab_all[t]
-        ab_prev = ab_all[t - stride] if t - stride >= 0 else torch.tensor(1.0, dtype=torch.float64)
+        ab_prev = ab_all[t_prev] if t_prev >= 0 else one
         sigma = eta * ((1 - ab_prev) / (1 - ab) * (1 - ab / ab_prev)).sqrt()  # DDIM eq. 16
         a = (ab_prev / ab).sqrt()
         b = (1 - ab_prev - sigma**2).clamp(min=0).sqrt() - a * (1 - ab).sqrt()
-        out.append((t, float(a), float(b), float(sigma)))
+        out.append((t, float(a), float(b), float(sigma), float(ab.sqrt()), float((1 - ab).sqrt())))
     return out
 
 
@@ -272,15 +299,25 @@ def ddim_sample(
     guidance: float = 0.0,
     num_classes: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    clip_sample: bool = False,
+    spacing: str = "leading",
 ) -> torch.Tensor:
-    """DDIM sampling over a uniform subsequence of timesteps; eta = 0 is deterministic."""
+    """DDIM sampling over a subsequence of timesteps (ddim_timesteps); eta = 0 is deterministic.
+    clip_sample clamps x0_pred to [-1, 1] at every step (ddim_step's clip_sample)."""
     x = torch.randn(shape, generator=gen)
     z = torch.empty(shape)
+    x0 = torch.empty(shape)
     call = _GuidedCaller(eps_theta, shape, y, guidance, num_classes)
-    coefs = ddim_coefficients(sched, steps, eta)
-    for i, (t, a, b, sigma) in enumerate(coefs):
+    coefs = ddim_coefficients(sched, steps, eta, spacing)
+    for i, (t, a, b, sigma, c0, c1) in enumerate(coefs):
         eps = call(x, t)
-        x.mul_(a).add_(eps, alpha=b)
+        if clip_sample:
+            # x0_pred = (x_t - sqrt(1 - ab) eps) / sqrt(ab), clamped; then eq. 12 with
+            # sqrt(ab_prev) = a c0 and sqrt(1 - ab_prev - sigma^2) = b + a c1
+            torch.add(x, eps, alpha=-c1, out=x0).div_(c0).clamp_(-1, 1)
+            x.copy_(x0).mul_(a * c0).add_(eps, alpha=b + a * c1)
+        else:
+            x.mul_(a).add_(eps, alpha=b)
         if eta > 0:
             torch.randn(shape, generator=gen, out=z)
             x.add_(z, alpha=sigma)
@@ -315,10 +352,13 @@ def sample_with(
     y: torch.Tensor | None,
     guidance: float,
     num_classes: int,
+    clip_sample: bool = False,
 ) -> torch.Tensor:
     if sampler == "ddpm":
         return ddpm_sample(eps_theta, sched, shape, gen, y, guidance, num_classes)
-    return ddim_sample(eps_theta, sched, shape, gen, steps, eta, y, guidance, num_classes)
+    return ddim_sample(
+        eps_theta, sched, shape, gen, steps, eta, y, guidance, num_classes, clip_sample=clip_sample
+    )
 
 
 class DiffusionFamily(Family):
@@ -366,9 +406,21 @@ class DiffusionFamily(Family):
         return {"loss": float(loss.detach())}
 
     @torch.no_grad()
-    def generate(self, n, gen, labels, sampler, steps, eta, guidance) -> torch.Tensor:
+    def generate(
+        self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False
+    ) -> torch.Tensor:
         net = self.ema.shadow.eval()
         shape = (n, *self.spec.shape)
         return sample_with(
-            net, self.sched, shape, gen, sampler, steps, eta, labels, guidance, self.num_classes
+            net,
+            self.sched,
+            shape,
+            gen,
+            sampler,
+            steps,
+            eta,
+            labels,
+            guidance,
+            self.num_classes,
+            clip_sample=clip_sample and self.spec.kind == "image",
         )

@@ -100,8 +100,10 @@ class Family(ABC):
         steps: int,
         eta: float,
         guidance: float,
+        clip_sample: bool = False,
     ) -> torch.Tensor:
-        """Samples in data space ([-1, 1] images or 2-D points)."""
+        """Samples in data space ([-1, 1] images or 2-D points). clip_sample: DDIM on images only
+        (sample.check_recipe refuses it elsewhere)."""
 
     def extra_state(self) -> dict[str, Any]:
         return {}

@@ -117,7 +117,9 @@ class GANFamily(Family):
         return {"d_loss": float(d_loss.detach()), "g_loss": float(g_loss.detach())}
 
     @torch.no_grad()
-    def generate(self, n, gen, labels, sampler, steps, eta, guidance) -> torch.Tensor:
+    def generate(
+        self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False
+    ) -> torch.Tensor:
         self.G.eval()
         z = self._z(n, gen)
         if labels is None:  # a conditional G without labels: draw classes uniformly

@@ -85,7 +85,9 @@ class LatentFamily(Family):
         return {"loss": float(loss.detach())}
 
     @torch.no_grad()
-    def generate(self, n, gen, labels, sampler, steps, eta, guidance) -> torch.Tensor:
+    def generate(
+        self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False
+    ) -> torch.Tensor:
         net = self.ema.shadow.eval()
         self.ae.vae.eval()
         z = sample_with(

@@ -22,6 +22,9 @@ class Recipe:
     seed: int = 0
     labels: tuple[int, ...] | None = None
     count: int = 16
+    # DDIM on images only: clamp each step's x0 prediction to [-1, 1] (diffusers' clip_sample).
+    # Written to JSON only when true, so recipes made before the option keep their JSON and hash.
+    clip_sample: bool = False
 
     def __post_init__(self) -> None:
         # normalise types so that 0 and 0.0 give the same JSON and hash
@@ -31,6 +34,8 @@ class Recipe:
             object.__setattr__(self, name, float(getattr(self, name)))
         if self.labels is not None and not isinstance(self.labels, tuple):
             object.__setattr__(self, "labels", tuple(int(v) for v in self.labels))
+        if not isinstance(self.clip_sample, bool):
+            raise RecipeError(f"clip_sample must be true or false, got {self.clip_sample!r}")
         if self.sampler not in (None, "ddpm", "ddim", "direct"):
             raise RecipeError(f"unknown sampler {self.sampler!r}; use ddpm, ddim or direct")
         if self.eta < 0:
@@ -43,6 +48,8 @@ class Recipe:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["labels"] = list(self.labels) if self.labels is not None else None
+        if not self.clip_sample:
+            del d["clip_sample"]
         d["version"] = RECIPE_VERSION
         return d
 

@@ -58,6 +58,12 @@ def check_recipe(ckpt: Checkpoint, recipe: Recipe) -> str:
         raise RecipeError(f"count must be between 1 and {MAX_COUNT}, got {recipe.count}")
     if sampler == "ddim" and not 1 <= recipe.steps <= ckpt.config.T:
         raise RecipeError(f"DDIM steps must be between 1 and T={ckpt.config.T}, got {recipe.steps}")
+    if recipe.clip_sample and not (
+        sampler == "ddim" and ckpt.family == "diffusion" and ckpt.spec.kind == "image"
+    ):
+        raise RecipeError(
+            "clip_sample applies only to the DDIM sampler of an image diffusion checkpoint"
+        )
     if recipe.guidance and ckpt.family in ("gan", "vae"):
         raise RecipeError(f"guidance does not apply to a {ckpt.family} checkpoint")
     return sampler
@@ -72,7 +78,14 @@ def generate_tensor(recipe: Recipe, checkpoint: Checkpoint | str | Path) -> torc
     ckpt.model.eval_mode()
     with torch.inference_mode():
         return ckpt.model.generate(
-            recipe.count, gen, labels, sampler, recipe.steps, recipe.eta, recipe.guidance
+            recipe.count,
+            gen,
+            labels,
+            sampler,
+            recipe.steps,
+            recipe.eta,
+            recipe.guidance,
+            clip_sample=recipe.clip_sample,
         )
 
 

@@ -147,7 +147,9 @@ class VAEFamily(Family):
         return mean * 2 - 1 if self.spec.kind == "image" else mean
 
     @torch.no_grad()
-    def generate(self, n, gen, labels, sampler, steps, eta, guidance) -> torch.Tensor:
+    def generate(
+        self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False
+    ) -> torch.Tensor:
         """x = E[p(x|z)], z ~ N(0, I) (pixel means, not Bernoulli draws, for images)."""
         self.vae.eval()
         z = torch.randn(n, self.cfg.z_dim, generator=gen)

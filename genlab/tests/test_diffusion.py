@@ -7,6 +7,7 @@ import torch
 
 from genlab.diffusion import (
     NoiseSchedule,
+    ddim_pairs,
     ddim_step,
     ddim_timesteps,
     ddpm_step,
@@ -76,6 +77,38 @@ def test_one_ddim_step_matches_diffusers(eta: float) -> None:
         assert torch.allclose(ours, theirs, atol=1e-5), t
 
 
+@pytest.mark.parametrize("spacing", ["leading", "trailing"])
+@pytest.mark.parametrize("eta", [0.0, 1.0])
+def test_one_clipped_ddim_step_matches_diffusers(spacing: str, eta: float) -> None:
+    from diffusers import DDIMScheduler
+
+    # diffusers' clip_sample=True (range 1, use_clipped_model_output=False) = our clip_sample;
+    # cosine schedule, where alpha_bar near T is ~1e-3 and x0_pred is far outside [-1, 1]
+    d = DDIMScheduler(
+        num_train_timesteps=1000,
+        beta_schedule="squaredcos_cap_v2",
+        clip_sample=True,
+        timestep_spacing=spacing,
+    )
+    d.set_timesteps(50)
+    assert d.timesteps.tolist() == ddim_timesteps(1000, 50, spacing)
+    s = NoiseSchedule.make("cosine", 1000)
+    g = torch.Generator().manual_seed(4)
+    x_t = torch.randn(4, 1, 8, 8, generator=g) * 1.5
+    eps = torch.randn(4, 1, 8, 8, generator=g)
+    z = torch.randn(4, 1, 8, 8, generator=g)
+    clipped = 0
+    for t, t_prev in ddim_pairs(1000, 50, spacing):
+        if t not in (d.timesteps[0], 500 + (spacing == "trailing") * 19, d.timesteps[-1]):
+            continue
+        theirs = d.step(eps, t, x_t, eta=eta, variance_noise=z).prev_sample
+        ours = ddim_step(s, x_t, eps, t, t_prev, eta, z, clip_sample=True)
+        assert torch.allclose(ours, theirs, atol=1e-4), t
+        unclipped = ddim_step(s, x_t, eps, t, t_prev, eta, z)
+        clipped += int(not torch.allclose(ours, unclipped, atol=1e-4))
+    assert clipped >= 2  # the clipping did act
+
+
 def test_one_ddpm_step_matches_diffusers_posterior() -> None:
     from diffusers import DDPMScheduler
 
@@ -113,7 +146,9 @@ def test_ddim_with_all_steps_and_eta_one_has_ddpm_variance() -> None:
     assert math.isclose(float(got), float(beta_tilde.sqrt()), rel_tol=1e-4)
 
 
-def _reference_sample(sched, eps_theta, shape, gen, y, w, k, sampler, steps=50, eta=0.0):
+def _reference_sample(
+    sched, eps_theta, shape, gen, y, w, k, sampler, steps=50, eta=0.0, clip=False, spacing="leading"
+):
     """The samplers written directly from the step functions (no precomputed coefficients)."""
     from genlab.diffusion import guided_eps
 
@@ -125,22 +160,28 @@ def _reference_sample(sched, eps_theta, shape, gen, y, w, k, sampler, steps=50, 
             z = torch.randn(shape, generator=gen) if t > 0 else torch.zeros(shape)
             x = ddpm_step(sched, x, eps, t, z)
         return x
-    ts = ddim_timesteps(sched.T, steps)
-    stride = sched.T // len(ts)
-    for t in ts:
+    for t, t_prev in ddim_pairs(sched.T, steps, spacing):
         tt = torch.full((shape[0],), t, dtype=torch.long)
         eps = guided_eps(eps_theta, x, tt, y, w, k)
         z = torch.randn(shape, generator=gen) if eta > 0 else None
-        x = ddim_step(sched, x, eps, t, t - stride, eta, z)
+        x = ddim_step(sched, x, eps, t, t_prev, eta, z, clip_sample=clip)
     return x
 
 
 @pytest.mark.parametrize(
-    ("sampler", "eta", "guidance"),
-    [("ddpm", 0.0, 0.0), ("ddpm", 0.0, 2.0), ("ddim", 0.0, 2.0), ("ddim", 0.5, 0.0)],
+    ("sampler", "eta", "guidance", "clip", "spacing"),
+    [
+        ("ddpm", 0.0, 0.0, False, "leading"),
+        ("ddpm", 0.0, 2.0, False, "leading"),
+        ("ddim", 0.0, 2.0, False, "leading"),
+        ("ddim", 0.5, 0.0, False, "leading"),
+        ("ddim", 0.0, 2.0, True, "leading"),
+        ("ddim", 0.0, 2.0, True, "trailing"),
+        ("ddim", 0.5, 0.0, False, "trailing"),
+    ],
 )
 def test_fast_samplers_equal_the_step_by_step_equations(
-    sampler: str, eta: float, guidance: float
+    sampler: str, eta: float, guidance: float, clip: bool, spacing: str
 ) -> None:
     from genlab.diffusion import ddim_sample, ddpm_sample
     from genlab.nets import EpsMLP
@@ -149,12 +190,15 @@ def test_fast_samplers_equal_the_step_by_step_equations(
     net = EpsMLP(2, 16, 1, num_classes=3).eval()
     sched = NoiseSchedule.make("linear", 100)
     y = torch.tensor([0, 1, 2, 1])
+    gen0 = torch.Generator().manual_seed(3)
     ref = _reference_sample(
-        sched, net, (4, 2), torch.Generator().manual_seed(3), y, guidance, 3, sampler, 10, eta
+        sched, net, (4, 2), gen0, y, guidance, 3, sampler, 7, eta, clip, spacing
     )
     gen = torch.Generator().manual_seed(3)
     if sampler == "ddpm":
         got = ddpm_sample(net, sched, (4, 2), gen, y, guidance, 3)
     else:
-        got = ddim_sample(net, sched, (4, 2), gen, 10, eta, y, guidance, 3)
+        got = ddim_sample(
+            net, sched, (4, 2), gen, 7, eta, y, guidance, 3, clip_sample=clip, spacing=spacing
+        )
     assert torch.allclose(got, ref, rtol=1e-4, atol=1e-4)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from genlab.checkpoint import load
 from genlab.errors import RecipeError
@@ -133,3 +134,27 @@ def test_label_outside_the_classes_and_wrong_sampler_are_clear_errors(
     assert "label 42 is outside the classes" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_clip_sample_is_written_only_when_set_and_round_trips() -> None:
+    plain = Recipe("ab" * 32, sampler="ddim", steps=20, guidance=2, seed=7, labels=[3], count=4)
+    clipped = dataclasses.replace(plain, clip_sample=True)
+    assert "clip_sample" not in plain.to_json()  # recipes from before the option keep their hash
+    assert '"clip_sample":true' in clipped.to_json()
+    assert Recipe.from_json(clipped.to_json()) == clipped and clipped.hash != plain.hash
+    with pytest.raises(RecipeError, match="clip_sample must be true or false"):
+        Recipe.from_json(clipped.to_json().replace("true", '"yes"'))
+
+
+def test_clipped_ddim_stays_in_range_is_reproducible_and_ddim_only(digits_diffusion: Path) -> None:
+    from genlab.sample import generate_tensor
+
+    ckpt = load(digits_diffusion)
+    r = Recipe(ckpt.sha256, sampler="ddim", steps=10, guidance=4.0, seed=5, labels=[7], count=8)
+    clipped = dataclasses.replace(r, clip_sample=True)
+    x = generate_tensor(clipped, ckpt)
+    assert x.abs().max() <= 1.0  # the last step returns the clamped x0 prediction
+    assert not torch.equal(x, generate_tensor(r, ckpt))
+    assert np.array_equal(generate(clipped, ckpt), generate(clipped, load(digits_diffusion)))
+    with pytest.raises(RecipeError, match="clip_sample applies only to the DDIM sampler"):
+        generate(dataclasses.replace(clipped, sampler="ddpm"), ckpt)
