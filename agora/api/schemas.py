@@ -220,7 +220,7 @@ class RunIn(Schema):
     family: str
     dataset: str
     preset: str = "quick"
-    steps: int
+    steps: int | None = None  # None: the preset's steps for this family and data set
     seed: int = 0
     private: bool = False
 

@@ -12,7 +12,11 @@ class RunForm(forms.Form):
         label=gettext_lazy("Preset"),
         choices=[("quick", gettext_lazy("Quick")), ("quality", gettext_lazy("Quality"))],
     )
-    steps = forms.IntegerField(label=gettext_lazy("Training steps"), initial=1500)
+    steps = forms.IntegerField(
+        label=gettext_lazy("Training steps"),
+        required=False,
+        help_text=gettext_lazy("Empty: the preset's number of steps for this family and data set."),
+    )
     seed = forms.IntegerField(label=gettext_lazy("Seed"), initial=0)
     private = forms.BooleanField(label=gettext_lazy("Private run"), required=False)
 

@@ -119,8 +119,9 @@ def _enqueue(task_name: str, object_id: int) -> None:
 
 
 def validate_run(
-    *, user: User, family: str, dataset: str, preset: str, steps: int, seed: int
+    *, user: User, family: str, dataset: str, preset: str, steps: int | None, seed: int
 ) -> dict:
+    """The run's resolved genlab settings; `steps=None` takes the preset's steps."""
     from genlab.config import resolve_config
     from genlab.errors import GenlabError
 
@@ -131,7 +132,7 @@ def validate_run(
         errors["dataset"] = _("Choose one of the data sets you may use.")
     if preset not in ("quick", "quality"):
         errors["preset"] = _("Choose the quick or the quality preset.")
-    if not 10 <= steps <= settings.LAB_MAX_STEPS:
+    if steps is not None and not 10 <= steps <= settings.LAB_MAX_STEPS:
         errors["steps"] = _("Steps must be between 10 and %(n)d.") % {"n": settings.LAB_MAX_STEPS}
     if not 0 <= seed < 2**31:
         errors["seed"] = _("The seed must be a whole number from 0 to 2147483647.")
@@ -149,8 +150,8 @@ def validate_run(
 
 @transaction.atomic
 def create_run(
-    *, owner: User, title: str, family: str, dataset: str, preset: str, steps: int, seed: int = 0,
-    private: bool = False, forked_from: TrainingRun | None = None,
+    *, owner: User, title: str, family: str, dataset: str, preset: str, steps: int | None,
+    seed: int = 0, private: bool = False, forked_from: TrainingRun | None = None,
 ) -> TrainingRun:  # fmt: skip
     if not permissions.can_train(owner):
         raise PermissionDenied(_("Log in to train models."))
@@ -165,6 +166,11 @@ def create_run(
     config = validate_run(
         user=owner, family=family, dataset=dataset, preset=preset, steps=steps, seed=seed
     )
+    steps = config["steps"]
+    if steps > settings.LAB_MAX_STEPS:
+        raise ValidationError(
+            {"steps": _("Steps must be between 10 and %(n)d.") % {"n": settings.LAB_MAX_STEPS}}
+        )
     run = TrainingRun.objects.create(
         owner=owner,
         title=(title.strip() or f"{family} · {dataset}")[:120],

@@ -217,3 +217,15 @@ def test_diverging_training_fails_with_a_clear_message(alice, django_capture_on_
     services.execute_run(run_id=run.id, worker="w")
     run.refresh_from_db()
     assert run.status == "failed" and run.error
+
+
+@pytest.mark.django_db
+def test_empty_steps_take_the_presets_steps_for_the_family_and_data_set(alice):
+    from genlab.config import resolve_config
+
+    run = services.create_run(
+        owner=alice, title="", family="diffusion", dataset="mnist5k", preset="quick", steps=None
+    )
+    expected = resolve_config("diffusion", "mnist5k", "quick", kind="image").steps
+    assert run.total_steps == run.steps == run.settings["steps"] == expected
+    assert TrainingRun.objects.get().steps == expected
