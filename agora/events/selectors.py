@@ -4,7 +4,10 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from agora.core.paging import keyset_page
 from agora.events.models import RSVP, CalendarToken, Event
+
+PER_PAGE = 30
 
 
 def _with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
@@ -14,19 +17,28 @@ def _with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
     )
 
 
-def upcoming_events(*, limit: int = 50) -> list[Event]:
-    return list(
-        _with_counts(Event.objects.filter(ends_at__gte=timezone.now())).order_by("starts_at")[
-            :limit
-        ]
+def upcoming_events(
+    *, cursor: str | None = None, limit: int = PER_PAGE
+) -> tuple[list[Event], str | None]:
+    """Events not yet over, soonest first: one page and the cursor of the next."""
+    return keyset_page(
+        _with_counts(Event.objects.filter(ends_at__gte=timezone.now())),
+        key="starts_at",
+        cursor=cursor,
+        limit=limit,
+        descending=False,
     )
 
 
-def past_events(*, limit: int = 50) -> list[Event]:
-    return list(
-        _with_counts(Event.objects.filter(ends_at__lt=timezone.now())).order_by("-starts_at")[
-            :limit
-        ]
+def past_events(
+    *, cursor: str | None = None, limit: int = PER_PAGE
+) -> tuple[list[Event], str | None]:
+    """Events over, latest first: one page and the cursor of the next."""
+    return keyset_page(
+        _with_counts(Event.objects.filter(ends_at__lt=timezone.now())),
+        key="starts_at",
+        cursor=cursor,
+        limit=limit,
     )
 
 

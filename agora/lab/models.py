@@ -147,6 +147,10 @@ class LabModel(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # The keyset of the library's pages of lab models, most starred first.
+        indexes = [models.Index(fields=["-star_count", "-id"], name="labmodel_starred")]
+
     def __str__(self) -> str:
         return self.name
 

@@ -1,0 +1,490 @@
+"""Every growing list pages by cursor: walking its pages (on the site, without and with htmx,
+and in the API) shows every item exactly once, in order, at a constant number of queries a page;
+a cursor that cannot be read gives the first page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from html import unescape
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from agora.api.models import WebhookDelivery, WebhookEndpoint
+from agora.core.paging import decode_cursor, encode_cursor, keyset_page
+from agora.events.models import Event
+from agora.forum import services as forum_services
+from agora.forum.models import Bookmark, Category, Draft
+from agora.learn.models import Resource
+from agora.moderation.models import Flag, StaffAction
+from agora.showcase.models import Launch, PartnerRequest
+
+# Session, member, daily visit, rate-limit rows of the database cache (tests), the page rows.
+QUERIES_PER_PAGE = 22
+GARBAGE = [
+    "garbage",
+    "!!!",
+    "bm90OmEgY3Vyc29y",
+    "x" * 500,
+    "LTE6LTE=",
+    "OTk5OTk5OTk5OTk5OTk5OTk5OTk5OjE=",
+]
+
+
+@dataclass
+class Listing:
+    """One list: how to fill it, where it is shown, and how to read its items back."""
+
+    expected: list[str]  # labels, in the order the list shows them
+    page_url: str | None  # the HTML page (query string included), or None for API-only lists
+    more_text: str  # the text of the page's "more" link
+    label: str  # a regular expression matching one item's label in the page
+    api_url: str
+    api_label: Callable[[dict], str]
+
+
+def _labels(pattern: str, html: str) -> list[str]:
+    seen: list[str] = []
+    for found in re.findall(pattern, html):
+        if found not in seen:  # a label may appear twice in one row (a link and its title)
+            seen.append(found)
+    return seen
+
+
+def _more(html: str, text: str) -> tuple[str, str] | None:
+    """(href, hx-get) of the page's "more" link with this text, or None on the last page."""
+    found = re.search(r'<a href="([^"]*)" hx-get="([^"]*)"[^>]*>' + re.escape(text) + "</a>", html)
+    return (unescape(found.group(1)), unescape(found.group(2))) if found else None
+
+
+def _walk_site(client, listing: Listing, *, htmx: bool, assert_queries) -> list[str]:
+    path = listing.page_url.split("?")[0]
+    url, shown, pages = listing.page_url, [], 0
+    while url:
+        headers = {"HTTP_HX_REQUEST": "true"} if htmx and pages else {}
+        with assert_queries(QUERIES_PER_PAGE):
+            response = client.get(url, **headers)
+        assert response.status_code == 200
+        html = response.content.decode()
+        if htmx and pages:
+            assert "<html" not in html  # only the next rows and the next "more"
+        shown += _labels(listing.label, html)
+        pages += 1
+        link = _more(html, listing.more_text)
+        url = (path + (link[1] if htmx else link[0])) if link else None
+    assert pages > 1
+    return shown
+
+
+def _walk_api(client, listing: Listing, *, assert_queries) -> list[str]:
+    cursor, shown, pages = None, [], 0
+    while True:
+        url = listing.api_url
+        if cursor:
+            url += ("&" if "?" in url else "?") + urlencode({"cursor": cursor})
+        with assert_queries(QUERIES_PER_PAGE):
+            response = client.get(url)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        shown += [listing.api_label(item) for item in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages > 1
+    return shown
+
+
+def _events(staff) -> list[Listing]:
+    now = timezone.now()
+    upcoming, past = [], []
+    for i in range(35):  # two events start at each moment: the id breaks the tie
+        upcoming.append(
+            Event(
+                title=f"Up-{i:03d}",
+                description="x",
+                description_html="x",
+                organizer=staff,
+                starts_at=now + timedelta(days=1, hours=i // 2),
+                ends_at=now + timedelta(days=1, hours=i // 2 + 1),
+                timezone="UTC",
+            )
+        )
+        past.append(
+            Event(
+                title=f"Past-{i:03d}",
+                description="x",
+                description_html="x",
+                organizer=staff,
+                starts_at=now - timedelta(days=2, hours=i // 2),
+                ends_at=now - timedelta(days=1, hours=i // 2),
+                timezone="UTC",
+            )
+        )
+    Event.objects.bulk_create(upcoming + past)
+    soonest = Event.objects.filter(title__startswith="Up-").order_by("starts_at", "id")
+    latest = Event.objects.filter(title__startswith="Past-").order_by("-starts_at", "-id")
+    return [
+        Listing(
+            [e.title for e in soonest],
+            reverse("events:list"),
+            "More upcoming events",
+            r"Up-\d{3}",
+            "/api/v1/events",
+            lambda item: item["title"],
+        ),
+        Listing(
+            [e.title for e in latest],
+            reverse("events:list"),
+            "Older events",
+            r"Past-\d{3}",
+            "/api/v1/events?past=true",
+            lambda item: item["title"],
+        ),
+    ]
+
+
+@pytest.fixture
+def lounge(db) -> Category:
+    return Category.objects.create(slug="lounge", name="Lounge")
+
+
+@pytest.mark.django_db
+def test_events_page_through_both_lists(client, staff, django_assert_max_num_queries):
+    for listing in _events(staff):
+        for htmx in (False, True):
+            shown = _walk_site(
+                client, listing, htmx=htmx, assert_queries=django_assert_max_num_queries
+            )
+            assert shown == listing.expected
+        assert _walk_api(client, listing, assert_queries=django_assert_max_num_queries) == (
+            listing.expected
+        )
+
+
+@pytest.mark.django_db
+def test_bookmarks_page_through_every_bookmark(
+    client, alice, bob, lounge, django_assert_max_num_queries
+):
+    for i in range(35):
+        topic = forum_services.create_topic(
+            author=bob, category=lounge, title=f"Bookmarked topic {i:03d}", raw=f"Some words here, number {i}."
+        )
+        Bookmark.objects.create(user=alice, post=topic.posts.get())
+    # Ties on the moment: the id decides.
+    Bookmark.objects.filter(id__in=Bookmark.objects.order_by("id").values("id")[:10]).update(
+        created_at=timezone.now()
+    )
+    expected = [
+        b.post.topic.title
+        for b in Bookmark.objects.select_related("post__topic").order_by("-created_at", "-id")
+    ]
+    listing = Listing(
+        expected,
+        reverse("forum:bookmarks"),
+        "Older bookmarks",
+        r"Bookmarked topic \d{3}",
+        "/api/v1/bookmarks",
+        lambda item: item["topic_title"],
+    )
+    client.force_login(alice)
+    for htmx in (False, True):
+        assert (
+            _walk_site(client, listing, htmx=htmx, assert_queries=django_assert_max_num_queries)
+            == expected
+        )
+    assert _walk_api(client, listing, assert_queries=django_assert_max_num_queries) == expected
+    client.force_login(bob)  # someone else's bookmarks are not theirs to page through
+    assert client.get("/api/v1/bookmarks").json()["items"] == []
+
+
+@pytest.mark.django_db
+def test_staff_log_pages_through_every_action(client, staff, django_assert_max_num_queries):
+    StaffAction.objects.bulk_create(
+        StaffAction(actor=staff, action=f"act-{i:03d}", details={}) for i in range(120)
+    )
+    StaffAction.objects.filter(id__in=StaffAction.objects.order_by("id").values("id")[:60]).update(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+    expected = list(
+        StaffAction.objects.order_by("-created_at", "-id").values_list("action", flat=True)
+    )
+    listing = Listing(
+        expected,
+        reverse("moderation:log"),
+        "Older actions",
+        r"act-\d{3}",
+        "/api/v1/staff-log",
+        lambda item: item["action"],
+    )
+    client.force_login(staff)
+    for htmx in (False, True):
+        assert (
+            _walk_site(client, listing, htmx=htmx, assert_queries=django_assert_max_num_queries)
+            == expected
+        )
+    assert _walk_api(client, listing, assert_queries=django_assert_max_num_queries) == expected
+
+
+@pytest.mark.django_db
+def test_review_queue_pages_through_every_flagged_post(
+    client, staff, alice, bob, charlie, lounge, django_assert_max_num_queries
+):
+    flaggers = [bob, charlie]
+    for i in range(55):
+        post = forum_services.create_topic(
+            author=alice, category=lounge, title=f"Flagged topic {i:03d}", raw=f"Some words here, number {i}."
+        ).posts.get()
+        for flagger in flaggers[: 1 + i % 2]:  # one or two flags: ties on the count
+            Flag.objects.create(post=post, user=flagger, reason="spam")
+    listing = Listing(
+        [],
+        reverse("moderation:review"),
+        "More posts to review",
+        r"Flagged topic \d{3}",
+        "/api/v1/review-queue",
+        lambda item: item["post"]["id"],
+    )
+    two = [f"Flagged topic {i:03d}" for i in range(55) if i % 2]
+    one = [f"Flagged topic {i:03d}" for i in range(55) if not i % 2]
+    listing.expected = two[::-1] + one[::-1]  # most flagged first, then the newest post first
+    client.force_login(staff)
+    for htmx in (False, True):
+        assert (
+            _walk_site(client, listing, htmx=htmx, assert_queries=django_assert_max_num_queries)
+            == listing.expected
+        )
+    topics = _walk_api(client, listing, assert_queries=django_assert_max_num_queries)
+    assert len(topics) == len(set(topics)) == 55
+
+
+@pytest.mark.django_db
+def test_library_pages_keep_the_kind_filter(client, alice, django_assert_max_num_queries):
+    Resource.objects.bulk_create(
+        Resource(
+            kind="project" if i % 2 else "paper",
+            title=f"Res-{i:03d}",
+            url="https://example.com/",
+            added_by=alice,
+            use_count=i % 3,  # many ties on the count
+        )
+        for i in range(140)
+    )
+    expected = list(
+        Resource.objects.filter(kind="project")
+        .order_by("-use_count", "-id")
+        .values_list("title", flat=True)
+    )
+    listing = Listing(
+        expected,
+        reverse("learn:resources") + "?kind=project",
+        "More resources",
+        r"Res-\d{3}",
+        "/api/v1/resources?kind=project",
+        lambda item: item["title"],
+    )
+    for htmx in (False, True):
+        assert (
+            _walk_site(client, listing, htmx=htmx, assert_queries=django_assert_max_num_queries)
+            == expected
+        )
+    assert _walk_api(client, listing, assert_queries=django_assert_max_num_queries) == expected
+    everything = Listing(
+        list(Resource.objects.order_by("-use_count", "-id").values_list("title", flat=True)),
+        reverse("learn:resources"),
+        "More resources",
+        r"Res-\d{3}",
+        "/api/v1/resources",
+        lambda item: item["title"],
+    )
+    assert (
+        _walk_api(client, everything, assert_queries=django_assert_max_num_queries)
+        == everything.expected
+    )
+
+
+@pytest.mark.django_db
+def test_launch_board_and_partner_board_page(client, alice, django_assert_max_num_queries):
+    Launch.objects.bulk_create(
+        Launch(
+            name=f"Ln-{i:03d}",
+            tagline="t",
+            description="d",
+            description_html="d",
+            audience="a",
+            website="https://example.com/",
+            owner=alice,
+            vote_count=i % 4,
+        )
+        for i in range(70)
+    )
+    later = timezone.now() + timedelta(days=30)
+    PartnerRequest.objects.bulk_create(
+        PartnerRequest(
+            title=f"Pr-{i:03d}",
+            role="artist" if i % 2 else "engineer",
+            description="d",
+            description_html="d",
+            author=alice,
+            expires_at=later,
+        )
+        for i in range(140)
+    )
+    role = "artist"
+    assert role in PartnerRequest.Role.values
+    launches = Listing(
+        list(Launch.objects.order_by("-vote_count", "-id").values_list("name", flat=True)),
+        reverse("showcase:launches") + "?period=week",
+        "More launches",
+        r"Ln-\d{3}",
+        "/api/v1/launches?period=week",
+        lambda item: item["name"],
+    )
+    partners = Listing(
+        list(
+            PartnerRequest.objects.filter(role=role)
+            .order_by("-created_at", "-id")
+            .values_list("title", flat=True)
+        ),
+        reverse("showcase:partners") + f"?role={role}",
+        "More requests",
+        r"Pr-\d{3}",
+        "/api/v1/partner-requests",
+        lambda item: item["title"],
+    )
+    for listing in (launches, partners):
+        for htmx in (False, True):
+            assert (
+                _walk_site(client, listing, htmx=htmx, assert_queries=django_assert_max_num_queries)
+                == listing.expected
+            )
+    assert (
+        _walk_api(client, launches, assert_queries=django_assert_max_num_queries)
+        == launches.expected
+    )
+    every_request = list(
+        PartnerRequest.objects.order_by("-created_at", "-id").values_list("title", flat=True)
+    )
+    assert (
+        _walk_api(client, partners, assert_queries=django_assert_max_num_queries) == every_request
+    )
+
+
+@pytest.mark.django_db
+def test_drafts_and_deliveries_page_in_the_api(client, alice, staff, django_assert_max_num_queries):
+    Draft.objects.bulk_create(
+        Draft(user=alice, key=f"reply-{i}", title="", raw=f"draft {i}") for i in range(70)
+    )
+    Draft.objects.filter(id__in=Draft.objects.order_by("id").values("id")[:20]).update(
+        updated_at=timezone.now() - timedelta(hours=1)
+    )
+    drafts = Listing(
+        list(Draft.objects.order_by("-updated_at", "-id").values_list("key", flat=True)),
+        None,
+        "",
+        "",
+        "/api/v1/drafts",
+        lambda item: item["key"],
+    )
+    client.force_login(alice)
+    assert _walk_api(client, drafts, assert_queries=django_assert_max_num_queries) == (
+        drafts.expected
+    )
+    endpoint = WebhookEndpoint.objects.create(
+        url="https://example.com/hook", secret="s" * 32, created_by=staff
+    )
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(endpoint=endpoint, event="topic.created", payload={"n": i})
+        for i in range(120)
+    )
+    deliveries = Listing(
+        list(WebhookDelivery.objects.order_by("-created_at", "-id").values_list("id", flat=True)),
+        None,
+        "",
+        "",
+        f"/api/v1/webhooks/{endpoint.id}/deliveries",
+        lambda item: item["id"],
+    )
+    client.force_login(staff)
+    assert _walk_api(client, deliveries, assert_queries=django_assert_max_num_queries) == (
+        deliveries.expected
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "login"),
+    [
+        ("/api/v1/events", None),
+        ("/api/v1/events?past=true", None),
+        ("/api/v1/bookmarks", "alice"),
+        ("/api/v1/drafts", "alice"),
+        ("/api/v1/staff-log", "staff"),
+        ("/api/v1/review-queue", "staff"),
+        ("/api/v1/resources", None),
+        ("/api/v1/launches", None),
+        ("/api/v1/partner-requests", None),
+        ("/api/v1/articles", None),
+        ("/api/v1/notifications", "alice"),
+        (reverse("events:list"), None),
+        (reverse("forum:bookmarks"), "alice"),
+        (reverse("moderation:log"), "staff"),
+        (reverse("moderation:review"), "staff"),
+        (reverse("learn:resources"), None),
+        (reverse("showcase:launches"), None),
+        (reverse("showcase:partners"), None),
+    ],
+)
+def test_a_cursor_that_cannot_be_read_gives_the_first_page(client, request, url, login):
+    if login:
+        client.force_login(request.getfixturevalue(login))
+    first = client.get(url)
+    assert first.status_code == 200
+    joiner = "&" if "?" in url else "?"
+    for garbage in GARBAGE:
+        for name in ("cursor", "past_cursor", "models_cursor"):
+            again = client.get(f"{url}{joiner}{name}={garbage}")
+            assert again.status_code == 200
+            if url.startswith("/api/"):
+                assert again.json() == first.json()
+
+
+def test_cursors_round_trip_and_refuse_nonsense():
+    moment = timezone.now()
+    key, pk = decode_cursor(encode_cursor(moment, 7))
+    assert abs((key - moment).total_seconds()) < 1e-5 and pk == 7
+    assert decode_cursor(encode_cursor(42, 9), number=True) == (42, 9)
+    for garbage in [None, "", *GARBAGE]:
+        assert decode_cursor(garbage) is None
+        assert decode_cursor(garbage, number=True) is None
+
+
+@pytest.mark.django_db
+def test_keyset_page_walks_ascending_and_descending(staff):
+    StaffAction.objects.bulk_create(
+        StaffAction(actor=staff, action=str(i), details={}) for i in range(7)
+    )
+    for descending in (True, False):
+        expected = list(
+            StaffAction.objects.order_by(
+                *(["-created_at", "-id"] if descending else ["created_at", "id"])
+            )
+        )
+        cursor, shown = None, []
+        while True:
+            rows, cursor = keyset_page(
+                StaffAction.objects.all(),
+                key="created_at",
+                cursor=cursor,
+                limit=3,
+                descending=descending,
+            )
+            shown += rows
+            if cursor is None:
+                break
+        assert shown == expected
