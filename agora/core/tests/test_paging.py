@@ -173,7 +173,10 @@ def test_bookmarks_page_through_every_bookmark(
 ):
     for i in range(35):
         topic = forum_services.create_topic(
-            author=bob, category=lounge, title=f"Bookmarked topic {i:03d}", raw=f"Some words here, number {i}."
+            author=bob,
+            category=lounge,
+            title=f"Bookmarked topic {i:03d}",
+            raw=f"Some words here, number {i}.",
         )
         Bookmark.objects.create(user=alice, post=topic.posts.get())
     # Ties on the moment: the id decides.
@@ -238,7 +241,10 @@ def test_review_queue_pages_through_every_flagged_post(
     flaggers = [bob, charlie]
     for i in range(55):
         post = forum_services.create_topic(
-            author=alice, category=lounge, title=f"Flagged topic {i:03d}", raw=f"Some words here, number {i}."
+            author=alice,
+            category=lounge,
+            title=f"Flagged topic {i:03d}",
+            raw=f"Some words here, number {i}.",
         ).posts.get()
         for flagger in flaggers[: 1 + i % 2]:  # one or two flags: ties on the count
             Flag.objects.create(post=post, user=flagger, reason="spam")
@@ -399,18 +405,25 @@ def test_drafts_and_deliveries_page_in_the_api(client, alice, staff, django_asse
         url="https://example.com/hook", secret="s" * 32, created_by=staff
     )
     WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(endpoint=endpoint, event="topic.created", payload={"n": i})
+        WebhookDelivery(endpoint=endpoint, event=f"ev-{i:03d}", payload={"n": i})
         for i in range(120)
     )
     deliveries = Listing(
-        list(WebhookDelivery.objects.order_by("-created_at", "-id").values_list("id", flat=True)),
-        None,
-        "",
-        "",
+        list(
+            WebhookDelivery.objects.order_by("-created_at", "-id").values_list("event", flat=True)
+        ),
+        reverse("api_webhook", args=[endpoint.id]),
+        "Older deliveries",
+        r"ev-\d{3}",
         f"/api/v1/webhooks/{endpoint.id}/deliveries",
-        lambda item: item["id"],
+        lambda item: item["event"],
     )
     client.force_login(staff)
+    for htmx in (False, True):
+        assert (
+            _walk_site(client, deliveries, htmx=htmx, assert_queries=django_assert_max_num_queries)
+            == deliveries.expected
+        )
     assert _walk_api(client, deliveries, assert_queries=django_assert_max_num_queries) == (
         deliveries.expected
     )
@@ -438,11 +451,23 @@ def test_drafts_and_deliveries_page_in_the_api(client, alice, staff, django_asse
         (reverse("learn:resources"), None),
         (reverse("showcase:launches"), None),
         (reverse("showcase:partners"), None),
+        ("webhook", "staff"),
+        ("deliveries", "staff"),
     ],
 )
 def test_a_cursor_that_cannot_be_read_gives_the_first_page(client, request, url, login):
     if login:
-        client.force_login(request.getfixturevalue(login))
+        user = request.getfixturevalue(login)
+        client.force_login(user)
+    if url in ("webhook", "deliveries"):
+        endpoint = WebhookEndpoint.objects.create(
+            url="https://example.com/hook", secret="s" * 32, created_by=user
+        )
+        url = (
+            reverse("api_webhook", args=[endpoint.id])
+            if url == "webhook"
+            else f"/api/v1/webhooks/{endpoint.id}/deliveries"
+        )
     first = client.get(url)
     assert first.status_code == 200
     joiner = "&" if "?" in url else "?"
@@ -450,7 +475,7 @@ def test_a_cursor_that_cannot_be_read_gives_the_first_page(client, request, url,
         for name in ("cursor", "past_cursor", "models_cursor"):
             again = client.get(f"{url}{joiner}{name}={garbage}")
             assert again.status_code == 200
-            if url.startswith("/api/"):
+            if url.startswith("/api/v1/"):
                 assert again.json() == first.json()
 
 
