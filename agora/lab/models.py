@@ -102,7 +102,9 @@ class TrainingRun(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["owner", "-created_at"], name="run_owner_created"),
+            # The keysets of the lab page's lists: a member's runs, and others' public runs.
+            models.Index(fields=["owner", "-created_at", "-id"], name="run_owner_created"),
+            models.Index(fields=["private", "-created_at", "-id"], name="run_public_created"),
             models.Index(fields=["status", "heartbeat_at"], name="run_status_heartbeat"),
         ]
 

@@ -20,6 +20,7 @@ from agora.core.paging import decode_cursor, encode_cursor, keyset_page
 from agora.events.models import Event
 from agora.forum import services as forum_services
 from agora.forum.models import Bookmark, Category, Draft
+from agora.lab.models import LabModel, TrainingRun
 from agora.learn.models import Resource
 from agora.moderation.models import Flag, StaffAction
 from agora.showcase.models import Launch, PartnerRequest
@@ -513,3 +514,75 @@ def test_keyset_page_walks_ascending_and_descending(staff):
             if cursor is None:
                 break
         assert shown == expected
+
+
+@pytest.mark.django_db
+def test_lab_page_lists_page_each_by_its_own_cursor(
+    client, alice, bob, django_assert_max_num_queries
+):
+    def run(owner, title):
+        return TrainingRun(owner=owner, title=title, family="diffusion", dataset="moons", steps=20)
+
+    TrainingRun.objects.bulk_create(
+        [run(alice, f"Alice-run-{i:03d}") for i in range(35)]
+        + [run(bob, f"Bob-run-{i:03d}") for i in range(70)]
+    )
+    TrainingRun.objects.filter(title__lt="Alice-run-010").update(
+        created_at=timezone.now() - timedelta(days=1)
+    )
+    LabModel.objects.bulk_create(
+        LabModel(
+            run=r,
+            owner=bob,
+            name=f"Mdl-{i:03d}",
+            checkpoint="lab/models/m.safetensors",
+            checkpoint_sha256="0" * 64,
+            star_count=i % 3,
+        )
+        for i, r in enumerate(TrainingRun.objects.filter(owner=bob).order_by("id")[:35])
+    )
+    newest = ("-created_at", "-id")
+    lists = [
+        Listing(
+            list(
+                TrainingRun.objects.filter(owner=alice)
+                .order_by(*newest)
+                .values_list("title", flat=True)
+            ),
+            reverse("lab:index"),
+            "Older runs",
+            r"Alice-run-\d{3}",
+            "",
+            str,
+        ),
+        Listing(
+            list(LabModel.objects.order_by("-star_count", "-id").values_list("name", flat=True)),
+            reverse("lab:index"),
+            "More models",
+            r"Mdl-\d{3}",
+            "",
+            str,
+        ),
+        Listing(
+            list(
+                TrainingRun.objects.filter(owner=bob)
+                .order_by(*newest)
+                .values_list("title", flat=True)
+            ),
+            reverse("lab:index"),
+            "Older runs by others",
+            r"Bob-run-\d{3}",
+            "",
+            str,
+        ),
+    ]
+    client.force_login(alice)
+    for listing in lists:
+        for htmx in (False, True):
+            assert (
+                _walk_site(client, listing, htmx=htmx, assert_queries=django_assert_max_num_queries)
+                == listing.expected
+            )
+    for name in ("runs_cursor", "models_cursor", "public_cursor"):
+        for garbage in GARBAGE:
+            assert client.get(f"{reverse('lab:index')}?{name}={garbage}").status_code == 200
