@@ -59,6 +59,8 @@ class Article(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["area", "-created_at"], name="article_area_created"),
+            # The keyset of the articles' pages (the Learn page and the API).
+            models.Index(fields=["-created_at", "-id"], name="article_created"),
             models.Index(fields=["series", "series_part"], name="article_series_part"),
         ]
         constraints = [

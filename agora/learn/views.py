@@ -20,20 +20,31 @@ from agora.learn.models import Article
 def index(request: HttpRequest) -> HttpResponse:
     difficulty = request.GET.get("difficulty", "")
     language = request.GET.get("language", "")
-    articles = selectors.articles(difficulty=difficulty, language=language)
+    cursor = request.GET.get("cursor")
+    articles, next_cursor = keyset_page(
+        selectors.articles(difficulty=difficulty, language=language),
+        key="created_at",
+        cursor=cursor,
+        limit=ARTICLES_PER_PAGE,
+    )
     by_area: dict[str, list[Article]] = {}
-    for article in articles[:300]:
+    for article in articles:  # a page, newest first, shown by area
         by_area.setdefault(article.area, []).append(article)
     sections = [
         (value, label, by_area[value]) for value, label in Article.Area.choices if value in by_area
     ]
     context = {
         "sections": sections,
+        "next_cursor": next_cursor,
+        # Section ids stay unique when later pages are added below the first.
+        "id_suffix": f"-{articles[0].id}" if cursor and articles else "",
         "difficulty": difficulty,
         "language": language,
         "difficulties": Article.Difficulty.choices,
         "can_write": permissions.can_write_article(request.user),
     }
+    if request.headers.get("HX-Request") == "true" and cursor:
+        return render(request, "learn/index.html#article-sections", context)
     return render(request, "learn/index.html", context)
 
 
@@ -134,6 +145,7 @@ def revisions(request: HttpRequest, slug: str) -> HttpResponse:
 
 LAB_MODEL_KIND = "model"
 RESOURCES_PER_PAGE = 30
+ARTICLES_PER_PAGE = 60
 
 
 @require_safe

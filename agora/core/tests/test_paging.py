@@ -21,7 +21,7 @@ from agora.events.models import Event
 from agora.forum import services as forum_services
 from agora.forum.models import Bookmark, Category, Draft
 from agora.lab.models import LabModel, TrainingRun
-from agora.learn.models import Resource
+from agora.learn.models import Article, Resource
 from agora.moderation.models import Flag, StaffAction
 from agora.showcase.models import Launch, PartnerRequest
 
@@ -450,6 +450,7 @@ def test_drafts_and_deliveries_page_in_the_api(client, alice, staff, django_asse
         (reverse("moderation:log"), "staff"),
         (reverse("moderation:review"), "staff"),
         (reverse("learn:resources"), None),
+        (reverse("learn:index"), None),
         (reverse("showcase:launches"), None),
         (reverse("showcase:partners"), None),
         ("webhook", "staff"),
@@ -586,3 +587,47 @@ def test_lab_page_lists_page_each_by_its_own_cursor(
     for name in ("runs_cursor", "models_cursor", "public_cursor"):
         for garbage in GARBAGE:
             assert client.get(f"{reverse('lab:index')}?{name}={garbage}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_learn_page_and_articles_api_page_through_every_article(
+    client, django_assert_max_num_queries
+):
+    areas = Article.Area.values
+    levels = Article.Difficulty.values
+    Article.objects.bulk_create(
+        Article(
+            title=f"Art-{i:03d}",
+            slug=f"art-{i:03d}",
+            body="b",
+            body_html="b",
+            difficulty=levels[i % 2],
+            language="en",
+            area=areas[i % len(areas)],
+        )
+        for i in range(150)
+    )
+    Article.objects.filter(slug__lt="art-020").update(created_at=timezone.now())  # ties
+    level = levels[0]
+    newest = list(Article.objects.filter(difficulty=level).order_by("-created_at", "-id"))
+    expected = []  # each page's articles, by area in the page's order of areas
+    for start in range(0, len(newest), 60):
+        page = newest[start : start + 60]
+        expected += [a.title for area in areas for a in page if a.area == area]
+    listing = Listing(
+        expected,
+        reverse("learn:index") + f"?difficulty={level}",
+        "Older articles",
+        r"Art-\d{3}",
+        f"/api/v1/articles?difficulty={level}",
+        lambda item: item["title"],
+    )
+    for htmx in (False, True):
+        assert (
+            _walk_site(client, listing, htmx=htmx, assert_queries=django_assert_max_num_queries)
+            == expected
+        )
+    listing.expected = [a.title for a in newest]
+    assert _walk_api(client, listing, assert_queries=django_assert_max_num_queries) == (
+        listing.expected
+    )
