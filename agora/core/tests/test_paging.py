@@ -20,6 +20,7 @@ from agora.core.paging import decode_cursor, encode_cursor, keyset_page
 from agora.events.models import Event
 from agora.forum import services as forum_services
 from agora.forum.models import Bookmark, Category, Draft
+from agora.gallery.models import Collection, Work
 from agora.lab.models import LabModel, TrainingRun
 from agora.learn.models import Article, Resource
 from agora.moderation.models import Flag, StaffAction
@@ -631,3 +632,48 @@ def test_learn_page_and_articles_api_page_through_every_article(
     assert _walk_api(client, listing, assert_queries=django_assert_max_num_queries) == (
         listing.expected
     )
+
+
+@pytest.mark.django_db
+def test_a_collection_pages_through_every_work(client, alice, django_assert_max_num_queries):
+    Work.objects.bulk_create(
+        Work(
+            author=alice,
+            title=f"Wk-{i:03d}",
+            width=8,
+            height=8,
+            prompt="a cat",
+            seed=i,
+            steps=20,
+            model_name="Moons",
+            image="gallery/w.webp",
+            thumbnail="gallery/t.webp",
+        )
+        for i in range(60)
+    )
+    Work.objects.filter(title__lt="Wk-010").update(created_at=timezone.now())  # ties
+    collection = Collection.objects.create(owner=alice, title="Cats")
+    collection.works.set(Work.objects.all())
+    listing = Listing(
+        list(Work.objects.order_by("-created_at", "-id").values_list("title", flat=True)),
+        reverse("gallery:collection", args=[collection.id]),
+        "More works",
+        r"Wk-\d{3}",
+        f"/api/v1/collections/{collection.id}",
+        lambda item: item["title"],
+    )
+    for htmx in (False, True):
+        assert (
+            _walk_site(client, listing, htmx=htmx, assert_queries=django_assert_max_num_queries)
+            == listing.expected
+        )
+    cursor, shown = None, []
+    while True:
+        url = listing.api_url + (f"?{urlencode({'cursor': cursor})}" if cursor else "")
+        with django_assert_max_num_queries(QUERIES_PER_PAGE):
+            body = client.get(url).json()
+        shown += [work["title"] for work in body["works"]]
+        cursor = body["works_next_cursor"]
+        if cursor is None:
+            break
+    assert shown == listing.expected
