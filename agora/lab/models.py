@@ -192,7 +192,9 @@ class Generation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["model", "-created_at"], name="generation_model_created")]
+        indexes = [  # the keyset of a model's generations pages
+            models.Index(fields=["model", "-created_at", "-id"], name="generation_model_created")
+        ]
 
     def get_absolute_url(self) -> str:
         return reverse("lab:generation", kwargs={"generation_id": self.id})

@@ -18,6 +18,7 @@ from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm
 from agora.lab.models import Generation, LabDataset, LabModel, Star, TrainingRun
 
 LAB_PER_PAGE = 30
+GENERATIONS_PER_PAGE = 12
 # The lab page's lists: the cursor each pages by, and the partial that an htmx "more" gets.
 LIST_CURSORS = {
     "runs_cursor": "run-rows",
@@ -202,6 +203,16 @@ def share_run(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_safe
 def model(request: HttpRequest, model_id: int) -> HttpResponse:
     obj = _get_model(request, model_id)
+    cursor = request.GET.get("cursor")
+    generations, next_cursor = keyset_page(
+        obj.generations.filter(reproduces=None),
+        key="created_at",
+        cursor=cursor,
+        limit=GENERATIONS_PER_PAGE,
+    )
+    if request.headers.get("HX-Request") == "true" and cursor:
+        context = {"generations": generations, "next_cursor": next_cursor}
+        return render(request, "lab/model.html#generation-rows", context)
     family = obj.run.settings.get("family", obj.run.family)
     sampler = "ddim" if family in ("diffusion", "latent") else "direct"
     context = {
@@ -212,7 +223,8 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
                 "count": 1000 if obj.run.dataset in services.POINT_DATASETS else 16,
             }
         ),
-        "generations": list(obj.generations.filter(reproduces=None).order_by("-created_at")[:12]),
+        "generations": generations,
+        "next_cursor": next_cursor,
         "starred": request.user.is_authenticated
         and Star.objects.filter(model=obj, user=request.user).exists(),
         "num_classes": services.num_classes(obj.run),

@@ -21,7 +21,7 @@ from agora.events.models import Event
 from agora.forum import services as forum_services
 from agora.forum.models import Bookmark, Category, Draft
 from agora.gallery.models import Collection, Work
-from agora.lab.models import LabModel, TrainingRun
+from agora.lab.models import Generation, LabModel, TrainingRun
 from agora.learn.models import Article, Resource
 from agora.moderation.models import Flag, StaffAction
 from agora.showcase.models import Launch, PartnerRequest
@@ -677,3 +677,36 @@ def test_a_collection_pages_through_every_work(client, alice, django_assert_max_
         if cursor is None:
             break
     assert shown == listing.expected
+
+
+@pytest.mark.django_db
+def test_a_model_page_pages_through_its_generations(client, bob, django_assert_max_num_queries):
+    run = TrainingRun.objects.create(
+        owner=bob, title="Moons", family="diffusion", dataset="moons", steps=20
+    )
+    model = LabModel.objects.create(
+        run=run, owner=bob, name="Moons DDPM", checkpoint="lab/models/m.safetensors"
+    )
+    Generation.objects.bulk_create(
+        Generation(
+            model=model,
+            owner=bob,
+            recipe={"sampler": "ddim", "steps": 10, "seed": 1000 + i},
+            recipe_hash=f"{i:064d}",
+        )
+        for i in range(30)
+    )
+    Generation.objects.filter(recipe_hash__lt=f"{8:064d}").update(created_at=timezone.now())
+    listing = Listing(
+        [f"seed {g.recipe['seed']}" for g in Generation.objects.order_by("-created_at", "-id")],
+        reverse("lab:model", args=[model.id]),
+        "Older generations",
+        r"seed \d{4}",
+        "",
+        str,
+    )
+    for htmx in (False, True):
+        assert (
+            _walk_site(client, listing, htmx=htmx, assert_queries=django_assert_max_num_queries)
+            == listing.expected
+        )
