@@ -63,9 +63,12 @@ def keyset_page(
     position = decode_cursor(cursor, number=number)
     if position is not None:
         value, pk = position
-        after = "lt" if descending else "gt"
+        after, up_to = ("lt", "lte") if descending else ("gt", "gte")
+        # `key <= value` (a range the index seeks to) and then the tie-break: a deep page
+        # starts where the cursor is instead of scanning every row before it.
         queryset = queryset.filter(
-            Q(**{f"{key}__{after}": value}) | Q(**{key: value, f"id__{after}": pk})
+            Q(**{f"{key}__{up_to}": value})
+            & (Q(**{f"{key}__{after}": value}) | Q(**{f"id__{after}": pk}))
         )
     rows = list(queryset[: limit + 1])
     if finish is not None:

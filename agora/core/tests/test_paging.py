@@ -12,6 +12,8 @@ from html import unescape
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -709,4 +711,102 @@ def test_a_model_page_pages_through_its_generations(client, bob, django_assert_m
         assert (
             _walk_site(client, listing, htmx=htmx, assert_queries=django_assert_max_num_queries)
             == listing.expected
+        )
+
+
+def _plan(call, table: str) -> str:
+    """SQLite's plan for the page query that `call` runs on `table`."""
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    sql = next(
+        q["sql"]
+        for q in captured.captured_queries
+        if f'FROM "{table}"' in q["sql"] and "LIMIT" in q["sql"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        return " | ".join(str(row[-1]) for row in cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+@pytest.mark.django_db
+def test_deep_pages_seek_their_index(alice):
+    """With a cursor, each list reads its keyset index from the cursor on (`SEARCH ... USING
+    INDEX ... (key<?)`): no sort of the whole table, no scan of the rows before the page."""
+    from agora.events import selectors as events
+    from agora.forum import selectors as forum
+    from agora.forum.permissions import category_access_for
+    from agora.lab.services import visible_models
+    from agora.learn import selectors as learn
+    from agora.moderation import selectors as moderation
+    from agora.showcase import selectors as showcase
+
+    moment = encode_cursor(timezone.now(), 10**6)
+    count = encode_cursor(5, 10**6)
+
+    def page(queryset, key, cursor):
+        return lambda: keyset_page(
+            queryset, key=key, cursor=cursor, limit=30, number=cursor == count
+        )
+
+    access = category_access_for(alice)
+    cases = [
+        (lambda: events.upcoming_events(cursor=moment), "events_event", "event_starts"),
+        (lambda: events.past_events(cursor=moment), "events_event", "event_starts"),
+        (
+            lambda: forum.member_bookmarks(viewer=alice, access=access, cursor=moment),
+            "forum_bookmark",
+            "bookmark_user_created",
+        ),
+        (lambda: forum.member_drafts(viewer=alice, cursor=moment), "forum_draft", "draft_user"),
+        (lambda: moderation.staff_log(cursor=moment), "moderation_staffaction", "staffaction"),
+        (page(learn.resources(), "use_count", count), "learn_resource", "resource_used"),
+        (
+            page(learn.resources(kind="paper"), "use_count", count),
+            "learn_resource",
+            "resource_kind_used",
+        ),
+        (page(learn.articles(), "created_at", moment), "learn_article", "article_created"),
+        (
+            lambda: showcase.launch_board(period="week", cursor=count),
+            "showcase_launch",
+            "launch_board",
+        ),
+        (
+            lambda: showcase.open_requests_page(cursor=moment),
+            "showcase_partnerrequest",
+            "partner_created",
+        ),
+        (
+            page(WebhookDelivery.objects.filter(endpoint_id=1), "created_at", moment),
+            "api_webhookdelivery",
+            "delivery_endpoint_created",
+        ),
+        (
+            page(TrainingRun.objects.filter(owner=alice), "created_at", moment),
+            "lab_trainingrun",
+            "run_owner_created",
+        ),
+        (
+            page(
+                TrainingRun.objects.filter(private=False).exclude(owner=alice), "created_at", moment
+            ),
+            "lab_trainingrun",
+            "run_created",
+        ),
+        (page(visible_models(alice), "star_count", count), "lab_labmodel", "labmodel_starred"),
+        (
+            page(Generation.objects.filter(model_id=1, reproduces=None), "created_at", moment),
+            "lab_generation",
+            "generation_model_created",
+        ),
+    ]
+    for call, table, index in cases:
+        plan = _plan(call, table)
+        assert "TEMP B-TREE" not in plan, (table, plan)
+        assert re.search(
+            rf"SEARCH {table} USING (COVERING )?INDEX {index}\w* \(.*[<>]\?\)", plan
+        ), (
+            table,
+            plan,
         )
