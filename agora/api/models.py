@@ -79,5 +79,8 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["endpoint", "-created_at"], name="delivery_endpoint_created")
+            # the keyset of an endpoint's deliveries pages
+            models.Index(
+                fields=["endpoint", "-created_at", "-id"], name="delivery_endpoint_created"
+            )
         ]

@@ -662,6 +662,7 @@ class CollectionDetailOut(Schema):
     owner: MemberRef
     private: bool
     works: list[WorkOut]
+    works_next_cursor: str | None
 
 
 class SignupDetailOut(Schema):

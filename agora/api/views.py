@@ -14,6 +14,9 @@ from agora.api import tokens, webhooks
 from agora.api.forms import TokenForm, WebhookForm
 from agora.api.models import ApiToken, WebhookEndpoint
 from agora.core.forms import add_validation_errors
+from agora.core.paging import keyset_page
+
+DELIVERIES_PER_PAGE = 50
 
 
 @login_required
@@ -94,10 +97,14 @@ def webhook_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
         if action in ("enable", "disable"):
             webhooks.set_active(actor=request.user, endpoint=endpoint, active=action == "enable")
         return redirect("api_webhook", endpoint_id=endpoint.id)
-    deliveries = list(endpoint.deliveries.order_by("-created_at")[:50])
-    return render(
-        request, "api/webhook_detail.html", {"endpoint": endpoint, "deliveries": deliveries}
+    cursor = request.GET.get("cursor")
+    deliveries, next_cursor = keyset_page(
+        endpoint.deliveries.all(), key="created_at", cursor=cursor, limit=DELIVERIES_PER_PAGE
     )
+    context = {"endpoint": endpoint, "deliveries": deliveries, "next_cursor": next_cursor}
+    if request.headers.get("HX-Request") == "true" and cursor:
+        return render(request, "api/webhook_detail.html#delivery-rows", context)
+    return render(request, "api/webhook_detail.html", context)
 
 
 @login_required

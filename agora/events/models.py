@@ -48,8 +48,9 @@ class Event(models.Model):
     class Meta:
         ordering = ["starts_at"]
         indexes = [
-            models.Index(fields=["starts_at"], name="event_starts"),
-            models.Index(fields=["-starts_at"], name="event_starts_desc"),
+            # The keysets of the upcoming (ascending) and past (descending) pages.
+            models.Index(fields=["starts_at", "id"], name="event_starts"),
+            models.Index(fields=["-starts_at", "-id"], name="event_starts_desc"),
         ]
         constraints = [
             models.CheckConstraint(

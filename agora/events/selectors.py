@@ -1,32 +1,58 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from agora.core.paging import keyset_page
 from agora.events.models import RSVP, CalendarToken, Event
+
+PER_PAGE = 30
+
+
+def _rsvp_count(status: str) -> Coalesce:
+    counted = (
+        RSVP.objects.filter(event=OuterRef("pk"), status=status)
+        .order_by()
+        .values("event")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def _with_counts(queryset: QuerySet[Event]) -> QuerySet[Event]:
+    """Going and waitlist counts as subqueries (a join and GROUP BY would make every page sort
+    all events instead of reading the start-time index from the cursor on)."""
     return queryset.select_related("organizer").annotate(
-        going_count=Count("rsvps", filter=Q(rsvps__status=RSVP.Status.GOING)),
-        waitlist_count=Count("rsvps", filter=Q(rsvps__status=RSVP.Status.WAITLIST)),
+        going_count=_rsvp_count(RSVP.Status.GOING),
+        waitlist_count=_rsvp_count(RSVP.Status.WAITLIST),
     )
 
 
-def upcoming_events(*, limit: int = 50) -> list[Event]:
-    return list(
-        _with_counts(Event.objects.filter(ends_at__gte=timezone.now())).order_by("starts_at")[
-            :limit
-        ]
+def upcoming_events(
+    *, cursor: str | None = None, limit: int = PER_PAGE
+) -> tuple[list[Event], str | None]:
+    """Events not yet over, soonest first: one page and the cursor of the next."""
+    return keyset_page(
+        _with_counts(Event.objects.filter(ends_at__gte=timezone.now())),
+        key="starts_at",
+        cursor=cursor,
+        limit=limit,
+        descending=False,
     )
 
 
-def past_events(*, limit: int = 50) -> list[Event]:
-    return list(
-        _with_counts(Event.objects.filter(ends_at__lt=timezone.now())).order_by("-starts_at")[
-            :limit
-        ]
+def past_events(
+    *, cursor: str | None = None, limit: int = PER_PAGE
+) -> tuple[list[Event], str | None]:
+    """Events over, latest first: one page and the cursor of the next."""
+    return keyset_page(
+        _with_counts(Event.objects.filter(ends_at__lt=timezone.now())),
+        key="starts_at",
+        cursor=cursor,
+        limit=limit,
     )
 
 

@@ -21,9 +21,24 @@ def _site_url() -> str:
 
 @require_safe
 def event_list(request: HttpRequest) -> HttpResponse:
+    """Upcoming events (pages by `cursor`) and past ones (pages by `past_cursor`); an htmx "more"
+    gets only the next rows of the list it extends."""
+    cursor, past_cursor = request.GET.get("cursor"), request.GET.get("past_cursor")
+    htmx = request.headers.get("HX-Request") == "true"
+    if htmx and past_cursor:
+        past, past_next = selectors.past_events(cursor=past_cursor)
+        context = {"past": past, "past_next": past_next}
+        return render(request, "events/list.html#past-rows", context)
+    upcoming, upcoming_next = selectors.upcoming_events(cursor=cursor)
+    if htmx and cursor:
+        context = {"upcoming": upcoming, "upcoming_next": upcoming_next}
+        return render(request, "events/list.html#upcoming-rows", context)
+    past, past_next = selectors.past_events(cursor=past_cursor)
     context = {
-        "upcoming": selectors.upcoming_events(),
-        "past": selectors.past_events(limit=20),
+        "upcoming": upcoming,
+        "upcoming_next": upcoming_next,
+        "past": past,
+        "past_next": past_next,
         "can_create": permissions.can_create_event(request.user),
     }
     return render(request, "events/list.html", context)

@@ -309,7 +309,9 @@ class Bookmark(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "user"], name="bookmark_once")]
-        indexes = [models.Index(fields=["user", "-created_at"], name="bookmark_user_created")]
+        indexes = [  # the keyset of a member's bookmarks page
+            models.Index(fields=["user", "-created_at", "-id"], name="bookmark_user_created")
+        ]
 
 
 class TopicUser(models.Model):
@@ -359,6 +361,9 @@ class Draft(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="draft_unique")]
+        indexes = [  # the keyset of a member's drafts pages
+            models.Index(fields=["user", "-updated_at", "-id"], name="draft_user_updated")
+        ]
 
 
 def upload_path(instance: Upload, filename: str) -> str:

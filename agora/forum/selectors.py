@@ -3,15 +3,15 @@ they may see is ever returned, and fetches related rows up front (constant queri
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.core.paging import keyset_page
 from agora.forum import permissions
 from agora.forum.links import fast_reverse
 from agora.forum.models import (
@@ -44,20 +44,6 @@ NEW_TOPIC_AGE = timedelta(days=7)
 class TopicPage:
     topics: list[Topic]
     next_cursor: str | None
-
-
-def encode_cursor(moment: datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{moment.timestamp():.6f}:{pk}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    if not cursor:
-        return None
-    try:
-        stamp, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
-        return datetime.fromtimestamp(float(stamp), tz=UTC), int(pk)
-    except (ValueError, UnicodeDecodeError, OverflowError):
-        return None
 
 
 class _Unindexed(Func):
@@ -146,17 +132,14 @@ def _keyset(
     access: CategoryAccess | None = None,
     authors: bool = True,
 ) -> TopicPage:
-    position = decode_cursor(cursor)
-    queryset = queryset.order_by("-bumped_at", "-id")
-    if position is not None:
-        moment, pk = position
-        queryset = queryset.filter(Q(bumped_at__lt=moment) | Q(bumped_at=moment, id__lt=pk))
-    rows = _finish(list(queryset[: limit + 1]), access, authors)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(last.bumped_at, last.id)
-    return TopicPage(rows[:limit], next_cursor)
+    rows, next_cursor = keyset_page(
+        queryset,
+        key="bumped_at",
+        cursor=cursor,
+        limit=limit,
+        finish=lambda found: _finish(found, access, authors),
+    )
+    return TopicPage(rows, next_cursor)
 
 
 def latest_topics(
@@ -533,8 +516,13 @@ def category_user_for(*, category: Category, viewer: User) -> CategoryUser | Non
     return CategoryUser.objects.filter(category=category, user=viewer).first()
 
 
-def member_drafts(*, viewer: User) -> list[Draft]:
-    return list(Draft.objects.filter(user=viewer).order_by("-updated_at")[:100])
+def member_drafts(
+    *, viewer: User, cursor: str | None = None, limit: int = 30
+) -> tuple[list[Draft], str | None]:
+    """A page of the member's composer drafts, latest first, and the cursor of the next."""
+    return keyset_page(
+        Draft.objects.filter(user=viewer), key="updated_at", cursor=cursor, limit=limit
+    )
 
 
 def category_index(*, access: CategoryAccess, viewer: User) -> list[tuple[Category, list[Topic]]]:
@@ -570,16 +558,27 @@ def search_tags(*, prefix: str, limit: int = 10) -> list[Tag]:
     )
 
 
-def member_bookmarks(*, viewer: User, access: CategoryAccess) -> list[Bookmark]:
-    return list(
+BOOKMARKS_PER_PAGE = 30
+
+
+def member_bookmarks(
+    *,
+    viewer: User,
+    access: CategoryAccess,
+    cursor: str | None = None,
+    limit: int = BOOKMARKS_PER_PAGE,
+) -> tuple[list[Bookmark], str | None]:
+    """A page of the member's bookmarks that they can still see, newest bookmark first, and the
+    cursor of the next page."""
+    queryset = (
         Bookmark.objects.filter(user=viewer, post__deleted_at=None)
         .filter(
             Q(post__topic__category_id__in=access.visible_ids())
             | Q(post__topic__participants=viewer)
         )
         .select_related("post__topic", "post__author")
-        .order_by("-created_at")[:200]
     )
+    return keyset_page(queryset, key="created_at", cursor=cursor, limit=limit)
 
 
 def revisions_of(post: Post) -> list:

@@ -540,11 +540,14 @@ def save_draft(request: HttpRequest) -> HttpResponse:
 @require_safe
 def bookmarks(request: HttpRequest) -> HttpResponse:
     access = permissions.get_access(request)
-    return render(
-        request,
-        "forum/bookmarks.html",
-        {"bookmarks": selectors.member_bookmarks(viewer=request.user, access=access)},
+    cursor = request.GET.get("cursor")
+    rows, next_cursor = selectors.member_bookmarks(
+        viewer=request.user, access=access, cursor=cursor
     )
+    context = {"bookmarks": rows, "next_cursor": next_cursor}
+    if _is_htmx(request) and cursor:
+        return render(request, "forum/bookmarks.html#bookmark-rows", context)
+    return render(request, "forum/bookmarks.html", context)
 
 
 @login_required

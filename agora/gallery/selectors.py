@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import base64
-from datetime import UTC, datetime
-
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from agora.core.paging import keyset_page
 from agora.gallery.models import Collection, Reaction, ViewerSettings, Work
 from agora.gallery.services import can_see_work
 
@@ -17,22 +15,6 @@ def visible_works(viewer) -> QuerySet[Work]:
     if viewer is not None and viewer.is_authenticated:
         return queryset.filter(Q(private=False) | Q(author=viewer))
     return queryset.filter(private=False)
-
-
-def _cursor(work: Work) -> str:
-    return base64.urlsafe_b64encode(
-        f"{work.created_at.timestamp():.6f}:{work.id}".encode()
-    ).decode()
-
-
-def _decode(cursor: str | None):
-    if not cursor:
-        return None
-    try:
-        stamp, pk = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
-        return datetime.fromtimestamp(float(stamp), tz=UTC), int(pk)
-    except (ValueError, UnicodeDecodeError, OverflowError):
-        return None
 
 
 FILTERS = ("model", "dataset", "tag", "author")
@@ -51,13 +33,7 @@ def work_feed(
         queryset = queryset.filter(tags__icontains=f'"{tag.lower()}"')
     if author:
         queryset = queryset.filter(author__username=author)
-    position = _decode(cursor)
-    if position:
-        moment, pk = position
-        queryset = queryset.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk))
-    rows = list(queryset.order_by("-created_at", "-id")[: PAGE_SIZE + 1])
-    next_cursor = _cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
-    return rows[:PAGE_SIZE], next_cursor
+    return keyset_page(queryset, key="created_at", cursor=cursor, limit=PAGE_SIZE)
 
 
 def get_work_for_viewer(*, work_id: int, viewer) -> Work:
@@ -96,6 +72,14 @@ def get_collection_for_viewer(*, collection_id: int, viewer):
     return found
 
 
-def collection_works(*, collection, viewer, limit: int = 200) -> QuerySet[Work]:
-    """The works of a collection the viewer may see, newest first."""
-    return visible_works(viewer).filter(collections=collection).order_by("-created_at")[:limit]
+def collection_works(
+    *, collection, viewer, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[Work], str | None]:
+    """A page of the works of a collection that the viewer may see, newest first, and the
+    cursor of the next page."""
+    return keyset_page(
+        visible_works(viewer).filter(collections=collection),
+        key="created_at",
+        cursor=cursor,
+        limit=limit,
+    )

@@ -180,9 +180,16 @@ def share(request: HttpRequest, work_id: int) -> HttpResponse:
 @require_safe
 def collection(request: HttpRequest, collection_id: int) -> HttpResponse:
     obj = selectors.get_collection_for_viewer(collection_id=collection_id, viewer=request.user)
-    works = selectors.collection_works(collection=obj, viewer=request.user)
-    return render(
-        request,
-        "gallery/collection.html",
-        {"collection": obj, "works": works, "viewer_level": selectors.viewer_level(request.user)},
+    cursor = request.GET.get("cursor")
+    works, next_cursor = selectors.collection_works(
+        collection=obj, viewer=request.user, cursor=cursor
     )
+    context = {
+        "collection": obj,
+        "works": works,
+        "next_cursor": next_cursor,
+        "viewer_level": selectors.viewer_level(request.user),
+    }
+    if request.headers.get("HX-Request") == "true" and cursor:
+        return render(request, "gallery/collection.html#collection-cards", context)
+    return render(request, "gallery/collection.html", context)

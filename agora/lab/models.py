@@ -102,7 +102,10 @@ class TrainingRun(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["owner", "-created_at"], name="run_owner_created"),
+            # The keysets of the lab page's lists: a member's runs, and others' public runs.
+            models.Index(fields=["owner", "-created_at", "-id"], name="run_owner_created"),
+            # (Not on `private`: SQLite tests `NOT private`, which no index serves.)
+            models.Index(fields=["-created_at", "-id"], name="run_created"),
             models.Index(fields=["status", "heartbeat_at"], name="run_status_heartbeat"),
         ]
 
@@ -147,6 +150,10 @@ class LabModel(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # The keyset of the library's pages of lab models, most starred first.
+        indexes = [models.Index(fields=["-star_count", "-id"], name="labmodel_starred")]
+
     def __str__(self) -> str:
         return self.name
 
@@ -186,7 +193,9 @@ class Generation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["model", "-created_at"], name="generation_model_created")]
+        indexes = [  # the keyset of a model's generations pages
+            models.Index(fields=["model", "-created_at", "-id"], name="generation_model_created")
+        ]
 
     def get_absolute_url(self) -> str:
         return reverse("lab:generation", kwargs={"generation_id": self.id})

@@ -11,10 +11,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agora.core.forms import add_validation_errors
+from agora.core.paging import keyset_page
 from agora.lab import permissions, services
 from agora.lab.dataset_summary import builtin_summary
 from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm
 from agora.lab.models import Generation, LabDataset, LabModel, Star, TrainingRun
+
+LAB_PER_PAGE = 30
+GENERATIONS_PER_PAGE = 12
+# The lab page's lists: the cursor each pages by, and the partial that an htmx "more" gets.
+LIST_CURSORS = {
+    "runs_cursor": "run-rows",
+    "models_cursor": "model-rows",
+    "public_cursor": "public-rows",
+}
 
 
 def _get_run(request: HttpRequest, run_id: int) -> TrainingRun:
@@ -33,19 +43,40 @@ def _get_model(request: HttpRequest, model_id: int) -> LabModel:
 
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    mine = []
-    if request.user.is_authenticated:
-        mine = list(TrainingRun.objects.filter(owner=request.user).order_by("-created_at")[:50])
-    models = list(services.visible_models(request.user).order_by("-star_count", "-created_at")[:50])
-    public_runs = list(
-        TrainingRun.objects.filter(private=False)
-        .exclude(owner=request.user.pk or 0)
-        .select_related("owner")
-        .order_by("-created_at")[:20]
-    )
-    return render(
-        request, "lab/index.html", {"mine": mine, "models": models, "public_runs": public_runs}
-    )
+    """The member's runs, the models they may see and others' public runs: three lists, each
+    paged by its own cursor (`runs_cursor`, `models_cursor`, `public_cursor`); an htmx "more"
+    gets only the next rows of the list it extends."""
+    cursors = {name: request.GET.get(name) for name in LIST_CURSORS}
+    wanted = next((name for name in LIST_CURSORS if cursors[name]), None)
+    htmx = request.headers.get("HX-Request") == "true" and wanted is not None
+    context: dict[str, object] = {"mine": [], "mine_next": None}
+    if request.user.is_authenticated and (not htmx or wanted == "runs_cursor"):
+        context["mine"], context["mine_next"] = keyset_page(
+            TrainingRun.objects.filter(owner=request.user),
+            key="created_at",
+            cursor=cursors["runs_cursor"],
+            limit=LAB_PER_PAGE,
+        )
+    if not htmx or wanted == "models_cursor":
+        context["models"], context["models_next"] = keyset_page(
+            services.visible_models(request.user),
+            key="star_count",
+            cursor=cursors["models_cursor"],
+            limit=LAB_PER_PAGE,
+            number=True,
+        )
+    if not htmx or wanted == "public_cursor":
+        context["public_runs"], context["public_next"] = keyset_page(
+            TrainingRun.objects.filter(private=False)
+            .exclude(owner=request.user.pk or 0)
+            .select_related("owner"),
+            key="created_at",
+            cursor=cursors["public_cursor"],
+            limit=LAB_PER_PAGE,
+        )
+    if htmx:
+        return render(request, f"lab/index.html#{LIST_CURSORS[wanted]}", context)
+    return render(request, "lab/index.html", context)
 
 
 @login_required
@@ -172,6 +203,16 @@ def share_run(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_safe
 def model(request: HttpRequest, model_id: int) -> HttpResponse:
     obj = _get_model(request, model_id)
+    cursor = request.GET.get("cursor")
+    generations, next_cursor = keyset_page(
+        obj.generations.filter(reproduces=None),
+        key="created_at",
+        cursor=cursor,
+        limit=GENERATIONS_PER_PAGE,
+    )
+    if request.headers.get("HX-Request") == "true" and cursor:
+        context = {"generations": generations, "next_cursor": next_cursor}
+        return render(request, "lab/model.html#generation-rows", context)
     family = obj.run.settings.get("family", obj.run.family)
     sampler = "ddim" if family in ("diffusion", "latent") else "direct"
     context = {
@@ -182,7 +223,8 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
                 "count": 1000 if obj.run.dataset in services.POINT_DATASETS else 16,
             }
         ),
-        "generations": list(obj.generations.filter(reproduces=None).order_by("-created_at")[:12]),
+        "generations": generations,
+        "next_cursor": next_cursor,
         "starred": request.user.is_authenticated
         and Star.objects.filter(model=obj, user=request.user).exists(),
         "num_classes": services.num_classes(obj.run),

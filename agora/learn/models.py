@@ -59,6 +59,8 @@ class Article(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["area", "-created_at"], name="article_area_created"),
+            # The keyset of the articles' pages (the Learn page and the API).
+            models.Index(fields=["-created_at", "-id"], name="article_created"),
             models.Index(fields=["series", "series_part"], name="article_series_part"),
         ]
         constraints = [
@@ -121,7 +123,12 @@ class Resource(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["kind", "-created_at"], name="resource_kind_created")]
+        indexes = [
+            models.Index(fields=["kind", "-created_at"], name="resource_kind_created"),
+            # The keyset of the library's pages, most used first, of every kind or of one.
+            models.Index(fields=["-use_count", "-id"], name="resource_used"),
+            models.Index(fields=["kind", "-use_count", "-id"], name="resource_kind_used"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["arxiv_id"], condition=~models.Q(arxiv_id=""), name="resource_arxiv_unique"

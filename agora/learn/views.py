@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from agora.core.forms import add_validation_errors
+from agora.core.paging import keyset_page
 from agora.forum.diff import html_diff
 from agora.learn import permissions, selectors, services
 from agora.learn.forms import ArticleForm, EditArticleForm, ImportForm
@@ -19,20 +20,31 @@ from agora.learn.models import Article
 def index(request: HttpRequest) -> HttpResponse:
     difficulty = request.GET.get("difficulty", "")
     language = request.GET.get("language", "")
-    articles = selectors.articles(difficulty=difficulty, language=language)
+    cursor = request.GET.get("cursor")
+    articles, next_cursor = keyset_page(
+        selectors.articles(difficulty=difficulty, language=language),
+        key="created_at",
+        cursor=cursor,
+        limit=ARTICLES_PER_PAGE,
+    )
     by_area: dict[str, list[Article]] = {}
-    for article in articles[:300]:
+    for article in articles:  # a page, newest first, shown by area
         by_area.setdefault(article.area, []).append(article)
     sections = [
         (value, label, by_area[value]) for value, label in Article.Area.choices if value in by_area
     ]
     context = {
         "sections": sections,
+        "next_cursor": next_cursor,
+        # Section ids stay unique when later pages are added below the first.
+        "id_suffix": f"-{articles[0].id}" if cursor and articles else "",
         "difficulty": difficulty,
         "language": language,
         "difficulties": Article.Difficulty.choices,
         "can_write": permissions.can_write_article(request.user),
     }
+    if request.headers.get("HX-Request") == "true" and cursor:
+        return render(request, "learn/index.html#article-sections", context)
     return render(request, "learn/index.html", context)
 
 
@@ -132,6 +144,8 @@ def revisions(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 LAB_MODEL_KIND = "model"
+RESOURCES_PER_PAGE = 30
+ARTICLES_PER_PAGE = 60
 
 
 @require_safe
@@ -142,14 +156,37 @@ def resources(request: HttpRequest) -> HttpResponse:
     from agora.learn.models import Resource
 
     kind = request.GET.get("kind", "")
-    rows = selectors.resources(kind=kind)
-    models = []
+    cursor, models_cursor = request.GET.get("cursor"), request.GET.get("models_cursor")
+    htmx = request.headers.get("HX-Request") == "true"
+    resources, next_cursor, models, models_next = [], None, [], None
+    if kind != LAB_MODEL_KIND and not (htmx and models_cursor):
+        resources, next_cursor = keyset_page(
+            selectors.resources(kind=kind),
+            key="use_count",
+            cursor=cursor,
+            limit=RESOURCES_PER_PAGE,
+            number=True,
+        )
+        if htmx and cursor:
+            context = {"resources": resources, "next_cursor": next_cursor}
+            return render(request, "learn/resources.html#resource-rows", context)
     if kind in ("", LAB_MODEL_KIND):
         public = visible_models(None).select_related("topic")  # public ones, whoever looks
-        models = list(public.order_by("-star_count", "-created_at")[:100])
+        models, models_next = keyset_page(
+            public,
+            key="star_count",
+            cursor=models_cursor,
+            limit=RESOURCES_PER_PAGE,
+            number=True,
+        )
+        if htmx and models_cursor:
+            context = {"models": models, "models_next": models_next}
+            return render(request, "learn/resources.html#model-rows", context)
     context = {
-        "resources": list(rows[:200]) if kind != LAB_MODEL_KIND else [],
+        "resources": resources,
+        "next_cursor": next_cursor,
         "models": models,
+        "models_next": models_next,
         "kinds": [*Resource.Kind.choices, (LAB_MODEL_KIND, _("Lab model"))],
         "kind": kind,
     }

@@ -56,6 +56,9 @@ class StaffAction(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [  # the keyset of the staff log's pages
+            models.Index(fields=["-created_at", "-id"], name="staffaction_created_id")
+        ]
 
 
 class MemberStats(models.Model):

@@ -42,8 +42,12 @@ def _require_staff(request: HttpRequest) -> None:
 @require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
-    posts = selectors.review_queue()
-    return render(request, "moderation/review.html", {"posts": posts})
+    cursor = request.GET.get("cursor")
+    posts, next_cursor = selectors.review_queue(cursor=cursor)
+    context = {"posts": posts, "next_cursor": next_cursor}
+    if request.headers.get("HX-Request") == "true" and cursor:
+        return render(request, "moderation/review.html#review-items", context)
+    return render(request, "moderation/review.html", context)
 
 
 @login_required
@@ -69,5 +73,9 @@ def resolve(request: HttpRequest, post_id: int) -> HttpResponse:
 @require_safe
 def staff_log(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
-    actions = selectors.staff_log()
-    return render(request, "moderation/log.html", {"actions": actions})
+    cursor = request.GET.get("cursor")
+    actions, next_cursor = selectors.staff_log(cursor=cursor)
+    context = {"actions": actions, "next_cursor": next_cursor}
+    if request.headers.get("HX-Request") == "true" and cursor:
+        return render(request, "moderation/log.html#log-rows", context)
+    return render(request, "moderation/log.html", context)

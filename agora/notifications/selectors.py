@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q
 
 from agora.accounts.models import User
+from agora.core.paging import keyset_page
 from agora.forum.models import Topic
 from agora.forum.permissions import category_access_for
-from agora.forum.selectors import decode_cursor, encode_cursor
 from agora.notifications.models import Notification
 
 PER_PAGE = 30
@@ -39,15 +39,6 @@ def notifications_for(*, user: User, cursor: str | None = None) -> NotificationP
         )
         .exclude(Q(post__deleted_at__isnull=False) | Q(post__hidden=True))
         .select_related("actor", "topic", "post", "post__topic")
-        .order_by("-created_at", "-id")
     )
-    position = decode_cursor(cursor)
-    if position is not None:
-        moment, pk = position
-        queryset = queryset.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk))
-    rows = list(queryset[: PER_PAGE + 1])
-    next_cursor = None
-    if len(rows) > PER_PAGE:
-        last = rows[PER_PAGE - 1]
-        next_cursor = encode_cursor(last.created_at, last.id)
-    return NotificationPage(rows[:PER_PAGE], next_cursor)
+    rows, next_cursor = keyset_page(queryset, key="created_at", cursor=cursor, limit=PER_PAGE)
+    return NotificationPage(rows, next_cursor)

@@ -27,7 +27,9 @@ class Launch(models.Model):
     launched_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["-vote_count", "-launched_at"], name="launch_board")]
+        indexes = [  # the keyset of the boards' pages
+            models.Index(fields=["-vote_count", "-id"], name="launch_board")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -83,7 +85,11 @@ class PartnerRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["closed", "expires_at"], name="partner_open")]
+        indexes = [
+            models.Index(fields=["closed", "expires_at"], name="partner_open"),
+            # the keyset of the partner board's pages
+            models.Index(fields=["-created_at", "-id"], name="partner_created"),
+        ]
 
     def __str__(self) -> str:
         return self.title

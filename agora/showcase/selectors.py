@@ -9,16 +9,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
+from agora.core.paging import keyset_page
 from agora.showcase.models import Launch, PartnerRequest, TrySignup
 
+PER_PAGE = 30
 
-def launch_board(*, period: str) -> list[Launch]:
-    """Daily and weekly boards: launches of the period, most upvoted first."""
+
+def launch_board(
+    *, period: str, cursor: str | None = None, limit: int = PER_PAGE
+) -> tuple[list[Launch], str | None]:
+    """Daily and weekly boards: a page of the launches of the period, most upvoted first, and
+    the cursor of the next page."""
     span = timedelta(days=1) if period == "day" else timedelta(weeks=1)
-    return list(
-        Launch.objects.filter(launched_at__gte=timezone.now() - span)
-        .select_related("owner")
-        .order_by("-vote_count", "-launched_at")[:50]
+    return keyset_page(
+        Launch.objects.filter(launched_at__gte=timezone.now() - span).select_related("owner"),
+        key="vote_count",
+        cursor=cursor,
+        limit=limit,
+        number=True,
     )
 
 
@@ -32,6 +40,17 @@ def get_launch(*, launch_id: int) -> Launch:
     if launch is None:
         raise Http404("No such launch")
     return launch
+
+
+def open_requests_page(
+    *, role: str = "", cursor: str | None = None, limit: int = PER_PAGE
+) -> tuple[list[PartnerRequest], str | None]:
+    """A page of the open partner requests (of a role, if one is named), newest first, and the
+    cursor of the next page."""
+    rows = open_requests()
+    if role in PartnerRequest.Role.values:
+        rows = rows.filter(role=role)
+    return keyset_page(rows, key="created_at", cursor=cursor, limit=limit)
 
 
 def open_requests():

@@ -19,7 +19,8 @@ from agora.showcase.models import PartnerRequest, Upvote
 @require_safe
 def launches(request: HttpRequest) -> HttpResponse:
     period = "day" if request.GET.get("period") == "day" else "week"
-    board = selectors.launch_board(period=period)
+    cursor = request.GET.get("cursor")
+    board, next_cursor = selectors.launch_board(period=period, cursor=cursor)
     voted = set()
     if request.user.is_authenticated:
         voted = set(
@@ -27,9 +28,10 @@ def launches(request: HttpRequest) -> HttpResponse:
                 "launch_id", flat=True
             )
         )
-    return render(
-        request, "showcase/launches.html", {"board": board, "period": period, "voted": voted}
-    )
+    context = {"board": board, "period": period, "voted": voted, "next_cursor": next_cursor}
+    if request.headers.get("HX-Request") == "true" and cursor:
+        return render(request, "showcase/launches.html#launch-rows", context)
+    return render(request, "showcase/launches.html", context)
 
 
 @require_safe
@@ -126,11 +128,17 @@ def export_signups(request: HttpRequest, launch_id: int) -> HttpResponse:
 
 @require_safe
 def partners(request: HttpRequest) -> HttpResponse:
-    rows = selectors.open_requests()
     role = request.GET.get("role", "")
-    if role in PartnerRequest.Role.values:
-        rows = rows.filter(role=role)
-    context = {"requests": list(rows[:100]), "roles": PartnerRequest.Role.choices, "role": role}
+    cursor = request.GET.get("cursor")
+    rows, next_cursor = selectors.open_requests_page(role=role, cursor=cursor)
+    context = {
+        "requests": rows,
+        "next_cursor": next_cursor,
+        "roles": PartnerRequest.Role.choices,
+        "role": role,
+    }
+    if request.headers.get("HX-Request") == "true" and cursor:
+        return render(request, "showcase/partners.html#partner-rows", context)
     return render(request, "showcase/partners.html", context)
 
 

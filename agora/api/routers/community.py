@@ -131,10 +131,11 @@ def event_out(event) -> dict:
 
 
 @router.get("/events", response={200: EventPage, **ERRORS})
-def list_events(request: HttpRequest, past: bool = False):
-    """Upcoming events soonest first, or past ones (`?past=true`) latest first."""
-    rows = event_selectors.past_events() if past else event_selectors.upcoming_events()
-    return {"items": [event_out(e) for e in rows], "next_cursor": None}
+def list_events(request: HttpRequest, past: bool = False, cursor: str | None = None):
+    """Upcoming events soonest first, or past ones (`?past=true`) latest first; 30 a page."""
+    page = event_selectors.past_events if past else event_selectors.upcoming_events
+    rows, next_cursor = page(cursor=cursor)
+    return {"items": [event_out(e) for e in rows], "next_cursor": next_cursor}
 
 
 def _aware(moment: datetime, tz: str, field: str) -> datetime:
@@ -220,10 +221,14 @@ def launch_out(launch) -> dict:
 
 
 @router.get("/launches", response={200: LaunchPage, **ERRORS})
-def list_launches(request: HttpRequest, period: str = Query("week", pattern="^(day|week)$")):
-    """The launch board of the day or the week, most upvoted first."""
-    rows = showcase_selectors.launch_board(period=period)
-    return {"items": [launch_out(launch) for launch in rows], "next_cursor": None}
+def list_launches(
+    request: HttpRequest,
+    period: str = Query("week", pattern="^(day|week)$"),
+    cursor: str | None = None,
+):
+    """The launch board of the day or the week, most upvoted first; 30 a page."""
+    rows, next_cursor = showcase_selectors.launch_board(period=period, cursor=cursor)
+    return {"items": [launch_out(launch) for launch in rows], "next_cursor": next_cursor}
 
 
 @router.post("/launches", response={201: LaunchOut, **ERRORS})
@@ -298,14 +303,9 @@ def partner_out(obj) -> dict:
 
 @router.get("/partner-requests", response={200: PartnerRequestPage, **ERRORS})
 def list_partner_requests(request: HttpRequest, cursor: str | None = None):
-    """Open partner requests, newest first."""
-    queryset = showcase_selectors.open_requests().order_by("-id")
-    before = _int_cursor(cursor)
-    if before is not None:
-        queryset = queryset.filter(id__lt=before)
-    rows = list(queryset[:31])
-    next_cursor = str(rows[29].id) if len(rows) > 30 else None
-    return {"items": [partner_out(r) for r in rows[:30]], "next_cursor": next_cursor}
+    """Open partner requests, newest first; 30 a page."""
+    rows, next_cursor = showcase_selectors.open_requests_page(cursor=cursor)
+    return {"items": [partner_out(r) for r in rows], "next_cursor": next_cursor}
 
 
 @router.post("/partner-requests", response={201: PartnerRequestOut, **ERRORS})

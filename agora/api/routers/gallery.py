@@ -172,18 +172,20 @@ def set_nsfw(request: HttpRequest, work_id: int, payload: NsfwIn):
 
 
 @router.get("/collections/{collection_id}", response={200: CollectionDetailOut, **ERRORS})
-def get_collection(request: HttpRequest, collection_id: int):
-    """A collection and the works in it you may see (newest first, at most 200); a private
-    collection only for its owner."""
+def get_collection(request: HttpRequest, collection_id: int, cursor: str | None = None):
+    """A collection and a page of the works in it you may see (newest first, 24 a page: pass
+    `works_next_cursor` back as `cursor` for the next); a private collection only for its
+    owner."""
     user = viewer(request)
     found = selectors.get_collection_for_viewer(
         collection_id=collection_id if 0 < collection_id < 2**31 else 0, viewer=user
     )
-    works = selectors.collection_works(collection=found, viewer=user)
+    works, next_cursor = selectors.collection_works(collection=found, viewer=user, cursor=cursor)
     return {
         "id": found.id,
         "title": found.title,
         "owner": member_ref(found.owner),
         "private": found.private,
         "works": [work_out(w, user) for w in works],
+        "works_next_cursor": next_cursor,
     }

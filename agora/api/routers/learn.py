@@ -4,7 +4,6 @@ permissions and services (the same as its pages)."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Router
@@ -24,7 +23,7 @@ from agora.api.schemas import (
     member_ref,
     page_of,
 )
-from agora.forum.selectors import decode_cursor, encode_cursor
+from agora.core.paging import keyset_page
 from agora.learn import permissions, selectors, services
 from agora.learn import resources as resource_services
 from agora.learn.forms import ArticleForm, EditArticleForm, ResourceForm
@@ -97,19 +96,13 @@ def list_articles(
     cursor: str | None = None,
 ):
     """Articles, newest first, optionally of a difficulty, language or area; 30 a page."""
-    rows = selectors.articles(difficulty=difficulty, language=language, area=area).order_by(
-        "-created_at", "-id"
+    rows, next_cursor = keyset_page(
+        selectors.articles(difficulty=difficulty, language=language, area=area),
+        key="created_at",
+        cursor=cursor,
+        limit=PER_PAGE,
     )
-    position = decode_cursor(cursor)
-    if position is not None:
-        moment, pk = position
-        rows = rows.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk))
-    found = list(rows[: PER_PAGE + 1])
-    next_cursor = None
-    if len(found) > PER_PAGE:
-        last = found[PER_PAGE - 1]
-        next_cursor = encode_cursor(last.created_at, last.id)
-    return {"items": [article_out(a) for a in found[:PER_PAGE]], "next_cursor": next_cursor}
+    return {"items": [article_out(a) for a in rows], "next_cursor": next_cursor}
 
 
 @router.post("/articles", response={201: ArticleDetailOut, **ERRORS})
@@ -177,11 +170,13 @@ def list_article_revisions(request: HttpRequest, slug: str):
 
 
 @router.get("/resources", response={200: ResourcePage, **ERRORS})
-def list_resources(request: HttpRequest, kind: str = ""):
-    """The library (projects, data sets, papers), most used first; at most 200, one page. The
-    lab's public models are under /models."""
-    rows = selectors.resources(kind=kind)[:200]
-    return {"items": [resource_out(r) for r in rows], "next_cursor": None}
+def list_resources(request: HttpRequest, kind: str = "", cursor: str | None = None):
+    """The library (projects, data sets, papers), most used first; 30 a page. The lab's public
+    models are under /models."""
+    rows, next_cursor = keyset_page(
+        selectors.resources(kind=kind), key="use_count", cursor=cursor, limit=30, number=True
+    )
+    return {"items": [resource_out(r) for r in rows], "next_cursor": next_cursor}
 
 
 @router.post("/resources", response={201: ResourceOut, **ERRORS})

@@ -193,17 +193,16 @@ def mark_all_read(request: HttpRequest):
 
 
 @router.get("/bookmarks", response={200: BookmarkPage, **ERRORS})
-def list_bookmarks(request: HttpRequest):
-    """Your bookmarked posts that you can still see, newest bookmark first (at most 200, one
-    page)."""
+def list_bookmarks(request: HttpRequest, cursor: str | None = None):
+    """Your bookmarked posts that you can still see, newest bookmark first; 30 a page."""
     user = require(request, "read")
     access = forum_permissions.get_access(request)
-    rows = forum_selectors.member_bookmarks(viewer=user, access=access)
+    rows, next_cursor = forum_selectors.member_bookmarks(viewer=user, access=access, cursor=cursor)
     return {
         "items": [
             {"post": post_out(b.post, user), "topic_title": b.post.topic.title} for b in rows
         ],
-        "next_cursor": None,
+        "next_cursor": next_cursor,
     }
 
 
@@ -219,11 +218,11 @@ def _draft_out(key: str, draft: Draft | None) -> dict:
 
 
 @router.get("/drafts", response={200: DraftPage, **ERRORS})
-def list_drafts(request: HttpRequest):
-    """Your composer drafts, latest first (one page)."""
+def list_drafts(request: HttpRequest, cursor: str | None = None):
+    """Your composer drafts, latest first; 30 a page."""
     user = require(request, "read")
-    rows = forum_selectors.member_drafts(viewer=user)
-    return {"items": [_draft_out(d.key, d) for d in rows], "next_cursor": None}
+    rows, next_cursor = forum_selectors.member_drafts(viewer=user, cursor=cursor)
+    return {"items": [_draft_out(d.key, d) for d in rows], "next_cursor": next_cursor}
 
 
 def _draft_key(key: str) -> str:

@@ -100,11 +100,11 @@ def move_topic(request: HttpRequest, topic_id: int, payload: MoveIn):
 
 
 @router.get("/review-queue", response={200: ReviewPage, **ERRORS})
-def review_queue(request: HttpRequest):
-    """Staff: posts with pending flags, most flagged first (at most 100, one page)."""
+def review_queue(request: HttpRequest, cursor: str | None = None):
+    """Staff: posts with pending flags, most flagged first; 50 a page."""
     user = require(request, "read")
     _staff(user)
-    rows = moderation_selectors.review_queue()
+    rows, next_cursor = moderation_selectors.review_queue(cursor=cursor)
     return {
         "items": [
             {
@@ -114,7 +114,7 @@ def review_queue(request: HttpRequest):
             }
             for post in rows
         ],
-        "next_cursor": None,
+        "next_cursor": next_cursor,
     }
 
 
@@ -146,10 +146,11 @@ def resolve_flags(request: HttpRequest, post_id: int, payload: ResolveIn):
 
 
 @router.get("/staff-log", response={200: StaffActionPage, **ERRORS})
-def staff_log(request: HttpRequest):
-    """Staff: the latest 200 staff actions, newest first (one page)."""
+def staff_log(request: HttpRequest, cursor: str | None = None):
+    """Staff: staff actions, newest first; 50 a page."""
     user = require(request, "read")
     _staff(user)
+    rows, next_cursor = moderation_selectors.staff_log(cursor=cursor)
     return {
         "items": [
             {
@@ -161,7 +162,7 @@ def staff_log(request: HttpRequest):
                 "details": a.details if isinstance(a.details, dict) else {"value": a.details},
                 "created_at": a.created_at,
             }
-            for a in moderation_selectors.staff_log()
+            for a in rows
         ],
-        "next_cursor": None,
+        "next_cursor": next_cursor,
     }

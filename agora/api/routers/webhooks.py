@@ -12,6 +12,7 @@ from agora.api.auth import require
 from agora.api.errors import ERRORS
 from agora.api.models import WebhookDelivery, WebhookEndpoint
 from agora.api.schemas import DeliveryOut, WebhookIn, WebhookOut, WebhookUpdateIn, page_of
+from agora.core.paging import keyset_page
 
 router = Router(tags=["webhooks"])
 WebhookPage = page_of(WebhookOut)
@@ -116,12 +117,10 @@ def list_deliveries(
     and first 1,000 characters, and the next retry."""
     _staff(request, "read")
     endpoint = _get(endpoint_id)
-    rows = endpoint.deliveries.order_by("-id")
-    if cursor and cursor.isdigit() and len(cursor) < 10:
-        rows = rows.filter(id__lt=int(cursor))
-    rows = list(rows[: limit + 1])
-    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return {"items": [delivery_out(d) for d in rows[:limit]], "next_cursor": next_cursor}
+    rows, next_cursor = keyset_page(
+        endpoint.deliveries.all(), key="created_at", cursor=cursor, limit=limit
+    )
+    return {"items": [delivery_out(d) for d in rows], "next_cursor": next_cursor}
 
 
 @router.post("/webhooks/{endpoint_id}/test", response={201: DeliveryOut, **ERRORS})
