@@ -139,11 +139,11 @@ def set_timezone(request: HttpRequest) -> HttpResponse:
 @require_safe
 def media(request: HttpRequest, path: str) -> HttpResponse:
     """Uploaded files in the embedded default (S3 serves them when configured). Media of things
-    that can be private (gallery works, lab runs, generations, models, data sets) go to whoever
-    may see the thing, others get 404; the rest is public. serve() refuses paths that escape
-    MEDIA_ROOT; the path is normalised first, so `avatars/../works/...` is checked as a work.
-    With AGORA_MEDIA_ACCEL_REDIRECT set, the file itself is sent by the reverse proxy
-    (X-Accel-Redirect) after the check."""
+    that can be private (gallery works, lab runs, generations, models, data sets, forum composer
+    images) go to whoever may see the thing, others get 404; the rest is public. serve() refuses
+    paths that escape MEDIA_ROOT; the path is normalised first, so `avatars/../works/...` is
+    checked as a work. With AGORA_MEDIA_ACCEL_REDIRECT set, the file itself is sent by the
+    reverse proxy (X-Accel-Redirect) after the check."""
     path = posixpath.normpath(path).lstrip("/")
     if path in {"", ".", ".."} or path.startswith("../"):
         raise Http404("No such file")

@@ -383,5 +383,23 @@ class Upload(models.Model):
     size = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    posts = models.ManyToManyField("Post", through="PostUpload", related_name="uploads")
+
     class Meta:
-        indexes = [models.Index(fields=["user", "-created_at"], name="upload_user_created")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="upload_user_created"),
+            models.Index(fields=["file"], name="upload_file"),  # the media check looks it up
+        ]
+
+
+class PostUpload(models.Model):
+    """A post shows an upload: who may see the post may fetch the image (agora.core.media_access).
+    Kept by the forum services from the post's text on every create and edit."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["upload", "post"], name="postupload_upload_post")
+        ]

@@ -28,6 +28,7 @@ from agora.forum.models import (
     NotificationLevel,
     Post,
     PostRevision,
+    PostUpload,
     Tag,
     Topic,
     TopicUser,
@@ -139,6 +140,7 @@ def create_topic(
             topic_count=F("topic_count") + 1
         )
     post = Post.objects.create(topic=topic, number=1, author=author, raw=raw, html=render(raw))
+    link_uploads(post, new=True)
     Category.objects.filter(id=category.id).update(
         topic_count=F("topic_count") + 1, post_count=F("post_count") + 1
     )
@@ -183,6 +185,7 @@ def create_private_topic(*, author: User, recipients: list[User], title: str, ra
     )
     topic.participants.set({author, *recipients})
     post = Post.objects.create(topic=topic, number=1, author=author, raw=raw, html=render(raw))
+    link_uploads(post, new=True)
     for member in {author, *recipients}:
         TopicUser.objects.create(
             topic=topic,
@@ -215,6 +218,7 @@ def create_post(*, author: User, topic: Topic, raw: str, reply_to: Post | None =
     post = Post.objects.create(
         topic=topic, number=number, author=author, raw=raw, html=render(raw), reply_to=reply_to
     )
+    link_uploads(post, new=True)
     now = timezone.now()
     Topic.objects.filter(pk=topic.pk).update(
         highest_post_number=number,
@@ -265,6 +269,7 @@ def edit_post(*, editor: User, post: Post, raw: str, title: str | None = None) -
     post.edited_at = timezone.now()
     post.revision_count = revision_number
     post.save(update_fields=["raw", "html", "edited_at", "revision_count"])
+    link_uploads(post)
     if new_title != topic.title:
         Topic.objects.filter(pk=topic.pk).update(title=new_title)
     transaction.on_commit(lambda: signals.post_edited.send(sender=Post, post_id=post.id))
@@ -523,6 +528,36 @@ def discard_draft(*, user: User, key: str) -> None:
 
 
 # --- uploads -----------------------------------------------------------------------------------
+
+_UPLOAD_NAME = re.compile(r"/media/(uploads/\d+/[\w.-]+)")
+
+
+def link_uploads(post: Post, *, new: bool = False) -> None:
+    """Record which uploads the post's text shows (PostUpload), so an image is served to whoever
+    may see a post using it. Called on every create and edit; an image dropped from the text is
+    unlinked. Only the post author's own uploads are linked: quoting someone else's image URL
+    does not make it visible to more people than its own posts reach."""
+    names = set(_UPLOAD_NAME.findall(post.raw))
+    wanted = set(
+        Upload.objects.filter(user_id=post.author_id, file__in=names).values_list("id", flat=True)
+        if names
+        else ()
+    )
+    if new and not wanted:
+        return  # a new post without images: no query
+    linked = (
+        set()
+        if new
+        else set(PostUpload.objects.filter(post=post).values_list("upload_id", flat=True))
+    )
+    if linked - wanted:
+        PostUpload.objects.filter(post=post, upload_id__in=linked - wanted).delete()
+    if wanted - linked:
+        PostUpload.objects.bulk_create(
+            [PostUpload(post=post, upload_id=i) for i in sorted(wanted - linked)],
+            ignore_conflicts=True,
+        )
+
 
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 UPLOAD_MAX_PIXELS = 40_000_000

@@ -152,6 +152,12 @@ MEDIA_MATRIX: dict[str, tuple[int, ...]] = {
     "built-in data set preview": (200, 200, 200, 200, 200),
     "avatar": (200, 200, 200, 200, 200),
     "unknown file among works": (404, 404, 404, 404, 404),
+    # Forum composer images follow the posts that show them (bob is the uploader in the private
+    # category, alice in the others; alice is not an insider).
+    "forum upload in a public topic": (200, 200, 200, 200, 200),
+    "forum upload in a private category": (404, 404, 200, 404, 200),
+    "forum upload in a message": (404, 404, 200, 200, 200),
+    "forum upload no post uses yet": (404, 404, 404, 200, 200),
 }
 
 # State changes a stranger must not make (POST with real data): refused, nothing changed.

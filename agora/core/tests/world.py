@@ -66,18 +66,29 @@ def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
     bob.groups.add(insiders)
     CategoryGroupAccess.objects.create(category=secret, group=insiders, access=Access.CREATE)
 
+    from agora.forum.services import upload_image, upload_markdown
+
+    def image(user):
+        return upload_image(user=user, upload=SimpleUploadedFile("i.png", _png()))
+
+    public_upload, secret_upload, pm_upload, draft_upload = (
+        image(alice), image(bob), image(alice), image(alice)
+    )  # fmt: skip
     topic = create_topic(
         author=alice, category=lounge, title="Samplers compared at twenty steps",
-        raw="Which sampler is sharpest? Let us compare them.", tags=["samplers"],
+        raw="Which sampler is sharpest? Let us compare them.\n\n"
+        + upload_markdown(public_upload, "grid.png"), tags=["samplers"],
     )  # fmt: skip
     reply = create_post(author=bob, topic=topic, raw="Euler a, every time, in my experience.")
     hidden = create_topic(
         author=bob, category=secret, title="Insiders only: the roadmap",
-        raw="Nothing here for outsiders, really nothing.",
+        raw="Nothing here for outsiders, really nothing.\n\n"
+        + upload_markdown(secret_upload, "roadmap.png"),
     )  # fmt: skip
     pm = create_private_topic(
         author=alice, recipients=[bob], title="A private word with Bob",
-        raw="Only the two of us should read this message.",
+        raw="Only the two of us should read this message.\n\n"
+        + upload_markdown(pm_upload, "note.png"),
     )  # fmt: skip
     notification = Notification.objects.create(
         user=alice, kind=Notification.Kind.PRIVATE_MESSAGE, actor=bob, topic=pm,
@@ -128,6 +139,12 @@ def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     checkpoint.write_bytes(b"not really weights")
     media = _media_files(alice=alice, work=work, run=run, generation=generation, dataset=dataset)
+    media.update({
+        "forum upload in a public topic": public_upload.file.name,
+        "forum upload in a private category": secret_upload.file.name,
+        "forum upload in a message": pm_upload.file.name,
+        "forum upload no post uses yet": draft_upload.file.name,
+    })  # fmt: skip
 
     return {
         "profile": {"username": alice.username},
