@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from agora.accounts import selectors as member_selectors
 from agora.api.auth import require, viewer
@@ -157,7 +157,7 @@ def create_event(request: HttpRequest, payload: EventIn):
     data["starts_at"] = _aware(payload.starts_at, payload.timezone, "starts_at")
     data["ends_at"] = _aware(payload.ends_at, payload.timezone, "ends_at")
     event = event_services.create_event(organizer=user, **data)
-    return 201, event_out(event_selectors.get_event(event_id=event.id))
+    return Status(201, event_out(event_selectors.get_event(event_id=event.id)))
 
 
 @router.get("/events/{event_id}", response={200: EventOut, **ERRORS})
@@ -236,7 +236,7 @@ def create_launch(request: HttpRequest, payload: LaunchIn):
     """Launch a product on the board (its discussion topic is opened for you)."""
     user = require(request, "write")
     launch = showcase_services.create_launch(owner=user, **payload.dict())
-    return 201, launch_out(showcase_selectors.get_launch(launch_id=launch.id))
+    return Status(201, launch_out(showcase_selectors.get_launch(launch_id=launch.id)))
 
 
 @router.get("/launches/{launch_id}/signups", response={200: list[SignupDetailOut], **ERRORS})
@@ -265,7 +265,9 @@ def sign_up_to_try(request: HttpRequest, launch_id: int, payload: SignupIn):
     signup = showcase_services.sign_up_to_try(
         user=user, launch=launch, note=payload.note, consent=payload.consent
     )
-    return 201, {"launch_id": launch.id, "note": signup.note, "created_at": signup.created_at}
+    return Status(
+        201, {"launch_id": launch.id, "note": signup.note, "created_at": signup.created_at}
+    )
 
 
 @router.get("/launches/{launch_id}", response={200: LaunchOut, **ERRORS})
@@ -313,7 +315,7 @@ def create_partner_request(request: HttpRequest, payload: PartnerRequestIn):
     """Look for a partner: `skills` is comma-separated; the request expires after `days`."""
     user = require(request, "write")
     obj = showcase_services.create_partner_request(author=user, **payload.dict())
-    return 201, partner_out(obj)
+    return Status(201, partner_out(obj))
 
 
 @router.get("/partner-requests/{request_id}", response={200: PartnerRequestOut, **ERRORS})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Query, Router
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from agora.api.auth import require, viewer
@@ -178,7 +178,7 @@ def create_topic(request: HttpRequest, payload: TopicIn):
     topic = services.create_topic(
         author=user, category=category, title=payload.title, raw=payload.raw, tags=payload.tags
     )
-    return 201, _topic_detail(topic, user, access)
+    return Status(201, _topic_detail(topic, user, access))
 
 
 def _topic_detail(topic, user, access) -> dict:
@@ -230,7 +230,7 @@ def create_post(request: HttpRequest, topic_id: int, payload: PostIn):
         if reply_to is None:
             raise ValidationError({"reply_to": "No post with this number in the topic."})
     post = services.create_post(author=user, topic=topic, raw=payload.raw, reply_to=reply_to)
-    return 201, post_out(post, user)
+    return Status(201, post_out(post, user))
 
 
 def _id(value: int) -> int:
@@ -300,7 +300,7 @@ def create_message(request: HttpRequest, payload: MessageIn):
     topic = services.create_private_topic(
         author=user, recipients=recipients, title=payload.title, raw=payload.raw
     )
-    return 201, _topic_detail(topic, user, permissions.get_access(request))
+    return Status(201, _topic_detail(topic, user, permissions.get_access(request)))
 
 
 @router.post("/posts/{post_id}/bookmark", response={200: BookmarkOut, **ERRORS})
@@ -421,7 +421,9 @@ def upload_image(request: HttpRequest, image: File[UploadedFile]):
         record = services.upload_image(user=user, upload=image)
     except ValidationError as exc:
         raise ValidationError({"image": exc.messages}) from None
-    return 201, {"url": record.file.url, "markdown": services.upload_markdown(record, image.name)}
+    return Status(
+        201, {"url": record.file.url, "markdown": services.upload_markdown(record, image.name)}
+    )
 
 
 @router.get("/messages", response={200: TopicPage, **ERRORS})

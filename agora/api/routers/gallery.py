@@ -4,7 +4,7 @@ reactions and comments, through the gallery's selectors and services."""
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest
-from ninja import File, Form, Router
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from agora.api.auth import require, viewer
@@ -121,7 +121,7 @@ def upload_work(
         recipe_hidden=recipe_hidden,
     )
     work = Work.objects.select_related("author").get(pk=work.pk)
-    return 201, {**work_out(work, user), "notes": notes}
+    return Status(201, {**work_out(work, user), "notes": notes})
 
 
 @router.post("/works/{work_id}/reactions", response={200: ReactionOut, **ERRORS})
@@ -139,12 +139,15 @@ def comment(request: HttpRequest, work_id: int, payload: CommentIn):
     user = require(request, "write")
     work = _get(request, work_id)
     created = services.add_comment(user=user, work=work, raw=payload.raw)
-    return 201, {
-        "id": created.id,
-        "author": member_ref(user),
-        "html": created.html,
-        "created_at": created.created_at,
-    }
+    return Status(
+        201,
+        {
+            "id": created.id,
+            "author": member_ref(user),
+            "html": created.html,
+            "created_at": created.created_at,
+        },
+    )
 
 
 @router.post("/works/{work_id}/collections", response={200: CollectionOut, **ERRORS})

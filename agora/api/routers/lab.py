@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
-from ninja import File, Form, Router
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from agora.api.auth import require, viewer
@@ -143,7 +143,7 @@ def upload_dataset(request: HttpRequest, name: Form[str], archive: File[Uploaded
     then `ready` or `refused` with the reason in `error`)."""
     user = require(request, "write")
     dataset = services.upload_dataset(owner=user, name=name, archive=archive)
-    return 201, dataset_out(dataset)
+    return Status(201, dataset_out(dataset))
 
 
 @router.get("/runs", response={200: RunPage, **ERRORS})
@@ -177,7 +177,7 @@ def create_run(request: HttpRequest, payload: RunIn):
     """Queue a training run; the settings are checked before anything is queued."""
     user = require(request, "write")
     run = services.create_run(owner=user, **payload.dict())
-    return 201, run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk))
+    return Status(201, run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk)))
 
 
 @router.post("/runs/{run_id}/cancel", response={200: RunOut, **ERRORS})
@@ -212,7 +212,7 @@ def publish_run(request: HttpRequest, run_id: int, payload: PublishIn):
     """Publish a completed run as a model others can sample."""
     user = require(request, "write")
     model = services.publish_model(user=user, run=_get_run(request, run_id), **payload.dict())
-    return 201, model_out(LabModel.objects.select_related("owner", "run").get(pk=model.pk))
+    return Status(201, model_out(LabModel.objects.select_related("owner", "run").get(pk=model.pk)))
 
 
 @router.get("/models", response={200: ModelPage, **ERRORS})
@@ -260,8 +260,11 @@ def start_generation(request: HttpRequest, model_id: int, payload: GenerationIn)
     user = require(request, "write")
     model = _get_model(request, model_id)
     generation = services.request_generation(user=user, model=model, **payload.dict())
-    return 201, generation_out(
-        Generation.objects.select_related("owner", "reproduces").get(pk=generation.pk)
+    return Status(
+        201,
+        generation_out(
+            Generation.objects.select_related("owner", "reproduces").get(pk=generation.pk)
+        ),
     )
 
 
@@ -286,8 +289,9 @@ def reproduce(request: HttpRequest, generation_id: int):
     """Run the same recipe again; once done, `verified` says whether the pixels are identical."""
     user = require(request, "write")
     copy = services.reproduce(user=user, generation=_get_generation(request, generation_id))
-    return 201, generation_out(
-        Generation.objects.select_related("owner", "reproduces").get(pk=copy.pk)
+    return Status(
+        201,
+        generation_out(Generation.objects.select_related("owner", "reproduces").get(pk=copy.pk)),
     )
 
 
@@ -302,4 +306,4 @@ def share(request: HttpRequest, generation_id: int, payload: ShareIn):
     work = services.share_to_gallery(
         user=user, generation=generation, index=payload.index, title=payload.title[:200]
     )
-    return 201, work_out(Work.objects.select_related("author").get(pk=work.pk), user)
+    return Status(201, work_out(Work.objects.select_related("author").get(pk=work.pk), user))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Router
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from agora.api.auth import require, viewer
@@ -116,7 +116,7 @@ def create_article(request: HttpRequest, payload: ArticleIn):
     if not form.is_valid():
         raise _form_errors(form)
     article = services.create_article(author=user, **form.cleaned_data)
-    return 201, article_detail(selectors.get_article(slug=article.slug), user)
+    return Status(201, article_detail(selectors.get_article(slug=article.slug), user))
 
 
 @router.post("/articles/import", response={201: ArticleDetailOut, **ERRORS})
@@ -132,7 +132,7 @@ def import_article(request: HttpRequest, file: File[UploadedFile]):
         if hasattr(exc, "error_dict"):
             raise
         raise ValidationError({"file": exc.messages}) from None
-    return 201, article_detail(selectors.get_article(slug=article.slug), user)
+    return Status(201, article_detail(selectors.get_article(slug=article.slug), user))
 
 
 @router.get("/articles/{slug}", response={200: ArticleDetailOut, **ERRORS})
@@ -187,7 +187,7 @@ def add_resource(request: HttpRequest, payload: ResourceIn):
     if not form.is_valid():
         raise _form_errors(form)
     resource = resource_services.add_resource(user=user, **form.cleaned_data)
-    return 201, resource_out(selectors.get_resource(resource_id=resource.id))
+    return Status(201, resource_out(selectors.get_resource(resource_id=resource.id)))
 
 
 def _resource(resource_id: int):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from agora.api.auth import require
 from agora.api.errors import ERRORS, ApiError
@@ -62,7 +62,7 @@ def flag_post(request: HttpRequest, post_id: int, payload: FlagIn):
     flag = moderation_services.flag_post(
         user=user, post=post, reason=payload.reason, message=payload.message
     )
-    return 201, flag_out(flag)
+    return Status(201, flag_out(flag))
 
 
 @router.post("/posts/{post_id}/restore", response={200: PostOut, **ERRORS})

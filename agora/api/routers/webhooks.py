@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from agora.api import webhooks
 from agora.api.auth import require
@@ -79,7 +79,7 @@ def create_webhook(request: HttpRequest, payload: WebhookIn):
     endpoint = webhooks.create_endpoint(
         actor=user, url=payload.url, events=payload.events, description=payload.description
     )
-    return 201, webhook_out(endpoint)
+    return Status(201, webhook_out(endpoint))
 
 
 @router.get("/webhooks/{endpoint_id}", response={200: WebhookOut, **ERRORS})
@@ -103,7 +103,7 @@ def delete_webhook(request: HttpRequest, endpoint_id: int):
     """Staff: delete an endpoint and its delivery log."""
     user = _staff(request, "write")
     webhooks.delete_endpoint(actor=user, endpoint=_get(endpoint_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/webhooks/{endpoint_id}/deliveries", response={200: DeliveryPage, **ERRORS})
@@ -127,4 +127,4 @@ def list_deliveries(
 def send_test(request: HttpRequest, endpoint_id: int):
     """Staff: send a `ping` to this endpoint (once, without retries); poll its delivery."""
     user = _staff(request, "write")
-    return 201, delivery_out(webhooks.send_test(actor=user, endpoint=_get(endpoint_id)))
+    return Status(201, delivery_out(webhooks.send_test(actor=user, endpoint=_get(endpoint_id))))
