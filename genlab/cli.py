@@ -100,8 +100,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 if getattr(args, name) is not None:
                     overrides[name] = getattr(args, name)
             kind = "points" if args.dataset in TOYS else "image"
-            size = overrides.get("image_size") or {"digits": 8, "mnist5k": 28}.get(args.dataset, 32)
-            cfg = resolve_config(args.family, args.dataset, args.preset, kind, size, **overrides)
+            cfg = resolve_config(args.family, args.dataset, args.preset, kind, **overrides)
             result = train(cfg, out_dir=out, callbacks=[bar])
     finally:
         bar.close()

@@ -157,10 +157,12 @@ def resolve_config(
     dataset: str,
     preset: str = "quick",
     kind: str | None = None,
-    size: int = 28,
+    size: int | None = None,
     **overrides: Any,
 ) -> TrainConfig:
-    """Family (or alias) + data set + preset + explicit overrides -> a validated TrainConfig."""
+    """Family (or alias) + data set + preset + explicit overrides -> a validated TrainConfig.
+    The presets depend on the image size: `size`, else an `image_size` override, else the data
+    set's own (genlab.data.native_image_size), so the CLI and the site resolve alike."""
     fixed: dict[str, Any] = {}
     if family in ALIASES:
         family, fixed = ALIASES[family]
@@ -168,10 +170,12 @@ def resolve_config(
         raise ConfigError(f"unknown family {family!r}; use one of {_families()}")
     if preset not in PRESETS:
         raise ConfigError(f"unknown preset {preset!r}; use 'quick' or 'quality'")
-    if kind is None:
-        from genlab.data import TOYS
+    from genlab.data import TOYS, native_image_size
 
+    if kind is None:
         kind = "points" if dataset in TOYS else "image"
+    if size is None:
+        size = overrides.get("image_size") or native_image_size(dataset)
     d: dict[str, Any] = {"family": family, "dataset": dataset, "preset": preset}
     d.update(preset_options(family, kind, size, preset))
     if family == "gan" and fixed.get("loss") == "wgan-gp":

@@ -155,23 +155,31 @@ def ddim_step(
     return x_prev
 
 
-SPACINGS = ("leading", "trailing")
+SPACINGS = ("leading", "trailing", "quadratic")
 
 
 def ddim_timesteps(T: int, steps: int, spacing: str = "leading") -> list[int]:
     """The DDIM subsequence tau, descending, as diffusers' DDIMScheduler.set_timesteps:
     'leading' (the DDIM code's uniform skip): 0, T/S, 2T/S, ... reversed (first step T - T/S);
     'trailing' (Lin et al. 2024, "Common diffusion noise schedules ... are flawed", table 2):
-    round(T, T - T/S, ..., T/S) - 1, so sampling starts at t = T - 1 where x_T ~ N(0, I) holds."""
+    round(T, T - T/S, ..., T/S) - 1, so sampling starts at t = T - 1 where x_T ~ N(0, I) holds;
+    'quadratic' (the DDIM code's skip_type "quad", DDIM paper appendix D.2, used there for
+    CIFAR-10): int(linspace(0, sqrt(0.8 T), S)^2), denser at low noise, first step at 0.8 T."""
     steps = max(1, min(steps, T))
     if spacing == "leading":
         stride = T // steps
         return [i * stride for i in range(steps)][::-1]
     if spacing == "trailing":
         return [round(T - i * T / steps) - 1 for i in range(steps)]
+    if spacing == "quadratic":
+        # float64 as numpy in the reference; int() truncates. Small S/T can repeat a value.
+        grid = torch.linspace(0, (T * 0.8) ** 0.5, steps, dtype=torch.float64) ** 2
+        return [int(v) for v in grid.tolist()][::-1]
     from genlab.errors import ConfigError
 
-    raise ConfigError(f"unknown timestep spacing {spacing!r}; use 'leading' or 'trailing'")
+    raise ConfigError(
+        f"unknown timestep spacing {spacing!r}; use 'leading', 'trailing' or 'quadratic'"
+    )
 
 
 def ddim_pairs(T: int, steps: int, spacing: str = "leading") -> list[tuple[int, int]]:

@@ -39,7 +39,8 @@ def seed(*, out) -> None:
         licence="mit",
         private=False,
         card="A 2-D DDPM trained for 300 steps on two interleaved half circles. "
-        "Try DDIM with 20 steps, then **Reproduce and verify**.",
+        "Try DDIM with 20 steps (eta 0 is deterministic, eta 1 adds fresh noise at every "
+        "step), then **Reproduce and verify**.",
     )
     generation = services.request_generation(
         user=alice,
@@ -53,6 +54,12 @@ def seed(*, out) -> None:
     )
     services.execute_generation(generation_id=generation.id)
     generation.refresh_from_db()
+    # the same seed with DDIM eta 1 (fresh noise at every step) beside the deterministic one
+    stochastic = services.request_generation(
+        user=alice, model=model, sampler="ddim", steps=20, guidance=0.0, eta=1.0, seed=7,
+        labels=None, count=16,
+    )  # fmt: skip
+    services.execute_generation(generation_id=stochastic.id)
     # One image in the gallery (found by the data set filter) and the run shown in the forum.
     services.share_to_gallery(user=alice, generation=generation, index=0, title="Demo moons")
     from agora.forum.services import open_discussion

@@ -51,6 +51,15 @@ class GenerateForm(forms.Form):
     )
     steps = forms.IntegerField(label=gettext_lazy("Steps"), initial=50)
     guidance = forms.FloatField(label=gettext_lazy("Guidance"), initial=0.0)
+    eta = forms.FloatField(
+        label=gettext_lazy("DDIM eta"),
+        initial=0.0,
+        required=False,
+        help_text=gettext_lazy(
+            "0: deterministic DDIM; 1: fresh noise at every step, as DDPM. On briefly trained "
+            "models 1 often draws cleaner images."
+        ),
+    )
     seed = forms.IntegerField(label=gettext_lazy("Seed (empty: random)"), required=False)
     label = forms.CharField(
         label=gettext_lazy("Class labels (e.g. 3 or 1,2,3)"), required=False, max_length=200

@@ -25,6 +25,8 @@ from agora.lab import permissions
 from agora.lab.models import FAMILY_CHOICES, Generation, LabDataset, LabModel, Star, TrainingRun
 
 logger = logging.getLogger(__name__)
+# the generate form's guidance for class-conditional diffusion models (w in CFG eq. 6)
+DEFAULT_GUIDANCE = 2.0
 BUILTIN_DATASETS = ("mnist5k", "digits", "moons", "swissroll", "8gaussians", "checkerboard")
 POINT_DATASETS = ("moons", "swissroll", "8gaussians", "checkerboard")
 PROGRESS_WRITE_SECONDS = 1.0

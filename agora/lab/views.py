@@ -214,20 +214,25 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
         context = {"generations": generations, "next_cursor": next_cursor}
         return render(request, "lab/model.html#generation-rows", context)
     family = obj.run.settings.get("family", obj.run.family)
-    sampler = "ddim" if family in ("diffusion", "latent") else "direct"
+    diffusion = family in ("diffusion", "latent")
+    classes = services.num_classes(obj.run)
+    guided = diffusion and classes > 0 and obj.run.settings.get("conditional") is not False
     context = {
         "model": obj,
         "form": GenerateForm(
             initial={
-                "sampler": sampler,
+                "sampler": "ddim" if diffusion else "direct",
                 "count": 1000 if obj.run.dataset in services.POINT_DATASETS else 16,
+                # class-conditional diffusion: classifier-free guidance w = 2 draws the asked
+                # class far more reliably than w = 0 (docs/genlab.md, bench item 2)
+                "guidance": services.DEFAULT_GUIDANCE if guided else 0.0,
             }
         ),
         "generations": generations,
         "next_cursor": next_cursor,
         "starred": request.user.is_authenticated
         and Star.objects.filter(model=obj, user=request.user).exists(),
-        "num_classes": services.num_classes(obj.run),
+        "num_classes": classes,
     }
     return render(request, "lab/model.html", context)
 
@@ -262,6 +267,7 @@ def generate(request: HttpRequest, model_id: int) -> HttpResponse:
                 sampler=data["sampler"],
                 steps=data["steps"],
                 guidance=data["guidance"],
+                eta=data["eta"] or 0.0,
                 seed=data["seed"],
                 labels=data["label"],
                 count=data["count"],

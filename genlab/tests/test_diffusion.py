@@ -77,6 +77,22 @@ def test_one_ddim_step_matches_diffusers(eta: float) -> None:
         assert torch.allclose(ours, theirs, atol=1e-5), t
 
 
+@pytest.mark.parametrize(("T", "steps"), [(1000, 50), (1000, 20), (100, 7), (1000, 1000)])
+def test_quadratic_spacing_is_the_ddim_codes_quad_skip(T: int, steps: int) -> None:
+    """ermongroup/ddim runners/diffusion.py, skip_type "quad":
+    seq = [int(s) for s in np.linspace(0, np.sqrt(T * 0.8), S) ** 2], visited in reverse with
+    seq_next = [-1] + seq[:-1]."""
+    import numpy as np
+
+    from genlab.diffusion import ddim_pairs
+
+    seq = [int(s) for s in list(np.linspace(0, np.sqrt(T * 0.8), steps) ** 2)]
+    seq_next = [-1, *seq[:-1]]
+    assert ddim_timesteps(T, steps, "quadratic") == seq[::-1]
+    assert ddim_pairs(T, steps, "quadratic") == list(zip(seq[::-1], seq_next[::-1], strict=True))
+    assert ddim_timesteps(T, steps, "quadratic")[0] == int(0.8 * T) or steps == 1
+
+
 @pytest.mark.parametrize("spacing", ["leading", "trailing"])
 @pytest.mark.parametrize("eta", [0.0, 1.0])
 def test_one_clipped_ddim_step_matches_diffusers(spacing: str, eta: float) -> None:
@@ -178,6 +194,8 @@ def _reference_sample(
         ("ddim", 0.0, 2.0, True, "leading"),
         ("ddim", 0.0, 2.0, True, "trailing"),
         ("ddim", 0.5, 0.0, False, "trailing"),
+        ("ddim", 0.0, 0.0, False, "quadratic"),
+        ("ddim", 1.0, 2.0, False, "quadratic"),
     ],
 )
 def test_fast_samplers_equal_the_step_by_step_equations(

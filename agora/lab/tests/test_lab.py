@@ -229,3 +229,80 @@ def test_empty_steps_take_the_presets_steps_for_the_family_and_data_set(alice):
     expected = resolve_config("diffusion", "mnist5k", "quick", kind="image").steps
     assert run.total_steps == run.steps == run.settings["steps"] == expected
     assert TrainingRun.objects.get().steps == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("dataset,mults", [("digits", [1, 2]), ("mnist5k", [1, 2, 2])])
+def test_site_runs_get_the_same_settings_as_the_command_line(alice, dataset, mults):
+    """The UNet and preset follow the data set's own image size on the site as in `genlab train`:
+    an 8x8 digits run gets the small-image network, not the 28x28 one."""
+    import argparse
+
+    from genlab import cli
+
+    run = services.create_run(
+        owner=alice, title="", family="diffusion", dataset=dataset, preset="quick", steps=None
+    )
+    seen = {}
+
+    def fake_train(cfg, out_dir, callbacks):
+        seen["cfg"] = cfg.to_dict()
+        raise SystemExit
+
+    args = argparse.Namespace(
+        family="diffusion", dataset=dataset, preset="quick", out=None, resume=False, set=[],
+        steps=None, seed=0, image_size=None, sample_every=None, checkpoint_every=None,
+    )  # fmt: skip
+    import genlab.train
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(genlab.train, "train", fake_train)
+        with pytest.raises(SystemExit):
+            cli.cmd_train(args)
+    assert run.settings["mults"] == seen["cfg"]["mults"] == mults
+    assert run.settings == seen["cfg"]
+
+
+@pytest.mark.django_db
+def test_generate_form_suggests_guidance_for_class_conditional_diffusion_only(
+    alice, alice_client, django_capture_on_commit_callbacks
+):
+    import re
+
+    moons = _trained_model(alice, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.create_run(
+            owner=alice, title="d", family="diffusion", dataset="digits", preset="quick", steps=10
+        )
+    run.refresh_from_db()
+    digits = services.publish_model(
+        user=alice, run=run, name="Digits", card="", licence="mit", private=False
+    )
+
+    def guidance(model) -> str:
+        page = alice_client.get(model.get_absolute_url()).content.decode()
+        field = re.search(r'<input[^>]*name="guidance"[^>]*>', page).group(0)
+        return re.search(r'value="([^"]*)"', field).group(1)
+
+    assert guidance(digits) == str(services.DEFAULT_GUIDANCE) == "2.0"
+    assert guidance(moons) == "0.0"  # unconditional: guidance would change nothing
+
+
+@pytest.mark.django_db
+def test_generate_form_takes_ddim_eta_and_refuses_it_out_of_range(
+    alice, alice_client, django_capture_on_commit_callbacks
+):
+    model = _trained_model(alice, django_capture_on_commit_callbacks)
+    form = {"sampler": "ddim", "steps": "5", "guidance": "0", "seed": "3", "label": "", "count": "4"}
+    bad = alice_client.post(f"/lab/models/{model.id}/generate/", {**form, "eta": "1.5"})
+    assert bad.status_code == 400 and "eta must be between 0 and 1" in bad.content.decode()
+    assert not Generation.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(f"/lab/models/{model.id}/generate/", {**form, "eta": "1"})
+    stochastic = Generation.objects.get()
+    assert stochastic.status == "done" and stochastic.recipe["eta"] == 1.0
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(f"/lab/models/{model.id}/generate/", form)  # empty eta: deterministic
+    deterministic = Generation.objects.exclude(pk=stochastic.pk).get()
+    assert deterministic.recipe["eta"] == 0.0
+    assert deterministic.images_sha256 != stochastic.images_sha256
