@@ -293,7 +293,8 @@ def test_generate_form_takes_ddim_eta_and_refuses_it_out_of_range(
     alice, alice_client, django_capture_on_commit_callbacks
 ):
     model = _trained_model(alice, django_capture_on_commit_callbacks)
-    form = {"sampler": "ddim", "steps": "5", "guidance": "0", "seed": "3", "label": "", "count": "4"}
+    form = {"sampler": "ddim", "steps": "5", "guidance": "0", "seed": "3", "label": ""}
+    form["count"] = "4"
     bad = alice_client.post(f"/lab/models/{model.id}/generate/", {**form, "eta": "1.5"})
     assert bad.status_code == 400 and "eta must be between 0 and 1" in bad.content.decode()
     assert not Generation.objects.exists()
