@@ -66,6 +66,23 @@ class GenerateForm(forms.Form):
     )
     count = forms.IntegerField(label=gettext_lazy("Images"), initial=16)
 
+    DIFFUSION_ONLY = ("steps", "guidance", "eta")
+
+    def __init__(self, *args, diffusion: bool = True, conditional: bool = True, **kwargs) -> None:
+        """A diffusion model gets the DDIM/DDPM choices with steps, guidance and eta; a GAN or
+        VAE samples directly, so those fields are left out; an unconditional model has no labels
+        and no guidance to ask for."""
+        super().__init__(*args, **kwargs)
+        if diffusion:
+            self.fields["sampler"].choices = [("ddim", "DDIM"), ("ddpm", "DDPM")]
+        else:
+            self.fields["sampler"].choices = [("direct", "direct")]
+            for name in self.DIFFUSION_ONLY:
+                del self.fields[name]
+        if not conditional:
+            del self.fields["label"]
+            self.fields.pop("guidance", None)
+
     def clean_label(self) -> list[int]:
         from django.core.exceptions import ValidationError
         from django.utils.translation import gettext as _

@@ -539,10 +539,7 @@ def request_generation(
         errors["seed"] = _("The seed must be a whole number from 0 to 2147483647.")
     if labels:
         classes = num_classes(model.run)
-        conditional = model.run.settings.get("conditional") or (
-            family in ("diffusion", "latent") and classes > 0
-        )
-        if not conditional:
+        if not is_conditional(model.run):
             errors["labels"] = _("This model is not conditional; leave the label empty.")
         elif any(not 0 <= label < classes for label in labels):
             errors["labels"] = _("Labels must be between 0 and %(n)d.") % {"n": classes - 1}
@@ -570,6 +567,17 @@ def request_generation(
     )
     transaction.on_commit(lambda: _enqueue("generate", generation.id))
     return generation
+
+
+def is_conditional(run: TrainingRun) -> bool:
+    """Whether the run's model takes class labels: GANs and VAEs when trained conditional,
+    diffusion and latent diffusion whenever the data set has classes (genlab's default) unless
+    turned off."""
+    family = run.settings.get("family", run.family)
+    conditional = run.settings.get("conditional")
+    if family in ("diffusion", "latent"):
+        return conditional is not False and num_classes(run) > 0
+    return bool(conditional) and num_classes(run) > 0
 
 
 def num_classes(run: TrainingRun) -> int:

@@ -213,10 +213,7 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
     if request.headers.get("HX-Request") == "true" and cursor:
         context = {"generations": generations, "next_cursor": next_cursor}
         return render(request, "lab/model.html#generation-rows", context)
-    family = obj.run.settings.get("family", obj.run.family)
-    diffusion = family in ("diffusion", "latent")
-    classes = services.num_classes(obj.run)
-    guided = diffusion and classes > 0 and obj.run.settings.get("conditional") is not False
+    diffusion, conditional = _sampling_kind(obj)
     context = {
         "model": obj,
         "form": GenerateForm(
@@ -225,16 +222,24 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
                 "count": 1000 if obj.run.dataset in services.POINT_DATASETS else 16,
                 # class-conditional diffusion: classifier-free guidance w = 2 draws the asked
                 # class far more reliably than w = 0 (docs/genlab.md, bench item 2)
-                "guidance": services.DEFAULT_GUIDANCE if guided else 0.0,
-            }
+                "guidance": services.DEFAULT_GUIDANCE if diffusion and conditional else 0.0,
+            },
+            diffusion=diffusion,
+            conditional=conditional,
         ),
         "generations": generations,
         "next_cursor": next_cursor,
         "starred": request.user.is_authenticated
         and Star.objects.filter(model=obj, user=request.user).exists(),
-        "num_classes": classes,
+        "num_classes": services.num_classes(obj.run) if conditional else 0,
     }
     return render(request, "lab/model.html", context)
+
+
+def _sampling_kind(model: LabModel) -> tuple[bool, bool]:
+    """(diffusion family, conditional on class labels) for the generate form."""
+    diffusion = model.run.settings.get("family", model.run.family) in ("diffusion", "latent")
+    return diffusion, services.is_conditional(model.run)
 
 
 @require_safe
@@ -257,7 +262,8 @@ def star(request: HttpRequest, model_id: int) -> HttpResponse:
 @require_POST
 def generate(request: HttpRequest, model_id: int) -> HttpResponse:
     obj = _get_model(request, model_id)
-    form = GenerateForm(request.POST)
+    diffusion, conditional = _sampling_kind(obj)
+    form = GenerateForm(request.POST, diffusion=diffusion, conditional=conditional)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -265,11 +271,11 @@ def generate(request: HttpRequest, model_id: int) -> HttpResponse:
                 user=request.user,
                 model=obj,
                 sampler=data["sampler"],
-                steps=data["steps"],
-                guidance=data["guidance"],
-                eta=data["eta"] or 0.0,
+                steps=data.get("steps", 50),
+                guidance=data.get("guidance", 0.0),
+                eta=data.get("eta") or 0.0,
                 seed=data["seed"],
-                labels=data["label"],
+                labels=data.get("label", []),
                 count=data["count"],
             )
         except ValidationError as exc:
@@ -281,7 +287,7 @@ def generate(request: HttpRequest, model_id: int) -> HttpResponse:
         "form": form,
         "generations": [],
         "starred": False,
-        "num_classes": services.num_classes(obj.run),
+        "num_classes": services.num_classes(obj.run) if conditional else 0,
     }
     return render(request, "lab/model.html", context, status=400)
 

@@ -279,13 +279,47 @@ def test_generate_form_suggests_guidance_for_class_conditional_diffusion_only(
         user=alice, run=run, name="Digits", card="", licence="mit", private=False
     )
 
-    def guidance(model) -> str:
+    def guidance(model) -> str | None:
         page = alice_client.get(model.get_absolute_url()).content.decode()
-        field = re.search(r'<input[^>]*name="guidance"[^>]*>', page).group(0)
-        return re.search(r'value="([^"]*)"', field).group(1)
+        field = re.search(r'<input[^>]*name="guidance"[^>]*>', page)
+        return field and re.search(r'value="([^"]*)"', field.group(0)).group(1)
 
     assert guidance(digits) == str(services.DEFAULT_GUIDANCE) == "2.0"
-    assert guidance(moons) == "0.0"  # unconditional: guidance would change nothing
+    assert guidance(moons) is None  # unconditional: no labels, so no guidance to ask for
+
+
+@pytest.mark.django_db
+def test_generate_form_asks_only_what_the_models_family_uses(
+    alice, alice_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.create_run(
+            owner=alice, title="v", family="vae", dataset="moons", preset="quick", steps=20
+        )
+    run.refresh_from_db()
+    vae = services.publish_model(
+        user=alice, run=run, name="VAE", card="", licence="mit", private=False
+    )
+    page = alice_client.get(vae.get_absolute_url()).content.decode()
+    for name in ("steps", "guidance", "eta", "label"):
+        assert f'name="{name}"' not in page, name
+    assert 'value="direct"' in page and 'value="ddim"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(
+            f"/lab/models/{vae.id}/generate/", {"sampler": "direct", "seed": "2", "count": "100"}
+        )
+    made = Generation.objects.get()
+    assert response["Location"] == made.get_absolute_url()
+    assert made.status == "done" and made.recipe["sampler"] == "direct"
+
+    moons = _trained_model(alice, django_capture_on_commit_callbacks)
+    page = alice_client.get(moons.get_absolute_url()).content.decode()
+    assert 'name="steps"' in page and 'name="eta"' in page and 'value="direct"' not in page
+    refused = alice_client.post(
+        f"/lab/models/{moons.id}/generate/",
+        {"sampler": "direct", "steps": "5", "seed": "1", "count": "4"},
+    )
+    assert refused.status_code == 400 and Generation.objects.count() == 1
 
 
 @pytest.mark.django_db
