@@ -22,6 +22,8 @@ def test_demo_publishes_a_model_and_shares_its_work_and_run(alice, client):
     demo.seed(out=io.StringIO())
     model = LabModel.objects.get()
     assert model.topic is not None
+    made = sorted((g.recipe["eta"], g.status) for g in model.generations.all())
+    assert made == [(0.0, "done"), (1.0, "done")]  # deterministic DDIM beside eta 1
     assert Work.objects.get(dataset="moons").source == "lab"
     shared = Topic.objects.get(title="My first lab run: moons in 300 steps")
     assert "| Data set | moons |" in shared.posts.first().raw
