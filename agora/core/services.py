@@ -79,6 +79,21 @@ def deliver_email(*, email_id: int) -> bool:
     return True
 
 
+def email_claim_seconds_left(*, email_id: int) -> float | None:
+    """Seconds until another worker's claim on a SENDING email goes stale, or None when nobody
+    holds a live claim (sent, failed, queued, or the claim already stale)."""
+    email = (
+        OutboundEmail.objects.filter(id=email_id, status=OutboundEmail.Status.SENDING)
+        .only("claimed_at")
+        .first()
+    )
+    if email is None or email.claimed_at is None:
+        return None
+    lease_end = email.claimed_at + timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS)
+    left = (lease_end - timezone.now()).total_seconds()
+    return left if left > 0 else None
+
+
 def record_heartbeat(*, hostname: str, started_at: datetime, queues: str) -> None:
     WorkerHeartbeat.objects.update_or_create(
         hostname=hostname,

@@ -13,7 +13,15 @@ from agora.core import services
     max_retries=8,
 )
 def send_outbound_email(self, email_id: int) -> bool:
-    return services.deliver_email(email_id=email_id)
+    sent = services.deliver_email(email_id=email_id)
+    if not sent:
+        # Another worker holds the claim. If it is alive it finishes the send; if it died
+        # mid-send (this job re-sent by the task journal or the broker) its claim goes stale:
+        # look again then, instead of leaving the email in "sending" for good.
+        left = services.email_claim_seconds_left(email_id=email_id)
+        if left is not None and not self.request.is_eager:
+            raise self.retry(countdown=left + 0.5)
+    return sent
 
 
 @shared_task

@@ -474,7 +474,10 @@ def test_on_the_filesystem_broker_a_killed_workers_job_runs_again_once(
     celery_app.control.purge()
     for name in ("inflight", "done"):  # what earlier runs left in the shared broker folder
         shutil.rmtree(taskjournal.folder(name))
-    common = {"AGORA_EMAIL_SEND_LEASE_SECONDS": "2"}
+    # The second worker starts well within the first one's 6 s claim, so its re-sent job finds
+    # the email still claimed and must come back when the claim goes stale (it used to give up
+    # when it started inside the claim, leaving the email in "sending").
+    common = {"AGORA_EMAIL_SEND_LEASE_SECONDS": "6"}
     first = second = None
     try:
         first, _log = start_worker(
@@ -498,6 +501,7 @@ def test_on_the_filesystem_broker_a_killed_workers_job_runs_again_once(
         wait_for(lambda: status() == OutboundEmail.Status.SENT, timeout=60,
                  what="the second worker to send the email")  # fmt: skip
         assert "died mid-task; sent again" in log.read_text()
+        assert "Retry in" in log.read_text()  # it found the claim live and came back later
         assert taskjournal.recover(celery_app) == 0  # nothing left to bring back
         time.sleep(2)  # a second delivery, if any, would have arrived by now
         assert len(list(mail_dir.iterdir())) == 1
@@ -559,3 +563,43 @@ def test_the_task_journal_sends_a_dead_workers_job_once_and_never_reruns_a_finis
     (tmp_path / "done.pruned").unlink(missing_ok=True)
     taskjournal.recover(App())
     assert sorted(p.name for p in taskjournal.folder("done").iterdir()) == ["job-1"]  # old: gone
+
+
+@pytest.mark.django_db
+def test_an_email_claimed_by_another_worker_is_looked_at_again_when_the_claim_goes_stale(
+    settings, monkeypatch, mailoutbox
+):
+    """A re-sent job that finds the email still claimed (its first worker died a moment ago, or
+    is still sending) must not give up and leave the email in "sending": it retries when the
+    claim would go stale, and then the first live attempt sends it once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from agora.core import tasks
+    from agora.core.models import OutboundEmail
+
+    settings.EMAIL_SEND_LEASE_SECONDS = 60
+    email = OutboundEmail.objects.create(
+        to=["mei@example.com"], subject="Hi", body_text="Once.", from_email="a@example.com",
+        status=OutboundEmail.Status.SENDING, claimed_at=timezone.now() - timedelta(seconds=20),
+    )  # fmt: skip
+    asked = []
+
+    def fake_retry(*, countdown):
+        asked.append(countdown)
+        return RuntimeError("retry scheduled")
+
+    monkeypatch.setattr(tasks.send_outbound_email, "retry", fake_retry)
+    with pytest.raises(RuntimeError, match="retry scheduled"):
+        tasks.send_outbound_email.run(email.id)
+    assert len(asked) == 1 and 39 < asked[0] <= 41  # ~40 s of the claim left, plus 0.5
+    assert not mailoutbox
+
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        claimed_at=timezone.now() - timedelta(seconds=61)
+    )
+    assert tasks.send_outbound_email.run(email.id) is True  # the stale claim is taken over
+    assert len(mailoutbox) == 1
+    assert tasks.send_outbound_email.run(email.id) is False  # sent: nothing to retry
+    assert len(asked) == 1 and len(mailoutbox) == 1
