@@ -539,7 +539,7 @@ def request_generation(
         errors["seed"] = _("The seed must be a whole number from 0 to 2147483647.")
     if labels:
         classes = num_classes(model.run)
-        if not is_conditional(model.run):
+        if not is_conditional(model.run, classes):
             errors["labels"] = _("This model is not conditional; leave the label empty.")
         elif any(not 0 <= label < classes for label in labels):
             errors["labels"] = _("Labels must be between 0 and %(n)d.") % {"n": classes - 1}
@@ -569,15 +569,18 @@ def request_generation(
     return generation
 
 
-def is_conditional(run: TrainingRun) -> bool:
+def is_conditional(run: TrainingRun, classes: int | None = None) -> bool:
     """Whether the run's model takes class labels: GANs and VAEs when trained conditional,
     diffusion and latent diffusion whenever the data set has classes (genlab's default) unless
-    turned off."""
+    turned off. `classes`: num_classes(run) when the caller has it already (an uploaded data
+    set costs a query)."""
     family = run.settings.get("family", run.family)
     conditional = run.settings.get("conditional")
+    if classes is None:
+        classes = num_classes(run)
     if family in ("diffusion", "latent"):
-        return conditional is not False and num_classes(run) > 0
-    return bool(conditional) and num_classes(run) > 0
+        return conditional is not False and classes > 0
+    return bool(conditional) and classes > 0
 
 
 def num_classes(run: TrainingRun) -> int:

@@ -213,7 +213,8 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
     if request.headers.get("HX-Request") == "true" and cursor:
         context = {"generations": generations, "next_cursor": next_cursor}
         return render(request, "lab/model.html#generation-rows", context)
-    diffusion, conditional = _sampling_kind(obj)
+    diffusion, classes = _sampling_kind(obj)
+    conditional = classes > 0
     context = {
         "model": obj,
         "form": GenerateForm(
@@ -231,15 +232,16 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
         "next_cursor": next_cursor,
         "starred": request.user.is_authenticated
         and Star.objects.filter(model=obj, user=request.user).exists(),
-        "num_classes": services.num_classes(obj.run) if conditional else 0,
+        "num_classes": classes,
     }
     return render(request, "lab/model.html", context)
 
 
-def _sampling_kind(model: LabModel) -> tuple[bool, bool]:
-    """(diffusion family, conditional on class labels) for the generate form."""
+def _sampling_kind(model: LabModel) -> tuple[bool, int]:
+    """(diffusion family, the classes a label may name: 0 for an unconditional model)."""
     diffusion = model.run.settings.get("family", model.run.family) in ("diffusion", "latent")
-    return diffusion, services.is_conditional(model.run)
+    classes = services.num_classes(model.run)
+    return diffusion, classes if services.is_conditional(model.run, classes) else 0
 
 
 @require_safe
@@ -262,8 +264,8 @@ def star(request: HttpRequest, model_id: int) -> HttpResponse:
 @require_POST
 def generate(request: HttpRequest, model_id: int) -> HttpResponse:
     obj = _get_model(request, model_id)
-    diffusion, conditional = _sampling_kind(obj)
-    form = GenerateForm(request.POST, diffusion=diffusion, conditional=conditional)
+    diffusion, classes = _sampling_kind(obj)
+    form = GenerateForm(request.POST, diffusion=diffusion, conditional=classes > 0)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -287,7 +289,7 @@ def generate(request: HttpRequest, model_id: int) -> HttpResponse:
         "form": form,
         "generations": [],
         "starred": False,
-        "num_classes": services.num_classes(obj.run) if conditional else 0,
+        "num_classes": classes,
     }
     return render(request, "lab/model.html", context, status=400)
 
