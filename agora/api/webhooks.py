@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agora.api import permissions
 from agora.api.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def check_url(url: str) -> str:
 
 
 def _require_staff(user) -> None:
-    if not (user is not None and user.is_authenticated and user.is_staff):
+    if not permissions.can_manage_webhooks(user):
         raise PermissionDenied(_("Only staff manage webhooks."))
 
 

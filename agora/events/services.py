@@ -117,7 +117,7 @@ def rsvp(*, user: User, event: Event) -> RSVP:
     """Take a seat, or a place on the waiting list when the event is full. The event row is locked
     (SQLite: the IMMEDIATE transaction) so two last-seat requests cannot both get it."""
     event = Event.objects.select_for_update().get(pk=event.pk)
-    if not user.is_authenticated:
+    if not permissions.can_rsvp(user):
         raise PermissionDenied(_("Log in to RSVP."))
     if event.cancelled:
         raise ValidationError(_("This event was cancelled."))
@@ -252,3 +252,13 @@ def send_reminders(*, now: datetime | None = None) -> int:
         )
         sent += 1
     return sent
+
+
+def give_up_seats(*, user: User) -> None:
+    """Before a member is deleted: each seat they hold at an event to come goes to the waiting
+    list, as if they had cancelled."""
+    upcoming = RSVP.objects.filter(
+        user=user, status=RSVP.Status.GOING, event__ends_at__gt=timezone.now()
+    ).select_related("event")
+    for seat in upcoming:
+        cancel_rsvp(user=user, event=seat.event)

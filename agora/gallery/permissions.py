@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from agora.core.permissions import is_owner_or_staff
+from django.db.models import Q
+
+from agora.core.permissions import is_member, is_owner_or_staff
 
 
 def can_see_work(user, work) -> bool:
@@ -11,3 +13,20 @@ def can_see_work(user, work) -> bool:
 
 def can_edit_work(user, work) -> bool:
     return is_owner_or_staff(user, work.author_id)
+
+
+def can_take_part(user) -> bool:
+    """Share works, react, comment and collect: members."""
+    return is_member(user)
+
+
+def listed(viewer) -> Q:
+    """Which works a list shows the viewer: public ones and their own private ones."""
+    if is_member(viewer):
+        return Q(private=False) | Q(author=viewer)
+    return Q(private=False)
+
+
+def can_share_to_forum(user, work) -> bool:
+    """A public work, shared by any member who can see it (into their composer)."""
+    return is_member(user) and not work.private

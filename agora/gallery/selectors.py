@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from agora.core.paging import keyset_page
+from agora.gallery import permissions
 from agora.gallery.models import Collection, Reaction, ViewerSettings, Work
 from agora.gallery.permissions import can_see_work
 
@@ -11,10 +12,7 @@ PAGE_SIZE = 24
 
 
 def visible_works(viewer) -> QuerySet[Work]:
-    queryset = Work.objects.select_related("author")
-    if viewer is not None and viewer.is_authenticated:
-        return queryset.filter(Q(private=False) | Q(author=viewer))
-    return queryset.filter(private=False)
+    return Work.objects.select_related("author").filter(permissions.listed(viewer))
 
 
 FILTERS = ("model", "dataset", "tag", "author")

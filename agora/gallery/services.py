@@ -69,7 +69,7 @@ def upload_work(
 ) -> tuple[Work, list[str]]:  # fmt: skip
     """Store an image re-encoded from its pixels (GPS and camera data gone) with the recipe read
     from its metadata. Returns the work and notes about metadata that was ignored."""
-    if not author.is_authenticated:
+    if not permissions.can_take_part(author):
         raise PermissionDenied(_("Log in to share works."))
     errors = {}
     if len(title.strip()) < 2:
@@ -136,7 +136,7 @@ def set_nsfw(*, actor: User, work: Work, level: int) -> Work:
 
 
 def toggle_reaction(*, user: User, work: Work, kind: str) -> bool:
-    if not user.is_authenticated:
+    if not permissions.can_take_part(user):
         raise PermissionDenied(_("Log in to react."))
     if kind not in Reaction.Kind.values:
         raise ValidationError(_("Unknown reaction."))
@@ -155,7 +155,7 @@ def toggle_reaction(*, user: User, work: Work, kind: str) -> bool:
 
 
 def add_comment(*, user: User, work: Work, raw: str) -> Comment:
-    if not user.is_authenticated:
+    if not permissions.can_take_part(user):
         raise PermissionDenied(_("Log in to comment."))
     raw = raw.strip()
     if not raw:
@@ -166,7 +166,7 @@ def add_comment(*, user: User, work: Work, raw: str) -> Comment:
 
 
 def add_to_collection(*, user: User, work: Work, title: str) -> Collection:
-    if not user.is_authenticated:
+    if not permissions.can_take_part(user):
         raise PermissionDenied(_("Log in to collect works."))
     title = title.strip()[:120]
     if not title:
@@ -221,3 +221,12 @@ def recipe_card_markdown(work: Work, *, url: str) -> str:
                 cell = str(value).replace("|", "\\|").replace("\n", " ")
                 lines.append(f"| {label} | {cell} |")
     return "\n".join(lines)
+
+
+def withdraw_reactions(*, user: User) -> None:
+    """Before a member is deleted: their reactions leave the works' counts."""
+    from agora.core.counters import withdraw_marks
+
+    reactions = Reaction.objects.filter(user=user)
+    withdraw_marks(reactions, target="work", counted=Work, field="reaction_count")
+    reactions.delete()

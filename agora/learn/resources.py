@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from agora.accounts.forms import _split_tags
 from agora.accounts.models import User
 from agora.core.markdown import render
+from agora.learn import permissions
 from agora.learn.models import Resource, ResourceUse
 
 # New-style ids (2104.00001, with an optional version) and old-style ones (hep-th/9901001).
@@ -37,7 +38,7 @@ def add_resource(
     programming_language: str = "", tags: str = "", arxiv_id: str = "", paper_authors: str = "",
     abstract: str = "",
 ) -> Resource:  # fmt: skip
-    if not user.is_authenticated:
+    if not permissions.can_add_resource(user):
         raise PermissionDenied(_("Log in to add resources."))
     errors: dict[str, str] = {}
     if kind not in Resource.Kind.values:
@@ -85,7 +86,7 @@ def add_resource(
 
 
 def mark_used(*, user: User, resource: Resource, used: bool) -> bool:
-    if not user.is_authenticated:
+    if not permissions.can_add_resource(user):
         raise PermissionDenied(_("Log in first."))
     if used:
         try:

@@ -15,6 +15,7 @@ from agora.accounts.forms import _split_tags
 from agora.accounts.models import User
 from agora.core.markdown import render
 from agora.forum.services import open_discussion
+from agora.showcase import permissions
 from agora.showcase.models import Launch, PartnerRequest, TrySignup, Upvote
 
 MAX_REQUEST_DAYS = 180
@@ -37,7 +38,7 @@ def create_launch(
     *, owner: User, name: str, tagline: str, description: str, audience: str, website: str,
     repository: str = "",
 ) -> Launch:  # fmt: skip
-    if not owner.is_authenticated:
+    if not permissions.can_post(owner):
         raise PermissionDenied(_("Log in to post a launch."))
     errors = _check_urls(website=website, repository=repository)
     if not website:
@@ -66,9 +67,9 @@ def create_launch(
 
 def upvote(*, user: User, launch: Launch) -> bool:
     """Returns False when the member had already upvoted (a second vote counts nothing)."""
-    if not user.is_authenticated:
+    if not permissions.can_post(user):
         raise PermissionDenied(_("Log in to upvote."))
-    if launch.owner_id == user.pk:
+    if permissions.is_launch_owner(user, launch):
         raise ValidationError(_("You cannot upvote your own launch."))
     try:
         with transaction.atomic():
@@ -86,7 +87,7 @@ CONSENT_TEXT = (
 
 
 def sign_up_to_try(*, user: User, launch: Launch, note: str, consent: bool) -> TrySignup:
-    if not user.is_authenticated:
+    if not permissions.can_post(user):
         raise PermissionDenied(_("Log in to sign up."))
     if not consent:
         raise ValidationError(
@@ -105,7 +106,7 @@ def create_partner_request(
     *, author: User, title: str, role: str, description: str, skills: str, location: str,
     remote: bool, days: int,
 ) -> PartnerRequest:  # fmt: skip
-    if not author.is_authenticated:
+    if not permissions.can_post(author):
         raise PermissionDenied(_("Log in to post a request."))
     errors = {}
     if len(title.strip()) < 5:
@@ -134,6 +135,15 @@ def create_partner_request(
 
 
 def close_partner_request(*, user: User, request_obj: PartnerRequest) -> None:
-    if not (user.is_authenticated and (user.pk == request_obj.author_id or user.is_staff)):
+    if not permissions.can_close_partner_request(user, request_obj):
         raise PermissionDenied(_("Only the author can close this request."))
     PartnerRequest.objects.filter(pk=request_obj.pk).update(closed=True)
+
+
+def withdraw_upvotes(*, user: User) -> None:
+    """Before a member is deleted: their upvotes leave the launches' counts."""
+    from agora.core.counters import withdraw_marks
+
+    upvotes = Upvote.objects.filter(user=user)
+    withdraw_marks(upvotes, target="launch", counted=Launch, field="vote_count")
+    upvotes.delete()

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agora.core.forms import add_validation_errors
-from agora.showcase import selectors, services
+from agora.showcase import permissions, selectors, services
 from agora.showcase.forms import LaunchForm, PartnerRequestForm, TryForm
 from agora.showcase.models import PartnerRequest, Upvote
 
@@ -37,7 +37,7 @@ def launches(request: HttpRequest) -> HttpResponse:
 @require_safe
 def launch(request: HttpRequest, launch_id: int) -> HttpResponse:
     obj = selectors.get_launch(launch_id=launch_id)
-    is_owner = request.user.is_authenticated and request.user.pk == obj.owner_id
+    is_owner = permissions.is_launch_owner(request.user, obj)
     context = {
         "launch": obj,
         "is_owner": is_owner,
@@ -145,7 +145,7 @@ def partners(request: HttpRequest) -> HttpResponse:
 @require_safe
 def partner(request: HttpRequest, request_id: int) -> HttpResponse:
     obj = selectors.get_request(request_id=request_id, viewer=request.user)
-    is_author = request.user.is_authenticated and request.user.pk == obj.author_id
+    is_author = permissions.is_request_author(request.user, obj)
     context = {
         "req": obj,
         "is_author": is_author,
