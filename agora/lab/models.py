@@ -56,6 +56,10 @@ class LabDataset(models.Model):
     def key(self) -> str:
         return f"upload:{self.id}"
 
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
 
 class TrainingRun(models.Model):
     class Status(models.TextChoices):
@@ -121,6 +125,19 @@ class TrainingRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == self.Status.RUNNING
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+    @property
+    def is_resumable(self) -> bool:
+        """A failed or cancelled run continues from its last checkpoint."""
+        return self.status in {self.Status.FAILED, self.Status.CANCELLED}
 
     @property
     def percent(self) -> int:
@@ -202,6 +219,14 @@ class Generation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("lab:generation", kwargs={"generation_id": self.id})
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
 
     @property
     def verified(self) -> bool | None:
