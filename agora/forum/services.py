@@ -113,6 +113,18 @@ def _check_limits(author: User, raw: str, *, is_topic: bool) -> None:
     check_posting(user=author, raw=raw, is_topic=is_topic)
 
 
+def _check_private_message(author: User, raw: str, recipients: int) -> None:
+    from agora.moderation.services import check_private_message
+
+    check_private_message(user=author, raw=raw, recipients=recipients)
+
+
+def _check_content(author: User, raw: str) -> None:
+    from agora.moderation.services import check_content
+
+    check_content(user=author, raw=raw)
+
+
 @transaction.atomic
 def create_topic(
     *, author: User, category: Category, title: str, raw: str, tags: list[str] | None = None
@@ -174,6 +186,7 @@ def create_private_topic(*, author: User, recipients: list[User], title: str, ra
         raise ValidationError({"recipients": _("Add at least one member to write to.")})
     title = _clean_title(title)
     raw = _clean_body(raw)
+    _check_private_message(author, raw, len({*recipients} - {author}))
     now = timezone.now()
     topic = Topic.objects.create(
         title=title,
@@ -212,8 +225,7 @@ def create_post(*, author: User, topic: Topic, raw: str, reply_to: Post | None =
     if reply_to is not None and (reply_to.topic_id != topic.id or reply_to.deleted_at is not None):
         raise ValidationError({"reply_to": _("You can only reply to a post of this topic.")})
     _refuse_duplicate(author, raw)
-    if not topic.is_private:
-        _check_limits(author, raw, is_topic=False)
+    _check_limits(author, raw, is_topic=False)  # private replies too: each one is emailed
     number = topic.highest_post_number + 1
     post = Post.objects.create(
         topic=topic, number=number, author=author, raw=raw, html=render(raw), reply_to=reply_to
@@ -254,6 +266,8 @@ def edit_post(*, editor: User, post: Post, raw: str, title: str | None = None) -
     new_title = _clean_title(title) if (title is not None and post.is_first) else topic.title
     if raw == post.raw and new_title == topic.title:
         return post
+    if raw != post.raw:
+        _check_content(editor, raw)  # an edit may not add what a new post could not
     revision_number = post.revision_count + 1
     PostRevision.objects.create(
         post=post,
@@ -616,3 +630,29 @@ def resolve_recipients(*, author: User, names: list[str]) -> list[User]:
             {"recipients": _("No such member: %(names)s") % {"names": ", ".join(missing)}}
         )
     return found
+
+
+# --- a member leaving ----------------------------------------------------------------------------
+
+
+def withdraw_likes(*, user: User) -> None:
+    """Before a member is deleted: their likes leave the posts' and topics' counts."""
+    from agora.core.counters import withdraw_marks
+
+    likes = Like.objects.filter(user=user)
+    withdraw_marks(likes, target="post", counted=Post, field="like_count")
+    withdraw_marks(likes, target="post__topic", counted=Topic, field="like_count")
+    likes.delete()
+
+
+def add_to_draft(*, user: User, key: str, raw: str, title: str = "") -> None:
+    """Share something into the composer without losing what the member was writing: the text
+    goes after the saved draft's, and a saved title is kept."""
+    existing = Draft.objects.filter(user=user, key=key).first()
+    if existing is not None and existing.raw.strip():
+        raw = f"{existing.raw.rstrip()}\n\n{raw}"
+    if existing is not None and existing.title.strip():
+        title = existing.title
+    if len(raw) > BODY_MAX:
+        raise ValidationError(_("Your draft is too long to add this; post or shorten it first."))
+    save_draft(user=user, key=key, raw=raw, title=title)

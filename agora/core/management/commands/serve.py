@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -14,11 +16,13 @@ class Command(BaseCommand):
     help = "Start the development web server and a background worker in one terminal."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--addr", default=settings.AGORA_SERVE_ADDR)
         parser.add_argument("--concurrency", type=int, default=2)
 
     def handle(self, *args, addr: str, concurrency: int, **options) -> None:
         python = sys.executable
+        # Links in emails and feeds name the address served, unless the site's is set.
+        os.environ.setdefault("AGORA_SITE_URL", f"http://{addr}")
         worker = subprocess.Popen(
             [
                 python, "-m", "celery", "-A", "agora", "worker", "--beat",
