@@ -180,10 +180,10 @@ def check_posting(*, user: User, raw: str, is_topic: bool) -> None:
     if permissions.is_staff(user):
         return
     level = trust_level_of(user)
-    check_content(user=user, raw=raw, level=level)
+    rules = CommunitySettings.current()
+    check_content(user=user, raw=raw, level=level, rules=rules)
     if level > 0:
         return
-    rules = CommunitySettings.current()
     now = timezone.now()
     if is_topic:
         window, limit = timedelta(days=1), rules.new_member_topics_per_day
@@ -226,15 +226,17 @@ def links_and_images(raw: str) -> tuple[int, int]:
     return counter.links, counter.images
 
 
-def check_content(*, user: User, raw: str, level: int | None = None) -> None:
-    """What a post may contain at the member's trust level (`level` when the caller has it):
-    mentions, and for new members links and images. Checked on a new post, a private message
-    and on every edit."""
+def check_content(
+    *, user: User, raw: str, level: int | None = None, rules: CommunitySettings | None = None
+) -> None:
+    """What a post may contain at the member's trust level: mentions, and for new members
+    links and images. Checked on a new post, a private message and on every edit. `level` and
+    `rules`: when the caller has read them already."""
     from agora.core.markdown import extract_mentions
 
     if permissions.is_staff(user):
         return
-    rules = CommunitySettings.current()
+    rules = rules or CommunitySettings.current()
     if level is None:
         level = trust_level_of(user)
     mentions = len(extract_mentions(raw))
