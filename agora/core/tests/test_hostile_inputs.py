@@ -137,6 +137,30 @@ def test_any_tex_gives_mathml_or_the_escaped_source(tex):
     assert out.startswith("<math") or out.startswith('<code class="math-error">')
 
 
+def _unguarded_parser():
+    """The parser as it was: the block math rules without their guard."""
+    from mdit_py_plugins.dollarmath.index import math_block_dollar
+
+    from agora.core.markdown import _build_parser
+
+    md = _build_parser()
+    md.block.ruler.at("bracket_math_block", mathml._bracket_math_block)
+    md.block.ruler.at("math_block", math_block_dollar(allow_labels=False, allow_blank_lines=False))
+    return md
+
+
+_UNGUARDED = _unguarded_parser()
+_MATH_PIECES = ["\\[", "\\]", "$$", "a", " ", "\n", "\n\n", "> ", ">", "- ", "  ", "x\\]", "#"]
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(_MATH_PIECES), max_size=40).map("".join))
+def test_the_guard_changes_no_rendering(text):
+    from agora.core.markdown import _PARSER
+
+    assert _PARSER.render(text) == _UNGUARDED.render(text)
+
+
 def _count_line_checks(monkeypatch) -> list[int]:
     checked = [0]
     check = mathml._blank_here
