@@ -19,7 +19,7 @@ from django.views.static import serve
 
 from agora.accounts import services as account_services
 from agora.core.health import run_checks
-from agora.core.media_access import PROTECTED_PREFIXES, media_visibility
+from agora.core.media_access import is_protected, media_visibility
 from agora.core.timezones import is_valid_timezone
 
 
@@ -164,7 +164,7 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
         # Only this viewer may see it: no shared cache (proxy, CDN) may keep a copy.
         response.headers["Cache-Control"] = "private, max-age=3600"
         patch_vary_headers(response, ["Cookie"])
-    elif path.startswith(PROTECTED_PREFIXES):
+    elif is_protected(path):
         # Public now, but its owner may make it private: caches must ask again (a cheap 304).
         response.headers["Cache-Control"] = "no-cache"
     else:
