@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from agora.lab.models import POINT_DATASETS, Generation, LabDataset, TrainingRun
@@ -38,9 +38,13 @@ def check_dataset(*, dataset_id: int) -> LabDataset:
     from genlab.data import load_dataset
     from genlab.errors import GenlabError
 
+    now = timezone.now()
+    claimed = LabDataset.objects.filter(
+        _free(now), pk=dataset_id, status=LabDataset.Status.CHECKING
+    ).update(claimed_at=now)
     dataset = LabDataset.objects.get(pk=dataset_id)
-    if dataset.status != LabDataset.Status.CHECKING:
-        return dataset
+    if not claimed:
+        return dataset  # checked already, or another worker is checking it
     try:
         loaded = load_dataset(dataset.archive.path, image_size=32)
     except GenlabError as exc:
@@ -217,12 +221,32 @@ def _finish(
     return str(status)
 
 
+def _free(now) -> Q:
+    """Not held by a live worker: no claim, or one older than JOB_LEASE_SECONDS."""
+    stale = now - timezone.timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    return Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)
+
+
 def recover_stalled(*, now=None) -> list[int]:
-    """Runs whose worker stopped beating (killed, machine lost) go back to the queue; they resume
-    from their last checkpoint on a live worker. The conditional update makes one recovery win."""
+    """The lab's sweep (agora/core/jobs.py). Runs whose worker stopped beating (killed, machine
+    lost) go back to the queue; they resume from their last checkpoint on a live worker. The
+    conditional update makes one recovery win. Generations and data set checks whose worker died
+    or whose wake was lost are woken again; so are queued runs, but only while no run is
+    training (a queued run otherwise waits its turn in the training queue, not lost). Returns
+    the ids of the runs requeued."""
+    from agora.core import jobs
+    from agora.lab import tasks
     from agora.lab.tasks import enqueue
 
     now = now or timezone.now()
+    Generation.objects.filter(_free(now), status=Generation.Status.RUNNING).update(
+        status=Generation.Status.QUEUED, claimed_at=None
+    )
+    jobs.wake_due(Generation, Q(status=Generation.Status.QUEUED), tasks.generate, now=now)
+    checking = Q(status=LabDataset.Status.CHECKING) & _free(now)
+    jobs.wake_due(LabDataset, checking, tasks.check_dataset, now=now)
+    if not TrainingRun.objects.filter(status=RunStatus.RUNNING).exists():
+        jobs.wake_due(TrainingRun, Q(status=RunStatus.QUEUED), tasks.train_run, now=now)
     stale_before = now - timezone.timedelta(seconds=settings.LAB_RUN_STALE_SECONDS)
     stalled = TrainingRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before)
     recovered = []
@@ -252,7 +276,7 @@ def execute_generation(*, generation_id: int) -> str:
 
     Status = Generation.Status
     claimed = Generation.objects.filter(pk=generation_id, status=Status.QUEUED).update(
-        status=Status.RUNNING
+        status=Status.RUNNING, claimed_at=timezone.now()
     )
     if not claimed:
         return "not-claimed"
