@@ -369,13 +369,15 @@ MEDIA_ROOT = Path(os.environ.get("AGORA_MEDIA_ROOT", VAR_DIR / "media")).resolve
 # sends it.
 MEDIA_ACCEL_REDIRECT = os.environ.get("AGORA_MEDIA_ACCEL_REDIRECT", "")
 S3_BUCKET = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+# How long the signed address the media view redirects to stays valid, once access is checked.
+S3_SIGNED_URL_SECONDS = env_int("AGORA_S3_SIGNED_URL_SECONDS", 300)
 STORAGES = {
     "default": {"BACKEND": "agora.core.storage.SafeFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 if S3_BUCKET:
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "agora.core.storage.CheckedS3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,

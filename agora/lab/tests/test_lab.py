@@ -357,8 +357,7 @@ def test_the_lab_sweep_wakes_lost_generations_and_leaves_live_ones(
     params = {"sampler": "ddim", "steps": 5, "guidance": 0.0, "seed": 1, "labels": None}
     # Never committed in this test: their wakes are lost.
     lost, dead, live = (
-        generations.request_generation(user=alice, model=model, count=2, **params)
-        for _ in range(3)
+        generations.request_generation(user=alice, model=model, count=2, **params) for _ in range(3)
     )
     long_ago = timezone.now() - timedelta(hours=1)
     Generation.objects.update(created_at=long_ago)
