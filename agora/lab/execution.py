@@ -77,6 +77,72 @@ def _append_log(run_id: int, line: str) -> None:
     TrainingRun.objects.filter(pk=run_id).update(log=text)
 
 
+# What a run needs to resume on another machine (genlab/train.py): weights, optimiser/RNG state.
+RUN_STATE_FILES = ("state.pt", "model.safetensors", "config.json")
+
+
+def _run_state_key(run_id: int, name: str) -> str:
+    # Under lab/ but matching none of the lab's media rules: /media/ answers 404 for it.
+    return f"lab/run-state/{run_id}/{name}"
+
+
+def _to_bucket(local: Path) -> None:
+    """With S3, store a file the lab wrote under MEDIA_ROOT at the same name in the bucket, so
+    /media/ finds it from any machine."""
+    if settings.S3_BUCKET:
+        from django.core.files.storage import default_storage
+
+        key = str(local.relative_to(settings.MEDIA_ROOT))
+        default_storage.bucket.upload_file(str(local), key)
+
+
+def local_checkpoint(model) -> Path:
+    """A published model's checkpoint as a local file: its own path on disk, or with S3 a copy
+    downloaded once per machine (the loader hashes it against the model's SHA-256 anyway)."""
+    if not settings.S3_BUCKET:
+        return Path(model.checkpoint.path)
+    from django.core.files.storage import default_storage
+
+    local = Path(settings.VAR_DIR) / "checkpoint-cache" / f"{model.checkpoint_sha256}.safetensors"
+    if not local.is_file():
+        local.parent.mkdir(parents=True, exist_ok=True)
+        partial = local.with_suffix(f".{secrets.token_hex(4)}.part")
+        default_storage.bucket.download_file(model.checkpoint.name, str(partial))
+        partial.replace(local)
+    return local
+
+
+def push_run_state(run_id: int, out: Path) -> bool:
+    """With S3, copy the run's resume files to the bucket after each checkpoint (one atomic PUT
+    each), so a worker on another machine can resume the run. False without S3."""
+    if not settings.S3_BUCKET:
+        return False
+    from django.core.files.storage import default_storage
+
+    for name in RUN_STATE_FILES:
+        if (out / name).is_file():
+            default_storage.bucket.upload_file(str(out / name), _run_state_key(run_id, name))
+    return True
+
+
+def pull_run_state(run_id: int, out: Path) -> bool:
+    """With S3, fetch the run's resume files from the bucket into this machine's run folder.
+    True when there was a checkpoint to resume from."""
+    if not settings.S3_BUCKET:
+        return False
+    from botocore.exceptions import ClientError
+    from django.core.files.storage import default_storage
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name in RUN_STATE_FILES:
+        try:
+            default_storage.bucket.download_file(_run_state_key(run_id, name), str(out / name))
+        except ClientError:
+            if name == "state.pt":
+                return False  # no checkpoint yet: start from the beginning
+    return True
+
+
 class RunReporter:
     """genlab callback: writes progress (at most once a second), refreshes the lease heartbeat,
     and stops the loop when the owner cancelled or the lease was taken by another worker."""
@@ -119,6 +185,7 @@ class RunReporter:
         )
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
+        _to_bucket(target)
         url = settings.MEDIA_URL + str(target.relative_to(settings.MEDIA_ROOT))
         run = TrainingRun.objects.only("samples").get(pk=self.run_id)
         samples = [s for s in run.samples if s["step"] != step] + [{"step": step, "url": url}]
@@ -126,7 +193,10 @@ class RunReporter:
 
     def on_checkpoint(self, step: int, path: Path) -> None:
         self._mine().update(heartbeat_at=timezone.now())
-        _append_log(self.run_id, f"checkpoint at step {step}")
+        if push_run_state(self.run_id, path.parent):
+            _append_log(self.run_id, f"checkpoint at step {step} (stored in S3)")
+        else:
+            _append_log(self.run_id, f"checkpoint at step {step}")
 
     def should_cancel(self) -> bool:
         row = TrainingRun.objects.filter(pk=self.run_id).values("cancel_requested", "lease").first()
@@ -161,7 +231,7 @@ def execute_run(*, run_id: int, worker: str) -> str:
         return "not-claimed"
     run = TrainingRun.objects.get(pk=run_id)
     out = run.out_dir
-    resume = (out / "state.pt").is_file()
+    resume = (out / "state.pt").is_file() or pull_run_state(run_id, out)
     _append_log(
         run_id, f"{'resuming' if resume else 'starting'} on {worker} (attempt {run.attempts})"
     )
@@ -289,7 +359,7 @@ def execute_generation(*, generation_id: int) -> str:
     try:
         recipe = Recipe.from_json(json.dumps(generation.recipe))
         checkpoint = checkpoints.get(
-            generation.model.checkpoint.path,
+            local_checkpoint(generation.model),
             recipe.checkpoint_sha256 or generation.model.checkpoint_sha256,
         )
         loaded, cpu_loaded = time.monotonic(), time.process_time()
@@ -310,6 +380,7 @@ def execute_generation(*, generation_id: int) -> str:
         info.add_text("agora-recipe", recipe_json)
         name = f"{index:02d}.png"
         Image.fromarray(pixels.squeeze()).save(folder / name, pnginfo=info)
+        _to_bucket(folder / name)
         stored.append({"name": name, "url": url + name})
     finished, cpu_finished = time.monotonic(), time.process_time()
     Generation.objects.filter(pk=generation_id).update(
