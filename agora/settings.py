@@ -264,6 +264,9 @@ LAB_TORCH_THREADS = env_int("AGORA_LAB_TORCH_THREADS", 2)
 # Checkpoints a worker process keeps loaded for generations (least recently used dropped; 0: none)
 LAB_MODEL_CACHE_SIZE = env_int("AGORA_LAB_MODEL_CACHE_SIZE", 4)
 LAB_MAX_DATASET_BYTES = env_int("AGORA_LAB_MAX_DATASET_BYTES", 50 * 1024 * 1024)
+# Images in one uploaded data set: each costs 12 KB of float32 at 32x32 in the worker (20,000:
+# ~250 MB); an archive with more is refused before any image is decoded.
+LAB_MAX_DATASET_IMAGES = env_int("AGORA_LAB_MAX_DATASET_IMAGES", 20_000)
 API_WEBHOOK_RETRY_BASE_S = env_int("AGORA_WEBHOOK_RETRY_BASE_S", 30)  # first webhook retry delay
 WORKER_HEARTBEAT_SECONDS = env_int("AGORA_WORKER_HEARTBEAT_SECONDS", 10)
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("AGORA_WORKER_HEARTBEAT_STALE_SECONDS", 60)

@@ -81,19 +81,21 @@ def upload_dataset(*, owner: User, name: str, archive) -> LabDataset:
 def check_dataset(*, dataset_id: int) -> LabDataset:
     """Open the archive with genlab's loader: count, items per class, a preview grid; refuse and
     delete the file when it is broken, saying why."""
-    from agora.lab.dataset_summary import class_counts, preview_path, write_preview
+    from agora.lab.dataset_summary import class_counts, preview_path, refusal_message, write_preview
     from genlab.data import load_dataset
     from genlab.errors import GenlabError
 
-    dataset = LabDataset.objects.get(pk=dataset_id)
+    dataset = LabDataset.objects.select_related("owner").get(pk=dataset_id)
     if dataset.status != LabDataset.Status.CHECKING:
         return dataset
     try:
-        loaded = load_dataset(dataset.archive.path, image_size=32)
+        loaded = load_dataset(
+            dataset.archive.path, image_size=32, max_images=settings.LAB_MAX_DATASET_IMAGES
+        )
     except GenlabError as exc:
         dataset.archive.delete(save=False)  # nothing of a refused upload is kept
         LabDataset.objects.filter(pk=dataset.pk).update(
-            status=LabDataset.Status.REFUSED, error=str(exc), archive=""
+            status=LabDataset.Status.REFUSED, error=refusal_message(exc, dataset.owner), archive=""
         )
         dataset.refresh_from_db()
         return dataset
@@ -427,7 +429,8 @@ def share_run_to_forum(*, user: User, run: TrainingRun, topic_reference: str = "
     if not topic_reference.strip():
         save_draft(user=user, key=draft_key_for(None), title=run.title, raw=raw)
         return "/new-topic/?category=image-generation"
-    match = TOPIC_REFERENCE.match(topic_reference)
+    # Stripped first: the pattern's leading \s* and .* would share a long run of spaces.
+    match = TOPIC_REFERENCE.match(topic_reference.strip())
     if match is None:
         raise ValidationError(_("Give the topic's number or paste its address."))
     topic_id = int(match.group(1) or topic_reference.strip())
