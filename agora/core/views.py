@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
 from django.utils import translation
@@ -178,7 +179,7 @@ def set_timezone(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def media(request: HttpRequest, path: str) -> HttpResponse:
-    """Uploaded files in the embedded default (S3 serves them when configured). Media of things
+    """Uploaded files, from disk or (with S3) by a redirect to a signed address. Media of things
     that can be private (gallery works, lab runs, generations, models, data sets, forum composer
     images) go to whoever may see the thing, others get 404; the rest is public. serve() refuses
     paths that escape MEDIA_ROOT; the path is normalised first, so `avatars/../works/...` is
@@ -190,6 +191,14 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
     visibility = media_visibility(request.user, path)
     if visibility is None:
         raise Http404("No such file")
+    if settings.S3_BUCKET:
+        if not default_storage.exists(path):
+            raise Http404("No such file")
+        response = HttpResponseRedirect(default_storage.signed_url(path))
+        # The signed address expires: a browser may reuse it for a minute, no shared cache.
+        response.headers["Cache-Control"] = "private, max-age=60"
+        patch_vary_headers(response, ["Cookie"])
+        return response
     if settings.MEDIA_ACCEL_REDIRECT:
         if not (Path(settings.MEDIA_ROOT) / path).is_file():
             raise Http404("No such file")
