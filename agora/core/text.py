@@ -16,6 +16,9 @@ import re
 import unicodedata
 
 from django.db import models
+from django.utils.text import Truncator
+
+from agora.core.markdown.plain_text import to_plain_text
 
 # C0 controls other than tab (09) and line feed (0A); CR (0D) is turned into LF first. DEL and the
 # C1 range are kept out too: they are invisible, and XML 1.0 discourages them.
@@ -51,6 +54,13 @@ def header_safe(value: str) -> str:
 def absolute_urls(html: str, *, base: str) -> str:
     """Root-relative `href`/`src` attributes made absolute against `base` (no trailing slash)."""
     return _ROOT_RELATIVE.sub(lambda m: f"{m.group(1)}{m.group(2)}{base}/", html)
+
+
+def excerpt(html: str, *, base: str, limit: int = 500) -> tuple[str, str]:
+    """The start of rendered Markdown as (HTML, plain text), cut at `limit` characters of text
+    without breaking a tag, links and images made absolute against `base`."""
+    cut_html = Truncator(absolute_urls(html, base=base)).chars(limit, html=True)
+    return cut_html, Truncator(to_plain_text(html)).chars(limit)
 
 
 def normalize_model_text(sender, instance, raw: bool = False, **kwargs) -> None:
