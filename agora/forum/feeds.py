@@ -10,7 +10,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from agora.core.text import absolute_urls, xml_safe
+from agora.core.text import absolute_urls, normalize_text, xml_safe
 from agora.forum import permissions, selectors
 from agora.forum.models import Post, Tag, Topic
 
@@ -19,7 +19,7 @@ FEED_SIZE = 30
 
 def _xml_safe(value):
     if isinstance(value, str):
-        return xml_safe(value)
+        return xml_safe(normalize_text(value))
     if isinstance(value, (list, tuple)):
         return [_xml_safe(v) for v in value]
     return value

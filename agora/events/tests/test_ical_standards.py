@@ -47,6 +47,7 @@ def _site(settings):
 @pytest.mark.django_db
 def test_event_ics_is_valid_and_stable_until_the_event_changes(staff, client):
     event = make_event(staff, title="Seminar, with; special chars")
+    Event.objects.filter(pk=event.pk).update(updated_at=timezone.now() - timedelta(hours=1))
     first = client.get(f"/events/{event.id}.ics")
     assert first["Content-Type"].startswith("text/calendar")
     vevent = parse(first.content).walk("VEVENT")[0]
