@@ -109,10 +109,12 @@ def test_control_characters_written_by_members_are_dropped_on_the_way_in(
 
 @pytest.mark.django_db
 def test_control_characters_already_stored_do_not_break_any_feed(feed_topic, client):
-    # Rows written before text was normalised on the way in (update() skips the model layer).
-    Topic.objects.filter(pk=feed_topic.pk).update(title=f"Broken{CONTROLS} title")
+    # Rows written before text was normalised on the way in (update() skips the model layer);
+    # NUL aside, which PostgreSQL never stores.
+    stored = CONTROLS[1:]
+    Topic.objects.filter(pk=feed_topic.pk).update(title=f"Broken{stored} title")
     Post.objects.filter(topic=feed_topic).update(
-        raw=f"bad{CONTROLS}", html=f"<p>bad{CONTROLS}\ufffe text</p>"
+        raw=f"bad{stored}", html=f"<p>bad{stored}\ufffe text</p>"
     )
     for url in feed_urls(feed_topic):
         response = client.get(url)
