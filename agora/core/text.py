@@ -2,10 +2,10 @@
 
 In: every string a model stores passes `normalize_text` (a `pre_save` receiver, so page forms,
 the API, imports and the admin all get it): C0 control characters other than tab and newline are
-dropped, CRLF and lone CR become LF, and the text is put in Unicode NFC.
+dropped (DEL and C1 too), CRLF and lone CR become LF, and the text is put in Unicode NFC.
 
 Out: serialisers do not trust what is already stored. `xml_safe` drops what XML 1.0 cannot carry
-(feeds), `header_safe` makes one line of a header (email subjects, iCalendar property names),
+(feeds), `header_safe` makes one line of a header (email headers, one-line iCalendar values),
 and `absolute_urls` makes the root-relative links of rendered HTML absolute (feeds and emails
 are read away from the site).
 """
@@ -73,5 +73,5 @@ def normalize_model_text(sender, instance, raw: bool = False, **kwargs) -> None:
             value = getattr(instance, field.attname)
             if isinstance(value, str) and value:
                 cleaned = normalize_text(value)
-                if cleaned is not value and cleaned != value:
+                if cleaned != value:
                     setattr(instance, field.attname, cleaned)
