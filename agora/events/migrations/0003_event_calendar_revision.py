@@ -10,20 +10,19 @@ def last_changed_at_creation(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0002_paging_keysets'),
+        ("events", "0002_paging_keysets"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='sequence',
+            model_name="event",
+            name="sequence",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='event',
-            name='updated_at',
+            model_name="event",
+            name="updated_at",
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.RunPython(last_changed_at_creation, migrations.RunPython.noop),

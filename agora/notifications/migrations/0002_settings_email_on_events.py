@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_initial'),
+        ("notifications", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notificationsettings',
-            name='email_on_events',
-            field=models.BooleanField(default=True, verbose_name='email me about events I signed up for (a seat opened up, reminders)'),
+            model_name="notificationsettings",
+            name="email_on_events",
+            field=models.BooleanField(
+                default=True,
+                verbose_name="email me about events I signed up for (a seat opened up, reminders)",
+            ),
         ),
     ]
