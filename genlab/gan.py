@@ -118,7 +118,7 @@ class GANFamily(Family):
 
     @torch.no_grad()
     def generate(
-        self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False
+        self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False, variance="beta"
     ) -> torch.Tensor:
         self.G.eval()
         z = self._z(n, gen)
