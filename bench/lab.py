@@ -73,7 +73,7 @@ JOB_LINE = re.compile(
 
 
 def job_timings(log: Path) -> dict[int, dict[str, float]]:
-    """What the worker logged about each generation job (agora.lab.services.execute_generation)."""
+    """What the worker logged about each generation job (agora.lab.execution.execute_generation)."""
     found = {}
     for match in JOB_LINE.finditer(log.read_text(errors="replace")):
         gid, how, *figures = match.groups()
@@ -172,8 +172,8 @@ def main() -> int:
 
     from agora.accounts.models import User
     from agora.core.models import WorkerHeartbeat
-    from agora.lab import services
     from agora.lab.models import Generation, LabModel, TrainingRun
+    from agora.lab.services import publishing
     from genlab.checkpoint import load
     from genlab.recipe import Recipe
     from genlab.sample import generate, images_sha256
@@ -227,7 +227,7 @@ def main() -> int:
             f"site {first_progress_s * 1000:.0f} ms, genlab train() directly "
             f"{direct_first_s * 1000:.0f} ms; overhead {first_progress_s - direct_first_s:+.2f} s"
         )
-        model = services.publish_model(
+        model = publishing.publish_model(
             user=owner, run=run, name="bench digits", card="", licence="cc-by-4.0", private=True
         )
 

@@ -17,6 +17,9 @@ FAMILY_CHOICES = [
     ("diffusion", _("Diffusion (DDPM)")),
     ("latent", _("Latent diffusion")),
 ]
+# Data sets that ship with genlab; the 2-D point sets draw scatter plots instead of images.
+BUILTIN_DATASETS = ("mnist5k", "digits", "moons", "swissroll", "8gaussians", "checkerboard")
+POINT_DATASETS = ("moons", "swissroll", "8gaussians", "checkerboard")
 
 
 class LabDataset(models.Model):

@@ -226,12 +226,12 @@ def capture_commits(django_capture_on_commit_callbacks):
 
 @pytest.mark.django_db
 def test_a_completed_public_run_is_announced(receiver, staff, alice, capture_commits):
-    from agora.lab import services as lab_services
+    from agora.lab.services import runs as run_services
 
     hook = receiver([200])
     webhooks.create_endpoint(actor=staff, url=hook.url, events=["run.completed"])
     with capture_commits(execute=True):
-        run = lab_services.create_run(
+        run = run_services.create_run(
             owner=alice,
             title="Hooked moons",
             family="diffusion",
