@@ -461,7 +461,9 @@ def item4(ckpt_path: Path, vae_path: Path | None, n: int, iwae_k: int) -> dict[s
         f"({time.process_time() - c:.0f} CPU-s, {time.perf_counter() - t:.0f} s wall)",
         flush=True,
     )
-    if vae_path is not None:
+    if vae_path is not None and not vae_path.is_file():
+        print(f"[4] vae: {vae_path} does not exist; held-out NLL skipped", flush=True)
+    elif vae_path is not None:
         vae = load(vae_path)
         _, val = load_dataset(vae.config.dataset).split()
         c = time.process_time()
@@ -560,7 +562,7 @@ def main() -> int:
         )
     if 4 in items or 5 in items:
         ck = bench_checkpoint(args.checkpoint, args.fast, work)
-        fd_n = 256 if args.fast else args.fd_n
+        fd_n = args.fd_n
     if 4 in items:
         vae_path = Path(args.vae_checkpoint) if args.vae_checkpoint else None
         if vae_path is None:
@@ -573,7 +575,8 @@ def main() -> int:
             f"FD {r4['classifier_fd']:.1f} [{r4['classifier_fd_ci95_low']:.1f}, "
             f"{r4['classifier_fd_ci95_high']:.1f}] at n {r4['n']:.0f} (floor "
             f"{r4['real_fd_floor']:.1f}), cond. acc {r4.get('class_accuracy', 0):.1%} (classifier "
-            f"{r4['classifier_val_accuracy']:.1%}), vae IWAE NLL {r4['vae_nll']:.1f}"
+            f"{r4['classifier_val_accuracy']:.1%}), vae IWAE NLL "
+            f"{r4.get('vae_nll', float('nan')):.1f}"
         )
     if 5 in items:
         rows = item5(ck, fd_n)

@@ -117,7 +117,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from genlab.checkpoint import load
     from genlab.images import save_png
     from genlab.recipe import Recipe
-    from genlab.sample import generate, images_sha256, parse_labels, sampler_defaults, to_grid
+    from genlab.sample import fill_defaults, generate, images_sha256, parse_labels, to_grid
 
     _threads()
     ckpt = load(args.checkpoint)
@@ -125,13 +125,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
         recipe = Recipe.from_json(Path(args.recipe).read_text())
     else:
         labels = parse_labels(args.label)
-        d = sampler_defaults(ckpt)
         recipe = Recipe(
             ckpt.sha256,
-            sampler=args.sampler or d["sampler"],
-            steps=d["steps"] if args.steps is None else args.steps,
-            eta=d["eta"] if args.eta is None else args.eta,
-            guidance=d["guidance"] if args.guidance is None else args.guidance,
+            **fill_defaults(ckpt, args.sampler, args.steps, args.eta, args.guidance),
             seed=args.seed,
             labels=labels,
             count=args.n,
@@ -160,18 +156,16 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from genlab.checkpoint import load
     from genlab.metrics import evaluate
-    from genlab.sample import sampler_defaults
 
     _threads()
     ckpt = load(args.checkpoint)
-    d = sampler_defaults(ckpt)
     scores = evaluate(
         ckpt,
         n=args.n,
-        sampler=args.sampler or d["sampler"],
-        steps=d["steps"] if args.steps is None else args.steps,
-        guidance=d["guidance"] if args.guidance is None else args.guidance,
-        eta=d["eta"] if args.eta is None else args.eta,
+        sampler=args.sampler,
+        steps=args.steps,
+        guidance=args.guidance,
+        eta=args.eta,
         seed=args.seed,
         clip_sample=args.clip_sample,
         variance=args.variance,

@@ -14,16 +14,34 @@ FAMILIES = ("gan", "vae", "diffusion", "latent")
 ALIASES: dict[str, tuple[str, dict[str, Any]]] = {
     "cgan": ("gan", {"conditional": True}),
     "wgan-gp": ("gan", {"loss": "wgan-gp"}),
+    "wgan": ("gan", {"loss": "wgan"}),
     "beta-vae": ("vae", {"beta": 4.0}),
     "ddpm": ("diffusion", {}),
     "ldm": ("latent", {}),
 }
 PRESETS = ("quick", "quality")
-GAN_LOSSES = ("minimax", "nonsaturating", "wgan-gp")
+GAN_LOSSES = ("minimax", "nonsaturating", "wgan-gp", "wgan")
 # What a GAN loss brings with it unless given explicitly: WGAN-GP's critic steps and Adam lr
-# (Gulrajani et al. 2017, algorithm 1: n_critic 5, alpha 1e-4).
-LOSS_OPTIONS: dict[str, dict[str, Any]] = {"wgan-gp": {"k_disc": 5, "lr": 1e-4}}
+# (Gulrajani et al. 2017, algorithm 1: n_critic 5, alpha 1e-4); WGAN's critic steps and RMSProp
+# lr (Arjovsky et al. 2017, algorithm 1: n_critic 5, alpha 5e-5, clipping c = 0.01).
+LOSS_OPTIONS: dict[str, dict[str, Any]] = {
+    "wgan-gp": {"k_disc": 5, "lr": 1e-4},
+    "wgan": {"k_disc": 5, "lr": 5e-5},
+}
 SCHEDULE_VERSIONS = (1, 2)
+
+# Sampler defaults per family, chosen from measured grids (docs/benchmarks.md, "genlab: sampler
+# defaults and evaluation"): on conditional diffusion (mnist5k, DDIM-50) eta 1 gave the lowest
+# FD at every guidance, and w = 0.5 reaches ~98 % class accuracy at about the FD of w = 0, while
+# w = 2 (the former site default) multiplies the FD and eta 0 (the former CLI default) is worst.
+# Read by the CLI, `evaluate`, the site's generate form and the lab's model cards
+# (genlab.sample.sampler_defaults); this module imports no torch, so the site may read it.
+SAMPLER_DEFAULTS: dict[str, dict[str, Any]] = {
+    "diffusion": {"sampler": "ddim", "steps": 50, "eta": 1.0, "guidance": 0.5},
+    "latent": {"sampler": "ddim", "steps": 50, "eta": 1.0, "guidance": 0.5},
+    "gan": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
+    "vae": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
+}
 
 
 @dataclass
@@ -43,6 +61,7 @@ class TrainConfig:
     loss: str = "nonsaturating"
     k_disc: int = 1
     gp_lambda: float = 10.0
+    clip_value: float = 0.01  # WGAN: critic weights clipped to [-c, c] after every update
     z_dim: int = 8
     # VAE
     beta: float = 1.0
@@ -108,6 +127,8 @@ class TrainConfig:
         for name in ("steps", "batch_size", "T", "k_disc", "z_dim", "base", "hidden", "width"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.clip_value <= 0:
+            raise ConfigError(f"clip_value must be positive, got {self.clip_value}")
         if self.schedule_version not in SCHEDULE_VERSIONS:
             raise ConfigError(f"schedule_version must be 1 or 2, got {self.schedule_version}")
         if not 0 < self.val_fraction < 1:

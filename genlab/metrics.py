@@ -83,7 +83,7 @@ def classifier_recipe(train: Dataset) -> dict[str, Any]:
     return {
         "width": 32,
         "feat": 128,
-        "epochs": 30 if size <= 16 else 20,
+        "epochs": 15 if size <= 16 else 20,
         "batch": 128,
         "lr": 3e-3,
         "weight_decay": 5e-4,
@@ -248,13 +248,10 @@ def evaluate(
     reference (what a perfect model would score at this n). Sampler options left None take
     the family's measured defaults (genlab.sample.sampler_defaults), as the site does."""
     from genlab.recipe import Recipe
-    from genlab.sample import generate_tensor, sampler_defaults
+    from genlab.sample import fill_defaults, generate_tensor
 
-    d = sampler_defaults(ckpt)
-    sampler = sampler or d["sampler"]
-    steps = d["steps"] if steps is None else steps
-    eta = d["eta"] if eta is None else eta
-    guidance = d["guidance"] if guidance is None else guidance
+    opts = fill_defaults(ckpt, sampler, steps, eta, guidance)
+    sampler, steps, eta, guidance = opts["sampler"], opts["steps"], opts["eta"], opts["guidance"]
 
     cfg, spec, model = ckpt.config, ckpt.spec, ckpt.model
     ds = load_dataset(cfg.dataset, image_size=cfg.image_size)

@@ -14,6 +14,7 @@ import torch
 
 from genlab.checkpoint import Checkpoint
 from genlab.checkpoint import load as load_checkpoint
+from genlab.config import SAMPLER_DEFAULTS
 from genlab.data import images_to_uint8
 from genlab.errors import RecipeError
 from genlab.images import grid, scatter
@@ -21,22 +22,11 @@ from genlab.recipe import Recipe
 
 MAX_COUNT = 1024
 
-# Sampler defaults per family, chosen from measured grids (docs/benchmarks.md, "genlab sampler
-# defaults"): conditional diffusion on mnist5k, DDIM-50, n = 1,000, the eta x guidance grid gave
-# the lowest FD with eta 1 and near-perfect class accuracy from w = 0.5 on, while w = 2 (the
-# former site default) doubled or tripled the FD and eta 0 (the former CLI default) was worst.
-# The CLI, `evaluate`, the site's generate form and the lab's model cards all read this table.
-SAMPLER_DEFAULTS: dict[str, dict[str, Any]] = {
-    "diffusion": {"sampler": "ddim", "steps": 50, "eta": 1.0, "guidance": 0.5},
-    "latent": {"sampler": "ddim", "steps": 50, "eta": 1.0, "guidance": 0.5},
-    "gan": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
-    "vae": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
-}
-
 
 def sampler_defaults(ckpt: Checkpoint | str, conditional: bool | None = None) -> dict[str, Any]:
-    """The measured best sampler settings for a checkpoint (or a family name): guidance only for
-    a conditional model (`conditional`, else the checkpoint's classes)."""
+    """The measured best sampler settings (genlab.config.SAMPLER_DEFAULTS) for a checkpoint (or
+    a family name): guidance only for a conditional model (`conditional`, else the checkpoint's
+    classes)."""
     family = ckpt if isinstance(ckpt, str) else ckpt.family
     d = dict(SAMPLER_DEFAULTS[family])
     if conditional is None:
@@ -44,6 +34,25 @@ def sampler_defaults(ckpt: Checkpoint | str, conditional: bool | None = None) ->
     if not conditional:
         d["guidance"] = 0.0
     return d
+
+
+def fill_defaults(
+    ckpt: Checkpoint,
+    sampler: str | None = None,
+    steps: int | None = None,
+    eta: float | None = None,
+    guidance: float | None = None,
+) -> dict[str, Any]:
+    """Sampler options with the ones not given taken from the family's measured defaults; eta
+    only matters to DDIM, so another sampler keeps eta 0 (the recipe's own default)."""
+    d = sampler_defaults(ckpt)
+    sampler = sampler or d["sampler"]
+    return {
+        "sampler": sampler,
+        "steps": d["steps"] if steps is None else steps,
+        "eta": (d["eta"] if sampler == "ddim" else 0.0) if eta is None else eta,
+        "guidance": d["guidance"] if guidance is None else guidance,
+    }
 
 
 def resolve_labels(ckpt: Checkpoint, recipe: Recipe) -> torch.Tensor | None:
