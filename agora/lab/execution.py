@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from agora.lab.models import POINT_DATASETS, Generation, LabDataset, TrainingRun
@@ -34,19 +34,25 @@ MAX_LOG_CHARS = 20_000
 def check_dataset(*, dataset_id: int) -> LabDataset:
     """Open the archive with genlab's loader: count, items per class, a preview grid; refuse and
     delete the file when it is broken, saying why."""
-    from agora.lab.dataset_summary import class_counts, preview_path, write_preview
+    from agora.lab.dataset_summary import class_counts, preview_path, refusal_message, write_preview
     from genlab.data import load_dataset
     from genlab.errors import GenlabError
 
-    dataset = LabDataset.objects.get(pk=dataset_id)
-    if dataset.status != LabDataset.Status.CHECKING:
-        return dataset
+    now = timezone.now()
+    claimed = LabDataset.objects.filter(
+        _free(now), pk=dataset_id, status=LabDataset.Status.CHECKING
+    ).update(claimed_at=now)
+    dataset = LabDataset.objects.select_related("owner").get(pk=dataset_id)
+    if not claimed:
+        return dataset  # checked already, or another worker is checking it
     try:
-        loaded = load_dataset(dataset.archive.path, image_size=32)
+        loaded = load_dataset(
+            dataset.archive.path, image_size=32, max_images=settings.LAB_MAX_DATASET_IMAGES
+        )
     except GenlabError as exc:
         dataset.archive.delete(save=False)  # nothing of a refused upload is kept
         LabDataset.objects.filter(pk=dataset.pk).update(
-            status=LabDataset.Status.REFUSED, error=str(exc), archive=""
+            status=LabDataset.Status.REFUSED, error=refusal_message(exc, dataset.owner), archive=""
         )
         dataset.refresh_from_db()
         return dataset
@@ -71,6 +77,72 @@ def _append_log(run_id: int, line: str) -> None:
     run = TrainingRun.objects.only("log").get(pk=run_id)
     text = (run.log + f"[{timezone.now():%H:%M:%S}] {line}\n")[-MAX_LOG_CHARS:]
     TrainingRun.objects.filter(pk=run_id).update(log=text)
+
+
+# What a run needs to resume on another machine (genlab/train.py): weights, optimiser/RNG state.
+RUN_STATE_FILES = ("state.pt", "model.safetensors", "config.json")
+
+
+def _run_state_key(run_id: int, name: str) -> str:
+    # Under lab/ but matching none of the lab's media rules: /media/ answers 404 for it.
+    return f"lab/run-state/{run_id}/{name}"
+
+
+def _to_bucket(local: Path) -> None:
+    """With S3, store a file the lab wrote under MEDIA_ROOT at the same name in the bucket, so
+    /media/ finds it from any machine."""
+    if settings.S3_BUCKET:
+        from django.core.files.storage import default_storage
+
+        key = str(local.relative_to(settings.MEDIA_ROOT))
+        default_storage.bucket.upload_file(str(local), key)
+
+
+def local_checkpoint(model) -> Path:
+    """A published model's checkpoint as a local file: its own path on disk, or with S3 a copy
+    downloaded once per machine (the loader hashes it against the model's SHA-256 anyway)."""
+    if not settings.S3_BUCKET:
+        return Path(model.checkpoint.path)
+    from django.core.files.storage import default_storage
+
+    local = Path(settings.VAR_DIR) / "checkpoint-cache" / f"{model.checkpoint_sha256}.safetensors"
+    if not local.is_file():
+        local.parent.mkdir(parents=True, exist_ok=True)
+        partial = local.with_suffix(f".{secrets.token_hex(4)}.part")
+        default_storage.bucket.download_file(model.checkpoint.name, str(partial))
+        partial.replace(local)
+    return local
+
+
+def push_run_state(run_id: int, out: Path) -> bool:
+    """With S3, copy the run's resume files to the bucket after each checkpoint (one atomic PUT
+    each), so a worker on another machine can resume the run. False without S3."""
+    if not settings.S3_BUCKET:
+        return False
+    from django.core.files.storage import default_storage
+
+    for name in RUN_STATE_FILES:
+        if (out / name).is_file():
+            default_storage.bucket.upload_file(str(out / name), _run_state_key(run_id, name))
+    return True
+
+
+def pull_run_state(run_id: int, out: Path) -> bool:
+    """With S3, fetch the run's resume files from the bucket into this machine's run folder.
+    True when there was a checkpoint to resume from."""
+    if not settings.S3_BUCKET:
+        return False
+    from botocore.exceptions import ClientError
+    from django.core.files.storage import default_storage
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name in RUN_STATE_FILES:
+        try:
+            default_storage.bucket.download_file(_run_state_key(run_id, name), str(out / name))
+        except ClientError:
+            if name == "state.pt":
+                return False  # no checkpoint yet: start from the beginning
+    return True
 
 
 class RunReporter:
@@ -115,6 +187,7 @@ class RunReporter:
         )
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
+        _to_bucket(target)
         url = settings.MEDIA_URL + str(target.relative_to(settings.MEDIA_ROOT))
         run = TrainingRun.objects.only("samples").get(pk=self.run_id)
         samples = [s for s in run.samples if s["step"] != step] + [{"step": step, "url": url}]
@@ -122,7 +195,10 @@ class RunReporter:
 
     def on_checkpoint(self, step: int, path: Path) -> None:
         self._mine().update(heartbeat_at=timezone.now())
-        _append_log(self.run_id, f"checkpoint at step {step}")
+        if push_run_state(self.run_id, path.parent):
+            _append_log(self.run_id, f"checkpoint at step {step} (stored in S3)")
+        else:
+            _append_log(self.run_id, f"checkpoint at step {step}")
 
     def should_cancel(self) -> bool:
         row = TrainingRun.objects.filter(pk=self.run_id).values("cancel_requested", "lease").first()
@@ -157,7 +233,7 @@ def execute_run(*, run_id: int, worker: str) -> str:
         return "not-claimed"
     run = TrainingRun.objects.get(pk=run_id)
     out = run.out_dir
-    resume = (out / "state.pt").is_file()
+    resume = (out / "state.pt").is_file() or pull_run_state(run_id, out)
     _append_log(
         run_id, f"{'resuming' if resume else 'starting'} on {worker} (attempt {run.attempts})"
     )
@@ -217,12 +293,32 @@ def _finish(
     return str(status)
 
 
+def _free(now) -> Q:
+    """Not held by a live worker: no claim, or one older than JOB_LEASE_SECONDS."""
+    stale = now - timezone.timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    return Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)
+
+
 def recover_stalled(*, now=None) -> list[int]:
-    """Runs whose worker stopped beating (killed, machine lost) go back to the queue; they resume
-    from their last checkpoint on a live worker. The conditional update makes one recovery win."""
+    """The lab's sweep (agora/core/jobs.py). Runs whose worker stopped beating (killed, machine
+    lost) go back to the queue; they resume from their last checkpoint on a live worker. The
+    conditional update makes one recovery win. Generations and data set checks whose worker died
+    or whose wake was lost are woken again; so are queued runs, but only while no run is
+    training (a queued run otherwise waits its turn in the training queue, not lost). Returns
+    the ids of the runs requeued."""
+    from agora.core import jobs
+    from agora.lab import tasks
     from agora.lab.tasks import enqueue
 
     now = now or timezone.now()
+    Generation.objects.filter(_free(now), status=Generation.Status.RUNNING).update(
+        status=Generation.Status.QUEUED, claimed_at=None
+    )
+    jobs.wake_due(Generation, Q(status=Generation.Status.QUEUED), tasks.generate, now=now)
+    checking = Q(status=LabDataset.Status.CHECKING) & _free(now)
+    jobs.wake_due(LabDataset, checking, tasks.check_dataset, now=now)
+    if not TrainingRun.objects.filter(status=RunStatus.RUNNING).exists():
+        jobs.wake_due(TrainingRun, Q(status=RunStatus.QUEUED), tasks.train_run, now=now)
     stale_before = now - timezone.timedelta(seconds=settings.LAB_RUN_STALE_SECONDS)
     stalled = TrainingRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before)
     recovered = []
@@ -252,7 +348,7 @@ def execute_generation(*, generation_id: int) -> str:
 
     Status = Generation.Status
     claimed = Generation.objects.filter(pk=generation_id, status=Status.QUEUED).update(
-        status=Status.RUNNING
+        status=Status.RUNNING, claimed_at=timezone.now()
     )
     if not claimed:
         return "not-claimed"
@@ -265,7 +361,7 @@ def execute_generation(*, generation_id: int) -> str:
     try:
         recipe = Recipe.from_json(json.dumps(generation.recipe))
         checkpoint = checkpoints.get(
-            generation.model.checkpoint.path,
+            local_checkpoint(generation.model),
             recipe.checkpoint_sha256 or generation.model.checkpoint_sha256,
         )
         loaded, cpu_loaded = time.monotonic(), time.process_time()
@@ -286,6 +382,7 @@ def execute_generation(*, generation_id: int) -> str:
         info.add_text("agora-recipe", recipe_json)
         name = f"{index:02d}.png"
         Image.fromarray(pixels.squeeze()).save(folder / name, pnginfo=info)
+        _to_bucket(folder / name)
         stored.append({"name": name, "url": url + name})
     finished, cpu_finished = time.monotonic(), time.process_time()
     Generation.objects.filter(pk=generation_id).update(

@@ -16,8 +16,8 @@ def can_upload_dataset(user) -> bool:
 
 
 def can_see_dataset(user, dataset) -> bool:
-    """Uploaded data sets are never shown to others."""
-    return is_member(user) and user.pk == dataset.owner_id
+    """An uploaded data set is its owner's alone (and staff's), like the data sets page."""
+    return is_owner_or_staff(user, dataset.owner_id)
 
 
 def can_see_run(user, run) -> bool:

@@ -8,6 +8,7 @@ import socket
 from celery import shared_task
 from celery.signals import worker_init
 
+from agora.core import jobs
 from agora.lab import execution
 
 
@@ -20,8 +21,9 @@ def preload_genlab(**_kwargs) -> None:
 
 
 def enqueue(task_name: str, object_id: int) -> None:
-    """Wake a worker for a row that is already the job (call it on commit)."""
-    globals()[task_name].delay(object_id)
+    """Wake a worker for a row that is already the job (call it on commit); a broker that is
+    down leaves the row to the sweep (agora/core/jobs.py)."""
+    jobs.wake(globals()[task_name], object_id)
 
 
 def _worker_name(task) -> str:
@@ -46,4 +48,5 @@ def check_dataset(dataset_id: int) -> str:
 
 @shared_task
 def recover_stalled_runs() -> list[int]:
+    """Beat: the lab's sweep (runs, generations, data set checks)."""
     return execution.recover_stalled()

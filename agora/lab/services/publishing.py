@@ -27,6 +27,10 @@ def publish_model(
     if len(name.strip()) < 3:
         raise ValidationError({"name": _("Give the model a name of at least 3 characters.")})
     source = run.out_dir / "model.safetensors"
+    if not source.is_file():  # trained on another machine: its checkpoint is in S3, if used
+        from agora.lab.execution import pull_run_state
+
+        pull_run_state(run.id, run.out_dir)
     if not source.is_file():
         raise ValidationError(_("The run's checkpoint is missing; it cannot be published."))
     model = LabModel(

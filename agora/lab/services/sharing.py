@@ -60,7 +60,8 @@ def share_run_to_forum(*, user: User, run: TrainingRun, topic_reference: str = "
     if not topic_reference.strip():
         save_draft(user=user, key=draft_key_for(None), title=run.title, raw=raw)
         return "/new-topic/?category=image-generation"
-    match = TOPIC_REFERENCE.match(topic_reference)
+    # Stripped first: the pattern's leading \s* and .* would share a long run of spaces.
+    match = TOPIC_REFERENCE.match(topic_reference.strip())
     if match is None:
         raise ValidationError(_("Give the topic's number or paste its address."))
     topic_id = int(match.group(1) or topic_reference.strip())

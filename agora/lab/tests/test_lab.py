@@ -346,3 +346,29 @@ def test_generate_form_takes_ddim_eta_and_refuses_it_out_of_range(
     deterministic = Generation.objects.exclude(pk=stochastic.pk).get()
     assert deterministic.recipe["eta"] == 0.0
     assert deterministic.images_sha256 != stochastic.images_sha256
+
+
+@pytest.mark.django_db
+def test_the_lab_sweep_wakes_lost_generations_and_leaves_live_ones(
+    alice, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """A generation whose worker died mid-sampling, or whose wake the broker lost, is sampled by
+    the sweep; one held by a live worker is left to it."""
+    from datetime import timedelta
+
+    settings.MEDIA_ROOT = tmp_path
+    model = _trained_model(alice, django_capture_on_commit_callbacks)
+    params = {"sampler": "ddim", "steps": 5, "guidance": 0.0, "seed": 1, "labels": None}
+    # Never committed in this test: their wakes are lost.
+    lost, dead, live = (
+        generations.request_generation(user=alice, model=model, count=2, **params) for _ in range(3)
+    )
+    long_ago = timezone.now() - timedelta(hours=1)
+    Generation.objects.update(created_at=long_ago)
+    Generation.objects.filter(pk=dead.pk).update(status="running", claimed_at=long_ago)
+    Generation.objects.filter(pk=live.pk).update(status="running", claimed_at=timezone.now())
+    execution.recover_stalled()
+    statuses = dict(Generation.objects.values_list("id", "status"))
+    assert statuses == {lost.id: "done", dead.id: "done", live.id: "running"}
+    execution.recover_stalled()  # nothing left to wake
+    assert Generation.objects.get(pk=live.pk).status == "running"
