@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lab', '0003_paging_keysets'),
+        ('lab', '0004_job_leases'),
     ]
 
     operations = [
