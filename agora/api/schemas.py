@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import create_model
+from ninja.schema import DjangoGetter
+from pydantic import BaseModel, create_model, model_validator
+from pydantic_core import PydanticCustomError
 
 
 def page_of(item: type[Schema]) -> type[Schema]:
@@ -17,6 +19,21 @@ def page_of(item: type[Schema]) -> type[Schema]:
         items=(list[item], ...),
         next_cursor=(str | None, None),
     )
+
+
+class InSchema(Schema):
+    """A request body: a JSON object and nothing else. (ninja's Schema reads fields as attributes
+    of whatever it is given, so a list, a string or a number would otherwise pass as an object
+    whose every field takes its default: `PUT /drafts/new-topic` with `[1]` saved an empty draft,
+    which discarded the real one.)"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_json_object(cls, values: Any) -> Any:
+        given = values._obj if isinstance(values, DjangoGetter) else values
+        if not isinstance(given, dict | BaseModel):
+            raise PydanticCustomError("model_type", "The body must be a JSON object.")
+        return values
 
 
 class MemberRef(Schema):
@@ -94,19 +111,19 @@ class TagOut(Schema):
     topic_count: int
 
 
-class TopicIn(Schema):
+class TopicIn(InSchema):
     category: str
     title: str
     raw: str
     tags: list[str] = []
 
 
-class PostIn(Schema):
+class PostIn(InSchema):
     raw: str
     reply_to: int | None = None
 
 
-class PostEditIn(Schema):
+class PostEditIn(InSchema):
     raw: str
     title: str | None = None
 
@@ -163,7 +180,7 @@ class WorkCreatedOut(WorkOut):
     notes: list[str]
 
 
-class ReactionIn(Schema):
+class ReactionIn(InSchema):
     kind: str
 
 
@@ -172,7 +189,7 @@ class ReactionOut(Schema):
     reaction_count: int
 
 
-class CommentIn(Schema):
+class CommentIn(InSchema):
     raw: str
 
 
@@ -215,7 +232,7 @@ class RunOut(Schema):
     url: str
 
 
-class RunIn(Schema):
+class RunIn(InSchema):
     title: str = ""
     family: str
     dataset: str
@@ -245,7 +262,7 @@ class StarOut(Schema):
     star_count: int
 
 
-class GenerationIn(Schema):
+class GenerationIn(InSchema):
     sampler: str
     steps: int
     guidance: float = 0.0
@@ -347,7 +364,7 @@ class MeOut(Schema):
     token: TokenOut | None
 
 
-class MessageIn(Schema):
+class MessageIn(InSchema):
     recipients: list[str]
     title: str
     raw: str
@@ -357,7 +374,7 @@ class BookmarkOut(Schema):
     bookmarked: bool
 
 
-class CollectionIn(Schema):
+class CollectionIn(InSchema):
     title: str
 
 
@@ -368,19 +385,19 @@ class CollectionOut(Schema):
     work_count: int
 
 
-class PublishIn(Schema):
+class PublishIn(InSchema):
     name: str
     card: str = ""
     licence: str = "cc-by-4.0"
     private: bool = False
 
 
-class ShareIn(Schema):
+class ShareIn(InSchema):
     index: int = 0
     title: str = ""
 
 
-class EventIn(Schema):
+class EventIn(InSchema):
     title: str
     kind: str = "lecture"
     description: str
@@ -393,7 +410,7 @@ class EventIn(Schema):
     speakers: str = ""
 
 
-class LaunchIn(Schema):
+class LaunchIn(InSchema):
     name: str
     tagline: str
     description: str
@@ -402,7 +419,7 @@ class LaunchIn(Schema):
     repository: str = ""
 
 
-class SignupIn(Schema):
+class SignupIn(InSchema):
     note: str = ""
     consent: bool
 
@@ -413,7 +430,7 @@ class SignupOut(Schema):
     created_at: datetime
 
 
-class PartnerRequestIn(Schema):
+class PartnerRequestIn(InSchema):
     title: str
     role: str
     description: str
@@ -439,7 +456,7 @@ class ProfileOut(Schema):
     gallery_max_nsfw: int
 
 
-class ProfileIn(Schema):
+class ProfileIn(InSchema):
     """Only the fields sent change. `links` are http(s) URLs (at most 8); `skills` and `interests`
     are short tags (at most 20 each)."""
 
@@ -450,7 +467,7 @@ class ProfileIn(Schema):
     interests: list[str] | None = None
 
 
-class PreferencesIn(Schema):
+class PreferencesIn(InSchema):
     """`language`: `en`, `zh-hans` or empty (follow the browser); `timezone`: an IANA name or
     empty; `gallery_max_nsfw`: the most explicit level the gallery shows you (0-2)."""
 
@@ -465,7 +482,7 @@ class EmailSettingsOut(Schema):
     email_on_private_message: bool
 
 
-class EmailSettingsIn(Schema):
+class EmailSettingsIn(InSchema):
     email_on_mention: bool | None = None
     email_on_reply: bool | None = None
     email_on_private_message: bool | None = None
@@ -499,7 +516,7 @@ class BookmarkItemOut(Schema):
     topic_title: str
 
 
-class DraftIn(Schema):
+class DraftIn(InSchema):
     title: str = ""
     raw: str = ""
 
@@ -514,7 +531,7 @@ class DraftOut(Schema):
     updated_at: datetime | None
 
 
-class NotificationLevelIn(Schema):
+class NotificationLevelIn(InSchema):
     level: str
 
 
@@ -540,7 +557,7 @@ class RevisionOut(Schema):
 # --- moderation --------------------------------------------------------------------------------
 
 
-class TopicStateIn(Schema):
+class TopicStateIn(InSchema):
     """Staff only. Fields left out stay as they are."""
 
     closed: bool | None = None
@@ -548,11 +565,11 @@ class TopicStateIn(Schema):
     pinned_globally: bool | None = None
 
 
-class MoveIn(Schema):
+class MoveIn(InSchema):
     category: str
 
 
-class FlagIn(Schema):
+class FlagIn(InSchema):
     """`reason`: `spam`, `off_topic`, `inappropriate` or `other` (then `message` is needed)."""
 
     reason: str
@@ -574,7 +591,7 @@ class ReviewItemOut(Schema):
     flags: list[FlagOut]
 
 
-class ResolveIn(Schema):
+class ResolveIn(InSchema):
     """`agree` (the post stays hidden), `agree_delete` (and is deleted) or `disagree` (the flags
     are cleared and the post shown again)."""
 
@@ -595,13 +612,13 @@ class StaffActionOut(Schema):
     created_at: datetime
 
 
-class NsfwIn(Schema):
+class NsfwIn(InSchema):
     """0: safe, 1: suggestive, 2: mature."""
 
     level: int
 
 
-class MaterialsIn(Schema):
+class MaterialsIn(InSchema):
     slides_url: str = ""
     recording_url: str = ""
 
@@ -609,13 +626,13 @@ class MaterialsIn(Schema):
 # --- webhooks (staff) --------------------------------------------------------------------------
 
 
-class WebhookIn(Schema):
+class WebhookIn(InSchema):
     url: str
     events: list[str]
     description: str = ""
 
 
-class WebhookUpdateIn(Schema):
+class WebhookUpdateIn(InSchema):
     """Fields left out stay as they are."""
 
     url: str | None = None
@@ -648,7 +665,7 @@ class DeliveryOut(Schema):
     payload: dict[str, Any]
 
 
-class PreviewIn(Schema):
+class PreviewIn(InSchema):
     raw: str
 
 
@@ -673,7 +690,7 @@ class SignupDetailOut(Schema):
     created_at: datetime
 
 
-class ShareRunIn(Schema):
+class ShareRunIn(InSchema):
     """Empty `topic`: a new topic; otherwise the number or address of a topic to reply to."""
 
     topic: str = ""
@@ -711,7 +728,7 @@ class ArticleDetailOut(ArticleOut):
     can_edit: bool
 
 
-class ArticleIn(Schema):
+class ArticleIn(InSchema):
     """`difficulty`: beginner, intermediate or advanced; `language`: en or zh-hans; `area`: one
     of the Learn sections. A `series` (by title) is made when new; `part` orders it."""
 
@@ -725,7 +742,7 @@ class ArticleIn(Schema):
     part: int | None = None
 
 
-class ArticleEditIn(Schema):
+class ArticleEditIn(InSchema):
     title: str
     body: str
     summary: str = ""
@@ -757,7 +774,7 @@ class ResourceOut(Schema):
     link: str
 
 
-class ResourceIn(Schema):
+class ResourceIn(InSchema):
     """`kind`: project, dataset or paper. A paper may give only its `arxiv_id` (the link is
     then made from it)."""
 
