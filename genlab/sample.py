@@ -16,9 +16,7 @@ from genlab.checkpoint import load as load_checkpoint
 from genlab.data import images_to_uint8
 from genlab.errors import RecipeError
 from genlab.images import grid, scatter
-from genlab.recipe import Recipe
-
-MAX_COUNT = 1024
+from genlab.recipe import MAX_COUNT, Recipe
 
 
 def resolve_labels(ckpt: Checkpoint, recipe: Recipe) -> torch.Tensor | None:

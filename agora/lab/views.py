@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from agora.core.forms import add_validation_errors
 from agora.core.paging import keyset_page
+from agora.core.params import parse_id, parse_ids
 from agora.lab import permissions, services
 from agora.lab.dataset_summary import builtin_summary
 from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm
@@ -86,9 +87,8 @@ def new_run(request: HttpRequest) -> HttpResponse:
     initial = {}
     fork = None
     if request.GET.get("fork"):
-        fork = (
-            _get_run(request, int(request.GET["fork"])) if request.GET["fork"].isdigit() else None
-        )
+        fork_id = parse_id(request.GET["fork"])
+        fork = _get_run(request, fork_id) if fork_id else None
         if fork:
             initial = {
                 "title": f"{fork.title} (fork)",
@@ -101,8 +101,8 @@ def new_run(request: HttpRequest) -> HttpResponse:
     form = RunForm(request.POST or None, initial=initial, datasets=datasets)
     if request.method == "POST" and form.is_valid():
         forked_from = None
-        if request.POST.get("forked_from", "").isdigit():
-            forked_from = _get_run(request, int(request.POST["forked_from"]))
+        if forked_id := parse_id(request.POST.get("forked_from", "")):
+            forked_from = _get_run(request, forked_id)
         try:
             run = services.create_run(
                 owner=request.user, forked_from=forked_from, **form.cleaned_data
@@ -155,9 +155,7 @@ def resume(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_safe
 def compare(request: HttpRequest) -> HttpResponse:
-    ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip().isdigit()][
-        :6
-    ]
+    ids = parse_ids(request.GET.get("ids", ""), limit=6)  # invalid ids are ignored
     runs = [
         r
         for r in TrainingRun.objects.filter(pk__in=ids).select_related("owner")

@@ -33,6 +33,7 @@ from agora.api.schemas import (
     member_ref,
     page_of,
 )
+from agora.core.params import parse_id
 from agora.core.timezones import is_valid_timezone
 from agora.events import selectors as event_selectors
 from agora.events import services as event_services
@@ -62,7 +63,7 @@ def member_out(user) -> dict:
 
 
 def _int_cursor(cursor: str | None) -> int | None:
-    return int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else None
+    return parse_id(cursor)
 
 
 @router.get("/members", response={200: MemberPage, **ERRORS})

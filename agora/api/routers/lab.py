@@ -26,6 +26,7 @@ from agora.api.schemas import (
     member_ref,
     page_of,
 )
+from agora.core.params import parse_id
 from agora.lab import permissions, services
 from agora.lab.models import Generation, LabDataset, LabModel, Star, TrainingRun
 
@@ -43,7 +44,7 @@ def _bounded(value: int) -> int:
 
 
 def _before(cursor: str | None) -> int | None:
-    return int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else None
+    return parse_id(cursor)
 
 
 def _page(queryset, cursor: str | None, convert) -> dict:
