@@ -2,13 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from ninja import Schema
 from ninja.schema import DjangoGetter
-from pydantic import BaseModel, create_model, model_validator
+from pydantic import BaseModel, Field, create_model, model_validator
 from pydantic_core import PydanticCustomError
+
+from agora.accounts.forms import MAX_LINKS
+from agora.accounts.forms import MAX_TAGS as MAX_PROFILE_TAGS
+from agora.accounts.models import User
+from agora.api.models import WEBHOOK_EVENTS, WebhookEndpoint
+from agora.core.limits import max_length
+from agora.events.models import MAX_CAPACITY, Event
+from agora.forum.models import BODY_MAX, TITLE_MAX, TITLE_MIN, NotificationLevel
+from agora.gallery.models import Collection, Comment, Reaction, Work
+from agora.lab.forms import PublishForm
+from agora.lab.models import FAMILY_CHOICES, LabModel, TrainingRun
+from agora.learn.models import Article, Resource, Series
+from agora.moderation.models import Flag
+from agora.showcase.models import Launch, PartnerRequest, TrySignup
+from agora.showcase.services import MAX_REQUEST_DAYS
+from genlab.recipe import MAX_COUNT
+
+# The allowed values and lengths below come from the models, forms and services that enforce
+# them, so the schema tells generated clients exactly what the site accepts.
+
+
+def one_of(values: Iterable[Any]) -> Any:
+    """An enum in the schema: exactly these values."""
+    return Literal[tuple(values)]
+
+
+def text(model: Any, field: str, *, min_length: int = 0) -> Any:
+    """A string no longer than the model field allows."""
+    return Annotated[str, Field(min_length=min_length, max_length=max_length(model, field))]
+
+
+def limited(most: int, *, least: int = 0) -> Any:
+    return Annotated[str, Field(min_length=least, max_length=most)]
+
+
+SEED = Annotated[int, Field(ge=0, le=2**31 - 1)]
+NSFW_LEVEL = one_of(Work.NSFW.values)
+NOTIFICATION_LEVELS = {level.name.lower(): level.value for level in NotificationLevel}
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 
 def page_of(item: type[Schema]) -> type[Schema]:
@@ -112,20 +153,20 @@ class TagOut(Schema):
 
 
 class TopicIn(InSchema):
-    category: str
-    title: str
-    raw: str
-    tags: list[str] = []
+    category: limited(100)
+    title: limited(TITLE_MAX, least=TITLE_MIN)
+    raw: limited(BODY_MAX, least=1)
+    tags: list[limited(100)] = []
 
 
 class PostIn(InSchema):
-    raw: str
+    raw: limited(BODY_MAX, least=1)
     reply_to: int | None = None
 
 
 class PostEditIn(InSchema):
-    raw: str
-    title: str | None = None
+    raw: limited(BODY_MAX, least=1)
+    title: limited(TITLE_MAX, least=TITLE_MIN) | None = None
 
 
 class LikeOut(Schema):
@@ -181,7 +222,7 @@ class WorkCreatedOut(WorkOut):
 
 
 class ReactionIn(InSchema):
-    kind: str
+    kind: one_of(Reaction.Kind.values)
 
 
 class ReactionOut(Schema):
@@ -190,7 +231,7 @@ class ReactionOut(Schema):
 
 
 class CommentIn(InSchema):
-    raw: str
+    raw: text(Comment, "raw", min_length=1)
 
 
 class CommentOut(Schema):
@@ -233,12 +274,13 @@ class RunOut(Schema):
 
 
 class RunIn(InSchema):
-    title: str = ""
-    family: str
-    dataset: str
-    preset: str = "quick"
-    steps: int | None = None  # None: the preset's steps for this family and data set
-    seed: int = 0
+    title: text(TrainingRun, "title") = ""
+    family: one_of(value for value, _label in FAMILY_CHOICES)
+    dataset: text(TrainingRun, "dataset", min_length=1)
+    preset: one_of(("quick", "quality")) = "quick"
+    # None: the preset's steps for this family and data set
+    steps: Annotated[int, Field(ge=10)] | None = None
+    seed: SEED = 0
     private: bool = False
 
 
@@ -263,13 +305,15 @@ class StarOut(Schema):
 
 
 class GenerationIn(InSchema):
-    sampler: str
-    steps: int
-    guidance: float = 0.0
-    seed: int | None = None
-    labels: list[int] | None = None
-    count: int = 1
-    eta: float = 0.0
+    """`count`: at most 1,024 points for a 2-D model, 64 images otherwise."""
+
+    sampler: one_of(("ddpm", "ddim", "direct"))
+    steps: Annotated[int, Field(ge=1, le=1000)]
+    guidance: Annotated[float, Field(ge=0, le=20)] = 0.0
+    seed: SEED | None = None
+    labels: Annotated[list[Annotated[int, Field(ge=0)]], Field(max_length=MAX_COUNT)] | None = None
+    count: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
+    eta: Annotated[float, Field(ge=0, le=1)] = 0.0
 
 
 class GenerationOut(Schema):
@@ -365,9 +409,9 @@ class MeOut(Schema):
 
 
 class MessageIn(InSchema):
-    recipients: list[str]
-    title: str
-    raw: str
+    recipients: Annotated[list[limited(150)], Field(min_length=1, max_length=20)]
+    title: limited(TITLE_MAX, least=TITLE_MIN)
+    raw: limited(BODY_MAX, least=1)
 
 
 class BookmarkOut(Schema):
@@ -375,7 +419,7 @@ class BookmarkOut(Schema):
 
 
 class CollectionIn(InSchema):
-    title: str
+    title: text(Collection, "title", min_length=1)
 
 
 class CollectionOut(Schema):
@@ -386,41 +430,43 @@ class CollectionOut(Schema):
 
 
 class PublishIn(InSchema):
-    name: str
-    card: str = ""
-    licence: str = "cc-by-4.0"
+    name: text(LabModel, "name", min_length=1)
+    card: text(LabModel, "card") = ""
+    licence: one_of(value for value, _label in PublishForm.base_fields["licence"].choices) = (
+        "cc-by-4.0"
+    )
     private: bool = False
 
 
 class ShareIn(InSchema):
-    index: int = 0
-    title: str = ""
+    index: Annotated[int, Field(ge=0, le=MAX_COUNT)] = 0
+    title: text(Work, "title") = ""
 
 
 class EventIn(InSchema):
-    title: str
-    kind: str = "lecture"
-    description: str
+    title: text(Event, "title", min_length=5)
+    kind: one_of(Event.Kind.values) = "lecture"
+    description: text(Event, "description", min_length=1)
     starts_at: datetime
     ends_at: datetime
-    timezone: str = "UTC"
-    online_url: str = ""
-    venue: str = ""
-    capacity: int | None = None
-    speakers: str = ""
+    timezone: text(Event, "timezone") = "UTC"
+    online_url: text(Event, "online_url") = ""
+    venue: text(Event, "venue") = ""
+    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] | None = None
+    speakers: text(Event, "speakers") = ""
 
 
 class LaunchIn(InSchema):
-    name: str
-    tagline: str
-    description: str
-    audience: str
-    website: str
-    repository: str = ""
+    name: text(Launch, "name", min_length=2)
+    tagline: text(Launch, "tagline", min_length=5)
+    description: text(Launch, "description")
+    audience: text(Launch, "audience", min_length=1)
+    website: text(Launch, "website", min_length=1)
+    repository: text(Launch, "repository") = ""
 
 
 class SignupIn(InSchema):
-    note: str = ""
+    note: text(TrySignup, "note") = ""
     consent: bool
 
 
@@ -431,13 +477,13 @@ class SignupOut(Schema):
 
 
 class PartnerRequestIn(InSchema):
-    title: str
-    role: str
-    description: str
-    skills: str = ""
-    location: str = ""
+    title: text(PartnerRequest, "title", min_length=5)
+    role: one_of(PartnerRequest.Role.values)
+    description: text(PartnerRequest, "description")
+    skills: limited(500) = ""
+    location: text(PartnerRequest, "location") = ""
     remote: bool = True
-    days: int = 30
+    days: Annotated[int, Field(ge=1, le=MAX_REQUEST_DAYS)] = 30
 
 
 # --- the caller's own settings, notifications, bookmarks, drafts -------------------------------
@@ -460,20 +506,20 @@ class ProfileIn(InSchema):
     """Only the fields sent change. `links` are http(s) URLs (at most 8); `skills` and `interests`
     are short tags (at most 20 each)."""
 
-    display_name: str | None = None
-    bio: str | None = None
-    links: list[str] | None = None
-    skills: list[str] | None = None
-    interests: list[str] | None = None
+    display_name: text(User, "display_name") | None = None
+    bio: text(User, "bio") | None = None
+    links: Annotated[list[limited(500)], Field(max_length=MAX_LINKS)] | None = None
+    skills: Annotated[list[limited(40)], Field(max_length=MAX_PROFILE_TAGS)] | None = None
+    interests: Annotated[list[limited(40)], Field(max_length=MAX_PROFILE_TAGS)] | None = None
 
 
 class PreferencesIn(InSchema):
     """`language`: `en`, `zh-hans` or empty (follow the browser); `timezone`: an IANA name or
     empty; `gallery_max_nsfw`: the most explicit level the gallery shows you (0-2)."""
 
-    language: str | None = None
-    timezone: str | None = None
-    gallery_max_nsfw: int | None = None
+    language: one_of(["", *LANGUAGES]) | None = None
+    timezone: limited(64) | None = None
+    gallery_max_nsfw: NSFW_LEVEL | None = None
 
 
 class EmailSettingsOut(Schema):
@@ -517,8 +563,8 @@ class BookmarkItemOut(Schema):
 
 
 class DraftIn(InSchema):
-    title: str = ""
-    raw: str = ""
+    title: limited(TITLE_MAX) = ""
+    raw: limited(BODY_MAX) = ""
 
 
 class DraftOut(Schema):
@@ -532,7 +578,7 @@ class DraftOut(Schema):
 
 
 class NotificationLevelIn(InSchema):
-    level: str
+    level: one_of(NOTIFICATION_LEVELS)
 
 
 class NotificationLevelOut(Schema):
@@ -566,14 +612,14 @@ class TopicStateIn(InSchema):
 
 
 class MoveIn(InSchema):
-    category: str
+    category: limited(100, least=1)
 
 
 class FlagIn(InSchema):
     """`reason`: `spam`, `off_topic`, `inappropriate` or `other` (then `message` is needed)."""
 
-    reason: str
-    message: str = ""
+    reason: one_of(Flag.Reason.values)
+    message: text(Flag, "message") = ""
 
 
 class FlagOut(Schema):
@@ -595,7 +641,7 @@ class ResolveIn(InSchema):
     """`agree` (the post stays hidden), `agree_delete` (and is deleted) or `disagree` (the flags
     are cleared and the post shown again)."""
 
-    decision: str
+    decision: one_of(("agree", "agree_delete", "disagree"))
 
 
 class ResolveOut(Schema):
@@ -615,29 +661,32 @@ class StaffActionOut(Schema):
 class NsfwIn(InSchema):
     """0: safe, 1: suggestive, 2: mature."""
 
-    level: int
+    level: NSFW_LEVEL
 
 
 class MaterialsIn(InSchema):
-    slides_url: str = ""
-    recording_url: str = ""
+    slides_url: text(Event, "slides_url") = ""
+    recording_url: text(Event, "recording_url") = ""
 
 
 # --- webhooks (staff) --------------------------------------------------------------------------
 
 
+WEBHOOK_EVENT = one_of(name for name, _label in WEBHOOK_EVENTS)
+
+
 class WebhookIn(InSchema):
-    url: str
-    events: list[str]
-    description: str = ""
+    url: text(WebhookEndpoint, "url", min_length=1)
+    events: Annotated[list[WEBHOOK_EVENT], Field(min_length=1)]
+    description: text(WebhookEndpoint, "description") = ""
 
 
 class WebhookUpdateIn(InSchema):
     """Fields left out stay as they are."""
 
-    url: str | None = None
-    events: list[str] | None = None
-    description: str | None = None
+    url: text(WebhookEndpoint, "url", min_length=1) | None = None
+    events: Annotated[list[WEBHOOK_EVENT], Field(min_length=1)] | None = None
+    description: text(WebhookEndpoint, "description") | None = None
     active: bool | None = None
 
 
@@ -666,7 +715,7 @@ class DeliveryOut(Schema):
 
 
 class PreviewIn(InSchema):
-    raw: str
+    raw: limited(BODY_MAX)
 
 
 class PreviewOut(Schema):
@@ -693,7 +742,7 @@ class SignupDetailOut(Schema):
 class ShareRunIn(InSchema):
     """Empty `topic`: a new topic; otherwise the number or address of a topic to reply to."""
 
-    topic: str = ""
+    topic: limited(500) = ""
 
 
 class ComposerOut(Schema):
@@ -732,20 +781,20 @@ class ArticleIn(InSchema):
     """`difficulty`: beginner, intermediate or advanced; `language`: en or zh-hans; `area`: one
     of the Learn sections. A `series` (by title) is made when new; `part` orders it."""
 
-    title: str
-    body: str
-    difficulty: str
-    language: str
-    area: str
-    summary: str = ""
-    series: str = ""
-    part: int | None = None
+    title: text(Article, "title", min_length=5)
+    body: text(Article, "body", min_length=20)
+    difficulty: one_of(Article.Difficulty.values)
+    language: one_of(LANGUAGES)
+    area: one_of(Article.Area.values)
+    summary: text(Article, "summary") = ""
+    series: text(Series, "title") = ""
+    part: Annotated[int, Field(ge=1, le=1000)] | None = None
 
 
 class ArticleEditIn(InSchema):
-    title: str
-    body: str
-    summary: str = ""
+    title: text(Article, "title", min_length=5)
+    body: text(Article, "body", min_length=20)
+    summary: text(Article, "summary") = ""
 
 
 class ArticleRevisionOut(Schema):
@@ -778,16 +827,16 @@ class ResourceIn(InSchema):
     """`kind`: project, dataset or paper. A paper may give only its `arxiv_id` (the link is
     then made from it)."""
 
-    kind: str
-    title: str
-    url: str = ""
-    description: str = ""
-    licence: str = ""
-    programming_language: str = ""
-    tags: str = ""
-    arxiv_id: str = ""
-    paper_authors: str = ""
-    abstract: str = ""
+    kind: one_of(Resource.Kind.values)
+    title: text(Resource, "title", min_length=2)
+    url: text(Resource, "url") = ""
+    description: text(Resource, "description") = ""
+    licence: text(Resource, "licence") = ""
+    programming_language: text(Resource, "programming_language") = ""
+    tags: limited(300) = ""
+    arxiv_id: limited(60) = ""
+    paper_authors: text(Resource, "paper_authors") = ""
+    abstract: text(Resource, "abstract") = ""
 
 
 class UseOut(Schema):

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+MAX_CAPACITY = 100_000  # seats; the form, the API and the service share it
+
 
 class Event(models.Model):
     class Kind(models.TextChoices):

@@ -31,6 +31,7 @@ from agora.api.schemas import (
     SignupOut,
     UpvoteOut,
     member_ref,
+    one_of,
     page_of,
 )
 from agora.core.params import parse_id
@@ -224,7 +225,7 @@ def launch_out(launch) -> dict:
 @router.get("/launches", response={200: LaunchPage, **ERRORS})
 def list_launches(
     request: HttpRequest,
-    period: str = Query("week", pattern="^(day|week)$"),
+    period: one_of(("day", "week")) = "week",
     cursor: str | None = None,
 ):
     """The launch board of the day or the week, most upvoted first; 30 a page."""

@@ -30,6 +30,7 @@ from agora.api.schemas import (
     TopicOut,
     UploadOut,
     member_ref,
+    one_of,
     page_of,
 )
 from agora.core.markdown import render as render_markdown
@@ -157,7 +158,9 @@ def list_unread_topics(request: HttpRequest, cursor: str | None = None):
 
 
 @router.get("/topics/top", response={200: TopicPage, **ERRORS})
-def list_top_topics(request: HttpRequest, period: str = "week", cursor: str | None = None):
+def list_top_topics(
+    request: HttpRequest, period: one_of(selectors.TOP_PERIODS) = "week", cursor: str | None = None
+):
     """The most liked topics of a period (`day`, `week`, `month`, `year`, `all`); the cursor is
     the next page's number (at most 100 pages)."""
     if period not in selectors.TOP_PERIODS:

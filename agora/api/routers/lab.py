@@ -26,6 +26,7 @@ from agora.api.schemas import (
     member_ref,
     page_of,
 )
+from agora.core.limits import max_length
 from agora.core.params import parse_id
 from agora.lab import permissions, services
 from agora.lab.models import Generation, LabDataset, LabModel, Star, TrainingRun
@@ -139,7 +140,11 @@ def list_datasets(request: HttpRequest):
 
 
 @router.post("/datasets", response={201: DatasetOut, **ERRORS})
-def upload_dataset(request: HttpRequest, name: Form[str], archive: File[UploadedFile]):
+def upload_dataset(
+    request: HttpRequest,
+    archive: File[UploadedFile],
+    name: str = Form(..., min_length=1, max_length=max_length(LabDataset, "name")),
+):
     """Upload a zip of images (multipart); it is checked in the background (status `checking`,
     then `ready` or `refused` with the reason in `error`)."""
     user = require(request, "write")
