@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
@@ -12,6 +11,7 @@ urlpatterns = [
     path("", forum_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("sitemap.xml", sitemap_view, name="sitemap"),
+    path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("i18n/settz/", core_views.set_timezone, name="set_timezone"),
     path("admin/", admin.site.urls),
@@ -29,8 +29,7 @@ urlpatterns = [
     path("api/", include("agora.api.urls")),
 ]
 
-if not settings.S3_BUCKET:
-    # Embedded default: Django serves uploaded media itself (safe_join refuses traversal).
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", core_views.media, name="media"),
-    ]
+# Uploaded media: checked here, then sent from disk or redirected to S3 (agora/core/views.py).
+urlpatterns += [
+    re_path(r"^media/(?P<path>.*)$", core_views.media, name="media"),
+]

@@ -7,7 +7,9 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,7 +21,7 @@ from django.views.static import serve
 
 from agora.accounts import services as account_services
 from agora.core.health import run_checks
-from agora.core.media_access import PROTECTED_PREFIXES, media_visibility
+from agora.core.media_access import is_protected, media_visibility
 from agora.core.timezones import is_valid_timezone
 
 
@@ -55,6 +57,18 @@ _UNAVAILABLE = {
 }
 
 
+_ERROR_PAGE = (
+    '<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>{title} · Agora</title>"
+    '<link rel="stylesheet" href="{css}"><link rel="stylesheet" href="{site_css}"></head>'
+    '<body><header class="site-header"><nav class="container"><ul><li>'
+    '<a href="/" class="brand"><strong>Agora</strong></a></li></ul></nav></header>'
+    '<main class="container error-page"><h1>{title}</h1><p>{message}</p>'
+    '<p><a href="/">{home}</a></p></main></body></html>'
+)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: a plain page (no database, no templates) that says what failed. Database
     outages answer 503 with Retry-After, a full disk 507, anything else 500."""
@@ -77,14 +91,41 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if "text/html" not in request.headers.get("Accept", "text/html"):
         response = JsonResponse({"error": message}, status=status)
     else:
+        # No template engine and no database here: either may be what failed.
         response = HttpResponse(
-            f"<!doctype html><html><head><meta charset=utf-8><title>{escape(title)}</title>"
-            f"</head><body><h1>{escape(title)}</h1><p>{escape(message)}</p></body></html>",
+            _ERROR_PAGE.format(
+                lang=escape(translation.get_language() or settings.LANGUAGE_CODE),
+                css=escape(static("vendor/pico.min.css")),
+                site_css=escape(static("agora/css/agora.css")),
+                title=escape(title),
+                message=escape(message),
+                home=escape(_("Home page")),
+            ),
             status=status,
         )
     if status == 503:
         response.headers["Retry-After"] = "5"
     return response
+
+
+ROBOTS_DISALLOW = (
+    "/admin/",
+    "/accounts/",
+    "/api/",
+    "/i18n/",
+    "/notifications/",
+    "/search/",
+    "/lab/runs/compare/",
+)
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """robots.txt (RFC 9309): crawlers skip accounts, the API, search and per-member pages, and
+    find public content through the sitemap."""
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
+    lines += ["", f"Sitemap: {settings.AGORA_SITE_URL}/sitemap.xml", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -138,7 +179,7 @@ def set_timezone(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def media(request: HttpRequest, path: str) -> HttpResponse:
-    """Uploaded files in the embedded default (S3 serves them when configured). Media of things
+    """Uploaded files, from disk or (with S3) by a redirect to a signed address. Media of things
     that can be private (gallery works, lab runs, generations, models, data sets, forum composer
     images) go to whoever may see the thing, others get 404; the rest is public. serve() refuses
     paths that escape MEDIA_ROOT; the path is normalised first, so `avatars/../works/...` is
@@ -150,6 +191,14 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
     visibility = media_visibility(request.user, path)
     if visibility is None:
         raise Http404("No such file")
+    if settings.S3_BUCKET:
+        if not default_storage.exists(path):
+            raise Http404("No such file")
+        response = HttpResponseRedirect(default_storage.signed_url(path))
+        # The signed address expires: a browser may reuse it for a minute, no shared cache.
+        response.headers["Cache-Control"] = "private, max-age=60"
+        patch_vary_headers(response, ["Cookie"])
+        return response
     if settings.MEDIA_ACCEL_REDIRECT:
         if not (Path(settings.MEDIA_ROOT) / path).is_file():
             raise Http404("No such file")
@@ -164,7 +213,7 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
         # Only this viewer may see it: no shared cache (proxy, CDN) may keep a copy.
         response.headers["Cache-Control"] = "private, max-age=3600"
         patch_vary_headers(response, ["Cookie"])
-    elif path.startswith(PROTECTED_PREFIXES):
+    elif is_protected(path):
         # Public now, but its owner may make it private: caches must ask again (a cheap 304).
         response.headers["Cache-Control"] = "no-cache"
     else:

@@ -22,6 +22,7 @@ PERSONAS = ["anonymous", "stranger", "member", "owner", "staff"]
 MATRIX: dict[str, tuple[int | None, ...]] = {
     "home": (200, 200, 200, 200, 200, 200, 200),
     "sitemap": (200, 200, 200, 200, 200, 405, 405),
+    "robots_txt": (200, 200, 200, 200, 200, 405, 405),
     "healthz": (None, None, None, None, None, 405, 405),
     "set_language": (405, 405, 405, 405, 405, 302, 302),
     "set_timezone": (405, 405, 405, 405, 405, 400, 400),
@@ -133,7 +134,7 @@ MATRIX: dict[str, tuple[int | None, ...]] = {
     "lab:generate": (302, 405, 405, 405, 405, 302, 404),
     "lab:generation": (404, 404, 404, 200, 200, 405, 405),
     "lab:reproduce": (302, 405, 405, 405, 405, 302, 404),
-    "lab:share": (302, 405, 405, 405, 405, 302, 403),
+    "lab:share": (302, 405, 405, 405, 405, 302, 404),
     "lab:datasets": (302, 200, 200, 200, 200, 302, 200),
     "media": (404, 404, 404, 200, 200, 405, 405),  # alice's private work's image
 }
