@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
 from agora.core.markdown import render
+from agora.core.text import normalize_text
 from agora.forum import permissions, signals
 from agora.forum.models import (
     BODY_MAX,
@@ -40,7 +41,7 @@ DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 def _clean_title(title: str) -> str:
-    title = " ".join(title.split())
+    title = " ".join(normalize_text(title).split())
     if len(title) < TITLE_MIN:
         raise ValidationError(
             {"title": _("The title needs at least %(n)d characters.") % {"n": TITLE_MIN}}
@@ -53,7 +54,7 @@ def _clean_title(title: str) -> str:
 
 
 def _clean_body(raw: str) -> str:
-    raw = raw.replace("\r\n", "\n").strip("\n")
+    raw = normalize_text(raw).strip("\n")
     if len(raw.strip()) < BODY_MIN:
         raise ValidationError(
             {"raw": _("The post needs at least %(n)d characters.") % {"n": BODY_MIN}}
@@ -520,6 +521,10 @@ def move_topic(*, actor: User, topic: Topic, category: Category) -> Topic:
 # --- drafts ------------------------------------------------------------------------------------
 
 
+# ASCII digits of an id that fits the column ("reply-²" or 60 digits are not drafts).
+DRAFT_KEY = re.compile(r"new-topic|reply-[1-9][0-9]{0,9}")
+
+
 def draft_key_for(topic: Topic | None) -> str:
     return f"reply-{topic.id}" if topic is not None else "new-topic"
 
@@ -527,7 +532,7 @@ def draft_key_for(topic: Topic | None) -> str:
 def save_draft(*, user: User, key: str, raw: str, title: str = "") -> None:
     if not user.is_authenticated:
         raise PermissionDenied(_("Log in to keep drafts."))
-    if not (key == "new-topic" or (key.startswith("reply-") and key[6:].isdigit())):
+    if not DRAFT_KEY.fullmatch(key):
         raise ValidationError(_("Unknown draft."))
     raw = raw[:BODY_MAX]
     title = title[:TITLE_MAX]

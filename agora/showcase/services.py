@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from agora.accounts.forms import _split_tags
 from agora.accounts.models import User
+from agora.core.limits import check_lengths, length_errors
 from agora.core.markdown import render
 from agora.forum.services import open_discussion
 from agora.showcase import permissions
@@ -41,6 +42,10 @@ def create_launch(
     if not permissions.can_post(owner):
         raise PermissionDenied(_("Log in to post a launch."))
     errors = _check_urls(website=website, repository=repository)
+    errors |= length_errors(
+        Launch, name=name.strip(), tagline=tagline.strip(), description=description,
+        audience=audience.strip(), website=website, repository=repository,
+    )  # fmt: skip
     if not website:
         errors["website"] = _("Give the product's website.")
     if len(name.strip()) < 2:
@@ -93,10 +98,11 @@ def sign_up_to_try(*, user: User, launch: Launch, note: str, consent: bool) -> T
         raise ValidationError(
             {"consent": _("Tick the box to share your contact details with the owner.")}
         )
+    check_lengths(TrySignup, note=note.strip())
     signup, _created = TrySignup.objects.get_or_create(
         launch=launch,
         user=user,
-        defaults={"note": note.strip()[:500], "consent_text": CONSENT_TEXT},
+        defaults={"note": note.strip(), "consent_text": CONSENT_TEXT},
     )
     return signup
 
@@ -108,7 +114,9 @@ def create_partner_request(
 ) -> PartnerRequest:  # fmt: skip
     if not permissions.can_post(author):
         raise PermissionDenied(_("Log in to post a request."))
-    errors = {}
+    errors = length_errors(
+        PartnerRequest, title=title.strip(), description=description, location=location.strip()
+    )
     if len(title.strip()) < 5:
         errors["title"] = _("The title needs at least 5 characters.")
     if role not in PartnerRequest.Role.values:
