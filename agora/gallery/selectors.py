@@ -26,7 +26,13 @@ def work_feed(
 ):  # fmt: skip
     queryset = visible_works(viewer)
     if model:
+        # A hidden recipe's model does not find the work, except for whom may see the recipe.
         queryset = queryset.filter(model_name=model)
+        if not (viewer is not None and viewer.is_authenticated and viewer.is_staff):
+            shown = Q(recipe_hidden=False)
+            if viewer is not None and viewer.is_authenticated:
+                shown |= Q(author=viewer)
+            queryset = queryset.filter(shown)
     if dataset:
         queryset = queryset.filter(dataset=dataset)
     if tag:

@@ -130,6 +130,12 @@ def can_see_work(user, work: Work) -> bool:
     )
 
 
+def can_see_recipe(user, work: Work) -> bool:
+    """A hidden recipe (prompt, sampler, model...) is its author's and staff's alone: pages,
+    cards, search and filters all ask this."""
+    return not work.recipe_hidden or can_edit_work(user, work)
+
+
 def can_edit_work(user, work: Work) -> bool:
     return bool(
         user is not None and user.is_authenticated and (user.pk == work.author_id or user.is_staff)

@@ -76,10 +76,9 @@ def topic_out(topic, access=None) -> dict:
 
 
 def post_out(post, user) -> dict:
-    """The same rules as the topic page: deleted text only for staff, hidden text for staff and
-    the author."""
-    staff = permissions.is_staff(user)
-    shown = staff if post.deleted_at else (not post.hidden or staff or post.author_id == user.pk)
+    """The text only where the forum's one rule lets the caller read it (deleted: staff; hidden
+    by flags: staff and the author)."""
+    shown = permissions.can_read_post_text(user, post)
     return {
         "id": post.id,
         "topic_id": post.topic_id,
@@ -325,13 +324,16 @@ def accept_answer(request: HttpRequest, post_id: int):
 
 @router.get("/tags", response={200: list[TagOut], **ERRORS})
 def list_tags(request: HttpRequest, prefix: str = ""):
-    """The most used tags, or those starting with `prefix`."""
+    """The most used tags, or those starting with `prefix`; `topic_count` counts the topics you
+    may see (tags used only where you cannot see are not listed)."""
+    access, user = permissions.get_access(request), viewer(request)
     if prefix:
-        tags = selectors.search_tags(prefix=prefix, limit=30)
+        tags = selectors.search_tags(prefix=prefix, viewer=user, access=access, limit=30)
     else:
-        tags = selectors.popular_tags(limit=100)
+        tags = selectors.popular_tags(viewer=user, access=access, limit=100)
     return [
-        {"name": t.name, "description": t.description, "topic_count": t.topic_count} for t in tags
+        {"name": t.name, "description": t.description, "topic_count": t.visible_topic_count}
+        for t in tags
     ]
 
 

@@ -20,6 +20,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from agora.forum import permissions
 from agora.forum.links import fast_reverse
 from agora.forum.models import Post, Topic
 from agora.forum.templatetags.forum_tags import _shown_time
@@ -272,13 +273,15 @@ def _article(post: Post, page: _Page) -> str:
         classes += " accepted"
     if post.number == page.target:
         classes += " target"
+    # The source (for the quote button) only where the viewer may read the post's text.
+    raw = escape(post.raw) if permissions.can_read_post_text(page.user, post) else ""
     return (
         f'<article class="{classes}" id="post-{post.number}" data-post-id="{post.id}" '
         f'data-author="{escape(post.author.username)}">\n'
         + _header(post, page)
         + _body(post, page, accepted)
         + _actions(post, page, accepted)
-        + f'  <div hidden class="post-raw">{escape(post.raw)}</div>\n</article>\n'
+        + f'  <div hidden class="post-raw">{raw}</div>\n</article>\n'
     )
 
 
