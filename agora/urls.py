@@ -12,6 +12,7 @@ urlpatterns = [
     path("", forum_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("sitemap.xml", sitemap_view, name="sitemap"),
+    path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("i18n/settz/", core_views.set_timezone, name="set_timezone"),
     path("admin/", admin.site.urls),

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -55,6 +56,18 @@ _UNAVAILABLE = {
 }
 
 
+_ERROR_PAGE = (
+    '<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>{title} · Agora</title>"
+    '<link rel="stylesheet" href="{css}"><link rel="stylesheet" href="{site_css}"></head>'
+    '<body><header class="site-header"><nav class="container"><ul><li>'
+    '<a href="/" class="brand"><strong>Agora</strong></a></li></ul></nav></header>'
+    '<main class="container error-page"><h1>{title}</h1><p>{message}</p>'
+    '<p><a href="/">{home}</a></p></main></body></html>'
+)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: a plain page (no database, no templates) that says what failed. Database
     outages answer 503 with Retry-After, a full disk 507, anything else 500."""
@@ -77,14 +90,41 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if "text/html" not in request.headers.get("Accept", "text/html"):
         response = JsonResponse({"error": message}, status=status)
     else:
+        # No template engine and no database here: either may be what failed.
         response = HttpResponse(
-            f"<!doctype html><html><head><meta charset=utf-8><title>{escape(title)}</title>"
-            f"</head><body><h1>{escape(title)}</h1><p>{escape(message)}</p></body></html>",
+            _ERROR_PAGE.format(
+                lang=escape(translation.get_language() or settings.LANGUAGE_CODE),
+                css=escape(static("vendor/pico.min.css")),
+                site_css=escape(static("agora/css/agora.css")),
+                title=escape(title),
+                message=escape(message),
+                home=escape(_("Home page")),
+            ),
             status=status,
         )
     if status == 503:
         response.headers["Retry-After"] = "5"
     return response
+
+
+ROBOTS_DISALLOW = (
+    "/admin/",
+    "/accounts/",
+    "/api/",
+    "/i18n/",
+    "/notifications/",
+    "/search/",
+    "/lab/runs/compare/",
+)
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """robots.txt (RFC 9309): crawlers skip accounts, the API, search and per-member pages, and
+    find public content through the sitemap."""
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
+    lines += ["", f"Sitemap: {settings.AGORA_SITE_URL}/sitemap.xml", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
 def _safe_next(request: HttpRequest) -> str:

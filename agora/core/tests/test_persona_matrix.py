@@ -22,6 +22,7 @@ PERSONAS = ["anonymous", "stranger", "member", "owner", "staff"]
 MATRIX: dict[str, tuple[int | None, ...]] = {
     "home": (200, 200, 200, 200, 200, 200, 200),
     "sitemap": (200, 200, 200, 200, 200, 405, 405),
+    "robots_txt": (200, 200, 200, 200, 200, 405, 405),
     "healthz": (None, None, None, None, None, 405, 405),
     "set_language": (405, 405, 405, 405, 405, 302, 302),
     "set_timezone": (405, 405, 405, 405, 405, 400, 400),
