@@ -11,6 +11,7 @@ import gzip
 import importlib.util
 import io
 import math
+import struct
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from genlab.errors import DatasetError
+from genlab.errors import DatasetError, TooManyImages
 
 TOYS = ("moons", "swissroll", "8gaussians", "checkerboard")
 BUILTIN_IMAGES = ("mnist5k", "digits")
@@ -82,9 +83,16 @@ def native_image_size(name_or_path: str) -> int:
 
 
 def load_dataset(
-    name_or_path: str, *, image_size: int | None = None, channels: int | None = None
+    name_or_path: str,
+    *,
+    image_size: int | None = None,
+    channels: int | None = None,
+    max_images: int = MAX_IMAGES,
 ) -> Dataset:
-    """Load a built-in data set by name, or an image folder / zip by path."""
+    """Load a built-in data set by name, or an image folder / zip by path.
+
+    A folder or zip with more than ``max_images`` images raises :class:`TooManyImages` before
+    any image is decoded."""
     if name_or_path == "mnist5k":
         return _resize_builtin(_mnist5k(), image_size)
     if name_or_path == "digits":
@@ -93,7 +101,7 @@ def load_dataset(
         return _toy(name_or_path)
     path = Path(name_or_path)
     if path.is_dir() or (path.is_file() and zipfile.is_zipfile(path)):
-        return _load_images(path, image_size or 32, channels)
+        return _load_images(path, image_size or 32, channels, max_images)
     if path.exists():
         raise DatasetError(f"{name_or_path!r} is neither a folder nor a zip archive of images")
     names = ", ".join(d["name"] for d in list_datasets())
@@ -178,30 +186,47 @@ def _toy(name: str) -> Dataset:
     return Dataset(name, "points", torch.from_numpy(pts.astype(np.float32)), yt, classes)
 
 
-def _load_images(path: Path, image_size: int, channels: int | None) -> Dataset:
-    """An image folder or zip; one subfolder per class when every image sits in one."""
-    entries = _zip_entries(path) if path.is_file() else _folder_entries(path)
+def _load_images(path: Path, image_size: int, channels: int | None, max_images: int) -> Dataset:
+    """An image folder or zip; one subfolder per class when every image sits in one.
+
+    Images are decoded one at a time into one uint8 array, so memory is the final tensor plus a
+    quarter of it, whatever the count (holding every decoded image took ~40 KB per image)."""
+    if path.is_file():
+        entries = _zip_entries(path, max_images)
+    else:
+        entries = _folder_entries(path, max_images)
     if not entries:
         raise DatasetError(f"{path} contains no images")
-    if len(entries) > MAX_IMAGES:
-        raise DatasetError(f"{path} holds {len(entries)} images; the limit is {MAX_IMAGES}")
     entries.sort(key=lambda e: e[0])
     parents = {PurePosixPath(name).parent for name, _ in entries}
     labelled = all(len(PurePosixPath(n).parts) >= 2 for n, _ in entries) and len(parents) > 1
     classes = tuple(sorted({PurePosixPath(n).parts[-2] for n, _ in entries})) if labelled else ()
-    images = [_decode(name, read(), image_size) for name, read in entries]
-    mode = "L" if channels == 1 or (channels is None and all(m == "L" for _, m in images)) else ""
-    arrays = []
-    for im, _ in images:
-        im = im.convert("L" if mode == "L" else "RGB")
-        a = np.asarray(im, dtype=np.float32) / 255.0
-        arrays.append(a[None] if a.ndim == 2 else a.transpose(2, 0, 1))
-    x = torch.from_numpy(np.stack(arrays) * 2 - 1)
+    forced = "L" if channels == 1 else "RGB" if channels is not None else None
+    pixels = np.empty((len(entries), 1 if forced == "L" else 3, image_size, image_size), np.uint8)
+    grey = np.zeros(len(entries), dtype=bool)
+    for index, (name, read) in enumerate(entries):
+        im, mode = _decode(name, read(), image_size)
+        im = im.convert(forced or mode)
+        a = np.asarray(im, dtype=np.uint8)
+        if a.ndim == 2:
+            pixels[index, 0] = a
+            grey[index] = True
+        else:
+            pixels[index] = a.transpose(2, 0, 1)
+    if forced is None and grey.all():
+        pixels = pixels[:, :1]
+    elif forced is None:
+        pixels[grey, 1] = pixels[grey, 0]  # a grey image among colour ones: R = G = B
+        pixels[grey, 2] = pixels[grey, 0]
+    x = pixels.astype(np.float32)  # in place from here: one float copy at a time
+    x /= 255.0
+    x *= 2
+    x -= 1
     y = None
     if labelled:
-        index = {c: i for i, c in enumerate(classes)}
-        y = torch.tensor([index[PurePosixPath(n).parts[-2]] for n, _ in entries])
-    return Dataset(str(path), "image", x.contiguous(), y, classes)
+        index_of = {c: i for i, c in enumerate(classes)}
+        y = torch.tensor([index_of[PurePosixPath(n).parts[-2]] for n, _ in entries])
+    return Dataset(str(path), "image", torch.from_numpy(x), y, classes)
 
 
 def _is_image_name(name: str) -> bool:
@@ -213,7 +238,7 @@ def _skippable(name: str) -> bool:
     return any(p.startswith(".") or p == "__MACOSX" for p in parts)
 
 
-def _folder_entries(root: Path) -> list[tuple[str, object]]:
+def _folder_entries(root: Path, max_images: int = MAX_IMAGES) -> list[tuple[str, object]]:
     out: list[tuple[str, object]] = []
     for p in root.rglob("*"):
         rel = p.relative_to(root).as_posix()
@@ -223,11 +248,39 @@ def _folder_entries(root: Path) -> list[tuple[str, object]]:
             raise DatasetError(f"{rel!r} links outside the data folder")
         if not _is_image_name(rel):
             raise DatasetError(f"{rel!r} in {root} is not an image (expected {_suffixes()})")
+        if len(out) == max_images:
+            raise TooManyImages(str(root), max_images)
         out.append((rel, p.read_bytes))
     return out
 
 
-def _zip_entries(path: Path) -> list[tuple[str, object]]:
+def zip_entry_count(path: Path) -> int | None:
+    """Entries the archive's end record announces (zip64 too), read from its last 64 KB
+    before ``zipfile`` builds an object per entry; None when there is no readable record."""
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 22 - 65_535))
+        tail = fh.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at == -1 or len(tail) < at + 22:
+            return None
+        total = struct.unpack("<H", tail[at + 10 : at + 12])[0]
+        if total != 0xFFFF or at < 20 or tail[at - 20 : at - 16] != b"PK\x06\x07":
+            return total
+        offset = struct.unpack("<Q", tail[at - 12 : at - 4])[0]  # zip64 end record
+        fh.seek(offset)
+        record = fh.read(56)
+        if len(record) < 56 or record[:4] != b"PK\x06\x06":
+            return None
+        return int(struct.unpack("<Q", record[32:40])[0])
+
+
+def _zip_entries(path: Path, max_images: int = MAX_IMAGES) -> list[tuple[str, object]]:
+    # Folders and macOS "._" companions can double the entries; past that, refuse unopened.
+    announced = zip_entry_count(path)
+    if announced is not None and announced > 2 * max_images + 1000:
+        raise TooManyImages(str(path), max_images)
     try:
         zf = zipfile.ZipFile(path)
         infos = zf.infolist()
@@ -245,6 +298,8 @@ def _zip_entries(path: Path) -> list[tuple[str, object]]:
             raise DatasetError(f"zip entry {name!r} is not an image (expected {_suffixes()})")
         if info.file_size > MAX_ENTRY_BYTES:
             raise DatasetError(f"zip entry {name!r} is too large ({info.file_size} bytes)")
+        if len(out) == max_images:
+            raise TooManyImages(str(path), max_images)
         out.append((pure.as_posix(), functools.partial(zf.read, info)))
     return out
 

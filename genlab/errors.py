@@ -13,6 +13,14 @@ class DatasetError(GenlabError):
     """Unknown data set, unreadable archive, non-image or hostile file."""
 
 
+class TooManyImages(DatasetError):
+    """A folder or archive with more images than the caller allows (found before decoding)."""
+
+    def __init__(self, where: str, limit: int) -> None:
+        super().__init__(f"{where} holds more than {limit} images; the limit is {limit}")
+        self.limit = limit
+
+
 class CheckpointError(GenlabError):
     """Corrupt, foreign or pickle checkpoint, or shapes that do not match."""
 

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from agora.core import jobs
 from agora.core.models import OutboundEmail, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def queue_email(
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,
         headers=headers or {},
     )
-    transaction.on_commit(lambda: send_outbound_email.delay(email.id))
+    jobs.wake_on_commit(send_outbound_email, email.id)
     return email
 
 
@@ -77,6 +77,25 @@ def deliver_email(*, email_id: int) -> bool:
         status=OutboundEmail.Status.SENT, attempts=email.attempts + 1, sent_at=timezone.now()
     )
     return True
+
+
+EMAIL_SWEEP_MAX_ATTEMPTS = 8  # a failed email is tried again by the sweep until this many
+
+
+def sweep_emails(*, now: datetime | None = None) -> list[int]:
+    """The email kind's sweep (agora/core/jobs.py): queued emails whose wake was lost, emails
+    whose worker died mid-send (stale claim), failed ones until EMAIL_SWEEP_MAX_ATTEMPTS."""
+    from agora.core.tasks import send_outbound_email
+
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS)
+    Status = OutboundEmail.Status
+    due = (
+        Q(status=Status.QUEUED)
+        | Q(status=Status.SENDING, claimed_at__lt=stale)
+        | Q(status=Status.FAILED, attempts__lt=EMAIL_SWEEP_MAX_ATTEMPTS)
+    )
+    return jobs.wake_due(OutboundEmail, due, send_outbound_email, now=now)
 
 
 def email_claim_seconds_left(*, email_id: int) -> float | None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
+from agora.core import jobs
 from agora.core.markdown import render
 from agora.core.timezones import is_valid_timezone
 from agora.events import permissions
@@ -168,15 +169,11 @@ def promote_waiting_list(*, event: Event) -> list[RSVP]:
         nxt.status = RSVP.Status.GOING
         nxt.save(update_fields=["status", "updated_at"])
         promoted.append(nxt)
-    for seat in promoted:
-        transaction.on_commit(lambda seat=seat: _tell_promoted(seat.id))
-    return promoted
-
-
-def _tell_promoted(rsvp_id: int) -> None:
     from agora.events.tasks import send_promotion_email
 
-    send_promotion_email.delay(rsvp_id)
+    for seat in promoted:
+        jobs.enqueue(send_promotion_email, seat.id)
+    return promoted
 
 
 def _email(rsvp_obj: RSVP, subject: str, body: str) -> None:

@@ -384,16 +384,15 @@ def edit_post(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @require_safe
 def revisions(request: HttpRequest, post_id: int) -> HttpResponse:
-    from agora.forum.diff import html_diff
+    from agora.forum.diff import render_diffs
 
     access = permissions.get_access(request)
     post = selectors.get_post_for_viewer(post_id=post_id, viewer=request.user, access=access)
     if not permissions.can_read_post_text(request.user, post):
         raise Http404("No such post")  # its text, past or present, is not the viewer's to read
-    rows = [
-        {"revision": r, "diff": html_diff(r.raw_before, r.raw_after)}
-        for r in selectors.revisions_of(post)
-    ]
+    revisions = list(selectors.revisions_of(post))
+    diffs = render_diffs([(r.raw_before, r.raw_after) for r in revisions])
+    rows = [{"revision": r, "diff": d} for r, d in zip(revisions, diffs, strict=True)]
     return render(request, "forum/revisions.html", {"post": post, "rows": rows})
 
 

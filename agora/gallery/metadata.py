@@ -37,7 +37,61 @@ class Recipe:
         return asdict(self)
 
 
-A1111_KEY = re.compile(r"\s*([A-Za-z][\w ]*?):\s*(\"(?:[^\"\\]|\\.)*\"|[^,]*)(?:,|$)")
+# A quoted value ("Lora hashes": "a: 1, b: 2"): no two ways to match a character, so linear.
+_QUOTED_REST = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
+MAX_KEY = 60  # "Hires upscaler", "Lora hashes": keys are short words
+
+
+def _key_of(segment: str) -> str:
+    """The ``[A-Za-z][\\w ]*`` key that ends ``segment`` (the text before a colon), or ""."""
+    start = end = len(segment)
+    while start > 0 and (segment[start - 1].isalnum() or segment[start - 1] in "_ "):
+        start -= 1
+        if end - start > MAX_KEY:
+            return ""
+    while start < end and not ("A" <= segment[start] <= "Z" or "a" <= segment[start] <= "z"):
+        start += 1
+    return segment[start:end].strip()
+
+
+def settings_of(line: str) -> dict[str, str]:
+    """``Steps: 20, Sampler: Euler a, Lora hashes: "x: 1, y: 2"`` as lower-case keys to values.
+
+    One pass over the line: a regex over the whole line was quadratic on a long line with no
+    colon (63 KB took 83 s). An item without a key is skipped, as is a key longer than
+    ``MAX_KEY``; the last value of a repeated key wins.
+    """
+    values: dict[str, str] = {}
+    position, length = 0, len(line)
+    unclosed_from = length + 1  # a quote opened at or after this has no closing quote
+    while position < length:
+        colon = line.find(":", position)
+        if colon == -1:
+            break
+        comma = line.find(",", position, colon)
+        if comma != -1:  # text without a colon before the next comma: not an item
+            position = comma + 1
+            continue
+        key = _key_of(line[position:colon])
+        if not key:  # ": x" or "(: x": a key may still end at the next colon
+            position = colon + 1
+            continue
+        value_start = colon + 1
+        while value_start < length and line[value_start].isspace():
+            value_start += 1
+        value_end = -1
+        if line.startswith('"', value_start) and value_start + 1 < unclosed_from:
+            match = _QUOTED_REST.match(line, value_start + 1)
+            if match is None:
+                unclosed_from = value_start + 1
+            elif match.end() == length or line.startswith(",", match.end()):
+                value_end = match.end()
+        if value_end == -1:  # unquoted, or a quote with more text after it: up to the comma
+            value_end = line.find(",", value_start)
+            value_end = length if value_end == -1 else value_end
+        values[key.lower()] = line[value_start:value_end].strip().strip('"')
+        position = value_end + 1
+    return values
 
 
 def parse_a1111(text: str, recipe: Recipe) -> None:
@@ -53,10 +107,7 @@ def parse_a1111(text: str, recipe: Recipe) -> None:
     else:
         recipe.prompt = "\n".join(body[:negative_at]).strip()
         recipe.negative_prompt = "\n".join(body[negative_at:])[len("Negative prompt:") :].strip()
-    values = {
-        key.strip().lower(): value.strip().strip('"')
-        for key, value in A1111_KEY.findall(settings_line)
-    }
+    values = settings_of(settings_line)
     _set_int(recipe, "steps", values.get("steps"))
     _set_int(recipe, "seed", values.get("seed"))
     _set_float(recipe, "guidance", values.get("cfg scale"))
@@ -72,7 +123,7 @@ def parse_comfyui(prompt_json: str, recipe: Recipe) -> None:
     """ComfyUI's API graph: node id -> {class_type, inputs}; links are [node id, output index]."""
     try:
         graph = json.loads(prompt_json)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         recipe.notes.append("ComfyUI prompt: not valid JSON, ignored")
         return
     if not isinstance(graph, dict):
@@ -134,7 +185,8 @@ def decode_user_comment(raw: bytes | str) -> str:
     """EXIF UserComment: an 8-byte character-code prefix, then the text."""
     if isinstance(raw, str):
         return raw
-    prefix, body = raw[:8], raw[8:]
+    # Only what can be kept is decoded (an even count, for UTF-16).
+    prefix, body = raw[:8], raw[8 : 8 + 4 * MAX_TEXT]
     if prefix.startswith(b"UNICODE"):
         # A1111 writes UTF-16 big-endian; some tools write little-endian with a BOM.
         for encoding in ("utf-16-be", "utf-16"):
@@ -166,10 +218,12 @@ def read_recipe(image: Image.Image) -> Recipe:
             recipe.raw, recipe.source = prompt_json, "comfyui"
             parse_comfyui(prompt_json, recipe)
             workflow = texts.get("workflow")
-            if isinstance(workflow, str):
+            if isinstance(workflow, str) and len(workflow) > MAX_TEXT * 4:
+                recipe.notes.append("ComfyUI workflow chunk too large, ignored")
+            elif isinstance(workflow, str):
                 try:
                     json.loads(workflow)
-                except ValueError:
+                except (ValueError, RecursionError):
                     recipe.notes.append("ComfyUI workflow: not valid JSON, ignored")
             return recipe
     try:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 
 PREVIEW_ITEMS = 16
 
@@ -22,6 +24,19 @@ class Summary:
     class_counts: list[tuple[str, int]]  # in class order; empty when the set has no classes
     preview_url: str
     about: str = ""
+
+
+def refusal_message(error: Exception, owner) -> str:
+    """Why the check refused an upload, in the owner's language where the site words it."""
+    from genlab.errors import TooManyImages
+
+    if not isinstance(error, TooManyImages):
+        return str(error)
+    with translation.override(owner.language or settings.LANGUAGE_CODE):
+        return gettext(
+            "The archive holds more than %(n)d images; a data set may have at most %(n)d. "
+            "Upload a smaller selection."
+        ) % {"n": error.limit}
 
 
 def class_counts(loaded) -> list[tuple[str, int]]:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agora.core.forms import add_validation_errors
 from agora.core.paging import keyset_page
-from agora.forum.diff import html_diff
+from agora.forum.diff import render_diffs
 from agora.learn import permissions, selectors, services
 from agora.learn.forms import ArticleForm, EditArticleForm, ImportForm
 from agora.learn.models import Article
@@ -133,10 +133,9 @@ def revisions(request: HttpRequest, slug: str) -> HttpResponse:
     obj = Article.objects.filter(slug=slug).first()
     if obj is None:
         raise Http404("No such article")
-    rows = [
-        {"revision": r, "diff": html_diff(r.body_before, r.body_after)}
-        for r in obj.revisions.select_related("editor")
-    ]
+    revisions = list(obj.revisions.select_related("editor"))
+    diffs = render_diffs([(r.body_before, r.body_after) for r in revisions])
+    rows = [{"revision": r, "diff": d} for r, d in zip(revisions, diffs, strict=True)]
     return render(request, "learn/revisions.html", {"article": obj, "rows": rows})
 
 
@@ -152,7 +151,7 @@ ARTICLES_PER_PAGE = 60
 def resources(request: HttpRequest) -> HttpResponse:
     """Projects, data sets and papers, and beside them the lab's public models (each links to its
     model card and its discussion topic)."""
-    from agora.lab.services import visible_models
+    from agora.lab.selectors import visible_models
     from agora.learn.models import Resource
 
     kind = request.GET.get("kind", "")

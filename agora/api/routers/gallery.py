@@ -23,7 +23,7 @@ from agora.api.schemas import (
     member_ref,
     page_of,
 )
-from agora.gallery import selectors, services
+from agora.gallery import permissions, selectors, services
 from agora.gallery.models import Work
 
 router = Router(tags=["gallery"])
@@ -32,7 +32,7 @@ WorkPage = page_of(WorkOut)
 
 def work_out(work: Work, user) -> dict:
     recipe = None
-    if work.has_recipe and services.can_see_recipe(user, work):
+    if work.has_recipe and permissions.can_see_recipe(user, work):
         recipe = {
             "prompt": work.prompt,
             "negative_prompt": work.negative_prompt,

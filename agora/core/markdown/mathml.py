@@ -19,6 +19,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.dollarmath.index import math_block_dollar
 from mdit_py_plugins.utils import is_code_block
 
 # latex2mathml has no ``aligned``; ``split`` is the same inner alignment environment.
@@ -67,10 +68,17 @@ def _bracket_math_inline(state: StateInline, silent: bool) -> bool:
     if src[start] != "\\" or start + 1 >= state.posMax or src[start + 1] not in "([":
         return False
     closer = "\\)" if src[start + 1] == "(" else "\\]"
+    # Where a search for this closer already failed: each "\\(" of a paragraph full of them
+    # would otherwise search to its end again (quadratic).
+    misses = state.env.setdefault("_agora_inline_math_misses", {})
+    miss = misses.get(closer)
+    if miss is not None and miss[0] is src and miss[1] == state.posMax and start + 2 >= miss[2]:
+        return False
     search_from = start + 2
     while True:
         end = src.find(closer, search_from, state.posMax)
         if end == -1:
+            misses[closer] = (src, state.posMax, start + 2)
             return False
         if not _preceded_by_odd_backslashes(src, end):  # ``\\)`` is a TeX line break + ")"
             break
@@ -123,6 +131,77 @@ def _bracket_math_block(state: StateBlock, start_line: int, end_line: int, silen
     return True
 
 
+class _LineStops:
+    """For one source and one closing marker: the first line after each line that is blank or
+    ends with the marker, so a block opened without a closer fails without rescanning."""
+
+    def __init__(self, src: str, closer: str) -> None:
+        self.src = src
+        lines = [line.strip() for line in src.split("\n")]
+        self.blank = [not line for line in lines]
+        self.closes = [line.endswith(closer) for line in lines]
+        self.next_stop = [len(lines)] * len(lines)
+        following = len(lines)
+        for n in range(len(lines) - 1, -1, -1):
+            self.next_stop[n] = following
+            if self.blank[n] or self.closes[n]:
+                following = n
+        self.lines = lines
+        self.context_stop = -1  # a line found blank inside a container (after "> ")
+
+
+def _line_stops(state: StateBlock, closer: str) -> _LineStops:
+    cache = state.env.setdefault("_agora_block_math_stops", {})
+    stops = cache.get(closer)
+    if stops is None or stops.src is not state.src:
+        stops = cache[closer] = _LineStops(state.src, closer)
+    return stops
+
+
+def _blank_here(state: StateBlock, line: int) -> bool:
+    return not state.src[state.bMarks[line] : state.eMarks[line]].strip()
+
+
+def _may_close(state: StateBlock, start_line: int, end_line: int, closer: str) -> bool:
+    """False when the block opened on ``start_line`` surely has no closer: linear in total.
+
+    Block rules scan to the next blank line for their closer and give up there, so a document
+    of openers without closers costs the square of its length; here every line is looked at
+    about once per container level.
+    """
+    stops = _line_stops(state, closer)
+    if start_line >= len(stops.lines):
+        return True
+    if len(stops.lines[start_line]) >= 4 and stops.closes[start_line]:
+        return True  # opened and closed on one line: the rule decides
+    stop = stops.next_stop[start_line]
+    if stop >= end_line or stops.blank[stop]:
+        return False
+    # Inside a blockquote a line such as ">" is blank too, though not in the source.
+    known = stops.context_stop
+    if start_line < known < stop and _blank_here(state, known):
+        return False
+    for line in range(start_line + 1, stop):
+        if _blank_here(state, line):
+            stops.context_stop = line
+            return False
+    return True
+
+
+def _guarded(rule: Any, opener: str, closer: str) -> Any:
+    """``rule`` behind :func:`_may_close`, for lines that start with ``opener``."""
+
+    def guarded(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        begin = state.bMarks[start_line] + state.tShift[start_line]
+        if state.src.startswith(opener, begin) and not _may_close(
+            state, start_line, end_line, closer
+        ):
+            return False
+        return bool(rule(state, start_line, end_line, silent))
+
+    return guarded
+
+
 def math_plugin(md: MarkdownIt) -> None:
     # Pandoc's rules for dollars, so prices are not math: "$5 and $10" stays text.
     md.use(
@@ -139,4 +218,9 @@ def math_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.before("escape", "bracket_math_inline", _bracket_math_inline)
     # Like dollarmath's "$$" block, it cannot interrupt a paragraph; inside one the inline
     # rule takes it.
-    md.block.ruler.before("fence", "bracket_math_block", _bracket_math_block)
+    md.block.ruler.before(
+        "fence", "bracket_math_block", _guarded(_bracket_math_block, "\\[", "\\]")
+    )
+    # dollarmath's own "$$" block rule has the same rescanning; put it behind the same guard.
+    dollar_block = math_block_dollar(allow_labels=False, allow_blank_lines=False)
+    md.block.ruler.at("math_block", _guarded(dollar_block, "$$", "$$"))
