@@ -76,8 +76,7 @@ def topic_out(topic, access=None) -> dict:
 
 
 def post_out(post, user) -> dict:
-    """The text only where the forum's one rule lets the caller read it (deleted: staff; hidden
-    by flags: staff and the author)."""
+    """The same rule as the topic page (permissions.can_read_post_text)."""
     shown = permissions.can_read_post_text(user, post)
     return {
         "id": post.id,
