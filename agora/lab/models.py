@@ -12,6 +12,7 @@ FAMILY_CHOICES = [
     ("gan", _("GAN")),
     ("cgan", _("Conditional GAN")),
     ("wgan-gp", _("WGAN-GP")),
+    ("wgan", _("WGAN (weight clipping)")),
     ("vae", _("VAE")),
     ("beta-vae", _("beta-VAE")),
     ("diffusion", _("Diffusion (DDPM)")),

@@ -199,17 +199,18 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
         return render(request, "lab/model.html#generation-rows", context)
     diffusion, classes = selectors.sampling_kind(obj)
     conditional = classes > 0
+    # the form starts from genlab's measured best settings for the family (docs/benchmarks.md)
+    best = selectors.best_sampler_settings(obj)
     context = {
         "model": obj,
+        "best": best,
         "form": GenerateForm(
             initial={
-                "sampler": "ddim" if diffusion else "direct",
+                "sampler": best["sampler"],
                 "count": 1000 if obj.run.dataset in POINT_DATASETS else 16,
-                # class-conditional diffusion: classifier-free guidance w = 2 draws the asked
-                # class far more reliably than w = 0 (docs/genlab.md, bench item 2)
-                "guidance": generation_services.DEFAULT_GUIDANCE
-                if diffusion and conditional
-                else 0.0,
+                "steps": best["steps"],
+                "eta": best["eta"],
+                "guidance": best["guidance"],
             },
             diffusion=diffusion,
             conditional=conditional,

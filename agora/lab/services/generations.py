@@ -15,9 +15,11 @@ from agora.lab import permissions
 from agora.lab.models import POINT_DATASETS, Generation, LabModel
 from agora.lab.selectors import is_conditional, num_classes
 from agora.lab.tasks import enqueue
+from genlab.config import SAMPLER_DEFAULTS  # imports no torch
 
-# the generate form's guidance for class-conditional diffusion models (w in CFG eq. 6)
-DEFAULT_GUIDANCE = 2.0
+# the generate form's guidance for class-conditional diffusion models (w in CFG eq. 6), from
+# genlab's measured grid (docs/benchmarks.md)
+DEFAULT_GUIDANCE = SAMPLER_DEFAULTS["diffusion"]["guidance"]
 
 
 def request_generation(
