@@ -80,8 +80,12 @@ class LatestTopicsFeed(Feed):
         return item.title
 
     def item_description(self, item: Topic) -> str:
-        first = item.posts.filter(number=1).only("html").first()
-        return first.html if first else ""
+        first = (
+            item.posts.filter(number=1).only("html", "deleted_at", "hidden", "author_id").first()
+        )
+        if first is None or not permissions.can_read_post_text(AnonymousUser(), first):
+            return ""  # a first post hidden by flags: the topic is listed, its text is not
+        return first.html
 
     def item_link(self, item: Topic) -> str:
         return item.get_absolute_url()
@@ -160,11 +164,10 @@ class TopicFeed(Feed):
         return obj.title
 
     def items(self, obj: Topic):
-        return list(
-            Post.objects.filter(topic=obj, deleted_at=None, hidden=False)
-            .select_related("author", "topic")
-            .order_by("-number")[:FEED_SIZE]
+        posts = selectors.readable_posts(
+            viewer=AnonymousUser(), access=_anonymous_access(), queryset=obj.posts.all()
         )
+        return list(posts.select_related("author", "topic").order_by("-number")[:FEED_SIZE])
 
     def item_title(self, item: Post) -> str:
         return f"{item.topic.title} #{item.number}"

@@ -210,13 +210,22 @@ def category_css(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def tags(request: HttpRequest) -> HttpResponse:
-    return render(request, "forum/tags.html", {"tags": selectors.popular_tags(limit=200)})
+    tags = selectors.popular_tags(
+        viewer=request.user, access=permissions.get_access(request), limit=200
+    )
+    return render(request, "forum/tags.html", {"tags": tags})
 
 
 @require_safe
 def tag_suggestions(request: HttpRequest) -> JsonResponse:
-    found = selectors.search_tags(prefix=request.GET.get("q", ""))
-    return JsonResponse({"tags": [{"name": t.name, "topics": t.topic_count} for t in found]})
+    found = selectors.search_tags(
+        prefix=request.GET.get("q", ""),
+        viewer=request.user,
+        access=permissions.get_access(request),
+    )
+    return JsonResponse(
+        {"tags": [{"name": t.name, "topics": t.visible_topic_count} for t in found]}
+    )
 
 
 # --- topic page --------------------------------------------------------------------------------
@@ -393,6 +402,8 @@ def revisions(request: HttpRequest, post_id: int) -> HttpResponse:
 
     access = permissions.get_access(request)
     post = selectors.get_post_for_viewer(post_id=post_id, viewer=request.user, access=access)
+    if not permissions.can_read_post_text(request.user, post):
+        raise Http404("No such post")  # its text, past or present, is not the viewer's to read
     revisions = list(selectors.revisions_of(post))
     diffs = render_diffs([(r.raw_before, r.raw_after) for r in revisions])
     rows = [{"revision": r, "diff": d} for r, d in zip(revisions, diffs, strict=True)]

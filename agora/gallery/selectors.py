@@ -24,7 +24,8 @@ def work_feed(
 ):  # fmt: skip
     queryset = visible_works(viewer)
     if model:
-        queryset = queryset.filter(model_name=model)
+        # A hidden recipe's model does not find the work, except for whom may see the recipe.
+        queryset = queryset.filter(model_name=model).filter(permissions.recipe_shown(viewer))
     if dataset:
         queryset = queryset.filter(dataset=dataset)
     if tag:

@@ -40,7 +40,7 @@ def work(request: HttpRequest, work_id: int) -> HttpResponse:
     context = {
         "work": obj,
         "is_owner": is_owner,
-        "show_recipe": obj.has_recipe and (not obj.recipe_hidden or is_owner),
+        "show_recipe": obj.has_recipe and permissions.can_see_recipe(request.user, obj),
         "viewer_level": selectors.viewer_level(request.user),
         "mine": selectors.my_reactions(viewer=request.user, work=obj),
         "reaction_kinds": Reaction.Kind.choices,

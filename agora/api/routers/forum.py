@@ -327,13 +327,16 @@ def accept_answer(request: HttpRequest, post_id: int):
 
 @router.get("/tags", response={200: list[TagOut], **ERRORS})
 def list_tags(request: HttpRequest, prefix: str = ""):
-    """The most used tags, or those starting with `prefix`."""
+    """The most used tags, or those starting with `prefix`; `topic_count` counts the topics you
+    may see (tags used only where you cannot see are not listed)."""
+    access, user = permissions.get_access(request), viewer(request)
     if prefix:
-        tags = selectors.search_tags(prefix=prefix, limit=30)
+        tags = selectors.search_tags(prefix=prefix, viewer=user, access=access, limit=30)
     else:
-        tags = selectors.popular_tags(limit=100)
+        tags = selectors.popular_tags(viewer=user, access=access, limit=100)
     return [
-        {"name": t.name, "description": t.description, "topic_count": t.topic_count} for t in tags
+        {"name": t.name, "description": t.description, "topic_count": t.visible_topic_count}
+        for t in tags
     ]
 
 

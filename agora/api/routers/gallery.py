@@ -34,9 +34,8 @@ WorkPage = page_of(WorkOut)
 
 
 def work_out(work: Work, user) -> dict:
-    is_owner = permissions.can_edit_work(user, work)
     recipe = None
-    if work.has_recipe and (not work.recipe_hidden or is_owner):
+    if work.has_recipe and permissions.can_see_recipe(user, work):
         recipe = {
             "prompt": work.prompt,
             "negative_prompt": work.negative_prompt,
