@@ -144,7 +144,13 @@ TEMPLATES = [
                 "agora.notifications.context_processors.notifications",
             ],
         },
-    }
+    },
+    {
+        # The forum's per-post and per-row templates (agora/*/jinja2/): see agora.core.jinja_env.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "agora.core.jinja_env.environment"},
+    },
 ]
 
 # --- database ---
@@ -192,6 +198,15 @@ else:
             "LOCATION": "agora_cache",
         }
     }
+# Parts of the page layout that only the language and the page's name decide ({% cache ...
+# using="layout" %} in base.html): kept in each process, never shared, never stale after a
+# deploy (a new process starts empty).
+CACHES["layout"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "agora-layout",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 BROKER_DIR = Path(os.environ.get("AGORA_BROKER_DIR", VAR_DIR / "broker")).resolve()
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"

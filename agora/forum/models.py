@@ -10,12 +10,11 @@ from django.contrib.auth.models import Group
 from django.core.validators import MinLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-
-from agora.forum.links import fast_reverse
 
 TITLE_MIN, TITLE_MAX = 5, 200
 BODY_MIN, BODY_MAX = 2, 60_000
@@ -55,7 +54,7 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return fast_reverse("forum:tag", name=self.name)
+        return reverse("forum:tag", kwargs={"name": self.name})
 
 
 class TagGroup(models.Model):
@@ -126,7 +125,7 @@ class Category(models.Model):
         return self.description
 
     def get_absolute_url(self) -> str:
-        return fast_reverse("forum:category", slug=self.slug)
+        return reverse("forum:category", kwargs={"slug": self.slug})
 
 
 class CategoryGroupAccess(models.Model):
@@ -215,14 +214,24 @@ class Topic(models.Model):
         return max(0, self.highest_post_number - last_read) if last_read is not None else 0
 
     @property
+    def tag_names(self) -> list[str]:
+        """The names a topic row shows: from the list selectors (`row_tags`), else the tags."""
+        names = getattr(self, "row_tags", None)
+        if names is None:
+            names = [tag.name for tag in self.tags.all()]
+        return names
+
+    @property
     def is_solved(self) -> bool:
         return self.accepted_answer_id is not None
 
     def get_absolute_url(self) -> str:
-        return fast_reverse("forum:topic", slug=self.slug, topic_id=self.id)
+        return reverse("forum:topic", kwargs={"slug": self.slug, "topic_id": self.id})
 
     def get_post_url(self, number: int) -> str:
-        return fast_reverse("forum:topic_post", slug=self.slug, topic_id=self.id, number=number)
+        return reverse(
+            "forum:topic_post", kwargs={"slug": self.slug, "topic_id": self.id, "number": number}
+        )
 
 
 class Post(models.Model):

@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.core.paging import keyset_page
 from agora.forum import permissions
-from agora.forum.links import fast_reverse
 from agora.forum.models import (
     Bookmark,
     Category,
@@ -26,7 +26,6 @@ from agora.forum.models import (
     TopicUser,
 )
 from agora.forum.permissions import CategoryAccess
-from agora.forum.prepared import prepared_instances, prepared_rows
 
 TOPICS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
@@ -274,12 +273,7 @@ def get_topic_for_viewer(
             topic_id = int(topic_id)
             if not 0 < topic_id < 2**63:  # beyond any id (and the database's integers)
                 raise Topic.DoesNotExist
-            found = prepared_instances(
-                Topic, ("topic",), lambda v: Topic.objects.filter(pk=v[0]), [topic_id]
-            )
-            if not found:
-                raise Topic.DoesNotExist
-            topic = found[0]
+            topic = Topic.objects.get(pk=topic_id)
             if topic.category_id in access.categories:
                 topic.category = access.categories[topic.category_id]
     except Topic.DoesNotExist as exc:
@@ -353,7 +347,7 @@ class PostAuthor:
         return self.display_name or self.username  # as User.name
 
     def get_absolute_url(self) -> str:
-        return fast_reverse("profile", username=self.username)  # as User.get_absolute_url
+        return reverse("profile", kwargs={"username": self.username})  # as User.get_absolute_url
 
 
 class RepliedPost:
@@ -388,6 +382,8 @@ class PostRow:
         "reply_to",
         "reply_to_id",
         "revision_count",
+        "rights",
+        "topic",
         "topic_id",
         "viewer_bookmarked",
         "viewer_liked",
@@ -406,13 +402,14 @@ def _avatar(name: str | None):
     return _AVATAR.attr_class(None, _AVATAR, name or "")
 
 
-def _post_row(values: tuple, topic_id: int, member: bool) -> PostRow:
+def _post_row(values: tuple, topic: Topic, member: bool) -> PostRow:
     (pid, number, author_id, raw, html, reply_to_id, created_at, edited_at, revision_count,
      like_count, deleted_at, deleted_by_id, hidden, username, display_name, avatar, is_staff,
      is_active, reply_number, reply_author_id, reply_username, reply_display_name,
      *viewer) = values  # fmt: skip
     row = PostRow()
-    row.id, row.number, row.author_id, row.topic_id = pid, number, author_id, topic_id
+    row.id, row.number, row.author_id = pid, number, author_id
+    row.topic, row.topic_id = topic, topic.id
     row.raw, row.html, row.reply_to_id, row.created_at = raw, html, reply_to_id, created_at
     row.edited_at, row.revision_count, row.like_count = edited_at, revision_count, like_count
     row.deleted_at, row.deleted_by_id, row.hidden = deleted_at, deleted_by_id, bool(hidden)
@@ -423,6 +420,7 @@ def _post_row(values: tuple, topic_id: int, member: bool) -> PostRow:
     if reply_to_id is not None and reply_number is not None:
         replied_author = PostAuthor(reply_author_id, reply_username, reply_display_name)
         row.reply_to = RepliedPost(reply_to_id, reply_number, reply_author_id, replied_author)
+    row.viewer_liked = row.viewer_bookmarked = False
     if member:
         row.viewer_liked, row.viewer_bookmarked = bool(viewer[0]), bool(viewer[1])
     return row
@@ -449,13 +447,8 @@ def topic_posts(*, topic: Topic, viewer: User, page: int) -> tuple[list[PostRow]
     page = max(1, min(page, total_pages))
     start = (page - 1) * POSTS_PER_PAGE
     member = viewer.is_authenticated
-    values = [topic.id, start, start + POSTS_PER_PAGE] + ([viewer.pk] if member else [])
-    rows = prepared_rows(
-        ("topic_posts", member),
-        lambda v: _posts_queryset(v[0], v[1], v[2], v[3] if member else None),
-        values,
-    )
-    return [_post_row(row, topic.id, member) for row in rows], total_pages
+    rows = _posts_queryset(topic.id, start, start + POSTS_PER_PAGE, viewer.pk if member else None)
+    return [_post_row(row, topic, member) for row in rows], total_pages
 
 
 def page_of_post(number: int) -> int:
@@ -465,34 +458,21 @@ def page_of_post(number: int) -> int:
 def topic_user_for(*, topic: Topic, viewer: User) -> TopicUser | None:
     if not viewer.is_authenticated:
         return None
-    found = prepared_instances(
-        TopicUser,
-        ("topic_user",),
-        lambda v: TopicUser.objects.filter(topic_id=v[0], user_id=v[1]).order_by("pk")[:1],
-        [topic.id, viewer.pk],
-    )
-    return found[0] if found else None
+    return TopicUser.objects.filter(topic=topic, user=viewer).order_by("pk").first()
 
 
 def topic_tags(*, topic: Topic) -> list[Tag]:
     """The topic's tags by name (what `topic.tags.all()` gives)."""
-    return prepared_instances(
-        Tag, ("topic_tags",), lambda v: Tag.objects.filter(topics=v[0]), [topic.id]
-    )
+    return list(Tag.objects.filter(topics=topic))
 
 
 def reply_draft(*, topic: Topic, viewer: User, key: str) -> str | None:
     """The text of the member's saved reply draft for this topic, if any."""
     if not viewer.is_authenticated:
         return None
-    rows = prepared_rows(
-        ("reply_draft",),
-        lambda v: (
-            Draft.objects.filter(user_id=v[0], key=v[1]).order_by("pk").values_list("raw")[:1]
-        ),
-        [viewer.pk, key],
-    )
-    return rows[0][0] if rows else None
+    return (
+        Draft.objects.filter(user=viewer, key=key).order_by("pk").values_list("raw", flat=True)
+    ).first()
 
 
 def _newest_per_category(category_ids: list[int]) -> QuerySet:
@@ -536,8 +516,7 @@ def category_index(*, access: CategoryAccess, viewer: User) -> list[tuple[Catego
     by_category: dict[int, list[Topic]] = {}
     if roots:
         ids = [c.id for c in roots]
-        rows = prepared_rows(("category_index", len(ids)), _newest_per_category, ids)
-        for topic_id, title, category_id, bumped_at in rows:
+        for topic_id, title, category_id, bumped_at in _newest_per_category(ids):
             topic = Topic(id=topic_id, title=title, category_id=category_id, bumped_at=bumped_at)
             by_category.setdefault(category_id, []).append(topic)
     for root in roots:

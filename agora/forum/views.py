@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -40,6 +42,15 @@ def _page_number(request: HttpRequest) -> int:
 # --- lists -------------------------------------------------------------------------------------
 
 
+def topic_rows(request: HttpRequest, topics) -> SafeString:
+    """The `<tr>` rows of a topic list, from the Jinja2 template forum/topic_rows.html (the
+    row repeats 30 times a page; see agora.core.jinja_env)."""
+    html = render_to_string(
+        "forum/topic_rows.html", {"topics": topics, "user": request.user}, request=request
+    )
+    return mark_safe(html)  # rendered by an auto-escaping template
+
+
 def _render_list(
     request: HttpRequest,
     *,
@@ -55,6 +66,8 @@ def _render_list(
     context = {
         "heading": heading,
         "topics": page.topics,
+        "rows": topic_rows(request, page.topics),
+        "pinned_rows": topic_rows(request, pinned),
         "next_cursor": page.next_cursor,
         "pinned": pinned,
         "category": category,
@@ -119,6 +132,7 @@ def top(request: HttpRequest) -> HttpResponse:
     context = {
         "heading": _("Top"),
         "topics": topics,
+        "rows": topic_rows(request, topics),
         "list_name": "top",
         "period": period,
         "periods": list(selectors.TOP_PERIODS),
@@ -241,10 +255,14 @@ def topic(
         )
     services.count_view(topic=topic_obj)
     user = request.user
+    can_reply = permissions.can_reply(user, topic_obj, access)
+    for post in posts:
+        post.rights = permissions.post_rights(user, topic_obj, post, can_reply=can_reply)
     draft_key = services.draft_key_for(topic_obj)
     draft = selectors.reply_draft(topic=topic_obj, viewer=user, key=draft_key)
     context = {
         "topic": topic_obj,
+        "topic_url": topic_obj.get_absolute_url(),
         "topic_tags": selectors.topic_tags(topic=topic_obj),
         "posts": posts,
         "page_number": min(page_number, total_pages),
@@ -253,22 +271,20 @@ def topic(
         "target_number": number,
         "topic_user": topic_user,
         "levels": NotificationLevel.choices,
-        "can_reply": permissions.can_reply(user, topic_obj, access),
+        "can_reply": can_reply,
         "is_staff": permissions.is_staff(user),
-        "is_qa": bool(topic_obj.category and topic_obj.category.is_question_answer),
-        "can_accept": bool(
-            topic_obj.category
-            and topic_obj.category.is_question_answer
-            and user.is_authenticated
-            and (user.pk == topic_obj.author_id or permissions.is_staff(user))
-        ),
-        "reply_form": ReplyForm(initial={"raw": draft or ""}),
+        "reply_form": ReplyForm(initial={"raw": draft or ""}) if can_reply else None,
         "draft_key": draft_key,
         "flag_reasons": FLAG_REASONS,
-        "move_targets": [c for c in access.visible_categories()]
-        if permissions.is_staff(user)
-        else [],
+        "move_targets": access.visible_categories() if permissions.is_staff(user) else [],
     }
+    posts_html = render_to_string(
+        "forum/posts.html",
+        {name: context[name] for name in ("posts", "topic_url", "target_number", "flag_reasons")}
+        | {"user": user},
+        request=request,
+    )
+    context["posts_html"] = mark_safe(posts_html)  # rendered by an auto-escaping template
     return render(request, "forum/topic.html", context)
 
 
@@ -553,9 +569,12 @@ def bookmarks(request: HttpRequest) -> HttpResponse:
 @require_safe
 def messages_inbox(request: HttpRequest) -> HttpResponse:
     page = selectors.private_topics(viewer=request.user, cursor=request.GET.get("cursor"))
-    return render(
-        request, "forum/messages.html", {"topics": page.topics, "next_cursor": page.next_cursor}
-    )
+    context = {
+        "topics": page.topics,
+        "rows": topic_rows(request, page.topics),
+        "next_cursor": page.next_cursor,
+    }
+    return render(request, "forum/messages.html", context)
 
 
 @login_required
@@ -589,14 +608,13 @@ def home(request: HttpRequest) -> HttpResponse:
     pinned = selectors.pinned_topics(
         viewer=request.user, access=access, category=None, authors=False
     )
+    topics = selectors.latest_topics(
+        viewer=request.user, access=access, limit=15, exclude_ids=[t.id for t in pinned],
+        authors=False,
+    ).topics  # fmt: skip
     context = {
-        "topics": selectors.latest_topics(
-            viewer=request.user,
-            access=access,
-            limit=15,
-            exclude_ids=[t.id for t in pinned],
-            authors=False,
-        ).topics,
+        "topics": topics,
+        "rows": topic_rows(request, [*pinned, *topics]),
         "pinned": pinned,
         "categories": [c for c in access.visible_categories() if c.parent_id is None],
         "newest_members": account_selectors.newest_members(limit=8),

@@ -76,10 +76,8 @@ def topic_out(topic, access=None) -> dict:
 
 
 def post_out(post, user) -> dict:
-    """The same rules as the topic page: deleted text only for staff, hidden text for staff and
-    the author."""
-    staff = permissions.is_staff(user)
-    shown = staff if post.deleted_at else (not post.hidden or staff or post.author_id == user.pk)
+    """The same rule as the topic page (permissions.can_read_post_text)."""
+    shown = permissions.can_read_post_text(user, post)
     return {
         "id": post.id,
         "topic_id": post.topic_id,

@@ -1,18 +1,16 @@
-"""The topic page reads its posts as light rows (selectors.topic_posts) and parts of the layout
-from {% layoutcache %}: what a reader sees must be what the model instances and the plain
-templates gave."""
+"""The topic page reads its posts as light rows (selectors.topic_posts): what a reader sees must
+be what the model instances gave through the same template."""
 
 from __future__ import annotations
 
 import pytest
 from django.db.models import Exists, OuterRef
-from django.template import Context
+from django.template.loader import render_to_string
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from agora.forum import selectors, services
+from agora.forum import permissions, selectors, services
 from agora.forum.models import Bookmark, Like, Post, Topic
-from agora.forum.templatetags.forum_posts import topic_posts
 from agora.moderation.models import Flag
 
 
@@ -61,20 +59,26 @@ def test_rows_render_as_the_model_instances_did(busy_topic, who, language, reque
     viewer = AnonymousUser() if who == "visitor" else request.getfixturevalue(who)
     rows, pages = selectors.topic_posts(topic=busy_topic, viewer=viewer, page=1)
     assert pages == 1 and [r.number for r in rows] == [1, 2, 3, 4, 5]
-    context = Context(
-        {
-            "topic": busy_topic,
-            "user": viewer,
-            "is_staff": who == "staff",
-            "can_reply": who != "visitor",
-            "can_accept": who == "alice",
-            "target_number": 2,
-            "flag_reasons": Flag.Reason.choices,
-            "csrf_token": "fixed-token",
-        }
-    )
+    instances = _instances(busy_topic, viewer)
+    can_reply = who != "visitor"
+    for post in [*rows, *instances]:
+        post.rights = permissions.post_rights(viewer, busy_topic, post, can_reply=can_reply)
+    context = {
+        "topic": busy_topic,
+        "topic_url": busy_topic.get_absolute_url(),
+        "user": viewer,
+        "target_number": 2,
+        "flag_reasons": Flag.Reason.choices,
+        "csrf_token": "fixed-token",
+    }
+
+    def page(posts) -> str:
+        return "".join(
+            render_to_string("forum/_post.html", {**context, "post": post}) for post in posts
+        )
+
     with translation.override(language), timezone.override("Asia/Shanghai"):
-        assert topic_posts(context, rows) == topic_posts(context, _instances(busy_topic, viewer))
+        assert page(rows) == page(instances)
 
 
 @pytest.mark.django_db
