@@ -35,7 +35,15 @@ def test_main_pages_are_valid_html(db, alice, bob, charlie, staff, settings, tmp
                 assert response.status_code == 200, f"{path} as {state}: {response.status_code}"
                 (out / f"{name}-{language}-{state}.html").write_bytes(response.content)
     result = subprocess.run(
-        [java, "-jar", str(VNU), "--errors-only", "--format", "json", *sorted(map(str, out.iterdir()))],
+        [
+            java,
+            "-jar",
+            str(VNU),
+            "--errors-only",
+            "--format",
+            "json",
+            *sorted(map(str, out.iterdir())),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -46,4 +54,6 @@ def test_main_pages_are_valid_html(db, alice, bob, charlie, staff, settings, tmp
         if m.get("type") == "error":
             extract = m.get("extract", "").strip()[:80]
             errors.setdefault(f"{m['message']} [{extract}]", Path(m.get("url", "")).name)
-    assert not errors, f"{len(errors)} errors:\n" + "\n".join(f"{page}: {e}" for e, page in errors.items())
+    assert not errors, f"{len(errors)} errors:\n" + "\n".join(
+        f"{page}: {e}" for e, page in errors.items()
+    )

@@ -45,7 +45,12 @@ def _contexts(browser, live_server, alice, *, color_scheme: str = "light") -> It
             cookies = [{"name": "agora_language", "value": language, "domain": host, "path": "/"}]
             if session:
                 cookies.append(
-                    {"name": settings.SESSION_COOKIE_NAME, "value": session, "domain": host, "path": "/"}
+                    {
+                        "name": settings.SESSION_COOKIE_NAME,
+                        "value": session,
+                        "domain": host,
+                        "path": "/",
+                    }
                 )
             context.add_cookies(cookies)
             page = context.new_page()
@@ -81,8 +86,9 @@ def test_no_main_page_is_wider_than_the_screen(browser, live_server, main_pages,
 def test_the_header_menu_reaches_search_language_and_log_out_on_a_phone(
     browser, live_server, main_pages, alice
 ):
-    for state, _language, page in _contexts(browser, live_server, alice):
-        if _language != "en":
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for state, language, page in _contexts(browser, live_server, alice):
+        if language != "en":
             continue
         page.set_viewport_size({"width": 390, "height": 800})
         page.goto(live_server.url + main_pages["latest"])
@@ -90,6 +96,7 @@ def test_the_header_menu_reaches_search_language_and_log_out_on_a_phone(
         assert header.get_by_role("searchbox", name="Search").is_visible()
         header.locator("summary", has_text="Menu").click()
         menu = header.locator(".site-menu")
+        page.screenshot(path=str(SCREENSHOTS / f"menu-390-en-{state}.png"))
         assert menu.get_by_role("link", name="Gallery").is_visible()
         assert menu.get_by_role("button", name="简体中文").is_visible()
         if state == "member":
