@@ -31,7 +31,7 @@ def test_main_pages_are_valid_html(db, alice, bob, charlie, staff, settings, tmp
         for language in ("en", "zh-hans"):
             client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
             for name, path in pages.items():
-                response = client.get(path)
+                response = client.get(path, follow=True)
                 assert response.status_code == 200, f"{path} as {state}: {response.status_code}"
                 (out / f"{name}-{language}-{state}.html").write_bytes(response.content)
     result = subprocess.run(

@@ -129,8 +129,10 @@ def test_main_pages_have_no_serious_accessibility_violations(
                 )
                 for violation in json.loads(result):
                     if violation["impact"] in ("serious", "critical"):
-                        targets = [n["target"] for n in violation["nodes"][:3]]
+                        node = violation["nodes"][0]
+                        why = (node["any"] or node["all"] or [{"message": ""}])[0]["message"]
                         found.append(
-                            f"{name} ({scheme}, {language}, {state}): {violation['id']} {targets}"
+                            f"{name} ({scheme}, {language}, {state}): {violation['id']} "
+                            f"{len(violation['nodes'])}x {node['target']} {why[:120]}"
                         )
-    assert found == []
+    assert not found, "\n".join(found)
