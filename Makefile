@@ -66,6 +66,9 @@ test-sqlite:
 
 test-postgres:
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -m "not browser" -q agora
+	# Media and checkpoints on a real S3 server (SeaweedFS on free local ports, stopped after).
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) \
+	  $(BIN)/python -m agora.core.seaweedfs $(BIN)/pytest -m s3 -q agora
 
 test-browser:
 	$(BIN)/pytest -m browser -q agora

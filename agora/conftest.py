@@ -88,25 +88,32 @@ def database_url_for_subprocess() -> str:
 
 
 def start_worker(
-    tmp_path: Path, *, env: dict[str, str] | None = None
+    tmp_path: Path,
+    *,
+    env: dict[str, str] | None = None,
+    beat: bool = False,
+    queues: str = "default,training",
 ) -> tuple[subprocess.Popen, Path]:
     """A real `celery worker` process on the configured broker (filesystem or Redis), sharing the
-    test database; it consumes the default and the training queues."""
+    test database; it consumes the default and the training queues. `beat=True` runs the
+    scheduler inside it too, sweeping every second (agora/core/jobs.py)."""
     log_path = tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
     full_env = {
         **os.environ,
         "DATABASE_URL": database_url_for_subprocess(),
         "AGORA_WORKER_HEARTBEAT_SECONDS": "1",
+        **({"AGORA_JOB_SWEEP_SECONDS": "1", "AGORA_JOB_WAKE_AFTER_SECONDS": "1"} if beat else {}),
         **(env or {}),
     }
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    scheduler = ["--beat", "--schedule", str(log_path.with_suffix(".beat"))] if beat else []
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "agora", "worker",
-                "--queues", "default,training",
+                "--queues", queues,
                 "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--loglevel", "INFO", "--hostname", name,
+                "--loglevel", "INFO", "--hostname", name, *scheduler,
             ],
             env=full_env,
             stdout=log,

@@ -223,14 +223,19 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": float(os.environ.get("AGORA_BROKER_POLL_SECONDS", "0.1")),
     }
     (BROKER_DIR / "control").mkdir(parents=True, exist_ok=True)
-# Jobs that could not be published (broker down) wait here; see agora/core/taskspool.py.
-TASK_SPOOL_DIR = Path(os.environ.get("AGORA_TASK_SPOOL_DIR", VAR_DIR / "task-spool")).resolve()
 if CELERY_BROKER_URL.startswith("redis"):
     # A job whose worker died unacknowledged goes back to the queue after this long.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("AGORA_BROKER_VISIBILITY_TIMEOUT", 3600)
     }
 EMAIL_SEND_LEASE_SECONDS = env_int("AGORA_EMAIL_SEND_LEASE_SECONDS", 300)
+# The database row is the job (agora/core/jobs.py): how often beat sweeps each kind, how long a
+# waiting row goes unwoken before the sweep wakes it again, a worker's lease on a Job row, and
+# how many failures a Job row gets before it stays for staff to look at.
+JOB_SWEEP_SECONDS = env_int("AGORA_JOB_SWEEP_SECONDS", 30)
+JOB_WAKE_AFTER_SECONDS = env_int("AGORA_JOB_WAKE_AFTER_SECONDS", 120)
+JOB_LEASE_SECONDS = env_int("AGORA_JOB_LEASE_SECONDS", 300)
+JOB_MAX_ATTEMPTS = env_int("AGORA_JOB_MAX_ATTEMPTS", 5)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -245,10 +250,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "event-reminders": {"task": "agora.events.tasks.send_event_reminders", "schedule": 15 * 60},
-    "lab-recover-stalled-runs": {"task": "agora.lab.tasks.recover_stalled_runs", "schedule": 30},
+    "lab-recover-stalled-runs": {
+        "task": "agora.lab.tasks.recover_stalled_runs",
+        "schedule": JOB_SWEEP_SECONDS,
+    },
     "sqlite-optimize": {"task": "agora.core.tasks.optimize_database", "schedule": 6 * 3600},
-    "send-spooled-jobs": {"task": "agora.core.tasks.send_spooled_jobs", "schedule": 60},
-    "recover-orphaned-jobs": {"task": "agora.core.tasks.recover_orphaned_jobs", "schedule": 30},
+    # One sweep per kind of job (agora/core/jobs.py): wake what a dead worker or broker lost.
+    "sweep-emails": {"task": "agora.core.tasks.sweep_emails", "schedule": JOB_SWEEP_SECONDS},
+    "sweep-jobs": {"task": "agora.core.tasks.sweep_jobs", "schedule": JOB_SWEEP_SECONDS},
+    "sweep-webhooks": {"task": "agora.api.tasks.sweep_deliveries", "schedule": JOB_SWEEP_SECONDS},
 }
 CELERY_TASK_ROUTES = {"agora.lab.tasks.train_run": {"queue": "training"}}
 
@@ -377,13 +387,15 @@ MEDIA_ROOT = Path(os.environ.get("AGORA_MEDIA_ROOT", VAR_DIR / "media")).resolve
 # sends it.
 MEDIA_ACCEL_REDIRECT = os.environ.get("AGORA_MEDIA_ACCEL_REDIRECT", "")
 S3_BUCKET = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+# How long the signed address the media view redirects to stays valid, once access is checked.
+S3_SIGNED_URL_SECONDS = env_int("AGORA_S3_SIGNED_URL_SECONDS", 300)
 STORAGES = {
     "default": {"BACKEND": "agora.core.storage.SafeFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 if S3_BUCKET:
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "agora.core.storage.CheckedS3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,

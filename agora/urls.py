@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
@@ -30,8 +29,7 @@ urlpatterns = [
     path("api/", include("agora.api.urls")),
 ]
 
-if not settings.S3_BUCKET:
-    # Embedded default: Django serves uploaded media itself (safe_join refuses traversal).
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", core_views.media, name="media"),
-    ]
+# Uploaded media: checked here, then sent from disk or redirected to S3 (agora/core/views.py).
+urlpatterns += [
+    re_path(r"^media/(?P<path>.*)$", core_views.media, name="media"),
+]

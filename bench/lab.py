@@ -73,7 +73,7 @@ JOB_LINE = re.compile(
 
 
 def job_timings(log: Path) -> dict[int, dict[str, float]]:
-    """What the worker logged about each generation job (agora.lab.services.execute_generation)."""
+    """What the worker logged about each generation job (agora.lab.execution.execute_generation)."""
     found = {}
     for match in JOB_LINE.finditer(log.read_text(errors="replace")):
         gid, how, *figures = match.groups()
@@ -98,16 +98,36 @@ class DatabaseWrites:
     worker being timed, and no polling period added to the measured time. Without inotify it is
     a plain 20 ms poll."""
 
-    def __init__(self, folder: Path) -> None:
-        from agora.core.fsbroker import IN_MODIFY, FolderWatch
+    IN_MODIFY = 0x00000002
 
-        self.watch = FolderWatch(str(folder), events=IN_MODIFY)
+    def __init__(self, folder: Path) -> None:
+        import ctypes
+        import ctypes.util
+
+        self.fd = -1
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+            fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+            if fd >= 0 and libc.inotify_add_watch(fd, os.fsencode(folder), self.IN_MODIFY) < 0:
+                os.close(fd)
+                fd = -1
+            self.fd = fd
+        except (OSError, AttributeError):  # not Linux
+            pass
 
     def pause(self, at_most: float) -> None:
-        if self.watch.fd >= 0:
-            self.watch.wait(at_most)
-        else:
+        import select
+
+        if self.fd < 0:
             time.sleep(min(at_most, 0.02))
+            return
+        ready, _, _ = select.select([self.fd], [], [], max(at_most, 0))
+        if ready:
+            try:
+                while os.read(self.fd, 65536):
+                    pass
+            except BlockingIOError:
+                pass
 
 
 WRITES: DatabaseWrites | None = None
@@ -172,8 +192,8 @@ def main() -> int:
 
     from agora.accounts.models import User
     from agora.core.models import WorkerHeartbeat
-    from agora.lab import services
     from agora.lab.models import Generation, LabModel, TrainingRun
+    from agora.lab.services import publishing
     from genlab.checkpoint import load
     from genlab.recipe import Recipe
     from genlab.sample import generate, images_sha256
@@ -227,7 +247,7 @@ def main() -> int:
             f"site {first_progress_s * 1000:.0f} ms, genlab train() directly "
             f"{direct_first_s * 1000:.0f} ms; overhead {first_progress_s - direct_first_s:+.2f} s"
         )
-        model = services.publish_model(
+        model = publishing.publish_model(
             user=owner, run=run, name="bench digits", card="", licence="cc-by-4.0", private=True
         )
 

@@ -76,6 +76,9 @@ class WebhookDelivery(models.Model):
     next_retry_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # The job's lease and last wake by the sweep (agora/core/jobs.py)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    woken_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -22,10 +22,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agora.api.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
+from agora.core import jobs
 
 logger = logging.getLogger(__name__)
 EVENT_NAMES = [name for name, _label in WEBHOOK_EVENTS]
@@ -154,7 +156,7 @@ def _queue(delivery_ids: list[int]) -> None:
     from agora.api import tasks
 
     for delivery_id in delivery_ids:
-        tasks.deliver_webhook.delay(delivery_id)
+        jobs.wake(tasks.deliver_webhook, delivery_id)
 
 
 def dispatch(event: str, data: dict) -> list[WebhookDelivery]:
@@ -204,11 +206,43 @@ def backoff_s(attempt: int) -> int:
     return getattr(settings, "API_WEBHOOK_RETRY_BASE_S", 30) * 2 ** max(0, attempt - 1)
 
 
-def attempt(*, delivery_id: int) -> bool | None:
-    """One try. True: delivered; False: failed, retry later; None: nothing to do."""
-    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status in ("delivered", "failed"):
+LEASE_S = TIMEOUT_S * 6  # a claim older than this belongs to a dead worker
+
+
+def _claimable(now, *, ignore_backoff: bool = False) -> Q:
+    """Waiting, due (unless told otherwise), and not held by a live worker."""
+    waiting = Q(status__in=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING])
+    due = Q(next_retry_at__isnull=True) | Q(next_retry_at__lte=now)
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - timedelta(seconds=LEASE_S))
+    return waiting & free if ignore_backoff else waiting & due & free
+
+
+def sweep(*, now=None) -> list[int]:
+    """The webhook kind's sweep (agora/core/jobs.py): due deliveries whose wake was lost or whose
+    worker died mid-attempt."""
+    from agora.api import tasks
+
+    now = now or timezone.now()
+    return jobs.wake_due(WebhookDelivery, _claimable(now), tasks.deliver_webhook, now=now)
+
+
+def retry_in_s(*, delivery_id: int) -> float:
+    """Seconds until the delivery's next attempt is due."""
+    due = WebhookDelivery.objects.filter(pk=delivery_id).values_list("next_retry_at", flat=True)
+    when = due.first()
+    return max(0.0, (when - timezone.now()).total_seconds()) if when else 0.0
+
+
+def attempt(*, delivery_id: int, ignore_backoff: bool = False) -> bool | None:
+    """One try, by the worker that claims the delivery. True: delivered; False: failed, retry
+    later; None: nothing to do (done, not due, or another worker holds it)."""
+    now = timezone.now()
+    claimed = WebhookDelivery.objects.filter(
+        _claimable(now, ignore_backoff=ignore_backoff), pk=delivery_id
+    ).update(claimed_at=now)
+    if not claimed:
         return None
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     endpoint = delivery.endpoint
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     timestamp = int(time.time())
@@ -254,6 +288,7 @@ def attempt(*, delivery_id: int) -> bool | None:
         error=error,
         next_retry_at=next_retry,
         delivered_at=timezone.now() if ok else None,
+        claimed_at=None,
     )
     if not ok:
         logger.info(

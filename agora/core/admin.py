@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from agora.core.models import OutboundEmail, WorkerHeartbeat
+from agora.core.models import Job, OutboundEmail, WorkerHeartbeat
 
 
 @admin.register(OutboundEmail)
@@ -13,3 +13,11 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ("hostname", "queues", "last_seen", "started_at")
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Jobs still owed: a row that stays has failed JOB_MAX_ATTEMPTS times (see last_error)."""
+
+    list_display = ("task", "args", "attempts", "created_at", "claimed_at")
+    readonly_fields = ("created_at", "claimed_at", "woken_at")

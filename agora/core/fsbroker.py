@@ -1,77 +1,29 @@
-"""The embedded file-based broker (``filesystem://``), with two changes to kombu's transport:
+"""The embedded broker (``filesystem://``): a small subclass of kombu's filesystem transport that
+fixes its two flaws, and nothing else.
 
-* a message file appears in the queue folder only once it is complete (written under a hidden
-  name, then renamed), so a worker never reads a half-written job;
-* a worker claims a message by renaming it inside the folder (atomic: two workers never both
-  take it), where kombu moved it to the temporary folder, a copy when that is another file
-  system;
-* an idle worker sleeps until a message file is renamed into the folder (Linux inotify) instead of
-  only looking every ``polling_interval`` seconds. The polling stays as the fallback (no inotify,
-  or a folder shared over a network filesystem, where other machines' writes raise no event).
+* **In-place writes.** kombu writes a message straight into the queue folder, so a worker can
+  read half a job. Here it is written under a hidden name and renamed into place (atomic).
+* **Claim by move.** kombu takes a message by moving it to another folder (a copy when that is
+  another file system), so two workers can both take it. Here a worker claims it by renaming it
+  inside the queue folder: one rename wins, the other worker moves on.
 
+Everything else (polling every ``AGORA_BROKER_POLL_SECONDS``, queues, acknowledgements) is
+kombu's. The broker only wakes workers: the job itself is a database row (agora/core/jobs.py),
+so a message lost here (a worker killed after taking it) is woken again by the sweep.
 Registered for the ``filesystem`` scheme in agora/celery.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import logging
 import os
-import select
 import uuid
-from time import monotonic, sleep
+from time import monotonic
 
 from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
 from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
-
-logger = logging.getLogger(__name__)
-
-IN_MODIFY = 0x00000002
-IN_CLOSE_WRITE = 0x00000008
-IN_MOVED_TO = 0x00000080
-
-
-class FolderWatch:
-    """Wait until a file is renamed into (or closed after writing in) a folder, or a timeout.
-    `events` chooses other inotify events (IN_MODIFY: any write to a file in the folder)."""
-
-    def __init__(self, folder: str, events: int = IN_MOVED_TO | IN_CLOSE_WRITE) -> None:
-        self.fd = -1
-        try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-            fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
-            if fd < 0:
-                raise OSError(ctypes.get_errno(), "inotify_init1")
-            if libc.inotify_add_watch(fd, os.fsencode(folder), events) < 0:
-                os.close(fd)
-                raise OSError(ctypes.get_errno(), "inotify_add_watch")
-        except (OSError, AttributeError) as exc:  # not Linux, or out of inotify watches
-            logger.info("broker folder %s is polled (no inotify: %s)", folder, exc)
-            return
-        self.fd = fd
-
-    def wait(self, timeout: float) -> bool:
-        """True when something arrived (the caller looks), False after `timeout` seconds."""
-        if self.fd < 0:
-            return False
-        ready, _, _ = select.select([self.fd], [], [], max(timeout, 0))
-        if not ready:
-            return False
-        try:
-            while os.read(self.fd, 65536):
-                pass
-        except BlockingIOError:
-            pass
-        return True
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
 
 
 class Channel(filesystem.Channel):
@@ -116,43 +68,3 @@ class Channel(filesystem.Channel):
 
 class Transport(filesystem.Transport):
     Channel = Channel
-
-    def __init__(self, client, **kwargs):
-        super().__init__(client, **kwargs)
-        self._watch: FolderWatch | None = None
-
-    def _folder_watch(self) -> FolderWatch:
-        if self._watch is None:
-            folder = self.client.transport_options.get("data_folder_in", "data_in")
-            self._watch = FolderWatch(folder)
-        return self._watch
-
-    def drain_events(self, connection, timeout=None):
-        """kombu's loop, except that the pause between two looks ends as soon as a message
-        file arrives."""
-        started = monotonic()
-        get = self.cycle.get
-        interval = self.polling_interval
-        watch = self._folder_watch()
-        while True:
-            try:
-                get(self._deliver, timeout=timeout)
-            except filesystem.Empty:
-                waited = monotonic() - started
-                if timeout is not None and waited >= timeout:
-                    raise TimeoutError from None
-                pause = interval if interval is not None else 1.0
-                if timeout is not None:
-                    pause = min(pause, timeout - waited)
-                if watch.fd >= 0:
-                    watch.wait(pause)
-                else:
-                    sleep(pause)
-            else:
-                break
-
-    def close_connection(self, connection):
-        if self._watch is not None:
-            self._watch.close()
-            self._watch = None
-        super().close_connection(connection)

@@ -1,6 +1,7 @@
-"""Who may fetch an uploaded file. Media of things that can be private — gallery works, lab runs,
-generations, models, uploaded data sets, forum uploads — are only served to whoever may see the
-thing itself; the rest (avatars, launch screenshots, built-in data set previews) is public and
+"""Who may fetch an uploaded file: a registry, like search's `register_kind`. Each app declares
+in its `media.py` (imported by its AppConfig.ready) the folders whose files can be private and,
+for each file pattern, who may see it, asking its own permissions.py. Core only asks the
+registry. Files outside every registered folder (avatars, launch screenshots) are public and
 answered without a query.
 
 `media_visibility(user, path)` answers "public" (anyone, cacheable), "private" (this viewer may,
@@ -9,113 +10,52 @@ do not let shared caches keep it) or None (not found, as far as this viewer is c
 from __future__ import annotations
 
 import re
-from typing import Literal
-
-from django.db.models import Q
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
 Visibility = Literal["public", "private"] | None
 
-PROTECTED_PREFIXES = ("works/", "lab/", "uploads/")
 
-_WORK = re.compile(r"^works/(?P<author>\d+)/[^/]+$")
-_RUN_SAMPLE = re.compile(r"^lab/runs/(?P<run>\d+)/[^/]+$")
-_GENERATION = re.compile(r"^lab/generations/(?P<generation>\d+)/[^/]+$")
-_BUILTIN_PREVIEW = re.compile(r"^lab/datasets/preview-builtin-[\w.-]+\.png$")
-_DATASET = re.compile(r"^lab/datasets/[^/]+$")
-_CHECKPOINT = re.compile(r"^lab/models/[^/]+$")
-_FORUM_UPLOAD = re.compile(r"^uploads/(?P<user>\d+)/[^/]+$")
+@dataclass(frozen=True)
+class MediaRule:
+    folder: str  # "lab/": the rule is tried for paths under it
+    pattern: re.Pattern[str]  # the whole path, relative to MEDIA_ROOT
+    # (viewer, path, match) -> Visibility; one or two queries at most
+    visibility: Callable[[Any, str, re.Match[str]], Visibility]
 
 
-def _owner_or_staff(user, owner_id: int) -> bool:
-    return bool(
-        user is not None and user.is_authenticated and (user.pk == owner_id or user.is_staff)
-    )
+_RULES: list[MediaRule] = []
 
 
-def _verdict(is_private: bool, allowed: bool) -> Visibility:
+def register_media(folder: str, pattern: str, visibility) -> MediaRule:
+    """Declare that files under `folder` matching `pattern` are served only as `visibility`
+    says. Rules are tried in the order they are registered; a path under a registered folder
+    that no rule matches is not found."""
+    if not folder.endswith("/"):
+        raise ValueError(f"a media folder ends with '/': {folder!r}")
+    rule = MediaRule(folder=folder, pattern=re.compile(pattern), visibility=visibility)
+    _RULES.append(rule)
+    return rule
+
+
+def is_protected(path: str) -> bool:
+    """Whether the file lives in a folder whose files can be private (public ones among them
+    may become private, so caches must ask again)."""
+    return any(path.startswith(rule.folder) for rule in _RULES)
+
+
+def verdict(is_private: bool, allowed: bool) -> Visibility:
+    """What a rule answers for a thing that is private or not, and whether this viewer may."""
     if not is_private:
         return "public"
     return "private" if allowed else None
 
 
 def media_visibility(user, path: str) -> Visibility:
-    if not path.startswith(PROTECTED_PREFIXES):
+    if not is_protected(path):
         return "public"
-    if match := _WORK.match(path):
-        from agora.gallery.models import Work
-
-        row = (
-            Work.objects.filter(author_id=int(match["author"]))
-            .filter(Q(image=path) | Q(thumbnail=path))
-            .values_list("private", "author_id")
-            .first()
-        )
-        return None if row is None else _verdict(row[0], _owner_or_staff(user, row[1]))
-    if match := _RUN_SAMPLE.match(path):
-        from agora.lab.models import TrainingRun
-
-        row = (
-            TrainingRun.objects.filter(pk=int(match["run"]))
-            .values_list("private", "owner_id")
-            .first()
-        )
-        return None if row is None else _verdict(row[0], _owner_or_staff(user, row[1]))
-    if match := _GENERATION.match(path):
-        from agora.lab.models import Generation
-
-        row = (
-            Generation.objects.filter(pk=int(match["generation"]))
-            .values_list("model__private", "model__owner_id")
-            .first()
-        )
-        return None if row is None else _verdict(row[0], _owner_or_staff(user, row[1]))
-    if _BUILTIN_PREVIEW.match(path):
-        return "public"
-    if _DATASET.match(path):
-        from agora.lab.models import LabDataset
-
-        # A member's data set (archive and preview) is theirs alone, like the data sets page.
-        owner = (
-            LabDataset.objects.filter(Q(archive=path) | Q(preview=path))
-            .values_list("owner_id", flat=True)
-            .first()
-        )
-        return None if owner is None else _verdict(True, _owner_or_staff(user, owner))
-    if _CHECKPOINT.match(path):
-        from agora.lab.models import LabModel
-
-        row = LabModel.objects.filter(checkpoint=path).values_list("private", "owner_id").first()
-        return None if row is None else _verdict(row[0], _owner_or_staff(user, row[1]))
-    if match := _FORUM_UPLOAD.match(path):
-        return _forum_upload_visibility(user, path, int(match["user"]))
+    for rule in _RULES:
+        if path.startswith(rule.folder) and (match := rule.pattern.fullmatch(path)):
+            return rule.visibility(user, path, match)
     return None  # nothing else lives under the protected folders
-
-
-def _forum_upload_visibility(user, path: str, uploader_id: int) -> Visibility:
-    """A composer image: its uploader and staff always; others when a non-deleted post using it
-    (PostUpload) is one they may see, by the forum's own rules (CategoryAccess for categories,
-    participants for messages). An image no post uses yet is a draft: uploader and staff only.
-    One query on the upload's file index (plus the viewer's category access)."""
-    from django.db.models import Exists, OuterRef
-
-    from agora.forum import permissions
-    from agora.forum.models import PostUpload, Upload
-
-    uploads = Upload.objects.filter(user_id=uploader_id, file=path)
-    if _owner_or_staff(user, uploader_id):
-        return "private" if uploads.exists() else None
-    access = permissions.category_access_for(user)
-    seen = Q(post__topic__is_private=False, post__topic__category_id__in=access.visible_ids())
-    if user is not None and user.is_authenticated:
-        seen |= Q(post__topic__is_private=True, post__topic__participants=user.pk)
-    uses = PostUpload.objects.filter(
-        seen,
-        upload=OuterRef("pk"),
-        post__deleted_at__isnull=True,
-        post__topic__deleted_at__isnull=True,
-    )
-    if not uploads.filter(Exists(uses)).exists():
-        return None
-    # Anonymous viewers get it only through public topics: shared caches may keep it (revalidated,
-    # since the post may move or be edited); a member's answer is theirs alone.
-    return "public" if user is None or not user.is_authenticated else "private"

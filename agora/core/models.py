@@ -26,6 +26,8 @@ class OutboundEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     # When a worker took it; a claim older than EMAIL_SEND_LEASE_SECONDS belongs to a dead worker.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep last woke a worker for it (agora/core/jobs.py)
+    woken_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "created_at"], name="email_status_created")]
@@ -38,6 +40,27 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)} ({self.status})"
+
+
+class Job(models.Model):
+    """A side effect a committed write still owes that has no row of its own: the notifications of
+    a new post, a search document, a member's trust level, a waiting-list email. Written in the
+    write's transaction, run by a worker, deleted when done (agora/core/jobs.py)."""
+
+    task = models.CharField(max_length=200)  # a registered Celery task's name
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # A worker's lease: a claim older than JOB_LEASE_SECONDS belongs to a dead worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    woken_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="job_created")]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)} (attempts: {self.attempts})"
 
 
 class WorkerHeartbeat(models.Model):

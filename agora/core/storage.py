@@ -1,13 +1,18 @@
-"""Local file storage that leaves nothing half-written: when a write fails (disk full, quota,
-I/O error) the partial file is removed before the error goes on."""
+"""Where uploaded files live. Locally (the embedded default) a write that fails (disk full, quota,
+I/O error) leaves no partial file. On S3-compatible storage every file's address is still
+Agora's `/media/<path>`: the media view checks who may see it, then redirects to a signed,
+short-lived address of the object (agora/core/views.py), so private files stay private."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import os
+from urllib.parse import quote
 
+from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from storages.backends.s3 import S3Storage
 
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
@@ -29,3 +34,14 @@ class SafeFileSystemStorage(FileSystemStorage):
             if exc.errno in DISK_FULL:
                 raise StorageFull(exc.errno, "no space left to store the file") from exc
             raise
+
+
+class CheckedS3Storage(S3Storage):
+    """django-storages' S3 backend whose `url()` is Agora's checked `/media/` address; the
+    object's own signed address comes from `signed_url()`, after the check."""
+
+    def url(self, name, parameters=None, expire=None, http_method=None) -> str:
+        return settings.MEDIA_URL + quote(name.lstrip("/"))
+
+    def signed_url(self, name: str) -> str:
+        return super().url(name, expire=settings.S3_SIGNED_URL_SECONDS)

@@ -16,7 +16,7 @@ def send_outbound_email(self, email_id: int) -> bool:
     sent = services.deliver_email(email_id=email_id)
     if not sent:
         # Another worker holds the claim. If it is alive it finishes the send; if it died
-        # mid-send (this job re-sent by the task journal or the broker) its claim goes stale:
+        # mid-send (this job woken again by the sweep or the broker) its claim goes stale:
         # look again then, instead of leaving the email in "sending" for good.
         left = services.email_claim_seconds_left(email_id=email_id)
         if left is not None and not self.request.is_eager:
@@ -37,16 +37,22 @@ def optimize_database() -> str:
 
 
 @shared_task
-def send_spooled_jobs() -> int:
-    """Jobs spooled while the broker was down (see agora/core/taskspool.py)."""
-    from agora.core.taskspool import drain
+def run_job(job_id: int) -> str:
+    """One row of the Job table (agora/core/jobs.py)."""
+    from agora.core import jobs
 
-    return drain()
+    return jobs.run(job_id=job_id)
 
 
 @shared_task
-def recover_orphaned_jobs() -> int:
-    """Filesystem broker: re-send jobs whose worker died mid-task (agora/core/taskjournal.py)."""
-    from agora.core.taskjournal import recover
+def sweep_jobs() -> int:
+    """Beat: Job rows whose wake was lost or whose worker died."""
+    from agora.core import jobs
 
-    return recover()
+    return len(jobs.sweep())
+
+
+@shared_task
+def sweep_emails() -> int:
+    """Beat: emails whose wake was lost, whose worker died mid-send, or that failed to send."""
+    return len(services.sweep_emails())

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
 from django.utils import translation
@@ -20,7 +21,7 @@ from django.views.static import serve
 
 from agora.accounts import services as account_services
 from agora.core.health import run_checks
-from agora.core.media_access import PROTECTED_PREFIXES, media_visibility
+from agora.core.media_access import is_protected, media_visibility
 from agora.core.timezones import is_valid_timezone
 
 
@@ -178,7 +179,7 @@ def set_timezone(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def media(request: HttpRequest, path: str) -> HttpResponse:
-    """Uploaded files in the embedded default (S3 serves them when configured). Media of things
+    """Uploaded files, from disk or (with S3) by a redirect to a signed address. Media of things
     that can be private (gallery works, lab runs, generations, models, data sets, forum composer
     images) go to whoever may see the thing, others get 404; the rest is public. serve() refuses
     paths that escape MEDIA_ROOT; the path is normalised first, so `avatars/../works/...` is
@@ -190,6 +191,14 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
     visibility = media_visibility(request.user, path)
     if visibility is None:
         raise Http404("No such file")
+    if settings.S3_BUCKET:
+        if not default_storage.exists(path):
+            raise Http404("No such file")
+        response = HttpResponseRedirect(default_storage.signed_url(path))
+        # The signed address expires: a browser may reuse it for a minute, no shared cache.
+        response.headers["Cache-Control"] = "private, max-age=60"
+        patch_vary_headers(response, ["Cookie"])
+        return response
     if settings.MEDIA_ACCEL_REDIRECT:
         if not (Path(settings.MEDIA_ROOT) / path).is_file():
             raise Http404("No such file")
@@ -204,7 +213,7 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
         # Only this viewer may see it: no shared cache (proxy, CDN) may keep a copy.
         response.headers["Cache-Control"] = "private, max-age=3600"
         patch_vary_headers(response, ["Cookie"])
-    elif path.startswith(PROTECTED_PREFIXES):
+    elif is_protected(path):
         # Public now, but its owner may make it private: caches must ask again (a cheap 304).
         response.headers["Cache-Control"] = "no-cache"
     else:

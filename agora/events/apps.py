@@ -8,4 +8,7 @@ class EventsConfig(AppConfig):
     verbose_name = _("Events")
 
     def ready(self) -> None:
-        from agora.events import search  # noqa: F401  (registers its search kinds)
+        from agora.events import (
+            search,  # noqa: F401  (registers its search kinds)
+            sitemaps,  # noqa: F401  (registers its sitemap)
+        )

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
+from agora.core import jobs
 from agora.core.markdown import render
 from agora.core.timezones import is_valid_timezone
 from agora.events import permissions
@@ -168,26 +169,33 @@ def promote_waiting_list(*, event: Event) -> list[RSVP]:
         nxt.status = RSVP.Status.GOING
         nxt.save(update_fields=["status", "updated_at"])
         promoted.append(nxt)
+    from agora.events.tasks import send_promotion_email
+
     for seat in promoted:
-        transaction.on_commit(lambda seat=seat: _tell_promoted(seat.id))
+        jobs.enqueue(send_promotion_email, seat.id)
     return promoted
 
 
-def _tell_promoted(rsvp_id: int) -> None:
-    from agora.events.tasks import send_promotion_email
+def _email(seat: RSVP, *, subject: str, template: str, context: dict) -> None:
+    """One email about an event to a member with a seat, in their language, unless they turned
+    event emails off; it carries one-click unsubscribe."""
+    from agora.core.services import queue_member_email
+    from agora.notifications import services as notifications
 
-    send_promotion_email.delay(rsvp_id)
+    member = seat.user
+    if not notifications.wants_email(member, notifications.EVENTS):
+        return
+    queue_member_email(
+        member=member, subject=subject, template=template,
+        context={"event": seat.event, "url": _site_url(seat.event.get_absolute_url()), **context},
+        unsubscribe_url=notifications.unsubscribe_url(member=member, kind=notifications.EVENTS),
+    )  # fmt: skip
 
 
-def _email(rsvp_obj: RSVP, subject: str, body: str) -> None:
+def _site_url(path: str) -> str:
     from django.conf import settings as django_settings
-    from django.utils import translation
 
-    from agora.core.services import queue_email
-
-    user = rsvp_obj.user
-    with translation.override(user.language or django_settings.LANGUAGE_CODE):
-        queue_email(to=[user.email], subject=str(subject), body_text=str(body))
+    return f"{django_settings.AGORA_SITE_URL}{path}"
 
 
 def email_promotion(*, rsvp_id: int) -> bool:
@@ -198,29 +206,20 @@ def email_promotion(*, rsvp_id: int) -> bool:
     )
     if seat is None or not seat.user.email:
         return False
-    from django.conf import settings as django_settings
+    from agora.core.services import language_of
 
-    url = (
-        getattr(django_settings, "AGORA_SITE_URL", "http://127.0.0.1:8000")
-        + seat.event.get_absolute_url()
-    )
-    _email(
-        seat,
-        _("A seat opened up: %(title)s") % {"title": seat.event.title},
-        _(
-            "Good news — you moved up from the waiting list and now have a seat at “%(title)s”."
-            "\n\n%(url)s"
-        )
-        % {"title": seat.event.title, "url": url},
-    )
+    with translation.override(language_of(seat.user)):
+        subject = _("A seat opened up: %(title)s") % {"title": seat.event.title}
+    _email(seat, subject=subject, template="events/email/seat_opened", context={})
     return True
 
 
 def send_reminders(*, now: datetime | None = None) -> int:
     """Email attendees of events starting within the next 24 hours, once each."""
-    from django.conf import settings as django_settings
     from django.utils import formats
     from django.utils import timezone as tz
+
+    from agora.core.services import language_of
 
     now = now or timezone.now()
     due = RSVP.objects.filter(
@@ -238,17 +237,12 @@ def send_reminders(*, now: datetime | None = None) -> int:
         if not claimed or not seat.user.email:
             continue
         zone = seat.user.timezone or seat.event.timezone
-        with tz.override(zone):
+        with translation.override(language_of(seat.user)), tz.override(zone):
             when = formats.date_format(tz.localtime(seat.event.starts_at), "DATETIME_FORMAT")
-        url = (
-            getattr(django_settings, "AGORA_SITE_URL", "http://127.0.0.1:8000")
-            + seat.event.get_absolute_url()
-        )
+            subject = _("Tomorrow: %(title)s") % {"title": seat.event.title}
         _email(
-            seat,
-            _("Tomorrow: %(title)s") % {"title": seat.event.title},
-            _("“%(title)s” starts %(when)s (%(zone)s).\n\n%(url)s")
-            % {"title": seat.event.title, "when": when, "zone": zone, "url": url},
-        )
+            seat, subject=subject, template="events/email/reminder",
+            context={"when": when, "zone": zone},
+        )  # fmt: skip
         sent += 1
     return sent

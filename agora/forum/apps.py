@@ -6,3 +6,7 @@ class ForumConfig(AppConfig):
     name = "agora.forum"
     label = "forum"
     verbose_name = _("Forum")
+
+    def ready(self) -> None:
+        # registers its media rules and sitemaps
+        from agora.forum import media, sitemaps  # noqa: F401

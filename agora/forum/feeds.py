@@ -3,15 +3,55 @@ anonymous clients, so they show exactly what an anonymous visitor may see."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.http import Http404
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from agora.core.text import absolute_urls, normalize_text, xml_safe
 from agora.forum import permissions, selectors
 from agora.forum.models import Post, Tag, Topic
 
 FEED_SIZE = 30
+
+
+def _xml_safe(value):
+    if isinstance(value, str):
+        return xml_safe(normalize_text(value))
+    if isinstance(value, (list, tuple)):
+        return [_xml_safe(v) for v in value]
+    return value
+
+
+class _StandardFeed:
+    """What every feed writes, whatever is stored: only characters XML 1.0 can carry (one
+    control character used to make the whole feed answer 500), content whose links and images
+    are absolute (a feed reader is not on our site), and an entry `updated` never earlier than
+    its `published` (RFC 4287 4.2.15 requires `updated` on every Atom entry)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{k: _xml_safe(v) for k, v in kwargs.items()})
+        link = urlsplit(self.feed["link"])
+        self.origin = f"{link.scheme}://{link.netloc}"
+
+    def add_item(self, *args, **kwargs):
+        kwargs = {k: _xml_safe(v) for k, v in kwargs.items()}
+        if kwargs.get("description"):
+            kwargs["description"] = absolute_urls(kwargs["description"], base=self.origin)
+        published, updated = kwargs.get("pubdate"), kwargs.get("updateddate")
+        if published is not None and (updated is None or updated < published):
+            kwargs["updateddate"] = published
+        super().add_item(*args, **kwargs)
+
+
+class StandardRssFeed(_StandardFeed, Rss201rev2Feed):
+    pass
+
+
+class StandardAtomFeed(_StandardFeed, Atom1Feed):
+    pass
 
 
 def _anonymous_access():
@@ -19,6 +59,7 @@ def _anonymous_access():
 
 
 class LatestTopicsFeed(Feed):
+    feed_type = StandardRssFeed
     title = "Agora — latest topics"
     link = "/latest/"
     description = "The latest topics on Agora."
@@ -102,6 +143,8 @@ class TagFeed(LatestTopicsFeed):
 
 
 class TopicFeed(Feed):
+    feed_type = StandardRssFeed
+
     def get_object(self, request, topic_id: int):
         return selectors.get_topic_for_viewer(
             topic_id=topic_id, viewer=AnonymousUser(), access=_anonymous_access()
@@ -135,10 +178,13 @@ class TopicFeed(Feed):
     def item_pubdate(self, item: Post):
         return item.created_at
 
+    def item_updateddate(self, item: Post):
+        return item.edited_at or item.created_at
+
     def item_author_name(self, item: Post) -> str:
         return item.author.name
 
 
 def atom(feed_class: type[Feed]) -> Feed:
     """The same feed in Atom 1.0."""
-    return type(f"Atom{feed_class.__name__}", (feed_class,), {"feed_type": Atom1Feed})()
+    return type(f"Atom{feed_class.__name__}", (feed_class,), {"feed_type": StandardAtomFeed})()

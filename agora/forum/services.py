@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
 from agora.core.markdown import render
+from agora.core.text import normalize_text
 from agora.forum import permissions, signals
 from agora.forum.models import (
     BODY_MAX,
@@ -40,7 +41,7 @@ DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 def _clean_title(title: str) -> str:
-    title = " ".join(title.split())
+    title = " ".join(normalize_text(title).split())
     if len(title) < TITLE_MIN:
         raise ValidationError(
             {"title": _("The title needs at least %(n)d characters.") % {"n": TITLE_MIN}}
@@ -53,7 +54,7 @@ def _clean_title(title: str) -> str:
 
 
 def _clean_body(raw: str) -> str:
-    raw = raw.replace("\r\n", "\n").strip("\n")
+    raw = normalize_text(raw).strip("\n")
     if len(raw.strip()) < BODY_MIN:
         raise ValidationError(
             {"raw": _("The post needs at least %(n)d characters.") % {"n": BODY_MIN}}

@@ -8,4 +8,9 @@ class GalleryConfig(AppConfig):
     verbose_name = _("Gallery")
 
     def ready(self) -> None:
-        from agora.gallery import search  # noqa: F401  (registers its search kinds)
+        # registers its media rules and sitemaps
+        from agora.gallery import (  # noqa: F401
+            media,
+            search,
+            sitemaps,
+        )

@@ -5,7 +5,7 @@ from django.http import Http404
 
 from agora.core.paging import keyset_page
 from agora.gallery.models import Collection, Reaction, ViewerSettings, Work
-from agora.gallery.services import can_see_work
+from agora.gallery.permissions import can_see_work
 
 PAGE_SIZE = 24
 

@@ -17,7 +17,7 @@ from agora.accounts.forms import _split_tags
 from agora.accounts.models import User
 from agora.core.images import encode_webp, open_checked_image
 from agora.core.markdown import render
-from agora.gallery import metadata
+from agora.gallery import metadata, permissions
 from agora.gallery.models import Collection, Comment, Reaction, ViewerSettings, Work
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -107,7 +107,9 @@ def upload_work(
         tags=tag_list,
         private=private,
         recipe_hidden=recipe_hidden,
-        remix_of=remix_of if remix_of is not None and can_see_work(author, remix_of) else None,
+        remix_of=remix_of
+        if remix_of is not None and permissions.can_see_work(author, remix_of)
+        else None,
     )
     apply_recipe(work, recipe)
     name = secrets.token_hex(10)
@@ -122,23 +124,9 @@ def upload_work(
     return work, recipe.notes
 
 
-def can_see_work(user, work: Work) -> bool:
-    if not work.private:
-        return True
-    return bool(
-        user is not None and user.is_authenticated and (user.pk == work.author_id or user.is_staff)
-    )
-
-
-def can_edit_work(user, work: Work) -> bool:
-    return bool(
-        user is not None and user.is_authenticated and (user.pk == work.author_id or user.is_staff)
-    )
-
-
 def set_nsfw(*, actor: User, work: Work, level: int) -> Work:
     """The author, or a moderator, sets how explicit a work is."""
-    if not can_edit_work(actor, work):
+    if not permissions.can_edit_work(actor, work):
         raise PermissionDenied(_("Only the author or staff can change this."))
     if level not in Work.NSFW.values:
         raise ValidationError(_("Choose a content level."))

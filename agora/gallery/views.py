@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from agora.gallery import selectors, services
+from agora.gallery import permissions, selectors, services
 from agora.gallery.forms import UploadForm
 from agora.gallery.models import Reaction, Work
 
@@ -36,7 +36,7 @@ def grid(request: HttpRequest) -> HttpResponse:
 @require_safe
 def work(request: HttpRequest, work_id: int) -> HttpResponse:
     obj = selectors.get_work_for_viewer(work_id=work_id, viewer=request.user)
-    is_owner = services.can_edit_work(request.user, obj)
+    is_owner = permissions.can_edit_work(request.user, obj)
     context = {
         "work": obj,
         "is_owner": is_owner,
@@ -47,7 +47,7 @@ def work(request: HttpRequest, work_id: int) -> HttpResponse:
         "comments": list(obj.comments.select_related("author")),
         "remixes": selectors.visible_remixes(viewer=request.user, work=obj),
         "parent_visible": obj.remix_of is not None
-        and services.can_see_work(request.user, obj.remix_of),
+        and permissions.can_see_work(request.user, obj.remix_of),
         "nsfw_levels": Work.NSFW.choices,
     }
     return render(request, "gallery/work.html", context)

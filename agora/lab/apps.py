@@ -8,4 +8,7 @@ class LabConfig(AppConfig):
     verbose_name = _("Lab")
 
     def ready(self) -> None:
-        from agora.lab import search  # noqa: F401  (registers its search kinds)
+        from agora.lab import (
+            media,  # noqa: F401  (registers its media rules)
+            search,  # noqa: F401  (registers its search kinds)
+        )

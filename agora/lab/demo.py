@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from agora.accounts.models import User
-from agora.lab import services
+from agora.lab import execution
 from agora.lab.models import TrainingRun
+from agora.lab.services import generations, publishing, runs, sharing
 
 
 def seed(*, out) -> None:
@@ -23,16 +24,16 @@ def seed(*, out) -> None:
         steps=300,
         seed=1,
         total_steps=300,
-        settings=services.validate_run(
+        settings=runs.validate_run(
             user=alice, family="diffusion", dataset="moons", preset="quick", steps=300, seed=1
         ),
     )
-    status = services.execute_run(run_id=run.id, worker="seed_demo")
+    status = execution.execute_run(run_id=run.id, worker="seed_demo")
     if status != "completed":
         out.write(f"Demo training ended as {status}; the lab starts without a demo model.")
         return
     run.refresh_from_db()
-    model = services.publish_model(
+    model = publishing.publish_model(
         user=alice,
         run=run,
         name="Moons DDPM",
@@ -42,7 +43,7 @@ def seed(*, out) -> None:
         "Try DDIM with 20 steps (eta 0 is deterministic, eta 1 adds fresh noise at every "
         "step), then **Reproduce and verify**.",
     )
-    generation = services.request_generation(
+    generation = generations.request_generation(
         user=alice,
         model=model,
         sampler="ddim",
@@ -52,22 +53,22 @@ def seed(*, out) -> None:
         labels=None,
         count=16,
     )
-    services.execute_generation(generation_id=generation.id)
+    execution.execute_generation(generation_id=generation.id)
     generation.refresh_from_db()
     # the same seed with DDIM eta 1 (fresh noise at every step) beside the deterministic one
-    stochastic = services.request_generation(
+    stochastic = generations.request_generation(
         user=alice, model=model, sampler="ddim", steps=20, guidance=0.0, eta=1.0, seed=7,
         labels=None, count=16,
     )  # fmt: skip
-    services.execute_generation(generation_id=stochastic.id)
+    execution.execute_generation(generation_id=stochastic.id)
     # One image in the gallery (found by the data set filter) and the run shown in the forum.
-    services.share_to_gallery(user=alice, generation=generation, index=0, title="Demo moons")
+    sharing.share_to_gallery(user=alice, generation=generation, index=0, title="Demo moons")
     from agora.forum.services import open_discussion
 
     open_discussion(
         author=alice,
         category_slug="image-generation",
         title="My first lab run: moons in 300 steps",
-        raw=services.run_card_markdown(run),
+        raw=sharing.run_card_markdown(run),
     )
     out.write("Trained and published the demo lab model.")

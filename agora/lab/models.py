@@ -12,11 +12,15 @@ FAMILY_CHOICES = [
     ("gan", _("GAN")),
     ("cgan", _("Conditional GAN")),
     ("wgan-gp", _("WGAN-GP")),
+    ("wgan", _("WGAN (weight clipping)")),
     ("vae", _("VAE")),
     ("beta-vae", _("beta-VAE")),
     ("diffusion", _("Diffusion (DDPM)")),
     ("latent", _("Latent diffusion")),
 ]
+# Data sets that ship with genlab; the 2-D point sets draw scatter plots instead of images.
+BUILTIN_DATASETS = ("mnist5k", "digits", "moons", "swissroll", "8gaussians", "checkerboard")
+POINT_DATASETS = ("moons", "swissroll", "8gaussians", "checkerboard")
 
 
 class LabDataset(models.Model):
@@ -40,6 +44,9 @@ class LabDataset(models.Model):
     preview = models.ImageField(upload_to="lab/datasets/", blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The check's lease and the sweep's last wake (agora/core/jobs.py)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    woken_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -95,6 +102,7 @@ class TrainingRun(models.Model):
     lease = models.CharField(max_length=64, blank=True)
     worker = models.CharField(max_length=200, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    woken_at = models.DateTimeField(null=True, blank=True)  # the sweep's last wake
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -191,6 +199,9 @@ class Generation(models.Model):
     error = models.TextField(blank=True)
     duration_s = models.FloatField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The sampling worker's lease and the sweep's last wake (agora/core/jobs.py)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    woken_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [  # the keyset of a model's generations pages

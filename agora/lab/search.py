@@ -1,5 +1,5 @@
 """Published lab models in search: found by name, model card, family and data set. Private
-models are found by their owner only, like the lab's own list (``services.visible_models``)."""
+models are found by their owner only, like the lab's own list (``selectors.visible_models``)."""
 
 from __future__ import annotations
 

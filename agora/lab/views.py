@@ -5,17 +5,21 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agora.core.forms import add_validation_errors
 from agora.core.paging import keyset_page
-from agora.lab import permissions, services
+from agora.lab import permissions, selectors
 from agora.lab.dataset_summary import builtin_summary
 from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm
-from agora.lab.models import Generation, LabDataset, LabModel, Star, TrainingRun
+from agora.lab.models import BUILTIN_DATASETS, POINT_DATASETS, Generation, TrainingRun
+from agora.lab.services import datasets as dataset_services
+from agora.lab.services import generations as generation_services
+from agora.lab.services import publishing, sharing
+from agora.lab.services import runs as run_services
 
 LAB_PER_PAGE = 30
 GENERATIONS_PER_PAGE = 12
@@ -27,18 +31,11 @@ LIST_CURSORS = {
 }
 
 
-def _get_run(request: HttpRequest, run_id: int) -> TrainingRun:
-    run = TrainingRun.objects.select_related("owner", "forked_from").filter(pk=run_id).first()
-    if run is None or not permissions.can_see_run(request.user, run):
-        raise Http404("No such run")
-    return run
-
-
-def _get_model(request: HttpRequest, model_id: int) -> LabModel:
-    model = LabModel.objects.select_related("owner", "run", "topic").filter(pk=model_id).first()
-    if model is None or not permissions.can_see_model(request.user, model):
-        raise Http404("No such model")
-    return model
+def _run_named(request: HttpRequest, text: str) -> TrainingRun | None:
+    """The run a form field names by id, if the viewer may see it; None for a malformed id."""
+    if not (text.isascii() and text.isdigit() and len(text) < 11):
+        return None
+    return selectors.get_run_for_user(request.user, int(text))
 
 
 @require_safe
@@ -52,14 +49,14 @@ def index(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"mine": [], "mine_next": None}
     if request.user.is_authenticated and (not htmx or wanted == "runs_cursor"):
         context["mine"], context["mine_next"] = keyset_page(
-            TrainingRun.objects.filter(owner=request.user),
+            selectors.own_runs(request.user),
             key="created_at",
             cursor=cursors["runs_cursor"],
             limit=LAB_PER_PAGE,
         )
     if not htmx or wanted == "models_cursor":
         context["models"], context["models_next"] = keyset_page(
-            services.visible_models(request.user),
+            selectors.visible_models(request.user),
             key="star_count",
             cursor=cursors["models_cursor"],
             limit=LAB_PER_PAGE,
@@ -67,9 +64,7 @@ def index(request: HttpRequest) -> HttpResponse:
         )
     if not htmx or wanted == "public_cursor":
         context["public_runs"], context["public_next"] = keyset_page(
-            TrainingRun.objects.filter(private=False)
-            .exclude(owner=request.user.pk or 0)
-            .select_related("owner"),
+            selectors.others_public_runs(request.user),
             key="created_at",
             cursor=cursors["public_cursor"],
             limit=LAB_PER_PAGE,
@@ -82,29 +77,23 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_run(request: HttpRequest) -> HttpResponse:
-    datasets = services.usable_datasets(request.user)
+    datasets = selectors.usable_datasets(request.user)
     initial = {}
-    fork = None
-    if request.GET.get("fork"):
-        fork = (
-            _get_run(request, int(request.GET["fork"])) if request.GET["fork"].isdigit() else None
-        )
-        if fork:
-            initial = {
-                "title": f"{fork.title} (fork)",
-                "family": fork.family,
-                "dataset": fork.dataset,
-                "preset": fork.preset,
-                "steps": fork.steps,
-                "seed": fork.seed,
-            }
+    fork = _run_named(request, request.GET.get("fork", ""))
+    if fork:
+        initial = {
+            "title": f"{fork.title} (fork)",
+            "family": fork.family,
+            "dataset": fork.dataset,
+            "preset": fork.preset,
+            "steps": fork.steps,
+            "seed": fork.seed,
+        }
     form = RunForm(request.POST or None, initial=initial, datasets=datasets)
     if request.method == "POST" and form.is_valid():
-        forked_from = None
-        if request.POST.get("forked_from", "").isdigit():
-            forked_from = _get_run(request, int(request.POST["forked_from"]))
+        forked_from = _run_named(request, request.POST.get("forked_from", ""))
         try:
-            run = services.create_run(
+            run = run_services.create_run(
                 owner=request.user, forked_from=forked_from, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -117,13 +106,13 @@ def new_run(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def run(request: HttpRequest, run_id: int) -> HttpResponse:
-    obj = _get_run(request, run_id)
+    obj = selectors.get_run_for_user(request.user, run_id)
     context = {
         "run": obj,
         "can_manage": permissions.can_manage_run(request.user, obj),
         "curves_json": json.dumps(obj.curves[-600:]),
         "publish_form": PublishForm(initial={"name": obj.title}),
-        "published": LabModel.objects.filter(run=obj).first(),
+        "published": selectors.published_model(obj),
         "can_share": permissions.can_share_run(request.user, obj),
     }
     if request.headers.get("HX-Request"):
@@ -136,8 +125,8 @@ def run(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, run_id: int) -> HttpResponse:
-    obj = _get_run(request, run_id)
-    services.request_cancel(user=request.user, run=obj)
+    obj = selectors.get_run_for_user(request.user, run_id)
+    run_services.request_cancel(user=request.user, run=obj)
     messages.info(request, _("Cancelling: the run stops at its next step and keeps a checkpoint."))
     return redirect(obj.get_absolute_url())
 
@@ -145,9 +134,9 @@ def cancel(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def resume(request: HttpRequest, run_id: int) -> HttpResponse:
-    obj = _get_run(request, run_id)
+    obj = selectors.get_run_for_user(request.user, run_id)
     try:
-        services.resume_run(user=request.user, run=obj)
+        run_services.resume_run(user=request.user, run=obj)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(obj.get_absolute_url())
@@ -155,14 +144,9 @@ def resume(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_safe
 def compare(request: HttpRequest) -> HttpResponse:
-    ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip().isdigit()][
-        :6
-    ]
-    runs = [
-        r
-        for r in TrainingRun.objects.filter(pk__in=ids).select_related("owner")
-        if permissions.can_see_run(request.user, r)
-    ]
+    parts = (part.strip() for part in request.GET.get("ids", "").split(","))
+    ids = [int(part) for part in parts if part.isascii() and part.isdigit() and len(part) < 11]
+    runs = selectors.runs_to_compare(request.user, ids)
     series = [{"title": r.title, "curves": r.curves[-400:]} for r in runs]
     return render(request, "lab/compare.html", {"runs": runs, "series_json": json.dumps(series)})
 
@@ -170,11 +154,11 @@ def compare(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def publish(request: HttpRequest, run_id: int) -> HttpResponse:
-    obj = _get_run(request, run_id)
+    obj = selectors.get_run_for_user(request.user, run_id)
     form = PublishForm(request.POST)
     if form.is_valid():
         try:
-            model = services.publish_model(user=request.user, run=obj, **form.cleaned_data)
+            model = publishing.publish_model(user=request.user, run=obj, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -189,9 +173,9 @@ def publish(request: HttpRequest, run_id: int) -> HttpResponse:
 def share_run(request: HttpRequest, run_id: int) -> HttpResponse:
     """Start a topic, or reply to one, with the run's latest samples and its card (through the
     composer's draft, as a gallery work is shared)."""
-    obj = _get_run(request, run_id)
+    obj = selectors.get_run_for_user(request.user, run_id)
     try:
-        target = services.share_run_to_forum(
+        target = sharing.share_run_to_forum(
             user=request.user, run=obj, topic_reference=request.POST.get("topic", "")[:500]
         )
     except (ValidationError, PermissionDenied) as exc:
@@ -202,10 +186,10 @@ def share_run(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_safe
 def model(request: HttpRequest, model_id: int) -> HttpResponse:
-    obj = _get_model(request, model_id)
+    obj = selectors.get_model_for_user(request.user, model_id)
     cursor = request.GET.get("cursor")
     generations, next_cursor = keyset_page(
-        obj.generations.filter(reproduces=None),
+        selectors.model_generations(obj),
         key="created_at",
         cursor=cursor,
         limit=GENERATIONS_PER_PAGE,
@@ -213,40 +197,35 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
     if request.headers.get("HX-Request") == "true" and cursor:
         context = {"generations": generations, "next_cursor": next_cursor}
         return render(request, "lab/model.html#generation-rows", context)
-    diffusion, classes = _sampling_kind(obj)
+    diffusion, classes = selectors.sampling_kind(obj)
     conditional = classes > 0
+    # the form starts from genlab's measured best settings for the family (docs/benchmarks.md)
+    best = selectors.best_sampler_settings(obj)
     context = {
         "model": obj,
+        "best": best,
         "form": GenerateForm(
             initial={
-                "sampler": "ddim" if diffusion else "direct",
-                "count": 1000 if obj.run.dataset in services.POINT_DATASETS else 16,
-                # class-conditional diffusion: classifier-free guidance w = 2 draws the asked
-                # class far more reliably than w = 0 (docs/genlab.md, bench item 2)
-                "guidance": services.DEFAULT_GUIDANCE if diffusion and conditional else 0.0,
+                "sampler": best["sampler"],
+                "count": 1000 if obj.run.dataset in POINT_DATASETS else 16,
+                "steps": best["steps"],
+                "eta": best["eta"],
+                "guidance": best["guidance"],
             },
             diffusion=diffusion,
             conditional=conditional,
         ),
         "generations": generations,
         "next_cursor": next_cursor,
-        "starred": request.user.is_authenticated
-        and Star.objects.filter(model=obj, user=request.user).exists(),
+        "starred": selectors.has_starred(request.user, obj),
         "num_classes": classes,
     }
     return render(request, "lab/model.html", context)
 
 
-def _sampling_kind(model: LabModel) -> tuple[bool, int]:
-    """(diffusion family, the classes a label may name: 0 for an unconditional model)."""
-    diffusion = model.run.settings.get("family", model.run.family) in ("diffusion", "latent")
-    classes = services.num_classes(model.run)
-    return diffusion, classes if services.is_conditional(model.run, classes) else 0
-
-
 @require_safe
 def download_checkpoint(request: HttpRequest, model_id: int) -> FileResponse:
-    obj = _get_model(request, model_id)
+    obj = selectors.get_model_for_user(request.user, model_id)
     return FileResponse(
         obj.checkpoint.open("rb"), as_attachment=True, filename=f"{obj.name}.safetensors"
     )
@@ -255,21 +234,21 @@ def download_checkpoint(request: HttpRequest, model_id: int) -> FileResponse:
 @login_required
 @require_POST
 def star(request: HttpRequest, model_id: int) -> HttpResponse:
-    obj = _get_model(request, model_id)
-    services.toggle_star(user=request.user, model=obj)
+    obj = selectors.get_model_for_user(request.user, model_id)
+    publishing.toggle_star(user=request.user, model=obj)
     return redirect(obj.get_absolute_url())
 
 
 @login_required
 @require_POST
 def generate(request: HttpRequest, model_id: int) -> HttpResponse:
-    obj = _get_model(request, model_id)
-    diffusion, classes = _sampling_kind(obj)
+    obj = selectors.get_model_for_user(request.user, model_id)
+    diffusion, classes = selectors.sampling_kind(obj)
     form = GenerateForm(request.POST, diffusion=diffusion, conditional=classes > 0)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            generation = services.request_generation(
+            generation = generation_services.request_generation(
                 user=request.user,
                 model=obj,
                 sampler=data["sampler"],
@@ -296,13 +275,7 @@ def generate(request: HttpRequest, model_id: int) -> HttpResponse:
 
 @require_safe
 def generation(request: HttpRequest, generation_id: int) -> HttpResponse:
-    obj = (
-        Generation.objects.select_related("model", "model__run", "owner", "reproduces")
-        .filter(pk=generation_id)
-        .first()
-    )
-    if obj is None or not permissions.can_see_model(request.user, obj.model):
-        raise Http404("No such generation")
+    obj = selectors.get_generation_for_user(request.user, generation_id)
     context = {
         "generation": obj,
         "recipe_json": json.dumps(obj.recipe, indent=2, sort_keys=True),
@@ -318,11 +291,9 @@ def generation(request: HttpRequest, generation_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def reproduce(request: HttpRequest, generation_id: int) -> HttpResponse:
-    obj = Generation.objects.select_related("model").filter(pk=generation_id).first()
-    if obj is None or not permissions.can_see_model(request.user, obj.model):
-        raise Http404("No such generation")
+    obj = selectors.get_generation_for_user(request.user, generation_id)
     try:
-        copy = services.reproduce(user=request.user, generation=obj)
+        copy = generation_services.reproduce(user=request.user, generation=obj)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, str(exc))
         return redirect(obj.get_absolute_url())
@@ -332,12 +303,10 @@ def reproduce(request: HttpRequest, generation_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def share(request: HttpRequest, generation_id: int) -> HttpResponse:
-    obj = Generation.objects.select_related("model").filter(pk=generation_id).first()
-    if obj is None:
-        raise Http404("No such generation")
+    obj = selectors.get_generation_for_user(request.user, generation_id)
     try:
         index = int(request.POST.get("index", "0"))
-        work = services.share_to_gallery(
+        work = sharing.share_to_gallery(
             user=request.user, generation=obj, index=index, title=request.POST.get("title", "")
         )
     except (ValueError, ValidationError) as exc:
@@ -353,13 +322,13 @@ def datasets(request: HttpRequest) -> HttpResponse:
     form = DatasetForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.upload_dataset(owner=request.user, **form.cleaned_data)
+            dataset_services.upload_dataset(owner=request.user, **form.cleaned_data)
         except ValidationError as exc:
             add_validation_errors(form, exc)
         else:
             messages.success(request, _("Uploaded: the archive is being checked."))
             return redirect("lab:datasets")
-    mine = list(LabDataset.objects.filter(owner=request.user).order_by("-created_at"))
+    mine = list(selectors.own_datasets(request.user))
     status = 400 if form.is_bound and form.errors else 200
     return render(
         request,
@@ -367,7 +336,7 @@ def datasets(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "mine": mine,
-            "builtins": [builtin_summary(name) for name in services.BUILTIN_DATASETS],
+            "builtins": [builtin_summary(name) for name in BUILTIN_DATASETS],
         },
         status=status,
     )

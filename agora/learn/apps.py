@@ -8,4 +8,7 @@ class LearnConfig(AppConfig):
     verbose_name = _("Learn")
 
     def ready(self) -> None:
-        from agora.learn import search  # noqa: F401  (registers its search kinds)
+        from agora.learn import (
+            search,  # noqa: F401  (registers its search kinds)
+            sitemaps,  # noqa: F401  (registers its sitemap)
+        )

@@ -151,7 +151,7 @@ ARTICLES_PER_PAGE = 60
 def resources(request: HttpRequest) -> HttpResponse:
     """Projects, data sets and papers, and beside them the lab's public models (each links to its
     model card and its discussion topic)."""
-    from agora.lab.services import visible_models
+    from agora.lab.selectors import visible_models
     from agora.learn.models import Resource
 
     kind = request.GET.get("kind", "")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.dispatch import receiver
 
+from agora.core import jobs
 from agora.forum import signals
 from agora.forum.models import Like, Post
 
@@ -24,7 +24,7 @@ def refresh_author_stats(sender, *, post_id, **kwargs) -> None:
 
     author_id = Post.objects.filter(pk=post_id).values_list("author_id", flat=True).first()
     if author_id:
-        transaction.on_commit(lambda: refresh_member_stats.delay(author_id))
+        jobs.enqueue(refresh_member_stats, author_id)
 
 
 @receiver(signals.post_liked)
@@ -34,4 +34,4 @@ def refresh_like_stats(sender, *, like_id, **kwargs) -> None:
     row = Like.objects.filter(pk=like_id).values_list("user_id", "post__author_id").first()
     if row:
         for user_id in set(row):
-            transaction.on_commit(lambda user_id=user_id: refresh_member_stats.delay(user_id))
+            jobs.enqueue(refresh_member_stats, user_id)

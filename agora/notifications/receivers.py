@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
+from agora.core import jobs
 from agora.forum import signals
 
 
@@ -11,11 +12,11 @@ from agora.forum import signals
 def post_created(sender, *, post_id: int, **kwargs) -> None:
     from agora.notifications.tasks import notify_post_created
 
-    notify_post_created.delay(post_id)
+    jobs.enqueue(notify_post_created, post_id)
 
 
 @receiver(signals.post_liked, dispatch_uid="notifications.post_liked")
 def post_liked(sender, *, like_id: int, **kwargs) -> None:
     from agora.notifications.tasks import notify_post_liked
 
-    notify_post_liked.delay(like_id)
+    jobs.enqueue(notify_post_liked, like_id)

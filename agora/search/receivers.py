@@ -1,12 +1,12 @@
-"""The index follows the forum and the members: each change schedules a task on commit."""
+"""The index follows the forum and the members: each change owes a job, run after commit."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from agora.accounts.models import User
+from agora.core import jobs
 from agora.forum import signals
 from agora.forum.models import Post, Tag, Topic
 from agora.search.kinds import MEMBER, POST, TAG
@@ -16,13 +16,13 @@ from agora.search.selectors import forget_related
 def _schedule_objects(kind: str, object_id: int) -> None:
     from agora.search.tasks import index_objects
 
-    transaction.on_commit(lambda: index_objects.delay(kind, [object_id]))
+    jobs.enqueue(index_objects, kind, [object_id])
 
 
 def _schedule_topic(topic_id: int) -> None:
     from agora.search.tasks import index_topic
 
-    transaction.on_commit(lambda: index_topic.delay(topic_id))
+    jobs.enqueue(index_topic, topic_id)
 
 
 @receiver(signals.post_created)

@@ -23,7 +23,7 @@ from agora.api.schemas import (
     member_ref,
     page_of,
 )
-from agora.gallery import selectors, services
+from agora.gallery import permissions, selectors, services
 from agora.gallery.models import Work
 
 router = Router(tags=["gallery"])
@@ -31,7 +31,7 @@ WorkPage = page_of(WorkOut)
 
 
 def work_out(work: Work, user) -> dict:
-    is_owner = services.can_edit_work(user, work)
+    is_owner = permissions.can_edit_work(user, work)
     recipe = None
     if work.has_recipe and (not work.recipe_hidden or is_owner):
         recipe = {

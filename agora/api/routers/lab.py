@@ -3,8 +3,7 @@ services."""
 
 from __future__ import annotations
 
-from django.db.models import Q
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
@@ -26,20 +25,18 @@ from agora.api.schemas import (
     member_ref,
     page_of,
 )
-from agora.lab import permissions, services
-from agora.lab.models import Generation, LabDataset, LabModel, Star, TrainingRun
+from agora.lab import selectors
+from agora.lab.models import Generation, LabDataset, LabModel, TrainingRun
+from agora.lab.services import datasets as dataset_services
+from agora.lab.services import generations as generation_services
+from agora.lab.services import publishing, sharing
+from agora.lab.services import runs as run_services
 
 router = Router(tags=["lab"])
 RunPage = page_of(RunOut)
 GenerationPage = page_of(GenerationOut)
 ModelPage = page_of(ModelOut)
 PAGE = 30
-
-
-def _bounded(value: int) -> int:
-    if not 0 < value < 2**31:
-        raise Http404("No such object")
-    return value
 
 
 def _before(cursor: str | None) -> int | None:
@@ -133,7 +130,7 @@ def generation_out(generation: Generation) -> dict:
 def list_datasets(request: HttpRequest):
     """The caller's uploaded data sets (members only; they are never shown to others)."""
     user = require(request, "read")
-    rows = LabDataset.objects.filter(owner=user).order_by("-created_at")[:100]
+    rows = selectors.own_datasets(user)[:100]
     return [dataset_out(d) for d in rows]
 
 
@@ -142,7 +139,7 @@ def upload_dataset(request: HttpRequest, name: Form[str], archive: File[Uploaded
     """Upload a zip of images (multipart); it is checked in the background (status `checking`,
     then `ready` or `refused` with the reason in `error`)."""
     user = require(request, "write")
-    dataset = services.upload_dataset(owner=user, name=name, archive=archive)
+    dataset = dataset_services.upload_dataset(owner=user, name=name, archive=archive)
     return Status(201, dataset_out(dataset))
 
 
@@ -150,41 +147,30 @@ def upload_dataset(request: HttpRequest, name: Form[str], archive: File[Uploaded
 def list_runs(request: HttpRequest, mine: bool = False, cursor: str | None = None):
     """Public runs and the caller's own, newest first; `?mine=true` for only the caller's."""
     user = viewer(request)
-    queryset = TrainingRun.objects.select_related("owner")
+    queryset = selectors.visible_runs(user)
     if mine:
         queryset = queryset.filter(owner=user.pk or 0)
-    elif user.is_authenticated:
-        queryset = queryset.filter(Q(private=False) | Q(owner=user))
-    else:
-        queryset = queryset.filter(private=False)
     return _page(queryset, cursor, run_out)
-
-
-def _get_run(request: HttpRequest, run_id: int) -> TrainingRun:
-    run = TrainingRun.objects.select_related("owner").filter(pk=_bounded(run_id)).first()
-    if run is None or not permissions.can_see_run(viewer(request), run):
-        raise Http404("No such run")
-    return run
 
 
 @router.get("/runs/{run_id}", response={200: RunOut, **ERRORS})
 def get_run(request: HttpRequest, run_id: int):
-    return run_out(_get_run(request, run_id))
+    return run_out(selectors.get_run_for_user(viewer(request), run_id))
 
 
 @router.post("/runs", response={201: RunOut, **ERRORS})
 def create_run(request: HttpRequest, payload: RunIn):
     """Queue a training run; the settings are checked before anything is queued."""
     user = require(request, "write")
-    run = services.create_run(owner=user, **payload.dict())
+    run = run_services.create_run(owner=user, **payload.dict())
     return Status(201, run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk)))
 
 
 @router.post("/runs/{run_id}/cancel", response={200: RunOut, **ERRORS})
 def cancel_run(request: HttpRequest, run_id: int):
     user = require(request, "write")
-    run = _get_run(request, run_id)
-    services.request_cancel(user=user, run=run)
+    run = selectors.get_run_for_user(viewer(request), run_id)
+    run_services.request_cancel(user=user, run=run)
     return run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk))
 
 
@@ -192,7 +178,9 @@ def cancel_run(request: HttpRequest, run_id: int):
 def resume_run(request: HttpRequest, run_id: int):
     """Queue a failed or cancelled run again; it continues from its last checkpoint."""
     user = require(request, "write")
-    run = services.resume_run(user=user, run=_get_run(request, run_id))
+    run = run_services.resume_run(
+        user=user, run=selectors.get_run_for_user(viewer(request), run_id)
+    )
     return run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk))
 
 
@@ -201,9 +189,9 @@ def share_run(request: HttpRequest, run_id: int, payload: ShareRunIn):
     """Put a completed public run's card (latest samples, settings) into your composer draft: a
     new topic, or a reply to the topic named in `topic`. Open `url` to post it."""
     user = require(request, "write")
-    run = _get_run(request, run_id)
+    run = selectors.get_run_for_user(viewer(request), run_id)
     return {
-        "url": services.share_run_to_forum(user=user, run=run, topic_reference=payload.topic[:500])
+        "url": sharing.share_run_to_forum(user=user, run=run, topic_reference=payload.topic[:500])
     }
 
 
@@ -211,46 +199,39 @@ def share_run(request: HttpRequest, run_id: int, payload: ShareRunIn):
 def publish_run(request: HttpRequest, run_id: int, payload: PublishIn):
     """Publish a completed run as a model others can sample."""
     user = require(request, "write")
-    model = services.publish_model(user=user, run=_get_run(request, run_id), **payload.dict())
+    model = publishing.publish_model(
+        user=user, run=selectors.get_run_for_user(viewer(request), run_id), **payload.dict()
+    )
     return Status(201, model_out(LabModel.objects.select_related("owner", "run").get(pk=model.pk)))
 
 
 @router.get("/models", response={200: ModelPage, **ERRORS})
 def list_models(request: HttpRequest, cursor: str | None = None):
     """Published models: public ones and the caller's own, newest first."""
-    return _page(services.visible_models(viewer(request)), cursor, model_out)
-
-
-def _get_model(request: HttpRequest, model_id: int) -> LabModel:
-    model = LabModel.objects.select_related("owner", "run").filter(pk=_bounded(model_id)).first()
-    if model is None or not permissions.can_see_model(viewer(request), model):
-        raise Http404("No such model")
-    return model
+    return _page(selectors.visible_models(viewer(request)), cursor, model_out)
 
 
 @router.get("/models/{model_id}", response={200: ModelOut, **ERRORS})
 def get_model(request: HttpRequest, model_id: int):
-    return model_out(_get_model(request, model_id))
+    return model_out(selectors.get_model_for_user(viewer(request), model_id))
 
 
 @router.post("/models/{model_id}/star", response={200: StarOut, **ERRORS})
 def star_model(request: HttpRequest, model_id: int):
     """Toggle your star."""
     user = require(request, "write")
-    model = _get_model(request, model_id)
-    services.toggle_star(user=user, model=model)
+    model = selectors.get_model_for_user(viewer(request), model_id)
+    publishing.toggle_star(user=user, model=model)
     model.refresh_from_db(fields=["star_count"])
-    starred = Star.objects.filter(model=model, user=user).exists()
+    starred = selectors.has_starred(user, model)
     return {"starred": starred, "star_count": model.star_count}
 
 
 @router.get("/models/{model_id}/generations", response={200: GenerationPage, **ERRORS})
 def list_generations(request: HttpRequest, model_id: int, cursor: str | None = None):
     """A model's generations, newest first (reproductions are listed on their original)."""
-    model = _get_model(request, model_id)
-    queryset = Generation.objects.filter(model=model, reproduces=None).select_related(
-        "owner", "reproduces"
-    )
+    model = selectors.get_model_for_user(viewer(request), model_id)
+    queryset = selectors.model_generations(model).select_related("owner", "reproduces")
     return _page(queryset, cursor, generation_out)
 
 
@@ -258,8 +239,8 @@ def list_generations(request: HttpRequest, model_id: int, cursor: str | None = N
 def start_generation(request: HttpRequest, model_id: int, payload: GenerationIn):
     """Queue a generation; poll `GET /generations/{id}` until its status is done or failed."""
     user = require(request, "write")
-    model = _get_model(request, model_id)
-    generation = services.request_generation(user=user, model=model, **payload.dict())
+    model = selectors.get_model_for_user(viewer(request), model_id)
+    generation = generation_services.request_generation(user=user, model=model, **payload.dict())
     return Status(
         201,
         generation_out(
@@ -268,27 +249,18 @@ def start_generation(request: HttpRequest, model_id: int, payload: GenerationIn)
     )
 
 
-def _get_generation(request: HttpRequest, generation_id: int) -> Generation:
-    generation = (
-        Generation.objects.select_related("owner", "model", "model__run", "reproduces")
-        .filter(pk=_bounded(generation_id))
-        .first()
-    )
-    if generation is None or not permissions.can_see_model(viewer(request), generation.model):
-        raise Http404("No such generation")
-    return generation
-
-
 @router.get("/generations/{generation_id}", response={200: GenerationOut, **ERRORS})
 def get_generation(request: HttpRequest, generation_id: int):
-    return generation_out(_get_generation(request, generation_id))
+    return generation_out(selectors.get_generation_for_user(viewer(request), generation_id))
 
 
 @router.post("/generations/{generation_id}/reproduce", response={201: GenerationOut, **ERRORS})
 def reproduce(request: HttpRequest, generation_id: int):
     """Run the same recipe again; once done, `verified` says whether the pixels are identical."""
     user = require(request, "write")
-    copy = services.reproduce(user=user, generation=_get_generation(request, generation_id))
+    copy = generation_services.reproduce(
+        user=user, generation=selectors.get_generation_for_user(viewer(request), generation_id)
+    )
     return Status(
         201,
         generation_out(Generation.objects.select_related("owner", "reproduces").get(pk=copy.pk)),
@@ -302,8 +274,8 @@ def share(request: HttpRequest, generation_id: int, payload: ShareIn):
     from agora.gallery.models import Work
 
     user = require(request, "write")
-    generation = _get_generation(request, generation_id)
-    work = services.share_to_gallery(
+    generation = selectors.get_generation_for_user(viewer(request), generation_id)
+    work = sharing.share_to_gallery(
         user=user, generation=generation, index=payload.index, title=payload.title[:200]
     )
     return Status(201, work_out(Work.objects.select_related("author").get(pk=work.pk), user))

@@ -13,8 +13,9 @@ from agora.api import tokens
 from agora.forum import services as forum_services
 from agora.forum.models import Category
 from agora.gallery.models import Work
-from agora.lab import services as lab_services
 from agora.lab.models import Generation
+from agora.lab.services import publishing
+from agora.lab.services import runs as run_services
 
 SCRIPT = Path(__file__).resolve().parents[3] / "docs" / "examples" / "agora_api.py"
 
@@ -27,11 +28,11 @@ def test_the_documented_example_script_runs_end_to_end(live_server, alice, setti
     forum_services.create_topic(
         author=alice, category=lounge, title="Which sampler for moons?", raw="Curious."
     )
-    run = lab_services.create_run(  # tasks are eager: this trains here and now
+    run = run_services.create_run(  # tasks are eager: this trains here and now
         owner=alice, title="t", family="diffusion", dataset="moons", preset="quick", steps=10
     )
     run.refresh_from_db()
-    model = lab_services.publish_model(
+    model = publishing.publish_model(
         user=alice, run=run, name="Moons", card="", licence="mit", private=False
     )
     _token, raw = tokens.create_token(user=alice, name="example", scopes=["read", "write"])

@@ -226,12 +226,12 @@ def capture_commits(django_capture_on_commit_callbacks):
 
 @pytest.mark.django_db
 def test_a_completed_public_run_is_announced(receiver, staff, alice, capture_commits):
-    from agora.lab import services as lab_services
+    from agora.lab.services import runs as run_services
 
     hook = receiver([200])
     webhooks.create_endpoint(actor=staff, url=hook.url, events=["run.completed"])
     with capture_commits(execute=True):
-        run = lab_services.create_run(
+        run = run_services.create_run(
             owner=alice,
             title="Hooked moons",
             family="diffusion",
@@ -332,3 +332,28 @@ def test_staff_manage_webhooks_through_the_api(client, world, receiver, capture_
     assert call(client, world, "staff", "DELETE", path).status_code == 204
     assert not WebhookEndpoint.objects.filter(pk=endpoint["id"]).exists()
     assert call(client, world, "staff", "GET", path).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_sweep_sends_a_delivery_whose_wake_was_lost_or_whose_worker_died_once(
+    staff, receiver
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    hook = receiver([204, 204])
+    endpoint = webhooks.create_endpoint(actor=staff, url=hook.url, events=["post.created"])
+    delivery = webhooks.send_test(actor=staff, endpoint=endpoint)  # never committed: no wake
+    assert webhooks.sweep() == []  # just queued: its wake may still be on the way
+    long_ago = timezone.now() - timedelta(minutes=10)
+    WebhookDelivery.objects.update(created_at=long_ago, claimed_at=timezone.now())
+    assert webhooks.sweep() == []  # a live worker holds it
+    assert webhooks.attempt(delivery_id=delivery.id) is None  # a second copy does nothing
+    assert not hook.requests
+
+    WebhookDelivery.objects.update(claimed_at=long_ago)  # that worker died mid-attempt
+    assert webhooks.sweep() == [delivery.id]
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and delivery.claimed_at is None
+    assert webhooks.sweep() == [] and len(hook.requests) == 1

@@ -1,7 +1,6 @@
-"""The embedded file broker: jobs appear in the queue folder only whole, and an idle worker is woken
-by a job's arrival instead of finding it at its next look."""
+"""The embedded file broker: jobs appear in the queue folder only whole, and two workers never
+take the same one."""
 
-import threading
 import uuid
 
 import pytest
@@ -57,42 +56,6 @@ def test_a_job_is_written_whole_then_renamed_into_the_queue(tmp_path, monkeypatc
         assert message.payload == {"generation": 7}
         assert list((tmp_path / "queue").iterdir()) == []  # claimed by a rename, then deleted
         queue.close()
-
-
-def test_an_idle_consumer_is_woken_by_a_new_job(tmp_path, monkeypatch):
-    if fsbroker.FolderWatch(str(tmp_path)).fd < 0:
-        pytest.skip("no inotify on this system: the broker folder is polled")
-    waiting = threading.Event()
-    real_wait = fsbroker.FolderWatch.wait
-
-    def wait(self, timeout):
-        waiting.set()
-        return real_wait(self, timeout)
-
-    monkeypatch.setattr(fsbroker.FolderWatch, "wait", wait)
-    received = []
-    name = queue_name()
-    # It would look again only after an hour: only the wake-up can deliver within the minute.
-    with connection(tmp_path, 3600) as consumer_conn, connection(tmp_path, 3600) as producer_conn:
-        consumer_queue = consumer_conn.SimpleQueue(name)
-
-        def consume():
-            try:
-                message = consumer_queue.get(timeout=60)
-                message.ack()
-                received.append(message.payload)
-            except Exception as exc:  # reported by the assertion below
-                received.append(exc)
-
-        thread = threading.Thread(target=consume)
-        thread.start()
-        assert waiting.wait(30), "the consumer never went idle"
-        producer_queue = producer_conn.SimpleQueue(name)
-        producer_queue.put({"generation": 8})
-        thread.join(90)
-        assert received == [{"generation": 8}]
-        consumer_queue.close()
-        producer_queue.close()
 
 
 def test_a_job_is_taken_by_one_consumer_only(tmp_path):

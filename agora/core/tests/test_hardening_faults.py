@@ -340,12 +340,12 @@ def _use_broker(celery_app, url: str) -> None:
 def test_jobs_queued_while_the_broker_is_down_run_once_it_is_back(
     transactional_db, private_redis, settings, tmp_path
 ):
+    """The email row is the job: the broker refusing the wake-up costs nothing; once Redis is
+    back, the sweep run by beat wakes a worker for it."""
     from agora.celery import app as celery_app
     from agora.conftest import PASSWORD, start_worker, stop_worker, wait_for
     from agora.core.models import OutboundEmail
 
-    spool = tmp_path / "spool"
-    settings.TASK_SPOOL_DIR = spool
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     previous = celery_app.conf.broker_url
@@ -363,22 +363,20 @@ def test_jobs_queued_while_the_broker_is_down_run_once_it_is_back(
         assert response.status_code == 302  # the member is signed up; the email waits
         email = OutboundEmail.objects.get()
         assert email.status == OutboundEmail.Status.QUEUED
-        assert list(spool.glob("*.json"))
 
         private_redis["start"]()
         worker, _log = start_worker(
             tmp_path,
-            env={"CELERY_BROKER_URL": private_redis["url"], "AGORA_TASK_SPOOL_DIR": str(spool),
-                 "EMAIL_URL": f"file://{mail_dir}"},
-        )  # fmt: skip
+            env={"CELERY_BROKER_URL": private_redis["url"], "EMAIL_URL": f"file://{mail_dir}"},
+            beat=True,
+        )
 
         def sent() -> bool:
             email.refresh_from_db()
             return email.status == OutboundEmail.Status.SENT
 
-        wait_for(sent, timeout=60, what="the spooled email to be sent")
+        wait_for(sent, timeout=60, what="the sweep to have the waiting email sent")
         assert len(list(mail_dir.iterdir())) == 1  # once
-        assert not list(spool.glob("*.json"))
     finally:
         if worker is not None:
             stop_worker(worker)
@@ -444,27 +442,20 @@ def test_a_worker_killed_mid_task_leaves_it_to_the_next_which_runs_it_once(
         celery_app.conf.task_always_eager = True
 
 
-# --- the embedded filesystem broker: a worker killed mid-task ----------------------------------
-
-filesystem_broker = pytest.mark.skipif(
-    not os.environ.get("CELERY_BROKER_URL", "filesystem://").startswith("filesystem")
-    or bool(os.environ.get("REDIS_URL")),
-    reason="the embedded filesystem broker only (Redis redelivers by itself)",
-)
+# --- any broker: a worker killed mid-task, its job woken again by the sweep ---------------------
 
 
-@filesystem_broker
 @pytest.mark.worker
-def test_on_the_filesystem_broker_a_killed_workers_job_runs_again_once(
+def test_a_killed_workers_email_is_woken_again_by_the_sweep_and_sent_once(
     transactional_db, silent_smtp, settings, tmp_path
 ):
-    """The filesystem broker deletes a message when a worker takes it; the task journal brings
-    back the job of a worker killed mid-task, and it is done exactly once."""
+    """The embedded broker forgets a message when a worker takes it (and Redis only hands it
+    back after an hour): the email's stale claim is what brings the job back, through the sweep
+    that beat runs, and the email goes out exactly once."""
     import signal
 
     from agora.celery import app as celery_app
     from agora.conftest import start_worker, stop_worker, wait_for
-    from agora.core import taskjournal
     from agora.core.models import OutboundEmail
     from agora.core.services import queue_email
 
@@ -472,12 +463,7 @@ def test_on_the_filesystem_broker_a_killed_workers_job_runs_again_once(
     mail_dir.mkdir()
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()
-    for name in ("inflight", "done"):  # what earlier runs left in the shared broker folder
-        shutil.rmtree(taskjournal.folder(name))
-    # The second worker starts well within the first one's 6 s claim, so its re-sent job finds
-    # the email still claimed and must come back when the claim goes stale (it used to give up
-    # when it started inside the claim, leaving the email in "sending").
-    common = {"AGORA_EMAIL_SEND_LEASE_SECONDS": "6"}
+    common = {"AGORA_EMAIL_SEND_LEASE_SECONDS": "4"}
     first = second = None
     try:
         first, _log = start_worker(
@@ -491,78 +477,24 @@ def test_on_the_filesystem_broker_a_killed_workers_job_runs_again_once(
 
         wait_for(lambda: status() == OutboundEmail.Status.SENDING, timeout=60,
                  what="the first worker to start sending")  # fmt: skip
-        records = list(taskjournal.folder("inflight").glob("*.json"))
-        assert len(records) == 1 and "send_outbound_email" in records[0].read_text()
-        assert not list(taskjournal.folder("queue").glob("*"))  # the broker forgot it
         first.send_signal(signal.SIGKILL)  # mid-send
         first.wait(timeout=10)
 
-        second, log = start_worker(tmp_path, env={**common, "EMAIL_URL": f"file://{mail_dir}"})
+        second, _log = start_worker(
+            tmp_path, env={**common, "EMAIL_URL": f"file://{mail_dir}"}, beat=True
+        )
         wait_for(lambda: status() == OutboundEmail.Status.SENT, timeout=60,
-                 what="the second worker to send the email")  # fmt: skip
-        assert "died mid-task; sent again" in log.read_text()
-        assert "Retry in" in log.read_text()  # it found the claim live and came back later
-        assert taskjournal.recover(celery_app) == 0  # nothing left to bring back
-        time.sleep(2)  # a second delivery, if any, would have arrived by now
+                 what="the sweep to have the second worker send the email")  # fmt: skip
+        email.refresh_from_db()
+        assert email.woken_at is not None  # the sweep, not the broker, brought it back
+        time.sleep(3)  # a second delivery, if any, would have arrived by now
         assert len(list(mail_dir.iterdir())) == 1
         assert status() == OutboundEmail.Status.SENT
-        assert not list(taskjournal.folder("inflight").glob("*.json"))
     finally:
         for process in (first, second):
             if process is not None:
                 stop_worker(process)
         celery_app.conf.task_always_eager = True
-
-
-@filesystem_broker
-def test_the_task_journal_sends_a_dead_workers_job_once_and_never_reruns_a_finished_one(
-    settings, tmp_path
-):
-    import json
-
-    from agora.core import taskjournal
-
-    settings.BROKER_DIR = tmp_path
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()
-    record = {"id": "job-1", "task": "agora.core.tasks.send_outbound_email", "args": [7],
-              "kwargs": {}, "queue": "default", "host": socket.gethostname(), "pid": gone.pid,
-              "pid_started": "1", "worker": "w@h", "started_at": 0}  # fmt: skip
-    alive = {**record, "id": "job-2", "pid": os.getpid(),
-             "pid_started": taskjournal._start_time(os.getpid())}  # fmt: skip
-    (taskjournal.folder("inflight") / "job-1.json").write_text(json.dumps(record))
-    (taskjournal.folder("inflight") / "job-2.json").write_text(json.dumps(alive))
-    sent = []
-
-    class App:
-        def send_task(self, name, args, kwargs, task_id, **options):
-            sent.append((name, args, task_id, options))
-
-    assert taskjournal.recover(App()) == 1
-    assert taskjournal.recover(App()) == 0  # claimed: never sent twice
-    assert sent == [("agora.core.tasks.send_outbound_email", [7], "job-1", {"queue": "default"})]
-    assert [p.name for p in taskjournal.folder("inflight").iterdir()] == ["job-2.json"]
-
-    class Task:
-        name = "agora.core.tasks.send_outbound_email"
-
-        class request:
-            id = "job-1"
-            is_eager = False
-            delivery_info = {"routing_key": "default"}
-            hostname = "w@h"
-
-    assert taskjournal.begin(Task, [7], {}) is True
-    taskjournal.end(Task)
-    assert taskjournal.begin(Task, [7], {}) is False  # it ran: the redelivered copy is skipped
-    assert not (taskjournal.folder("inflight") / "job-1.json").exists()
-
-    old = taskjournal.folder("done") / "job-0"
-    old.touch()
-    os.utime(old, (time.time() - 3 * 24 * 3600,) * 2)
-    (tmp_path / "done.pruned").unlink(missing_ok=True)
-    taskjournal.recover(App())
-    assert sorted(p.name for p in taskjournal.folder("done").iterdir()) == ["job-1"]  # old: gone
 
 
 @pytest.mark.django_db

@@ -134,8 +134,9 @@ def _zip(entries: dict[str, bytes], *, compression=zipfile.ZIP_DEFLATED) -> Simp
     ids=["zip-slip", "absolute", "not-an-image", "zip-bomb-entry", "pixel-bomb"],
 )
 def test_hostile_dataset_archives_are_refused_and_deleted(alice, media, entries, message):
+    from agora.lab.execution import check_dataset
     from agora.lab.models import LabDataset
-    from agora.lab.services import check_dataset, upload_dataset
+    from agora.lab.services.datasets import upload_dataset
 
     dataset = upload_dataset(owner=alice, name="hostile", archive=_zip(entries))
     checked = check_dataset(dataset_id=dataset.id)

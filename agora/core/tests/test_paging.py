@@ -738,7 +738,7 @@ def test_deep_pages_seek_their_index(alice):
     from agora.events import selectors as events
     from agora.forum import selectors as forum
     from agora.forum.permissions import category_access_for
-    from agora.lab.services import visible_models
+    from agora.lab.selectors import visible_models
     from agora.learn import selectors as learn
     from agora.moderation import selectors as moderation
     from agora.showcase import selectors as showcase

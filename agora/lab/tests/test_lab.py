@@ -2,8 +2,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from agora.lab import services
+from agora.lab import execution
 from agora.lab.models import Generation, LabModel, TrainingRun
+from agora.lab.services import generations, publishing, runs
 
 
 @pytest.fixture(autouse=True)
@@ -110,17 +111,17 @@ def test_generation_parameters_are_checked_before_queueing(
     ]:
         params = {"steps": 10, "guidance": 0.0, "seed": 1, "labels": None, "count": 4, **kwargs}
         with pytest.raises(ValidationError, match=message):
-            services.request_generation(user=alice, model=model, **params)
+            generations.request_generation(user=alice, model=model, **params)
     assert not Generation.objects.exists()
 
 
 def _trained_model(user, capture) -> LabModel:
     with capture(execute=True):
-        run = services.create_run(
+        run = runs.create_run(
             owner=user, title="t", family="diffusion", dataset="moons", preset="quick", steps=20
         )
     run.refresh_from_db()
-    return services.publish_model(
+    return publishing.publish_model(
         user=user, run=run, name="Moons", card="", licence="mit", private=False
     )
 
@@ -130,7 +131,7 @@ def test_private_runs_and_models_are_invisible_to_others(
     alice, bob, client, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        run = services.create_run(
+        run = runs.create_run(
             owner=alice,
             title="secret",
             family="vae",
@@ -140,7 +141,7 @@ def test_private_runs_and_models_are_invisible_to_others(
             private=True,
         )
     run.refresh_from_db()
-    model = services.publish_model(
+    model = publishing.publish_model(
         user=alice, run=run, name="Secret VAE", card="", licence="mit", private=False
     )
     assert model.private  # a private run publishes a private model
@@ -154,7 +155,7 @@ def test_private_runs_and_models_are_invisible_to_others(
 
 @pytest.mark.django_db
 def test_cancel_queued_and_resume(alice, bob, client):
-    run = services.create_run(
+    run = runs.create_run(
         owner=alice, title="queued", family="gan", dataset="moons", preset="quick", steps=30
     )
     client.force_login(bob)
@@ -163,7 +164,7 @@ def test_cancel_queued_and_resume(alice, bob, client):
     client.post(f"/lab/runs/{run.id}/cancel/")
     run.refresh_from_db()
     assert run.status == "cancelled"
-    services.resume_run(user=alice, run=run)
+    runs.resume_run(user=alice, run=run)
     run.refresh_from_db()
     assert run.status == "queued"
 
@@ -171,11 +172,11 @@ def test_cancel_queued_and_resume(alice, bob, client):
 @pytest.mark.django_db
 def test_member_concurrency_limit(alice, settings):
     settings.LAB_MAX_ACTIVE_RUNS_PER_MEMBER = 1
-    services.create_run(
+    runs.create_run(
         owner=alice, title="one", family="gan", dataset="moons", preset="quick", steps=30
     )
     with pytest.raises(ValidationError, match="already have 1 runs"):
-        services.create_run(
+        runs.create_run(
             owner=alice, title="two", family="gan", dataset="moons", preset="quick", steps=30
         )
 
@@ -185,20 +186,20 @@ def test_a_stalled_run_is_requeued_once_and_resumes_from_its_checkpoint(
     alice, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    run = services.create_run(
+    run = runs.create_run(
         owner=alice, title="crashy", family="diffusion", dataset="moons", preset="quick", steps=40
     )
     # A worker claims it, then dies without a word.
-    lease = services.claim_run(run_id=run.id, worker="dead-worker")
+    lease = execution.claim_run(run_id=run.id, worker="dead-worker")
     assert (
-        lease and services.claim_run(run_id=run.id, worker="second") is None
+        lease and execution.claim_run(run_id=run.id, worker="second") is None
     )  # never twice at once
     TrainingRun.objects.filter(pk=run.id).update(
         heartbeat_at=timezone.now() - timezone.timedelta(minutes=10)
     )
     with capture(execute=True):
-        assert services.recover_stalled() == [run.id]
-        assert services.recover_stalled() == []  # a second recovery finds nothing
+        assert execution.recover_stalled() == [run.id]
+        assert execution.recover_stalled() == []  # a second recovery finds nothing
     run.refresh_from_db()
     assert run.status == "completed" and run.attempts == 2
     assert "worker lost" in run.log
@@ -206,7 +207,7 @@ def test_a_stalled_run_is_requeued_once_and_resumes_from_its_checkpoint(
 
 @pytest.mark.django_db
 def test_diverging_training_fails_with_a_clear_message(alice, django_capture_on_commit_callbacks):
-    run = services.create_run(
+    run = runs.create_run(
         owner=alice, title="boom", family="diffusion", dataset="moons", preset="quick", steps=30
     )
     TrainingRun.objects.filter(pk=run.pk).update(
@@ -214,7 +215,7 @@ def test_diverging_training_fails_with_a_clear_message(alice, django_capture_on_
     )
     with django_capture_on_commit_callbacks(execute=True):
         pass
-    services.execute_run(run_id=run.id, worker="w")
+    execution.execute_run(run_id=run.id, worker="w")
     run.refresh_from_db()
     assert run.status == "failed" and run.error
 
@@ -223,7 +224,7 @@ def test_diverging_training_fails_with_a_clear_message(alice, django_capture_on_
 def test_empty_steps_take_the_presets_steps_for_the_family_and_data_set(alice):
     from genlab.config import resolve_config
 
-    run = services.create_run(
+    run = runs.create_run(
         owner=alice, title="", family="diffusion", dataset="mnist5k", preset="quick", steps=None
     )
     expected = resolve_config("diffusion", "mnist5k", "quick", kind="image").steps
@@ -240,7 +241,7 @@ def test_site_runs_get_the_same_settings_as_the_command_line(alice, dataset, mul
 
     from genlab import cli
 
-    run = services.create_run(
+    run = runs.create_run(
         owner=alice, title="", family="diffusion", dataset=dataset, preset="quick", steps=None
     )
     seen = {}
@@ -271,21 +272,25 @@ def test_generate_form_suggests_guidance_for_class_conditional_diffusion_only(
 
     moons = _trained_model(alice, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        run = services.create_run(
+        run = runs.create_run(
             owner=alice, title="d", family="diffusion", dataset="digits", preset="quick", steps=10
         )
     run.refresh_from_db()
-    digits = services.publish_model(
+    digits = publishing.publish_model(
         user=alice, run=run, name="Digits", card="", licence="mit", private=False
     )
 
-    def guidance(model) -> str | None:
+    def field(model, name: str) -> str | None:
         page = alice_client.get(model.get_absolute_url()).content.decode()
-        field = re.search(r'<input[^>]*name="guidance"[^>]*>', page)
-        return field and re.search(r'value="([^"]*)"', field.group(0)).group(1)
+        found = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+        return found and re.search(r'value="([^"]*)"', found.group(0)).group(1)
 
-    assert guidance(digits) == str(services.DEFAULT_GUIDANCE) == "2.0"
-    assert guidance(moons) is None  # unconditional: no labels, so no guidance to ask for
+    # genlab's measured best settings for conditional diffusion (docs/benchmarks.md)
+    assert field(digits, "guidance") == str(generations.DEFAULT_GUIDANCE) == "0.5"
+    assert field(digits, "eta") == "1.0" and field(digits, "steps") == "50"
+    assert field(moons, "guidance") is None  # unconditional: no labels, so no guidance to ask for
+    page = alice_client.get(digits.get_absolute_url()).content.decode()
+    assert "Measured best settings: DDIM with 50 steps, eta 1.0, guidance 0.5" in page
 
 
 @pytest.mark.django_db
@@ -293,11 +298,11 @@ def test_generate_form_asks_only_what_the_models_family_uses(
     alice, alice_client, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        run = services.create_run(
+        run = runs.create_run(
             owner=alice, title="v", family="vae", dataset="moons", preset="quick", steps=20
         )
     run.refresh_from_db()
-    vae = services.publish_model(
+    vae = publishing.publish_model(
         user=alice, run=run, name="VAE", card="", licence="mit", private=False
     )
     page = alice_client.get(vae.get_absolute_url()).content.decode()
@@ -341,3 +346,29 @@ def test_generate_form_takes_ddim_eta_and_refuses_it_out_of_range(
     deterministic = Generation.objects.exclude(pk=stochastic.pk).get()
     assert deterministic.recipe["eta"] == 0.0
     assert deterministic.images_sha256 != stochastic.images_sha256
+
+
+@pytest.mark.django_db
+def test_the_lab_sweep_wakes_lost_generations_and_leaves_live_ones(
+    alice, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """A generation whose worker died mid-sampling, or whose wake the broker lost, is sampled by
+    the sweep; one held by a live worker is left to it."""
+    from datetime import timedelta
+
+    settings.MEDIA_ROOT = tmp_path
+    model = _trained_model(alice, django_capture_on_commit_callbacks)
+    params = {"sampler": "ddim", "steps": 5, "guidance": 0.0, "seed": 1, "labels": None}
+    # Never committed in this test: their wakes are lost.
+    lost, dead, live = (
+        generations.request_generation(user=alice, model=model, count=2, **params) for _ in range(3)
+    )
+    long_ago = timezone.now() - timedelta(hours=1)
+    Generation.objects.update(created_at=long_ago)
+    Generation.objects.filter(pk=dead.pk).update(status="running", claimed_at=long_ago)
+    Generation.objects.filter(pk=live.pk).update(status="running", claimed_at=timezone.now())
+    execution.recover_stalled()
+    statuses = dict(Generation.objects.values_list("id", "status"))
+    assert statuses == {lost.id: "done", dead.id: "done", live.id: "running"}
+    execution.recover_stalled()  # nothing left to wake
+    assert Generation.objects.get(pk=live.pk).status == "running"

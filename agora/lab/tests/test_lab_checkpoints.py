@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from agora.lab import checkpoints, services
+from agora.lab import checkpoints, execution
 from agora.lab.models import Generation, TrainingRun
+from agora.lab.services import generations, publishing
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +50,17 @@ def publish(owner, checkpoint: Path, name: str = "Tiny digits"):
     )  # fmt: skip
     run.out_dir.mkdir(parents=True)
     shutil.copyfile(checkpoint, run.out_dir / "model.safetensors")
-    return services.publish_model(
+    return publishing.publish_model(
         user=owner, run=run, name=name, card="", licence="mit", private=True
     )
 
 
 def generate(owner, model, *, seed: int = 5, count: int = 4) -> Generation:
-    generation = services.request_generation(
+    generation = generations.request_generation(
         user=owner, model=model, sampler="ddim", steps=4, guidance=0.0, seed=seed,
         labels=[3], count=count,
     )  # fmt: skip
-    services.execute_generation(generation_id=generation.id)
+    execution.execute_generation(generation_id=generation.id)
     generation.refresh_from_db()
     return generation
 

@@ -5,8 +5,8 @@ import pytest
 
 from agora.forum.models import Category, Draft
 from agora.forum.services import create_topic
-from agora.lab import services
 from agora.lab.models import TrainingRun
+from agora.lab.services import runs
 
 
 @pytest.fixture(autouse=True)
@@ -17,7 +17,7 @@ def lab_dirs(settings, tmp_path):
 
 def _finished_run(owner, capture, *, private=False) -> TrainingRun:
     with capture(execute=True):
-        run = services.create_run(
+        run = runs.create_run(
             owner=owner, title="Tiny moons | v1", family="diffusion", dataset="moons",
             preset="quick", steps=50, private=private,
         )  # fmt: skip
@@ -93,7 +93,7 @@ def test_private_and_unfinished_runs_are_not_shared(
     client.force_login(bob)
     assert client.post(f"/lab/runs/{private.id}/share/").status_code == 404
 
-    queued = services.create_run(
+    queued = runs.create_run(
         owner=alice, title="later", family="gan", dataset="moons", preset="quick", steps=30
     )
     response = alice_client.post(f"/lab/runs/{queued.id}/share/", follow=True)

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from agora.conftest import start_worker, stop_worker, wait_for
-from agora.lab import services
+from agora.lab import execution
 from agora.lab.models import TrainingRun
+from agora.lab.services import runs
 
 pytestmark = pytest.mark.worker
 
@@ -18,7 +19,7 @@ def test_killed_worker_run_resumes_once_from_its_checkpoint(celery_worker_proces
     from agora.conftest import make_member
 
     owner = make_member("trainer")
-    run = services.create_run(
+    run = runs.create_run(
         owner=owner,
         title="long moons",
         family="diffusion",
@@ -39,7 +40,7 @@ def test_killed_worker_run_resumes_once_from_its_checkpoint(celery_worker_proces
 
     # The heartbeat stops; recovery (Celery beat in production) puts the run back on the queue.
     later = timezone.now() + timezone.timedelta(seconds=settings.LAB_RUN_STALE_SECONDS + 5)
-    assert services.recover_stalled(now=later) == [run.id]
+    assert execution.recover_stalled(now=later) == [run.id]
     second, _log = start_worker(celery_worker_process["tmp"], env=celery_worker_process["env"])
     try:
         wait_for(

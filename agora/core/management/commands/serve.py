@@ -1,4 +1,9 @@
-"""Run the web server and a Celery worker (with its beat scheduler) together; Ctrl-C stops both."""
+"""Run the web server and the background workers together; Ctrl-C stops them all.
+
+Two workers, one per queue, as on a scaled-out site (README, "Scaling out"): the `default`
+worker (with the beat scheduler) sends emails, notifications, search indexing, webhooks and
+generations; the `training` worker runs the lab's long training jobs. Training runs that fill
+their worker never hold up the default queue."""
 
 from __future__ import annotations
 
@@ -7,28 +12,46 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+def worker_commands(*, concurrency: int, training_concurrency: int) -> list[list[str]]:
+    """The command lines of the two workers `serve` starts."""
+    celery = [sys.executable, "-m", "celery", "-A", "agora", "worker", "--loglevel", "INFO",
+              "--without-gossip", "--without-mingle"]  # fmt: skip
+    schedule = str(settings.VAR_DIR / "celerybeat-schedule")
+    return [
+        [*celery, "--hostname", "default@%h", "--queues", "default",
+         "--concurrency", str(concurrency), "--beat", "--schedule", schedule],
+        [*celery, "--hostname", "training@%h", "--queues", "training",
+         "--concurrency", str(training_concurrency)],
+    ]  # fmt: skip
+
+
 class Command(BaseCommand):
-    help = "Start the development web server and a background worker in one terminal."
+    help = "Start the development web server and the background workers in one terminal."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000")
-        parser.add_argument("--concurrency", type=int, default=2)
+        parser.add_argument(
+            "--concurrency", type=int, default=2, help="jobs of the default queue at once"
+        )
+        parser.add_argument(
+            "--training-concurrency", type=int, default=1, help="training runs at once"
+        )
 
-    def handle(self, *args, addr: str, concurrency: int, **options) -> None:
-        python = sys.executable
-        worker = subprocess.Popen(
-            [
-                python, "-m", "celery", "-A", "agora", "worker", "--beat",
-                "--queues", "default,training", "--concurrency", str(concurrency),
-                "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-                "--schedule", "var/celerybeat-schedule",
-            ]
-        )  # fmt: skip
-        web = subprocess.Popen([python, "manage.py", "runserver", "--noreload", addr])
-        children = [web, worker]
+    def handle(
+        self, *args, addr: str, concurrency: int, training_concurrency: int, **options
+    ) -> None:
+        workers = [
+            subprocess.Popen(command)
+            for command in worker_commands(
+                concurrency=concurrency, training_concurrency=training_concurrency
+            )
+        ]
+        web = subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload", addr])
+        children = [web, *workers]
         self.stdout.write(
             self.style.SUCCESS(f"Agora is running at http://{addr}/ — Ctrl-C stops it.")
         )
@@ -47,7 +70,7 @@ class Command(BaseCommand):
         try:
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
-            # One of the two died on its own: stop the other rather than run half a site.
+            # One of them died on its own: stop the others rather than run half a site.
             stop(signal.SIGTERM, None)
         except KeyboardInterrupt:
             signalled = True  # the terminal sent SIGINT to the whole process group

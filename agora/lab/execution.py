@@ -1,0 +1,418 @@
+"""What a lab worker executes: checking an uploaded data set, training a run under a lease
+(progress, checkpoints, cancel), sampling a generation, and the beat sweep that requeues runs
+whose worker died. Called by the Celery tasks in tasks.py with ids; each claims its row with a
+conditional update, so a second copy of a task finds nothing to do."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from agora.lab.models import POINT_DATASETS, Generation, LabDataset, TrainingRun
+from agora.lab.selectors import dataset_path
+
+logger = logging.getLogger(__name__)
+RunStatus = TrainingRun.Status
+PROGRESS_WRITE_SECONDS = 1.0
+MAX_CURVE_POINTS = 2000
+MAX_LOG_CHARS = 20_000
+
+
+# --- data sets -----------------------------------------------------------------------------------
+
+
+def check_dataset(*, dataset_id: int) -> LabDataset:
+    """Open the archive with genlab's loader: count, items per class, a preview grid; refuse and
+    delete the file when it is broken, saying why."""
+    from agora.lab.dataset_summary import class_counts, preview_path, refusal_message, write_preview
+    from genlab.data import load_dataset
+    from genlab.errors import GenlabError
+
+    now = timezone.now()
+    claimed = LabDataset.objects.filter(
+        _free(now), pk=dataset_id, status=LabDataset.Status.CHECKING
+    ).update(claimed_at=now)
+    dataset = LabDataset.objects.select_related("owner").get(pk=dataset_id)
+    if not claimed:
+        return dataset  # checked already, or another worker is checking it
+    try:
+        loaded = load_dataset(
+            dataset.archive.path, image_size=32, max_images=settings.LAB_MAX_DATASET_IMAGES
+        )
+    except GenlabError as exc:
+        dataset.archive.delete(save=False)  # nothing of a refused upload is kept
+        LabDataset.objects.filter(pk=dataset.pk).update(
+            status=LabDataset.Status.REFUSED, error=refusal_message(exc, dataset.owner), archive=""
+        )
+        dataset.refresh_from_db()
+        return dataset
+    preview = preview_path(str(dataset.id))
+    preview.parent.mkdir(parents=True, exist_ok=True)
+    write_preview(loaded, preview)
+    LabDataset.objects.filter(pk=dataset.pk).update(
+        status=LabDataset.Status.READY,
+        count=len(loaded),
+        classes=list(loaded.classes),
+        class_counts=[list(pair) for pair in class_counts(loaded)],
+        preview=str(preview.relative_to(settings.MEDIA_ROOT)),
+    )
+    dataset.refresh_from_db()
+    return dataset
+
+
+# --- training runs -------------------------------------------------------------------------------
+
+
+def _append_log(run_id: int, line: str) -> None:
+    run = TrainingRun.objects.only("log").get(pk=run_id)
+    text = (run.log + f"[{timezone.now():%H:%M:%S}] {line}\n")[-MAX_LOG_CHARS:]
+    TrainingRun.objects.filter(pk=run_id).update(log=text)
+
+
+# What a run needs to resume on another machine (genlab/train.py): weights, optimiser/RNG state.
+RUN_STATE_FILES = ("state.pt", "model.safetensors", "config.json")
+
+
+def _run_state_key(run_id: int, name: str) -> str:
+    # Under lab/ but matching none of the lab's media rules: /media/ answers 404 for it.
+    return f"lab/run-state/{run_id}/{name}"
+
+
+def _to_bucket(local: Path) -> None:
+    """With S3, store a file the lab wrote under MEDIA_ROOT at the same name in the bucket, so
+    /media/ finds it from any machine."""
+    if settings.S3_BUCKET:
+        from django.core.files.storage import default_storage
+
+        key = str(local.relative_to(settings.MEDIA_ROOT))
+        default_storage.bucket.upload_file(str(local), key)
+
+
+def local_checkpoint(model) -> Path:
+    """A published model's checkpoint as a local file: its own path on disk, or with S3 a copy
+    downloaded once per machine (the loader hashes it against the model's SHA-256 anyway)."""
+    if not settings.S3_BUCKET:
+        return Path(model.checkpoint.path)
+    from django.core.files.storage import default_storage
+
+    local = Path(settings.VAR_DIR) / "checkpoint-cache" / f"{model.checkpoint_sha256}.safetensors"
+    if not local.is_file():
+        local.parent.mkdir(parents=True, exist_ok=True)
+        partial = local.with_suffix(f".{secrets.token_hex(4)}.part")
+        default_storage.bucket.download_file(model.checkpoint.name, str(partial))
+        partial.replace(local)
+    return local
+
+
+def push_run_state(run_id: int, out: Path) -> bool:
+    """With S3, copy the run's resume files to the bucket after each checkpoint (one atomic PUT
+    each), so a worker on another machine can resume the run. False without S3."""
+    if not settings.S3_BUCKET:
+        return False
+    from django.core.files.storage import default_storage
+
+    for name in RUN_STATE_FILES:
+        if (out / name).is_file():
+            default_storage.bucket.upload_file(str(out / name), _run_state_key(run_id, name))
+    return True
+
+
+def pull_run_state(run_id: int, out: Path) -> bool:
+    """With S3, fetch the run's resume files from the bucket into this machine's run folder.
+    True when there was a checkpoint to resume from."""
+    if not settings.S3_BUCKET:
+        return False
+    from botocore.exceptions import ClientError
+    from django.core.files.storage import default_storage
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name in RUN_STATE_FILES:
+        try:
+            default_storage.bucket.download_file(_run_state_key(run_id, name), str(out / name))
+        except ClientError:
+            if name == "state.pt":
+                return False  # no checkpoint yet: start from the beginning
+    return True
+
+
+class RunReporter:
+    """genlab callback: writes progress (at most once a second), refreshes the lease heartbeat,
+    and stops the loop when the owner cancelled or the lease was taken by another worker."""
+
+    def __init__(self, run: TrainingRun, lease: str) -> None:
+        self.run_id = run.id
+        self.lease = lease
+        self.last_write = 0.0
+        self.curves = list(run.curves)
+        self.lost_lease = False
+
+    def _mine(self):
+        return TrainingRun.objects.filter(pk=self.run_id, lease=self.lease)
+
+    def on_progress(self, progress) -> None:
+        point = {
+            "step": progress.step,
+            **{k: round(float(v), 6) for k, v in progress.losses.items()},
+        }
+        self.curves.append(point)
+        if len(self.curves) > MAX_CURVE_POINTS:
+            self.curves = self.curves[::2]
+        now = time.monotonic()
+        if now - self.last_write < PROGRESS_WRITE_SECONDS and progress.step < progress.total:
+            return
+        self.last_write = now
+        updated = self._mine().update(
+            step=progress.step,
+            total_steps=progress.total,
+            curves=self.curves,
+            images_per_s=progress.images_per_s,
+            eta_s=progress.eta_s,
+            heartbeat_at=timezone.now(),
+        )
+        self.lost_lease = self.lost_lease or not updated
+
+    def on_samples(self, step: int, path: Path) -> None:
+        target = (
+            Path(settings.MEDIA_ROOT) / "lab" / "runs" / str(self.run_id) / f"step_{step:06d}.png"
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        _to_bucket(target)
+        url = settings.MEDIA_URL + str(target.relative_to(settings.MEDIA_ROOT))
+        run = TrainingRun.objects.only("samples").get(pk=self.run_id)
+        samples = [s for s in run.samples if s["step"] != step] + [{"step": step, "url": url}]
+        self._mine().update(samples=samples[-24:])
+
+    def on_checkpoint(self, step: int, path: Path) -> None:
+        self._mine().update(heartbeat_at=timezone.now())
+        if push_run_state(self.run_id, path.parent):
+            _append_log(self.run_id, f"checkpoint at step {step} (stored in S3)")
+        else:
+            _append_log(self.run_id, f"checkpoint at step {step}")
+
+    def should_cancel(self) -> bool:
+        row = TrainingRun.objects.filter(pk=self.run_id).values("cancel_requested", "lease").first()
+        if row is None or row["lease"] != self.lease:
+            self.lost_lease = True
+            return True
+        return bool(row["cancel_requested"])
+
+
+def claim_run(*, run_id: int, worker: str) -> str | None:
+    """Take a queued run for this worker; returns the lease, or None if another has it."""
+    lease = secrets.token_hex(16)
+    claimed = TrainingRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING,
+        lease=lease,
+        worker=worker[:200],
+        heartbeat_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        started_at=timezone.now(),
+    )
+    return lease if claimed else None
+
+
+def execute_run(*, run_id: int, worker: str) -> str:
+    """Train a run to the end (or resume it from its checkpoint). Returns the final status, or
+    "not-claimed" / "lease-lost" when another worker has the run."""
+    from genlab.errors import GenlabError
+    from genlab.train import train
+
+    lease = claim_run(run_id=run_id, worker=worker)
+    if lease is None:
+        return "not-claimed"
+    run = TrainingRun.objects.get(pk=run_id)
+    out = run.out_dir
+    resume = (out / "state.pt").is_file() or pull_run_state(run_id, out)
+    _append_log(
+        run_id, f"{'resuming' if resume else 'starting'} on {worker} (attempt {run.attempts})"
+    )
+    reporter = RunReporter(run, lease)
+    _set_threads(run.dataset)
+    config = dict(run.settings)
+    config["dataset"] = dataset_path(run.dataset)
+    # A checkpoint every tenth of the run bounds what a lost worker costs; a few sample grids.
+    config["sample_every"] = config.get("sample_every") or max(50, run.steps // 8)
+    config["checkpoint_every"] = config.get("checkpoint_every") or max(10, run.steps // 10)
+    try:
+        result = train(config, out_dir=out, callbacks=[reporter], resume=resume)
+    except GenlabError as exc:  # including TrainingDiverged
+        return _finish(run_id, lease, RunStatus.FAILED, error=str(exc))
+    except Exception as exc:
+        logger.exception("training run %s crashed", run_id)
+        return _finish(run_id, lease, RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+    if reporter.lost_lease:
+        return "lease-lost"  # another worker owns the run now; leave its state alone
+    status = RunStatus.CANCELLED if result.status == "cancelled" else RunStatus.COMPLETED
+    return _finish(
+        run_id, lease, status, metrics=result.metrics, sha=result.sha256, step=result.step
+    )
+
+
+def _set_threads(dataset: str) -> None:
+    """Tiny 2-D models run fastest on one thread (no OpenMP hand-offs); image nets use more."""
+    import torch
+
+    torch.set_num_threads(1 if dataset in POINT_DATASETS else settings.LAB_TORCH_THREADS)
+
+
+def _finish(
+    run_id: int,
+    lease: str,
+    status: str,
+    *,
+    error: str = "",
+    metrics=None,
+    sha: str = "",
+    step: int | None = None,
+) -> str:
+    fields = {
+        "status": status,
+        "finished_at": timezone.now(),
+        "error": error[:2000],
+        "cancel_requested": False,
+    }
+    if metrics is not None:
+        fields["metrics"] = {k: float(v) for k, v in metrics.items()}
+    if sha:
+        fields["checkpoint_sha256"] = sha
+    if step is not None:
+        fields["step"] = step
+    TrainingRun.objects.filter(pk=run_id, lease=lease).update(**fields)
+    _append_log(run_id, f"{status}" + (f": {error}" if error else ""))
+    return str(status)
+
+
+def _free(now) -> Q:
+    """Not held by a live worker: no claim, or one older than JOB_LEASE_SECONDS."""
+    stale = now - timezone.timedelta(seconds=settings.JOB_LEASE_SECONDS)
+    return Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)
+
+
+def recover_stalled(*, now=None) -> list[int]:
+    """The lab's sweep (agora/core/jobs.py). Runs whose worker stopped beating (killed, machine
+    lost) go back to the queue; they resume from their last checkpoint on a live worker. The
+    conditional update makes one recovery win. Generations and data set checks whose worker died
+    or whose wake was lost are woken again; so are queued runs, but only while no run is
+    training (a queued run otherwise waits its turn in the training queue, not lost). Returns
+    the ids of the runs requeued."""
+    from agora.core import jobs
+    from agora.lab import tasks
+    from agora.lab.tasks import enqueue
+
+    now = now or timezone.now()
+    Generation.objects.filter(_free(now), status=Generation.Status.RUNNING).update(
+        status=Generation.Status.QUEUED, claimed_at=None
+    )
+    jobs.wake_due(Generation, Q(status=Generation.Status.QUEUED), tasks.generate, now=now)
+    checking = Q(status=LabDataset.Status.CHECKING) & _free(now)
+    jobs.wake_due(LabDataset, checking, tasks.check_dataset, now=now)
+    if not TrainingRun.objects.filter(status=RunStatus.RUNNING).exists():
+        jobs.wake_due(TrainingRun, Q(status=RunStatus.QUEUED), tasks.train_run, now=now)
+    stale_before = now - timezone.timedelta(seconds=settings.LAB_RUN_STALE_SECONDS)
+    stalled = TrainingRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=stale_before)
+    recovered = []
+    for run_id in stalled.values_list("id", flat=True):
+        reset = stalled.filter(pk=run_id).update(status=RunStatus.QUEUED, lease="", worker="")
+        if reset:
+            _append_log(run_id, "worker lost: requeued to resume from the last checkpoint")
+            transaction.on_commit(lambda run_id=run_id: enqueue("train_run", run_id))
+            recovered.append(run_id)
+    return recovered
+
+
+# --- generations ---------------------------------------------------------------------------------
+
+
+def execute_generation(*, generation_id: int) -> str:
+    """Sample a queued generation and store its images, each PNG carrying the recipe. The model's
+    checkpoint comes from this process's cache of loaded checkpoints (agora/lab/checkpoints.py)
+    when the same file was used before; otherwise it is read, validated and hashed."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    from agora.lab.checkpoints import cache
+    from genlab.errors import GenlabError
+    from genlab.recipe import Recipe
+    from genlab.sample import generate
+
+    Status = Generation.Status
+    claimed = Generation.objects.filter(pk=generation_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, claimed_at=timezone.now()
+    )
+    if not claimed:
+        return "not-claimed"
+    generation = Generation.objects.select_related("model", "model__run").get(pk=generation_id)
+    started = time.monotonic()
+    cpu_started = time.process_time()
+    _set_threads(generation.model.run.dataset)
+    checkpoints = cache()
+    loads_before = checkpoints.loads
+    try:
+        recipe = Recipe.from_json(json.dumps(generation.recipe))
+        checkpoint = checkpoints.get(
+            local_checkpoint(generation.model),
+            recipe.checkpoint_sha256 or generation.model.checkpoint_sha256,
+        )
+        loaded, cpu_loaded = time.monotonic(), time.process_time()
+        images = generate(recipe, checkpoint)
+    except GenlabError as exc:
+        Generation.objects.filter(pk=generation_id).update(status=Status.FAILED, error=str(exc))
+        return str(Status.FAILED)
+    sampled, cpu_sampled = time.monotonic(), time.process_time()
+    folder = Path(settings.MEDIA_ROOT) / "lab" / "generations" / str(generation_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(images.tobytes()).hexdigest()
+    recipe_json = recipe.to_json()
+    url = f"{settings.MEDIA_URL}lab/generations/{generation_id}/"
+    stored = []
+    for index, pixels in enumerate(images):
+        info = PngInfo()
+        info.add_text("parameters", recipe_parameters(generation, index))
+        info.add_text("agora-recipe", recipe_json)
+        name = f"{index:02d}.png"
+        Image.fromarray(pixels.squeeze()).save(folder / name, pnginfo=info)
+        _to_bucket(folder / name)
+        stored.append({"name": name, "url": url + name})
+    finished, cpu_finished = time.monotonic(), time.process_time()
+    Generation.objects.filter(pk=generation_id).update(
+        status=Status.DONE, images=stored, images_sha256=digest, duration_s=finished - started
+    )
+    logger.info(
+        "generation %s done: checkpoint %s %.1f ms, sampling %.1f ms, storing %d images %.1f ms "
+        "(CPU: %.1f, %.1f, %.1f ms)",
+        generation_id,
+        "loaded" if checkpoints.loads != loads_before else "cached",
+        (loaded - started) * 1000,
+        (sampled - loaded) * 1000,
+        len(stored),
+        (finished - sampled) * 1000,
+        (cpu_loaded - cpu_started) * 1000,
+        (cpu_sampled - cpu_loaded) * 1000,
+        (cpu_finished - cpu_sampled) * 1000,
+    )
+    return str(Status.DONE)
+
+
+def recipe_parameters(generation: Generation, index: int) -> str:
+    """An A1111-compatible parameters line for a lab image."""
+    r = generation.recipe
+    label = (r.get("labels") or [None])[index % len(r.get("labels") or [None])]
+    prompt = f"class {label}" if label is not None else "unconditional"
+    sampler = r.get("sampler") or "default"
+    model = generation.model
+    return (
+        f"{prompt}\nSteps: {r['steps']}, Sampler: {sampler}, CFG scale: {r.get('guidance', 0):g}, "
+        f"Seed: {r['seed']}, Model hash: {model.checkpoint_sha256[:10]}, Model: {model.name}, "
+        f"Image index: {index}"
+    )

@@ -1,0 +1,77 @@
+"""Publishing a finished run as a model others can sample, and starring models."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from agora.accounts.models import User
+from agora.core.markdown import render
+from agora.lab import permissions
+from agora.lab.models import LabModel, Star, TrainingRun
+
+
+@transaction.atomic
+def publish_model(
+    *, user: User, run: TrainingRun, name: str, card: str, licence: str, private: bool
+) -> LabModel:
+    if not permissions.can_manage_run(user, run):
+        raise PermissionDenied(_("Only the owner can publish this run."))
+    if run.status != TrainingRun.Status.COMPLETED:
+        raise ValidationError(_("Only a completed run can be published."))
+    if LabModel.objects.filter(run=run).exists():
+        raise ValidationError(_("This run is already published."))
+    if len(name.strip()) < 3:
+        raise ValidationError({"name": _("Give the model a name of at least 3 characters.")})
+    source = run.out_dir / "model.safetensors"
+    if not source.is_file():  # trained on another machine: its checkpoint is in S3, if used
+        from agora.lab.execution import pull_run_state
+
+        pull_run_state(run.id, run.out_dir)
+    if not source.is_file():
+        raise ValidationError(_("The run's checkpoint is missing; it cannot be published."))
+    model = LabModel(
+        run=run,
+        owner=user,
+        name=name.strip()[:120],
+        card=card,
+        card_html=render(card) if card.strip() else "",
+        licence=licence[:40],
+        private=private or run.private,
+        checkpoint_sha256=run.checkpoint_sha256,
+    )
+    with source.open("rb") as handle:
+        model.checkpoint.save(f"{run.checkpoint_sha256[:16]}.safetensors", File(handle), save=False)
+    model.save()
+    if not model.private:
+        from agora.forum.services import open_discussion
+
+        raw = f"{card or name}\n\n[{_('Model page')}]({model.get_absolute_url()})"
+        model.topic = open_discussion(
+            author=user,
+            category_slug="image-generation",
+            title=f"{_('Model')}: {model.name}",
+            raw=raw,
+        )
+        model.save(update_fields=["topic"])
+    return model
+
+
+def toggle_star(*, user: User, model: LabModel) -> bool:
+    if not permissions.can_star(user):
+        raise PermissionDenied(_("Log in to star models."))
+    with transaction.atomic():
+        deleted, _details = Star.objects.filter(model=model, user=user).delete()
+        if deleted:
+            LabModel.objects.filter(pk=model.pk).update(star_count=F("star_count") - 1)
+            return False
+    try:
+        with transaction.atomic():
+            Star.objects.create(model=model, user=user)
+            LabModel.objects.filter(pk=model.pk).update(star_count=F("star_count") + 1)
+    except IntegrityError:
+        pass
+    return True

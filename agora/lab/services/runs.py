@@ -1,0 +1,124 @@
+"""Starting, cancelling and resuming training runs; the worker trains them
+(agora.lab.execution.execute_run)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agora.accounts.models import User
+from agora.lab import permissions
+from agora.lab.models import FAMILY_CHOICES, POINT_DATASETS, TrainingRun
+from agora.lab.selectors import dataset_path, usable_datasets
+from agora.lab.tasks import enqueue
+
+Status = TrainingRun.Status
+
+
+def validate_run(
+    *, user: User, family: str, dataset: str, preset: str, steps: int | None, seed: int
+) -> dict:
+    """The run's resolved genlab settings; `steps=None` takes the preset's steps."""
+    from genlab.config import resolve_config
+    from genlab.errors import GenlabError
+
+    errors: dict[str, str] = {}
+    if family not in dict(FAMILY_CHOICES):
+        errors["family"] = _("Choose a model family.")
+    if dataset not in dict(usable_datasets(user)):
+        errors["dataset"] = _("Choose one of the data sets you may use.")
+    if preset not in ("quick", "quality"):
+        errors["preset"] = _("Choose the quick or the quality preset.")
+    if steps is not None and not 10 <= steps <= settings.LAB_MAX_STEPS:
+        errors["steps"] = _("Steps must be between 10 and %(n)d.") % {"n": settings.LAB_MAX_STEPS}
+    if not 0 <= seed < 2**31:
+        errors["seed"] = _("The seed must be a whole number from 0 to 2147483647.")
+    if errors:
+        raise ValidationError(errors)
+    kind = "points" if dataset in POINT_DATASETS else "image"
+    try:
+        config = resolve_config(
+            family, dataset_path(dataset), preset, kind=kind, steps=steps, seed=seed
+        )
+    except GenlabError as exc:
+        raise ValidationError({"family": str(exc)}) from exc
+    return config.to_dict()
+
+
+@transaction.atomic
+def create_run(
+    *,
+    owner: User,
+    title: str,
+    family: str,
+    dataset: str,
+    preset: str,
+    steps: int | None,
+    seed: int = 0,
+    private: bool = False,
+    forked_from: TrainingRun | None = None,
+) -> TrainingRun:
+    if not permissions.can_train(owner):
+        raise PermissionDenied(_("Log in to train models."))
+    active = TrainingRun.objects.filter(status__in=[Status.QUEUED, Status.RUNNING])
+    if active.filter(owner=owner).count() >= settings.LAB_MAX_ACTIVE_RUNS_PER_MEMBER:
+        raise ValidationError(
+            _("You already have %(n)d runs queued or running; wait for one to finish or cancel it.")
+            % {"n": settings.LAB_MAX_ACTIVE_RUNS_PER_MEMBER}
+        )
+    if active.count() >= settings.LAB_MAX_QUEUED_RUNS:
+        raise ValidationError(_("The lab is busy; try again in a few minutes."))
+    config = validate_run(
+        user=owner, family=family, dataset=dataset, preset=preset, steps=steps, seed=seed
+    )
+    steps = config["steps"]
+    if steps > settings.LAB_MAX_STEPS:
+        raise ValidationError(
+            {"steps": _("Steps must be between 10 and %(n)d.") % {"n": settings.LAB_MAX_STEPS}}
+        )
+    run = TrainingRun.objects.create(
+        owner=owner,
+        title=(title.strip() or f"{family} · {dataset}")[:120],
+        family=family,
+        dataset=dataset,
+        preset=preset,
+        steps=steps,
+        seed=seed,
+        settings=config,
+        private=private,
+        forked_from=forked_from,
+        total_steps=steps,
+    )
+    transaction.on_commit(lambda: enqueue("train_run", run.id))
+    return run
+
+
+def request_cancel(*, user: User, run: TrainingRun) -> None:
+    if not permissions.can_manage_run(user, run):
+        raise PermissionDenied(_("Only the owner can cancel this run."))
+    if run.status == Status.QUEUED:
+        claimed = TrainingRun.objects.filter(pk=run.pk, status=Status.QUEUED).update(
+            status=Status.CANCELLED, finished_at=timezone.now()
+        )
+        if claimed:
+            return
+    TrainingRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(cancel_requested=True)
+
+
+@transaction.atomic
+def resume_run(*, user: User, run: TrainingRun) -> TrainingRun:
+    if not permissions.can_manage_run(user, run):
+        raise PermissionDenied(_("Only the owner can resume this run."))
+    resumable = [Status.FAILED, Status.CANCELLED]
+    if run.status not in resumable:
+        raise ValidationError(_("Only a failed or cancelled run can be resumed."))
+    updated = TrainingRun.objects.filter(pk=run.pk, status__in=resumable).update(
+        status=Status.QUEUED, cancel_requested=False, error="", finished_at=None
+    )
+    if updated:
+        transaction.on_commit(lambda: enqueue("train_run", run.id))
+    run.refresh_from_db()
+    return run
