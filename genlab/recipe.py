@@ -9,6 +9,8 @@ from typing import Any
 
 from genlab.errors import RecipeError
 
+MAX_COUNT = 1024  # samples in one generation (sample.py refuses more)
+
 RECIPE_VERSION = 1
 VARIANCES = ("beta", "beta_tilde")
 

@@ -18,9 +18,7 @@ from genlab.config import SAMPLER_DEFAULTS
 from genlab.data import images_to_uint8
 from genlab.errors import RecipeError
 from genlab.images import grid, scatter
-from genlab.recipe import Recipe
-
-MAX_COUNT = 1024
+from genlab.recipe import MAX_COUNT, Recipe
 
 
 def sampler_defaults(ckpt: Checkpoint | str, conditional: bool | None = None) -> dict[str, Any]:

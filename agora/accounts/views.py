@@ -11,14 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from agora.accounts import selectors, services
 from agora.accounts.forms import AvatarForm, PreferencesForm, ProfileForm
+from agora.core.params import parse_id
 
 
 @require_safe
 def members(request: HttpRequest) -> HttpResponse:
-    try:
-        before = int(request.GET["before"]) if request.GET.get("before") else None
-    except ValueError:
-        before = None
+    before = parse_id(request.GET.get("before"))
     page, next_cursor = selectors.members_page(before=before)
     context = {"members": page, "next_cursor": next_cursor}
     if request.headers.get("HX-Request"):

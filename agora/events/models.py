@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 CALENDAR_FIELDS = (
     "title", "description", "starts_at", "ends_at", "timezone", "online_url", "venue", "cancelled",
 )  # fmt: skip
+MAX_CAPACITY = 100_000  # seats; the form, the API and the service share it
 
 
 class Event(models.Model):

@@ -12,17 +12,21 @@ from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
 from agora.core import jobs
+from agora.core.limits import length_errors
 from agora.core.markdown import render
 from agora.core.timezones import is_valid_timezone
 from agora.events import permissions
-from agora.events.models import RSVP, Event
+from agora.events.models import MAX_CAPACITY, RSVP, Event
 
 MAX_DURATION = timedelta(days=14)
 
 
 def _validate(*, title: str, description: str, starts_at: datetime, ends_at: datetime, tz: str,
               online_url: str, venue: str, capacity: int | None) -> dict[str, str]:  # fmt: skip
-    errors: dict[str, str] = {}
+    errors = length_errors(
+        Event, title=title.strip(), description=description, venue=venue.strip(),
+        online_url=online_url,
+    )  # fmt: skip
     if len(title.strip()) < 5:
         errors["title"] = _("The title needs at least 5 characters.")
     if not description.strip():
@@ -40,8 +44,10 @@ def _validate(*, title: str, description: str, starts_at: datetime, ends_at: dat
             URLValidator(schemes=["https", "http"])(online_url)
         except ValidationError:
             errors["online_url"] = _("Enter a valid http(s) link.")
-    if capacity is not None and capacity < 1:
-        errors["capacity"] = _("Capacity must be at least 1, or empty for no limit.")
+    if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
+        errors["capacity"] = _("Capacity must be between 1 and %(n)d, or empty for no limit.") % {
+            "n": MAX_CAPACITY
+        }
     return errors
 
 
@@ -68,6 +74,7 @@ def create_event(
     )  # fmt: skip
     if kind not in Event.Kind.values:
         errors["kind"] = _("Choose what kind of event it is.")
+    errors |= length_errors(Event, speakers=speakers.strip())
     if errors:
         raise ValidationError(errors)
     event = Event.objects.create(
@@ -95,13 +102,13 @@ def update_materials(*, actor: User, event: Event, slides_url: str, recording_ur
     if not permissions.can_manage_event(actor, event):
         raise PermissionDenied(_("Only the organizer or staff can change this event."))
     validate = URLValidator(schemes=["https", "http"])
-    errors = {}
+    errors = length_errors(Event, slides_url=slides_url, recording_url=recording_url)
     for field, value in (("slides_url", slides_url), ("recording_url", recording_url)):
         if value:
             try:
                 validate(value)
             except ValidationError:
-                errors[field] = _("Enter a valid http(s) link.")
+                errors.setdefault(field, _("Enter a valid http(s) link."))
     if errors:
         raise ValidationError(errors)
     event.slides_url, event.recording_url = slides_url, recording_url

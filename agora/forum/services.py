@@ -507,6 +507,10 @@ def move_topic(*, actor: User, topic: Topic, category: Category) -> Topic:
 # --- drafts ------------------------------------------------------------------------------------
 
 
+# ASCII digits of an id that fits the column ("reply-²" or 60 digits are not drafts).
+DRAFT_KEY = re.compile(r"new-topic|reply-[1-9][0-9]{0,9}")
+
+
 def draft_key_for(topic: Topic | None) -> str:
     return f"reply-{topic.id}" if topic is not None else "new-topic"
 
@@ -514,7 +518,7 @@ def draft_key_for(topic: Topic | None) -> str:
 def save_draft(*, user: User, key: str, raw: str, title: str = "") -> None:
     if not user.is_authenticated:
         raise PermissionDenied(_("Log in to keep drafts."))
-    if not (key == "new-topic" or (key.startswith("reply-") and key[6:].isdigit())):
+    if not DRAFT_KEY.fullmatch(key):
         raise ValidationError(_("Unknown draft."))
     raw = raw[:BODY_MAX]
     title = title[:TITLE_MAX]

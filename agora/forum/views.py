@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from agora.core.forms import add_validation_errors
 from agora.core.markdown import render as render_markdown
+from agora.core.params import parse_int
 from agora.forum import permissions, selectors, services
 from agora.forum.forms import (
     EditPostForm,
@@ -33,10 +34,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
+    return parse_int(request.GET.get("page", "1"), minimum=1, maximum=10_000) or 1
 
 
 # --- lists -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from PIL.PngImagePlugin import PngInfo
 from agora.accounts.forms import _split_tags
 from agora.accounts.models import User
 from agora.core.images import encode_webp, open_checked_image
+from agora.core.limits import check_lengths, length_errors
 from agora.core.markdown import render
 from agora.gallery import metadata, permissions
 from agora.gallery.models import Collection, Comment, Reaction, ViewerSettings, Work
@@ -71,7 +72,7 @@ def upload_work(
     from its metadata. Returns the work and notes about metadata that was ignored."""
     if not author.is_authenticated:
         raise PermissionDenied(_("Log in to share works."))
-    errors = {}
+    errors = length_errors(Work, title=title.strip(), description=description.strip())
     if len(title.strip()) < 2:
         errors["title"] = _("Give the work a title.")
     if licence not in Work.Licence.values:
@@ -160,17 +161,17 @@ def add_comment(*, user: User, work: Work, raw: str) -> Comment:
     raw = raw.strip()
     if not raw:
         raise ValidationError(_("Write something first."))
-    if len(raw) > 5000:
-        raise ValidationError(_("A comment can have at most 5000 characters."))
+    check_lengths(Comment, raw=raw)
     return Comment.objects.create(work=work, author=user, raw=raw, html=render(raw))
 
 
 def add_to_collection(*, user: User, work: Work, title: str) -> Collection:
     if not user.is_authenticated:
         raise PermissionDenied(_("Log in to collect works."))
-    title = title.strip()[:120]
+    title = title.strip()
     if not title:
         raise ValidationError(_("Name the collection."))
+    check_lengths(Collection, title=title)
     collection, _created = Collection.objects.get_or_create(owner=user, title=title)
     collection.works.add(work)
     return collection

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from agora.accounts.forms import _split_tags
 from agora.accounts.models import User
+from agora.core.limits import length_errors
 from agora.core.markdown import render
 from agora.learn.models import Resource, ResourceUse
 
@@ -39,7 +40,11 @@ def add_resource(
 ) -> Resource:  # fmt: skip
     if not user.is_authenticated:
         raise PermissionDenied(_("Log in to add resources."))
-    errors: dict[str, str] = {}
+    errors = length_errors(
+        Resource, title=title.strip(), description=description, licence=licence.strip(),
+        programming_language=programming_language.strip(), paper_authors=paper_authors.strip(),
+        abstract=abstract.strip(),
+    )  # fmt: skip
     if kind not in Resource.Kind.values:
         errors["kind"] = _("Choose project, data set or paper.")
     if len(title.strip()) < 2:
@@ -58,6 +63,7 @@ def add_resource(
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         errors["url"] = _("Enter a valid http(s) link.")
+    errors |= {k: v for k, v in length_errors(Resource, url=url).items() if k not in errors}
     try:
         tag_list = _split_tags(tags, label=_("tags"))
     except ValidationError as exc:

@@ -13,6 +13,7 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
+from agora.core.limits import check_lengths
 from agora.forum import permissions
 from agora.forum.models import Like, Post, Topic, TopicUser
 from agora.moderation.models import CommunitySettings, DailyVisit, Flag, MemberStats, StaffAction
@@ -42,6 +43,7 @@ def flag_post(*, user: User, post: Post, reason: str, message: str = "") -> Flag
         raise ValidationError(_("Choose why you are flagging this post."))
     if reason == Flag.Reason.OTHER and not message.strip():
         raise ValidationError(_("Tell the moderators what is wrong."))
+    check_lengths(Flag, message=message.strip())
     level = trust_level_of(user)
     try:
         with transaction.atomic():
@@ -49,7 +51,7 @@ def flag_post(*, user: User, post: Post, reason: str, message: str = "") -> Flag
                 post=post,
                 user=user,
                 reason=reason,
-                message=message.strip()[:500],
+                message=message.strip(),
                 trust_level=level,
             )
             _hide_if_flagged_enough(post)

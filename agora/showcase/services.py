@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from agora.accounts.forms import _split_tags
 from agora.accounts.models import User
+from agora.core.limits import check_lengths, length_errors
 from agora.core.markdown import render
 from agora.forum.services import open_discussion
 from agora.showcase.models import Launch, PartnerRequest, TrySignup, Upvote
@@ -40,6 +41,10 @@ def create_launch(
     if not owner.is_authenticated:
         raise PermissionDenied(_("Log in to post a launch."))
     errors = _check_urls(website=website, repository=repository)
+    errors |= length_errors(
+        Launch, name=name.strip(), tagline=tagline.strip(), description=description,
+        audience=audience.strip(), website=website, repository=repository,
+    )  # fmt: skip
     if not website:
         errors["website"] = _("Give the product's website.")
     if len(name.strip()) < 2:
@@ -92,10 +97,11 @@ def sign_up_to_try(*, user: User, launch: Launch, note: str, consent: bool) -> T
         raise ValidationError(
             {"consent": _("Tick the box to share your contact details with the owner.")}
         )
+    check_lengths(TrySignup, note=note.strip())
     signup, _created = TrySignup.objects.get_or_create(
         launch=launch,
         user=user,
-        defaults={"note": note.strip()[:500], "consent_text": CONSENT_TEXT},
+        defaults={"note": note.strip(), "consent_text": CONSENT_TEXT},
     )
     return signup
 
@@ -107,7 +113,9 @@ def create_partner_request(
 ) -> PartnerRequest:  # fmt: skip
     if not author.is_authenticated:
         raise PermissionDenied(_("Log in to post a request."))
-    errors = {}
+    errors = length_errors(
+        PartnerRequest, title=title.strip(), description=description, location=location.strip()
+    )
     if len(title.strip()) < 5:
         errors["title"] = _("The title needs at least 5 characters.")
     if role not in PartnerRequest.Role.values:

@@ -107,7 +107,9 @@ def test_generation_parameters_are_checked_before_queueing(
         ({"sampler": "direct"}, "samples with: ddpm, ddim"),
         ({"sampler": "ddim", "guidance": 99}, "between 0 and 20"),
         ({"sampler": "ddim", "labels": [3]}, "not conditional"),
-        ({"sampler": "ddim", "count": 0}, "between 1 and 4096"),
+        ({"sampler": "ddim", "count": 0}, "between 1 and 1024"),
+        ({"sampler": "ddim", "count": 1025}, "between 1 and 1024"),  # genlab's own limit
+        ({"sampler": "ddim", "count": 4096}, "between 1 and 1024"),
     ]:
         params = {"steps": 10, "guidance": 0.0, "seed": 1, "labels": None, "count": 4, **kwargs}
         with pytest.raises(ValidationError, match=message):
