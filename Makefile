@@ -8,14 +8,14 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENDOR := agora/static/vendor
 
-.PHONY: run test install install-dev assets setup lint test-sqlite test-postgres test-browser chromium clean
+.PHONY: run test install install-dev assets setup lint test-sqlite test-postgres test-browser chromium java clean
 
 ## make run: install, migrate, seed the demo community, start the web server and a worker.
 run: setup
 	$(BIN)/python manage.py serve
 
 ## make test: install what tests need, then lint, SQLite suite, PostgreSQL+Redis suite, browser tests.
-test: install-dev assets chromium
+test: install-dev assets chromium java
 	$(BIN)/python manage.py compile_translations
 	$(MAKE) lint
 	$(MAKE) test-sqlite
@@ -75,6 +75,11 @@ test-browser:
 
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@fc-list | grep -qi "Noto Sans CJK" || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fonts-noto-cjk fonts-noto-color-emoji; }
+
+## java: the Nu Html Checker (node_modules/vnu-jar) runs on it.
+java:
+	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq default-jre-headless; }
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -239,6 +239,10 @@ def topic(
     topic_obj = selectors.get_topic_for_viewer(
         topic_id=topic_id, viewer=request.user, access=access, related=False
     )
+    if slug != topic_obj.slug:  # an old or mistyped slug: one address per topic, for links too
+        url = topic_obj.get_absolute_url() if number is None else topic_obj.get_post_url(number)
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url, permanent=True)
     topic_user = selectors.topic_user_for(topic=topic_obj, viewer=request.user)
     jump = (
         number is None

@@ -35,9 +35,10 @@ class _Inspector(HTMLParser):
         if tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
             self.problems.append("meta refresh")
         for name, value in values.items():
-            if name.startswith("on") or name.startswith("hx-on") or name == "srcdoc":
+            bare = name.removeprefix("data-")  # htmx reads data-hx-* as hx-*
+            if name.startswith("on") or bare.startswith("hx-on") or name == "srcdoc":
                 self.problems.append(f"<{tag} {name}={value!r}>")
-            if name in _URL_ATTRIBUTES or name.startswith("hx-"):
+            if name in _URL_ATTRIBUTES or bare.startswith("hx-"):
                 scheme = re.sub(r"[\x00-\x20]", "", value)
                 if _SCRIPT_SCHEME.match(scheme):
                     self.problems.append(f"<{tag} {name}={value!r}>")
@@ -76,6 +77,7 @@ def test_the_inspector_catches_what_it_should() -> None:
         "<iframe src=/x></iframe>",
         '<div hx-on:click="x">',
         '<a hx-get="javascript:x">',
+        '<a data-hx-get="javascript:x">',
         '<meta http-equiv="refresh" content="0">',
         '<img src="data:text/html,x">',
     ]:

@@ -62,7 +62,9 @@ def _labels(pattern: str, html: str) -> list[str]:
 
 def _more(html: str, text: str) -> tuple[str, str] | None:
     """(href, hx-get) of the page's "more" link with this text, or None on the last page."""
-    found = re.search(r'<a href="([^"]*)" hx-get="([^"]*)"[^>]*>' + re.escape(text) + "</a>", html)
+    found = re.search(
+        r'<a href="([^"]*)" data-hx-get="([^"]*)"[^>]*>' + re.escape(text) + "</a>", html
+    )
     return (unescape(found.group(1)), unescape(found.group(2))) if found else None
 
 

@@ -267,7 +267,7 @@ def test_grid_filters_by_data_set_and_author_and_keeps_them_while_scrolling(
     assert 'value="two moons &amp; co"' in page  # the filter form shows what is applied
     more_url = f"/gallery/?cursor={first.context['next_cursor']}&dataset=two+moons+%26+co"
     trigger = more_url.removeprefix("/gallery/")
-    assert f'hx-get="{trigger}"' in page  # the scroll trigger keeps the filter
+    assert f'data-hx-get="{trigger}"' in page  # the scroll trigger keeps the filter
     more = alice_client.get(more_url, HTTP_HX_REQUEST="true").content.decode()
     assert "Moons 02" in more and "Bob&#x27;s digit" not in more and "<html" not in more
 

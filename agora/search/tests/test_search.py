@@ -361,4 +361,4 @@ def test_the_search_page_costs_constant_queries(client, alice, bob, lounge, qa, 
 
 def test_the_header_has_the_search_box(client, db):
     body = client.get(reverse("home")).content.decode()
-    assert f'action="{SEARCH}"' in body and f'hx-get="{QUICK}"' in body
+    assert f'action="{SEARCH}"' in body and f'data-hx-get="{QUICK}"' in body

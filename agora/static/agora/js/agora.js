@@ -3,7 +3,7 @@
   "use strict";
 
   function csrfHeaders() {
-    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    var headers = JSON.parse(document.body.getAttribute("data-hx-headers") || "{}");
     headers["Content-Type"] = "application/x-www-form-urlencoded";
     return headers;
   }
@@ -77,7 +77,7 @@
     function send(file) {
       var data = new FormData();
       data.append("image", file, file.name || "pasted.png");
-      var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+      var headers = JSON.parse(document.body.getAttribute("data-hx-headers") || "{}");
       if (status) status.textContent = "…";
       fetch(textarea.dataset.uploadUrl, { method: "POST", headers: headers, credentials: "same-origin", body: data })
         .then(function (r) { return r.json(); })
