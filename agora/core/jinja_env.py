@@ -49,6 +49,22 @@ def natural_time(value: dt.datetime) -> str:
     return naturaltime(value)
 
 
+@lru_cache(maxsize=16384)
+def _localized_moment(value: dt.datetime, zone: dt.tzinfo, language: str) -> str:
+    # Cache keys besides the value: aware datetimes of one instant compare equal whatever their
+    # zone, and localize reads the active language's DATETIME_FORMAT.
+    del zone, language
+    return localize(value)
+
+
+def localize_value(value: object) -> str:
+    """Django's `localize`. A list page shows the same moments request after request (a topic's
+    last activity, in the viewer's time zone), so a moment's text is kept per zone and language."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return _localized_moment(value, value.tzinfo, translation.get_language())
+    return localize(value)
+
+
 def environment(**options: object) -> Environment:
     options = {**options, "autoescape": True}  # Django's backend sets it too; never without
     env = Environment(extensions=["jinja2.ext.i18n"], **options)  # noqa: S701 (on, line above)
@@ -60,6 +76,6 @@ def environment(**options: object) -> Environment:
         naturaltime=natural_time,
         intcomma=intcomma,
         localtime=template_localtime,
-        localize=localize,
+        localize=localize_value,
     )
     return env
