@@ -65,6 +65,20 @@ def localize_value(value: object) -> str:
     return localize(value)
 
 
+@lru_cache(maxsize=16384)
+def _grouped(value: int, language: str) -> str:
+    del language  # cache key: intcomma groups digits the active language's way
+    return intcomma(value)
+
+
+def grouped_number(value: object) -> str:
+    """humanize's `intcomma`, kept per whole number and language (a list shows the same view
+    counts request after request)."""
+    if type(value) is int:
+        return _grouped(value, translation.get_language())
+    return intcomma(value)
+
+
 def environment(**options: object) -> Environment:
     options = {**options, "autoescape": True}  # Django's backend sets it too; never without
     env = Environment(extensions=["jinja2.ext.i18n"], **options)  # noqa: S701 (on, line above)
@@ -74,7 +88,7 @@ def environment(**options: object) -> Environment:
     env.globals.update(url=url, static=static)
     env.filters.update(
         naturaltime=natural_time,
-        intcomma=intcomma,
+        intcomma=grouped_number,
         localtime=template_localtime,
         localize=localize_value,
     )
