@@ -332,7 +332,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- email ---
 # Absolute links in emails (no request to build them from in a worker).
-AGORA_SITE_URL = os.environ.get("AGORA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address `manage.py serve` (make run) listens on; the site's address follows it by default.
+AGORA_SERVE_ADDR = os.environ.get("AGORA_SERVE_ADDR", "127.0.0.1:8000")
+AGORA_SITE_URL = os.environ.get("AGORA_SITE_URL", f"http://{AGORA_SERVE_ADDR}").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Agora <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_URL = os.environ.get("EMAIL_URL", "")

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from agora.accounts import views as account_views
 from agora.core import views as core_views
 from agora.core.sitemaps import sitemap_view
 from agora.forum import views as forum_views
@@ -14,6 +15,8 @@ urlpatterns = [
     path("robots.txt", core_views.robots_txt, name="robots_txt"),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("i18n/settz/", core_views.set_timezone, name="set_timezone"),
+    # before the admin's own: its login form has no failed-login throttle
+    path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("agora.accounts.urls")),

@@ -239,7 +239,7 @@ def main() -> int:
             every=0.5,
         )
         run.refresh_from_db()
-        if run.status != "completed":
+        if run.status != TrainingRun.Status.COMPLETED:
             raise RuntimeError(f"training ended {run.status}: {run.error}")
         direct_first_s = direct_first_progress(run, work / "direct-run")
         print(
@@ -273,13 +273,13 @@ def main() -> int:
             generation = Generation.objects.latest("id")
             done = wait(
                 lambda g=generation: Generation.objects.filter(
-                    pk=g.pk, status__in=["done", "failed"]
+                    pk=g.pk, status__in=[Generation.Status.DONE, Generation.Status.FAILED]
                 ).exists(),
                 timeout=300,
                 what="the generation",
             )
             generation.refresh_from_db()
-            if generation.status != "done" or len(generation.images) != args.count:
+            if not generation.is_done or len(generation.images) != args.count:
                 raise RuntimeError(f"generation {generation.status}: {generation.error}")
             recipe = Recipe.from_json(json.dumps(generation.recipe))
             t0, cpu0 = time.monotonic(), time.process_time()

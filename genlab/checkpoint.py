@@ -107,7 +107,7 @@ def load(path: str | Path) -> Checkpoint:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{p.name} is not a genlab checkpoint (foreign safetensors file)")
     try:
-        cfg = TrainConfig.from_dict(meta["config"])
+        cfg = TrainConfig.from_saved(meta["config"])
         spec = DataSpec.from_dict(meta["data"])
         model = build_family(cfg, spec)
     except GenlabError as exc:

@@ -87,12 +87,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         if args.resume:
             cfg = None
-            if args.steps:
+            given = {
+                k: getattr(args, k)
+                for k in ("steps", "sample_every", "checkpoint_every")
+                if getattr(args, k) is not None
+            }
+            if given:  # extend the run, or change how often it samples and checkpoints
                 from genlab.train import STATE, load_state
 
-                saved = json.loads(load_state(out / STATE)["config"])
-                saved["steps"] = args.steps
-                cfg = saved
+                cfg = {**json.loads(load_state(out / STATE)["config"]), **given}
             result = train(cfg, out_dir=out, callbacks=[bar], resume=True)
         else:
             overrides = _overrides(args.set or [])
@@ -114,7 +117,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from genlab.checkpoint import load
     from genlab.images import save_png
     from genlab.recipe import Recipe
-    from genlab.sample import generate, images_sha256, parse_labels, to_grid
+    from genlab.sample import fill_defaults, generate, images_sha256, parse_labels, to_grid
 
     _threads()
     ckpt = load(args.checkpoint)
@@ -122,17 +125,14 @@ def cmd_sample(args: argparse.Namespace) -> int:
         recipe = Recipe.from_json(Path(args.recipe).read_text())
     else:
         labels = parse_labels(args.label)
-        sampler = args.sampler or ckpt.model.default_sampler()
         recipe = Recipe(
             ckpt.sha256,
-            sampler=sampler,
-            steps=args.steps,
-            eta=args.eta,
-            guidance=args.guidance,
+            **fill_defaults(ckpt, args.sampler, args.steps, args.eta, args.guidance),
             seed=args.seed,
             labels=labels,
             count=args.n,
             clip_sample=args.clip_sample,
+            variance=args.variance,
         )
     images = generate(recipe, ckpt)
     save_png(args.out, to_grid(images))
@@ -165,7 +165,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         sampler=args.sampler,
         steps=args.steps,
         guidance=args.guidance,
+        eta=args.eta,
         seed=args.seed,
+        clip_sample=args.clip_sample,
+        variance=args.variance,
+        iwae_k=args.iwae_k,
     )
     for k, v in scores.items():
         print(f"{k}: {v:.6g}")
@@ -192,6 +196,29 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sampler_options(p: argparse.ArgumentParser) -> None:
+    """Every option a recipe has; unset ones take the family's measured defaults
+    (genlab.sample.SAMPLER_DEFAULTS)."""
+    p.add_argument("--sampler", choices=["ddpm", "ddim", "direct"])
+    p.add_argument("--steps", type=int, help="DDIM steps (default: the family's)")
+    p.add_argument("--eta", type=float, help="DDIM eta (default: the family's measured best)")
+    p.add_argument(
+        "--clip-sample",
+        dest="clip_sample",
+        action="store_true",
+        help="DDIM on images: clamp each x0 prediction to [-1, 1] (diffusers' clip_sample)",
+    )
+    p.add_argument(
+        "--variance",
+        choices=["beta", "beta_tilde"],
+        default="beta",
+        help="DDPM sampler: sigma_t^2 = beta_t or the posterior variance beta-tilde_t",
+    )
+    p.add_argument(
+        "--guidance", type=float, help="classifier-free guidance w (default: the family's)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="genlab", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -213,16 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("sample", help="generate a grid from a checkpoint")
     s.add_argument("checkpoint")
-    s.add_argument("--sampler", choices=["ddpm", "ddim", "direct"])
-    s.add_argument("--steps", type=int, default=50)
-    s.add_argument("--eta", type=float, default=0.0)
-    s.add_argument(
-        "--clip-sample",
-        dest="clip_sample",
-        action="store_true",
-        help="DDIM on images: clamp each x0 prediction to [-1, 1] (diffusers' clip_sample)",
-    )
-    s.add_argument("--guidance", type=float, default=0.0)
+    _sampler_options(s)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--label", help="one class index, or one per sample separated by commas")
     s.add_argument("--n", type=int, default=16)
@@ -233,11 +251,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("evaluate", help="print metrics for a checkpoint")
     e.add_argument("checkpoint")
-    e.add_argument("--n", type=int, default=500)
-    e.add_argument("--sampler", choices=["ddpm", "ddim", "direct"])
-    e.add_argument("--steps", type=int, default=50)
-    e.add_argument("--guidance", type=float, default=0.0)
+    e.add_argument("--n", type=int, default=1000, help="samples scored (FD at n >= 1,000)")
+    _sampler_options(e)
     e.add_argument("--seed", type=int, default=0)
+    e.add_argument(
+        "--iwae-k",
+        dest="iwae_k",
+        type=int,
+        default=500,
+        help="VAE: importance samples of the held-out NLL bound (0: skip)",
+    )
     e.set_defaults(fn=cmd_evaluate)
 
     i = sub.add_parser("info", help="print a checkpoint's metadata")

@@ -14,12 +14,34 @@ FAMILIES = ("gan", "vae", "diffusion", "latent")
 ALIASES: dict[str, tuple[str, dict[str, Any]]] = {
     "cgan": ("gan", {"conditional": True}),
     "wgan-gp": ("gan", {"loss": "wgan-gp"}),
+    "wgan": ("gan", {"loss": "wgan"}),
     "beta-vae": ("vae", {"beta": 4.0}),
     "ddpm": ("diffusion", {}),
     "ldm": ("latent", {}),
 }
 PRESETS = ("quick", "quality")
-GAN_LOSSES = ("minimax", "nonsaturating", "wgan-gp")
+GAN_LOSSES = ("minimax", "nonsaturating", "wgan-gp", "wgan")
+# What a GAN loss brings with it unless given explicitly: WGAN-GP's critic steps and Adam lr
+# (Gulrajani et al. 2017, algorithm 1: n_critic 5, alpha 1e-4); WGAN's critic steps and RMSProp
+# lr (Arjovsky et al. 2017, algorithm 1: n_critic 5, alpha 5e-5, clipping c = 0.01).
+LOSS_OPTIONS: dict[str, dict[str, Any]] = {
+    "wgan-gp": {"k_disc": 5, "lr": 1e-4},
+    "wgan": {"k_disc": 5, "lr": 5e-5},
+}
+SCHEDULE_VERSIONS = (1, 2)
+
+# Sampler defaults per family, chosen from measured grids (docs/benchmarks.md, "genlab: sampler
+# defaults and evaluation"): on conditional diffusion (mnist5k, DDIM-50) eta 1 gave the lowest
+# FD at every guidance, and w = 0.5 reaches ~98 % class accuracy at about the FD of w = 0, while
+# w = 2 (the former site default) multiplies the FD and eta 0 (the former CLI default) is worst.
+# Read by the CLI, `evaluate`, the site's generate form and the lab's model cards
+# (genlab.sample.sampler_defaults); this module imports no torch, so the site may read it.
+SAMPLER_DEFAULTS: dict[str, dict[str, Any]] = {
+    "diffusion": {"sampler": "ddim", "steps": 50, "eta": 1.0, "guidance": 0.5},
+    "latent": {"sampler": "ddim", "steps": 50, "eta": 1.0, "guidance": 0.5},
+    "gan": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
+    "vae": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
+}
 
 
 @dataclass
@@ -39,13 +61,24 @@ class TrainConfig:
     loss: str = "nonsaturating"
     k_disc: int = 1
     gp_lambda: float = 10.0
+    clip_value: float = 0.01  # WGAN: critic weights clipped to [-c, c] after every update
     z_dim: int = 8
     # VAE
     beta: float = 1.0
     likelihood: str = "auto"
+    # early stopping: every `val_every` steps the ELBO on a validation part (`val_fraction`) of
+    # the training split is measured and the best weights are the ones saved (0: off). The
+    # held-out split is never used for it.
+    val_every: int = 0
+    val_fraction: float = 0.1
+    shift_px: int = 0  # random shifts of up to this many pixels of each training image
     # diffusion / latent diffusion
     schedule: str = "linear"
     T: int = 1000
+    # 1: linear betas 1e-4..0.02 whatever T (before 2026-12); 2: the range scaled by 1000 / T as
+    # improved-DDPM does, so alpha_bar_T ~ 4e-5 for every T. Checkpoints whose config has no
+    # schedule_version were made with 1 (TrainConfig.from_saved), and keep drawing the same images.
+    schedule_version: int = 2
     p_uncond: float = 0.1
     ema_decay: float = 0.999
     base: int = 32
@@ -65,6 +98,12 @@ class TrainConfig:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_saved(cls, d: dict[str, Any]) -> TrainConfig:
+        """A config stored in a checkpoint or resume state: options added later take the value
+        that reproduces what the file was made with."""
+        return cls.from_dict({"schedule_version": 1, **d})
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
@@ -88,6 +127,14 @@ class TrainConfig:
         for name in ("steps", "batch_size", "T", "k_disc", "z_dim", "base", "hidden", "width"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.clip_value <= 0:
+            raise ConfigError(f"clip_value must be positive, got {self.clip_value}")
+        if self.schedule_version not in SCHEDULE_VERSIONS:
+            raise ConfigError(f"schedule_version must be 1 or 2, got {self.schedule_version}")
+        if not 0 < self.val_fraction < 1:
+            raise ConfigError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
+        if self.val_every < 0 or self.shift_px < 0:
+            raise ConfigError("val_every and shift_px must be >= 0")
         if not 0 <= self.p_uncond < 1:
             raise ConfigError(f"p_uncond must be in [0, 1), got {self.p_uncond}")
         if self.lr <= 0:
@@ -178,8 +225,10 @@ def resolve_config(
         size = overrides.get("image_size") or native_image_size(dataset)
     d: dict[str, Any] = {"family": family, "dataset": dataset, "preset": preset}
     d.update(preset_options(family, kind, size, preset))
-    if family == "gan" and fixed.get("loss") == "wgan-gp":
-        d.update({"k_disc": 5, "lr": 1e-4})
     d.update(fixed)
-    d.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if family == "gan":
+        # the loss brings its hyper-parameters (alias or --set loss=...); explicit ones win
+        d.update(LOSS_OPTIONS.get(given.get("loss", d.get("loss", "")), {}))
+    d.update(given)
     return TrainConfig.from_dict(d)

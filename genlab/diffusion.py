@@ -13,9 +13,15 @@ import torch
 EpsModel = Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
 
 
-def linear_betas(T: int = 1000, beta_1: float = 1e-4, beta_T: float = 0.02) -> torch.Tensor:
-    """DDPM sec. 4: betas linear from 1e-4 to 0.02 (scaled so T != 1000 keeps the same range)."""
-    return torch.linspace(beta_1, beta_T, T, dtype=torch.float64)
+def linear_betas(
+    T: int = 1000, beta_1: float = 1e-4, beta_T: float = 0.02, rescale: bool = True
+) -> torch.Tensor:
+    """DDPM sec. 4: betas linear from 1e-4 to 0.02 for T = 1000. With `rescale` both ends are
+    multiplied by 1000 / T as improved-DDPM's get_named_beta_schedule("linear") does, so the
+    forward process reaches noise for any T (alpha_bar_T ~ 4e-5); without it T = 100 stops at
+    alpha_bar_T = 0.36 (schedule version 1, kept for checkpoints made with it)."""
+    scale = 1000 / T if rescale else 1.0
+    return torch.linspace(beta_1 * scale, beta_T * scale, T, dtype=torch.float64)
 
 
 def cosine_betas(T: int = 1000, s: float = 0.008, max_beta: float = 0.999) -> torch.Tensor:
@@ -39,9 +45,11 @@ class NoiseSchedule:
         return int(self.betas.shape[0])
 
     @classmethod
-    def make(cls, kind: str = "linear", T: int = 1000) -> NoiseSchedule:
+    def make(cls, kind: str = "linear", T: int = 1000, version: int = 2) -> NoiseSchedule:
+        """version (TrainConfig.schedule_version): 1 keeps the linear range 1e-4..0.02 for every
+        T, 2 scales it by 1000 / T; the same for T = 1000 and for the cosine schedule."""
         if kind == "linear":
-            betas = linear_betas(T)
+            betas = linear_betas(T, rescale=version >= 2)
         elif kind == "cosine":
             betas = cosine_betas(T)
         else:
@@ -361,9 +369,10 @@ def sample_with(
     guidance: float,
     num_classes: int,
     clip_sample: bool = False,
+    variance: str = "beta",
 ) -> torch.Tensor:
     if sampler == "ddpm":
-        return ddpm_sample(eps_theta, sched, shape, gen, y, guidance, num_classes)
+        return ddpm_sample(eps_theta, sched, shape, gen, y, guidance, num_classes, variance)
     return ddim_sample(
         eps_theta, sched, shape, gen, steps, eta, y, guidance, num_classes, clip_sample=clip_sample
     )
@@ -374,7 +383,7 @@ class DiffusionFamily(Family):
 
     def __init__(self, cfg, spec) -> None:
         super().__init__(cfg, spec)
-        self.sched = NoiseSchedule.make(cfg.schedule, cfg.T)
+        self.sched = NoiseSchedule.make(cfg.schedule, cfg.T, cfg.schedule_version)
         self.eps_theta = make_eps_net(cfg, spec.shape, self.num_classes)
         self.ema = EMA(self.eps_theta, cfg.ema_decay)
         # The UNet trains in channels_last (NHWC): oneDNN's convolutions run 5-10 % faster that
@@ -424,7 +433,7 @@ class DiffusionFamily(Family):
 
     @torch.no_grad()
     def generate(
-        self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False
+        self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False, variance="beta"
     ) -> torch.Tensor:
         net = self.ema.shadow.eval()
         shape = (n, *self.spec.shape)
@@ -440,4 +449,5 @@ class DiffusionFamily(Family):
             guidance,
             self.num_classes,
             clip_sample=clip_sample and self.spec.kind == "image",
+            variance=variance,
         )

@@ -101,9 +101,10 @@ class Family(ABC):
         eta: float,
         guidance: float,
         clip_sample: bool = False,
+        variance: str = "beta",
     ) -> torch.Tensor:
         """Samples in data space ([-1, 1] images or 2-D points). clip_sample: DDIM on images only
-        (sample.check_recipe refuses it elsewhere)."""
+        (sample.check_recipe refuses it elsewhere); variance: the DDPM sampler's sigma_t^2."""
 
     def extra_state(self) -> dict[str, Any]:
         return {}

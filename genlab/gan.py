@@ -1,5 +1,5 @@
 """GANs (Goodfellow et al. 2014), DCGAN (Radford et al. 2016), conditional GAN (Mirza & Osindero
-2014) and WGAN-GP (Gulrajani et al. 2017)."""
+2014), WGAN with weight clipping (Arjovsky et al. 2017) and WGAN-GP (Gulrajani et al. 2017)."""
 
 from __future__ import annotations
 
@@ -46,13 +46,27 @@ def gradient_penalty(
     return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 
 
+def critic_loss_wgan(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+    """WGAN eq. 3 / algorithm 1, critic side: maximise E[f(x)] - E[f(G(z))] over (clipped) f,
+    i.e. minimise E[f(G(z))] - E[f(x)]; its negative estimates the Wasserstein-1 distance."""
+    return d_fake.mean() - d_real.mean()
+
+
+@torch.no_grad()
+def clip_weights(critic: nn.Module, c: float) -> None:
+    """WGAN algorithm 1 line 7: w <- clip(w, -c, c) for every critic parameter, which keeps f
+    K-Lipschitz for some K (what the gradient penalty of WGAN-GP replaced)."""
+    for p in critic.parameters():
+        p.clamp_(-c, c)
+
+
 class GANFamily(Family):
     name = "gan"
 
     def __init__(self, cfg, spec) -> None:
         super().__init__(cfg, spec)
         k = self.num_classes
-        wgan = cfg.loss == "wgan-gp"
+        wgan = cfg.loss in ("wgan-gp", "wgan")
         if spec.kind == "points":
             dim = spec.shape[0]
             self.G: nn.Module = MLPGenerator(cfg.z_dim, dim, cfg.hidden, k)
@@ -63,9 +77,13 @@ class GANFamily(Family):
             self.D = DCDiscriminator(c, s, cfg.width, k, batch_norm=not wgan)
             dcgan_init(self.G)
             dcgan_init(self.D)
-        betas = (0.5, 0.9) if wgan else (0.5, 0.999)  # WGAN-GP / DCGAN Adam settings
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr, betas=betas)
-        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=cfg.lr, betas=betas)
+        if cfg.loss == "wgan":  # WGAN algorithm 1: RMSProp (momentum made the critic unstable)
+            self.opt_G: torch.optim.Optimizer = torch.optim.RMSprop(self.G.parameters(), lr=cfg.lr)
+            self.opt_D: torch.optim.Optimizer = torch.optim.RMSprop(self.D.parameters(), lr=cfg.lr)
+        else:
+            betas = (0.5, 0.9) if wgan else (0.5, 0.999)  # WGAN-GP / DCGAN Adam settings
+            self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr, betas=betas)
+            self.opt_D = torch.optim.Adam(self.D.parameters(), lr=cfg.lr, betas=betas)
 
     def trained_modules(self) -> dict[str, nn.Module]:
         return {"G": self.G, "D": self.D}
@@ -96,16 +114,20 @@ class GANFamily(Family):
             if cfg.loss == "wgan-gp":
                 gp = gradient_penalty(self.D, x, x_fake, gen, y)
                 d_loss = d_fake.mean() - d_real.mean() + cfg.gp_lambda * gp  # WGAN-GP eq. 3
+            elif cfg.loss == "wgan":
+                d_loss = critic_loss_wgan(d_real, d_fake)
             else:
                 d_loss = d_loss_minimax(d_real, d_fake)
             self.opt_D.zero_grad(set_to_none=True)
             d_loss.backward()
             self.opt_D.step()
+            if cfg.loss == "wgan":
+                clip_weights(self.D, cfg.clip_value)
         self.D.requires_grad_(False)
         y = self._fake_labels(cfg.batch_size, gen)
         d_fake = self.D(self.G(self._z(cfg.batch_size, gen), y), y)
-        if cfg.loss == "wgan-gp":
-            g_loss = -d_fake.mean()
+        if cfg.loss in ("wgan-gp", "wgan"):
+            g_loss = -d_fake.mean()  # WGAN algorithm 1, generator: minimise -E[f(G(z))]
         elif cfg.loss == "minimax":
             g_loss = g_loss_minimax(d_fake)
         else:
@@ -118,7 +140,7 @@ class GANFamily(Family):
 
     @torch.no_grad()
     def generate(
-        self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False
+        self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False, variance="beta"
     ) -> torch.Tensor:
         self.G.eval()
         z = self._z(n, gen)

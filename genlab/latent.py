@@ -21,7 +21,7 @@ class LatentFamily(Family):
     def __init__(self, cfg, spec) -> None:
         super().__init__(cfg, spec)
         self.ae = VAEFamily(cfg, spec)  # its own Adam; beta from cfg
-        self.sched = NoiseSchedule.make(cfg.schedule, cfg.T)
+        self.sched = NoiseSchedule.make(cfg.schedule, cfg.T, cfg.schedule_version)
         self.eps_theta = EpsMLP(cfg.z_dim, cfg.hidden, 3, self.num_classes)
         self.ema = EMA(self.eps_theta, cfg.ema_decay)
         self.opt = torch.optim.Adam(self.eps_theta.parameters(), lr=cfg.lr)
@@ -84,9 +84,13 @@ class LatentFamily(Family):
         self.ema.update(self.eps_theta)
         return {"loss": float(loss.detach())}
 
+    def autoencoder_heldout_elbo(self, data: Dataset) -> float:
+        """The first stage's ELBO in nats per example on held-out data (one z sample)."""
+        return self.ae.heldout_elbo(data)
+
     @torch.no_grad()
     def generate(
-        self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False
+        self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False, variance="beta"
     ) -> torch.Tensor:
         net = self.ema.shadow.eval()
         self.ae.vae.eval()
@@ -101,6 +105,7 @@ class LatentFamily(Family):
             labels,
             guidance,
             self.num_classes,
+            variance=variance,
         )
         scale = float(self.scale.value) or 1.0
         return self.ae.to_data_space(self.ae.vae.decode_mean(z / scale))

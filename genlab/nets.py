@@ -237,25 +237,36 @@ class MLPDecoder(nn.Module):
 
 
 class Classifier(nn.Module):
-    """Two convs + a 128-d feature layer; its features define the classifier Frechet distance."""
+    """The evaluation classifier: three conv stages (3x3 conv, BatchNorm, GELU; two convs then a
+    2x2 max-pool in the first two) and global average pooling to a `feat`-d feature vector that
+    defines the classifier Frechet distance. GELU (not ReLU) after BatchNorm keeps every feature
+    alive: the earlier ReLU net left 70 of its 128 features always zero."""
 
-    def __init__(self, channels: int, size: int, num_classes: int, width: int = 32) -> None:
+    def __init__(
+        self, channels: int, size: int, num_classes: int, width: int = 32, feat: int = 128
+    ) -> None:
         super().__init__()
+
+        def block(cin: int, cout: int) -> list[nn.Module]:
+            return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.GELU()]
+
+        w = width
         self.features = nn.Sequential(
-            nn.Conv2d(channels, width, 3, padding=1),
-            nn.ReLU(),
+            *block(channels, w),
+            *block(w, w),
             nn.MaxPool2d(2),
-            nn.Conv2d(width, 2 * width, 3, padding=1),
-            nn.ReLU(),
-            nn.AdaptiveAvgPool2d(4),
+            *block(w, 2 * w),
+            *block(2 * w, 2 * w),
+            nn.MaxPool2d(2) if size >= 16 else nn.Identity(),
+            *block(2 * w, feat),
+            nn.AdaptiveAvgPool2d(1),
             nn.Flatten(),
-            nn.Linear(2 * width * 16, 128),
-            nn.ReLU(),
         )
-        self.head = nn.Linear(128, max(num_classes, 1))
+        self.drop = nn.Dropout(0.2)
+        self.head = nn.Linear(feat, max(num_classes, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
+        return self.head(self.drop(self.features(x)))
 
 
 # ---------- UNet ----------

@@ -9,7 +9,10 @@ from typing import Any
 
 from genlab.errors import RecipeError
 
+MAX_COUNT = 1024  # samples in one generation (sample.py refuses more)
+
 RECIPE_VERSION = 1
+VARIANCES = ("beta", "beta_tilde")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,9 @@ class Recipe:
     # DDIM on images only: clamp each step's x0 prediction to [-1, 1] (diffusers' clip_sample).
     # Written to JSON only when true, so recipes made before the option keep their JSON and hash.
     clip_sample: bool = False
+    # DDPM sampler only: sigma_t^2 = beta_t ("beta", Algorithm 2's default) or the posterior
+    # variance beta_tilde_t (DDPM eq. 7, "beta_tilde"). Written only when not "beta".
+    variance: str = "beta"
 
     def __post_init__(self) -> None:
         # normalise types so that 0 and 0.0 give the same JSON and hash
@@ -36,6 +42,8 @@ class Recipe:
             object.__setattr__(self, "labels", tuple(int(v) for v in self.labels))
         if not isinstance(self.clip_sample, bool):
             raise RecipeError(f"clip_sample must be true or false, got {self.clip_sample!r}")
+        if self.variance not in VARIANCES:
+            raise RecipeError(f"unknown variance {self.variance!r}; use beta or beta_tilde")
         if self.sampler not in (None, "ddpm", "ddim", "direct"):
             raise RecipeError(f"unknown sampler {self.sampler!r}; use ddpm, ddim or direct")
         if self.eta < 0:
@@ -50,6 +58,8 @@ class Recipe:
         d["labels"] = list(self.labels) if self.labels is not None else None
         if not self.clip_sample:
             del d["clip_sample"]
+        if self.variance == "beta":
+            del d["variance"]
         d["version"] = RECIPE_VERSION
         return d
 

@@ -7,18 +7,50 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from genlab.checkpoint import Checkpoint
 from genlab.checkpoint import load as load_checkpoint
+from genlab.config import SAMPLER_DEFAULTS
 from genlab.data import images_to_uint8
 from genlab.errors import RecipeError
 from genlab.images import grid, scatter
-from genlab.recipe import Recipe
+from genlab.recipe import MAX_COUNT, Recipe
 
-MAX_COUNT = 1024
+
+def sampler_defaults(ckpt: Checkpoint | str, conditional: bool | None = None) -> dict[str, Any]:
+    """The measured best sampler settings (genlab.config.SAMPLER_DEFAULTS) for a checkpoint (or
+    a family name): guidance only for a conditional model (`conditional`, else the checkpoint's
+    classes)."""
+    family = ckpt if isinstance(ckpt, str) else ckpt.family
+    d = dict(SAMPLER_DEFAULTS[family])
+    if conditional is None:
+        conditional = not isinstance(ckpt, str) and bool(ckpt.spec.num_classes)
+    if not conditional:
+        d["guidance"] = 0.0
+    return d
+
+
+def fill_defaults(
+    ckpt: Checkpoint,
+    sampler: str | None = None,
+    steps: int | None = None,
+    eta: float | None = None,
+    guidance: float | None = None,
+) -> dict[str, Any]:
+    """Sampler options with the ones not given taken from the family's measured defaults; eta
+    only matters to DDIM, so another sampler keeps eta 0 (the recipe's own default)."""
+    d = sampler_defaults(ckpt)
+    sampler = sampler or d["sampler"]
+    return {
+        "sampler": sampler,
+        "steps": d["steps"] if steps is None else steps,
+        "eta": (d["eta"] if sampler == "ddim" else 0.0) if eta is None else eta,
+        "guidance": d["guidance"] if guidance is None else guidance,
+    }
 
 
 def resolve_labels(ckpt: Checkpoint, recipe: Recipe) -> torch.Tensor | None:
@@ -64,6 +96,8 @@ def check_recipe(ckpt: Checkpoint, recipe: Recipe) -> str:
         raise RecipeError(
             "clip_sample applies only to the DDIM sampler of an image diffusion checkpoint"
         )
+    if recipe.variance != "beta" and sampler != "ddpm":
+        raise RecipeError("variance applies only to the DDPM sampler")
     if recipe.guidance and ckpt.family in ("gan", "vae"):
         raise RecipeError(f"guidance does not apply to a {ckpt.family} checkpoint")
     return sampler
@@ -86,6 +120,7 @@ def generate_tensor(recipe: Recipe, checkpoint: Checkpoint | str | Path) -> torc
             recipe.eta,
             recipe.guidance,
             clip_sample=recipe.clip_sample,
+            variance=recipe.variance,
         )
 
 

@@ -29,6 +29,8 @@ from genlab.images import grid, save_png, scatter
 CHECKPOINT = "model.safetensors"
 STATE = "state.pt"
 GRID_SEED = 1234
+# options a resumed run may change: they decide what is written and when, not the weights
+DRIVER_OPTIONS = ("log_every", "sample_every", "checkpoint_every")
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,8 @@ def final_metrics(model: Family, val: Dataset) -> dict[str, float]:
         out["mmd2"] = metrics.points_mmd(model, val)
     if model.cfg.family == "vae":
         out["heldout_elbo_nats"] = model.heldout_elbo(val)  # type: ignore[attr-defined]
+        if model.early_stopping:  # type: ignore[attr-defined]
+            out["best_validation_step"] = float(model.best_step)  # type: ignore[attr-defined]
     model.train_mode()
     return out
 
@@ -160,10 +164,16 @@ def train(
         if not state_path.is_file():
             raise CheckpointError(f"nothing to resume in {out}: {STATE} is missing")
         state = load_state(state_path)
-        saved = TrainConfig.from_dict(json.loads(state["config"]))
-        if config is not None:  # a resumed run may only be extended
-            given = config if isinstance(config, TrainConfig) else TrainConfig.from_dict(config)
-            saved = replace(saved, steps=max(saved.steps, given.steps))
+        saved = TrainConfig.from_saved(json.loads(state["config"]))
+        if config is not None:
+            # a resumed run may only be extended, and may change how often it reports, samples
+            # and checkpoints (driver options that do not change the weights)
+            given = config if isinstance(config, TrainConfig) else TrainConfig.from_saved(config)
+            saved = replace(
+                saved,
+                steps=max(saved.steps, given.steps),
+                **{k: getattr(given, k) for k in DRIVER_OPTIONS},
+            )
         cfg = saved
     else:
         if config is None:

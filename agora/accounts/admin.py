@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from agora.accounts import services
 from agora.accounts.models import User
 
 
@@ -20,3 +21,10 @@ class UserAdmin(BaseUserAdmin):
             {"fields": ("language", "timezone")},
         ),
     )
+
+    def delete_model(self, request, obj) -> None:
+        services.delete_member(actor=request.user, member=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for member in queryset:
+            services.delete_member(actor=request.user, member=member)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from agora.accounts import permissions
 from agora.accounts.models import User
 
 
@@ -29,16 +30,12 @@ def members_page(*, before: int | None = None, limit: int = 24) -> tuple[list[Us
 def get_profile_for_viewer(*, username: str, viewer: User | None) -> User:
     """A public profile: any active member's, visible to everyone; inactive ones only to staff."""
     queryset = User.objects.all()
-    if not (viewer is not None and viewer.is_authenticated and viewer.is_staff):
+    if not permissions.can_see_inactive_members(viewer):
         queryset = queryset.filter(is_active=True)
     try:
         return queryset.get(username=username)
     except User.DoesNotExist as exc:
         raise Http404("No such member") from exc
-
-
-def can_edit_profile(*, viewer: User | None, member: User) -> bool:
-    return bool(viewer is not None and viewer.is_authenticated and viewer.pk == member.pk)
 
 
 def suggest_members(*, prefix: str, limit: int = 8) -> list[User]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from agora.accounts import permissions
 from agora.accounts.avatars import process_avatar
 from agora.accounts.models import User
 from agora.core.timezones import is_valid_timezone
@@ -91,3 +92,24 @@ def _delete_file(storage, name: str) -> None:
         storage.delete(name)
     except OSError:
         logger.exception("could not delete old avatar %s", name)
+
+
+@transaction.atomic
+def delete_member(*, actor: User, member: User) -> None:
+    """Delete a member and everything that is theirs. What they added to others' things goes
+    first: likes, reactions, upvotes and stars leave the counts, and their seats at upcoming
+    events go to the waiting list."""
+    from agora.events.services import give_up_seats
+    from agora.forum.services import withdraw_likes
+    from agora.gallery.services import withdraw_reactions
+    from agora.lab.services.publishing import withdraw_stars
+    from agora.showcase.services import withdraw_upvotes
+
+    if not permissions.can_delete_member(actor, member):
+        raise PermissionDenied(_("Only staff can delete members, and not themselves."))
+    withdraw_likes(user=member)
+    withdraw_reactions(user=member)
+    withdraw_upvotes(user=member)
+    withdraw_stars(user=member)
+    give_up_seats(user=member)
+    member.delete()

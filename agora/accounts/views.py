@@ -1,24 +1,27 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from agora.accounts import selectors, services
+from agora.accounts import permissions, selectors, services
 from agora.accounts.forms import AvatarForm, PreferencesForm, ProfileForm
+from agora.core.params import parse_id
 
 
 @require_safe
 def members(request: HttpRequest) -> HttpResponse:
-    try:
-        before = int(request.GET["before"]) if request.GET.get("before") else None
-    except ValueError:
-        before = None
+    before = parse_id(request.GET.get("before"))
     page, next_cursor = selectors.members_page(before=before)
     context = {"members": page, "next_cursor": next_cursor}
     if request.headers.get("HX-Request"):
@@ -42,7 +45,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     stats = MemberStats.objects.filter(user=member).first()
     context = {
         "member": member,
-        "can_edit": selectors.can_edit_profile(viewer=request.user, member=member),
+        "can_edit": permissions.can_edit_profile(request.user, member),
         "activity": forum_selectors.member_activity(
             member=member, viewer=request.user, access=forum_permissions.get_access(request)
         ),
@@ -145,3 +148,19 @@ def delete_avatar(request: HttpRequest) -> HttpResponse:
     services.remove_avatar(user=request.user)
     messages.success(request, _("Your avatar was removed."))
     return redirect("edit_profile")
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin signs in through the site's own login page, with its failed-login throttle
+    (ACCOUNT_RATE_LIMITS), instead of Django admin's form, which has none."""
+    target = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = ""
+    target = target or reverse("admin:index")
+    if request.user.is_authenticated:
+        if not permissions.can_use_admin(request.user):
+            raise PermissionDenied(_("Only staff may use the administration."))
+        return redirect(target)
+    return redirect(f"{reverse('account_login')}?{urlencode({REDIRECT_FIELD_NAME: target})}")

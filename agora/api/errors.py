@@ -68,6 +68,17 @@ def _validation_details(exc: DjangoValidationError) -> dict[str, Any]:
     return {"__all__": [str(m) for m in exc.messages]}
 
 
+def _field_name(loc) -> str:
+    """A field's name as the 400 errors give it: `title`, `links.3`, `period` (not
+    `body.payload.title`); `__all__` for the body as a whole."""
+    parts = [str(p) for p in loc]
+    if parts[:1] == ["body"]:
+        parts = parts[2:]  # "body", then the operation's payload parameter
+    elif parts[:1] and parts[0] in ("query", "path", "form", "file", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(parts) or "__all__"
+
+
 def install(api: NinjaAPI) -> None:
     def api_error(request, exc: ApiError):
         response = error_response(api, request, exc.status, exc.code, exc.message, exc.details)
@@ -88,13 +99,14 @@ def install(api: NinjaAPI) -> None:
         return error_response(api, request, 400, "invalid", first[0], details)
 
     def bad_request(request, exc: NinjaValidationError):
-        details = {
-            ".".join(str(p) for p in error.get("loc", [])) or "__all__": [error.get("msg", "")]
-            for error in exc.errors
-        }
-        return error_response(
-            api, request, 422, "invalid_request", _("The request is malformed."), details
-        )
+        details: dict[str, list[str]] = {}
+        for error in exc.errors:
+            details.setdefault(_field_name(error.get("loc", ())), []).append(error.get("msg", ""))
+        first = next(iter(details.items()), None)
+        message = _("The request is malformed.")
+        if first and first[1][0]:
+            message = f"{message} {first[0]}: {first[1][0]}"
+        return error_response(api, request, 422, "invalid_request", message, details)
 
     def unauthenticated(request, exc):
         return error_response(

@@ -2,11 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from django.conf import settings
 from ninja import Schema
-from pydantic import create_model
+from ninja.schema import DjangoGetter
+from pydantic import BaseModel, Field, create_model, model_validator
+from pydantic_core import PydanticCustomError
+
+from agora.accounts.forms import MAX_LINKS
+from agora.accounts.forms import MAX_TAGS as MAX_PROFILE_TAGS
+from agora.accounts.models import User
+from agora.api.models import WEBHOOK_EVENTS, WebhookEndpoint
+from agora.core.limits import max_length
+from agora.events.models import MAX_CAPACITY, Event
+from agora.forum.models import BODY_MAX, TITLE_MAX, TITLE_MIN, NotificationLevel
+from agora.gallery.models import Collection, Comment, Reaction, Work
+from agora.lab.forms import PublishForm
+from agora.lab.models import FAMILY_CHOICES, LabModel, TrainingRun
+from agora.learn.models import Article, Resource, Series
+from agora.moderation.models import Flag
+from agora.showcase.models import Launch, PartnerRequest, TrySignup
+from agora.showcase.services import MAX_REQUEST_DAYS
+from genlab.recipe import MAX_COUNT
+
+# The allowed values and lengths below come from the models, forms and services that enforce
+# them, so the schema tells generated clients exactly what the site accepts.
+
+
+def one_of(values: Iterable[Any]) -> Any:
+    """An enum in the schema: exactly these values."""
+    return Literal[tuple(values)]
+
+
+def text(model: Any, field: str, *, min_length: int = 0) -> Any:
+    """A string no longer than the model field allows."""
+    return Annotated[str, Field(min_length=min_length, max_length=max_length(model, field))]
+
+
+def limited(most: int, *, least: int = 0) -> Any:
+    return Annotated[str, Field(min_length=least, max_length=most)]
+
+
+SEED = Annotated[int, Field(ge=0, le=2**31 - 1)]
+NSFW_LEVEL = one_of(Work.NSFW.values)
+NOTIFICATION_LEVELS = {level.name.lower(): level.value for level in NotificationLevel}
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 
 def page_of(item: type[Schema]) -> type[Schema]:
@@ -17,6 +60,21 @@ def page_of(item: type[Schema]) -> type[Schema]:
         items=(list[item], ...),
         next_cursor=(str | None, None),
     )
+
+
+class InSchema(Schema):
+    """A request body: a JSON object and nothing else. (ninja's Schema reads fields as attributes
+    of whatever it is given, so a list, a string or a number would otherwise pass as an object
+    whose every field takes its default: `PUT /drafts/new-topic` with `[1]` saved an empty draft,
+    which discarded the real one.)"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_json_object(cls, values: Any) -> Any:
+        given = values._obj if isinstance(values, DjangoGetter) else values
+        if not isinstance(given, dict | BaseModel):
+            raise PydanticCustomError("model_type", "The body must be a JSON object.")
+        return values
 
 
 class MemberRef(Schema):
@@ -94,21 +152,21 @@ class TagOut(Schema):
     topic_count: int
 
 
-class TopicIn(Schema):
-    category: str
-    title: str
-    raw: str
-    tags: list[str] = []
+class TopicIn(InSchema):
+    category: limited(100)
+    title: limited(TITLE_MAX, least=TITLE_MIN)
+    raw: limited(BODY_MAX, least=1)
+    tags: list[limited(100)] = []
 
 
-class PostIn(Schema):
-    raw: str
+class PostIn(InSchema):
+    raw: limited(BODY_MAX, least=1)
     reply_to: int | None = None
 
 
-class PostEditIn(Schema):
-    raw: str
-    title: str | None = None
+class PostEditIn(InSchema):
+    raw: limited(BODY_MAX, least=1)
+    title: limited(TITLE_MAX, least=TITLE_MIN) | None = None
 
 
 class LikeOut(Schema):
@@ -163,8 +221,8 @@ class WorkCreatedOut(WorkOut):
     notes: list[str]
 
 
-class ReactionIn(Schema):
-    kind: str
+class ReactionIn(InSchema):
+    kind: one_of(Reaction.Kind.values)
 
 
 class ReactionOut(Schema):
@@ -172,8 +230,8 @@ class ReactionOut(Schema):
     reaction_count: int
 
 
-class CommentIn(Schema):
-    raw: str
+class CommentIn(InSchema):
+    raw: text(Comment, "raw", min_length=1)
 
 
 class CommentOut(Schema):
@@ -215,13 +273,14 @@ class RunOut(Schema):
     url: str
 
 
-class RunIn(Schema):
-    title: str = ""
-    family: str
-    dataset: str
-    preset: str = "quick"
-    steps: int | None = None  # None: the preset's steps for this family and data set
-    seed: int = 0
+class RunIn(InSchema):
+    title: text(TrainingRun, "title") = ""
+    family: one_of(value for value, _label in FAMILY_CHOICES)
+    dataset: text(TrainingRun, "dataset", min_length=1)
+    preset: one_of(("quick", "quality")) = "quick"
+    # None: the preset's steps for this family and data set
+    steps: Annotated[int, Field(ge=10)] | None = None
+    seed: SEED = 0
     private: bool = False
 
 
@@ -245,14 +304,16 @@ class StarOut(Schema):
     star_count: int
 
 
-class GenerationIn(Schema):
-    sampler: str
-    steps: int
-    guidance: float = 0.0
-    seed: int | None = None
-    labels: list[int] | None = None
-    count: int = 1
-    eta: float = 0.0
+class GenerationIn(InSchema):
+    """`count`: at most 1,024 points for a 2-D model, 64 images otherwise."""
+
+    sampler: one_of(("ddpm", "ddim", "direct"))
+    steps: Annotated[int, Field(ge=1, le=1000)]
+    guidance: Annotated[float, Field(ge=0, le=20)] = 0.0
+    seed: SEED | None = None
+    labels: Annotated[list[Annotated[int, Field(ge=0)]], Field(max_length=MAX_COUNT)] | None = None
+    count: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
+    eta: Annotated[float, Field(ge=0, le=1)] = 0.0
 
 
 class GenerationOut(Schema):
@@ -347,18 +408,18 @@ class MeOut(Schema):
     token: TokenOut | None
 
 
-class MessageIn(Schema):
-    recipients: list[str]
-    title: str
-    raw: str
+class MessageIn(InSchema):
+    recipients: Annotated[list[limited(150)], Field(min_length=1, max_length=20)]
+    title: limited(TITLE_MAX, least=TITLE_MIN)
+    raw: limited(BODY_MAX, least=1)
 
 
 class BookmarkOut(Schema):
     bookmarked: bool
 
 
-class CollectionIn(Schema):
-    title: str
+class CollectionIn(InSchema):
+    title: text(Collection, "title", min_length=1)
 
 
 class CollectionOut(Schema):
@@ -368,42 +429,44 @@ class CollectionOut(Schema):
     work_count: int
 
 
-class PublishIn(Schema):
-    name: str
-    card: str = ""
-    licence: str = "cc-by-4.0"
+class PublishIn(InSchema):
+    name: text(LabModel, "name", min_length=1)
+    card: text(LabModel, "card") = ""
+    licence: one_of(value for value, _label in PublishForm.base_fields["licence"].choices) = (
+        "cc-by-4.0"
+    )
     private: bool = False
 
 
-class ShareIn(Schema):
-    index: int = 0
-    title: str = ""
+class ShareIn(InSchema):
+    index: Annotated[int, Field(ge=0, le=MAX_COUNT)] = 0
+    title: text(Work, "title") = ""
 
 
-class EventIn(Schema):
-    title: str
-    kind: str = "lecture"
-    description: str
+class EventIn(InSchema):
+    title: text(Event, "title", min_length=5)
+    kind: one_of(Event.Kind.values) = "lecture"
+    description: text(Event, "description", min_length=1)
     starts_at: datetime
     ends_at: datetime
-    timezone: str = "UTC"
-    online_url: str = ""
-    venue: str = ""
-    capacity: int | None = None
-    speakers: str = ""
+    timezone: text(Event, "timezone") = "UTC"
+    online_url: text(Event, "online_url") = ""
+    venue: text(Event, "venue") = ""
+    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] | None = None
+    speakers: text(Event, "speakers") = ""
 
 
-class LaunchIn(Schema):
-    name: str
-    tagline: str
-    description: str
-    audience: str
-    website: str
-    repository: str = ""
+class LaunchIn(InSchema):
+    name: text(Launch, "name", min_length=2)
+    tagline: text(Launch, "tagline", min_length=5)
+    description: text(Launch, "description")
+    audience: text(Launch, "audience", min_length=1)
+    website: text(Launch, "website", min_length=1)
+    repository: text(Launch, "repository") = ""
 
 
-class SignupIn(Schema):
-    note: str = ""
+class SignupIn(InSchema):
+    note: text(TrySignup, "note") = ""
     consent: bool
 
 
@@ -413,14 +476,14 @@ class SignupOut(Schema):
     created_at: datetime
 
 
-class PartnerRequestIn(Schema):
-    title: str
-    role: str
-    description: str
-    skills: str = ""
-    location: str = ""
+class PartnerRequestIn(InSchema):
+    title: text(PartnerRequest, "title", min_length=5)
+    role: one_of(PartnerRequest.Role.values)
+    description: text(PartnerRequest, "description")
+    skills: limited(500) = ""
+    location: text(PartnerRequest, "location") = ""
     remote: bool = True
-    days: int = 30
+    days: Annotated[int, Field(ge=1, le=MAX_REQUEST_DAYS)] = 30
 
 
 # --- the caller's own settings, notifications, bookmarks, drafts -------------------------------
@@ -439,24 +502,24 @@ class ProfileOut(Schema):
     gallery_max_nsfw: int
 
 
-class ProfileIn(Schema):
+class ProfileIn(InSchema):
     """Only the fields sent change. `links` are http(s) URLs (at most 8); `skills` and `interests`
     are short tags (at most 20 each)."""
 
-    display_name: str | None = None
-    bio: str | None = None
-    links: list[str] | None = None
-    skills: list[str] | None = None
-    interests: list[str] | None = None
+    display_name: text(User, "display_name") | None = None
+    bio: text(User, "bio") | None = None
+    links: Annotated[list[limited(500)], Field(max_length=MAX_LINKS)] | None = None
+    skills: Annotated[list[limited(40)], Field(max_length=MAX_PROFILE_TAGS)] | None = None
+    interests: Annotated[list[limited(40)], Field(max_length=MAX_PROFILE_TAGS)] | None = None
 
 
-class PreferencesIn(Schema):
+class PreferencesIn(InSchema):
     """`language`: `en`, `zh-hans` or empty (follow the browser); `timezone`: an IANA name or
     empty; `gallery_max_nsfw`: the most explicit level the gallery shows you (0-2)."""
 
-    language: str | None = None
-    timezone: str | None = None
-    gallery_max_nsfw: int | None = None
+    language: one_of(["", *LANGUAGES]) | None = None
+    timezone: limited(64) | None = None
+    gallery_max_nsfw: NSFW_LEVEL | None = None
 
 
 class EmailSettingsOut(Schema):
@@ -465,7 +528,7 @@ class EmailSettingsOut(Schema):
     email_on_private_message: bool
 
 
-class EmailSettingsIn(Schema):
+class EmailSettingsIn(InSchema):
     email_on_mention: bool | None = None
     email_on_reply: bool | None = None
     email_on_private_message: bool | None = None
@@ -499,9 +562,9 @@ class BookmarkItemOut(Schema):
     topic_title: str
 
 
-class DraftIn(Schema):
-    title: str = ""
-    raw: str = ""
+class DraftIn(InSchema):
+    title: limited(TITLE_MAX) = ""
+    raw: limited(BODY_MAX) = ""
 
 
 class DraftOut(Schema):
@@ -514,8 +577,8 @@ class DraftOut(Schema):
     updated_at: datetime | None
 
 
-class NotificationLevelIn(Schema):
-    level: str
+class NotificationLevelIn(InSchema):
+    level: one_of(NOTIFICATION_LEVELS)
 
 
 class NotificationLevelOut(Schema):
@@ -540,7 +603,7 @@ class RevisionOut(Schema):
 # --- moderation --------------------------------------------------------------------------------
 
 
-class TopicStateIn(Schema):
+class TopicStateIn(InSchema):
     """Staff only. Fields left out stay as they are."""
 
     closed: bool | None = None
@@ -548,15 +611,15 @@ class TopicStateIn(Schema):
     pinned_globally: bool | None = None
 
 
-class MoveIn(Schema):
-    category: str
+class MoveIn(InSchema):
+    category: limited(100, least=1)
 
 
-class FlagIn(Schema):
+class FlagIn(InSchema):
     """`reason`: `spam`, `off_topic`, `inappropriate` or `other` (then `message` is needed)."""
 
-    reason: str
-    message: str = ""
+    reason: one_of(Flag.Reason.values)
+    message: text(Flag, "message") = ""
 
 
 class FlagOut(Schema):
@@ -574,11 +637,11 @@ class ReviewItemOut(Schema):
     flags: list[FlagOut]
 
 
-class ResolveIn(Schema):
+class ResolveIn(InSchema):
     """`agree` (the post stays hidden), `agree_delete` (and is deleted) or `disagree` (the flags
     are cleared and the post shown again)."""
 
-    decision: str
+    decision: one_of(("agree", "agree_delete", "disagree"))
 
 
 class ResolveOut(Schema):
@@ -595,32 +658,35 @@ class StaffActionOut(Schema):
     created_at: datetime
 
 
-class NsfwIn(Schema):
+class NsfwIn(InSchema):
     """0: safe, 1: suggestive, 2: mature."""
 
-    level: int
+    level: NSFW_LEVEL
 
 
-class MaterialsIn(Schema):
-    slides_url: str = ""
-    recording_url: str = ""
+class MaterialsIn(InSchema):
+    slides_url: text(Event, "slides_url") = ""
+    recording_url: text(Event, "recording_url") = ""
 
 
 # --- webhooks (staff) --------------------------------------------------------------------------
 
 
-class WebhookIn(Schema):
-    url: str
-    events: list[str]
-    description: str = ""
+WEBHOOK_EVENT = one_of(name for name, _label in WEBHOOK_EVENTS)
 
 
-class WebhookUpdateIn(Schema):
+class WebhookIn(InSchema):
+    url: text(WebhookEndpoint, "url", min_length=1)
+    events: Annotated[list[WEBHOOK_EVENT], Field(min_length=1)]
+    description: text(WebhookEndpoint, "description") = ""
+
+
+class WebhookUpdateIn(InSchema):
     """Fields left out stay as they are."""
 
-    url: str | None = None
-    events: list[str] | None = None
-    description: str | None = None
+    url: text(WebhookEndpoint, "url", min_length=1) | None = None
+    events: Annotated[list[WEBHOOK_EVENT], Field(min_length=1)] | None = None
+    description: text(WebhookEndpoint, "description") | None = None
     active: bool | None = None
 
 
@@ -648,8 +714,8 @@ class DeliveryOut(Schema):
     payload: dict[str, Any]
 
 
-class PreviewIn(Schema):
-    raw: str
+class PreviewIn(InSchema):
+    raw: limited(BODY_MAX)
 
 
 class PreviewOut(Schema):
@@ -673,10 +739,10 @@ class SignupDetailOut(Schema):
     created_at: datetime
 
 
-class ShareRunIn(Schema):
+class ShareRunIn(InSchema):
     """Empty `topic`: a new topic; otherwise the number or address of a topic to reply to."""
 
-    topic: str = ""
+    topic: limited(500) = ""
 
 
 class ComposerOut(Schema):
@@ -711,24 +777,24 @@ class ArticleDetailOut(ArticleOut):
     can_edit: bool
 
 
-class ArticleIn(Schema):
+class ArticleIn(InSchema):
     """`difficulty`: beginner, intermediate or advanced; `language`: en or zh-hans; `area`: one
     of the Learn sections. A `series` (by title) is made when new; `part` orders it."""
 
-    title: str
-    body: str
-    difficulty: str
-    language: str
-    area: str
-    summary: str = ""
-    series: str = ""
-    part: int | None = None
+    title: text(Article, "title", min_length=5)
+    body: text(Article, "body", min_length=20)
+    difficulty: one_of(Article.Difficulty.values)
+    language: one_of(LANGUAGES)
+    area: one_of(Article.Area.values)
+    summary: text(Article, "summary") = ""
+    series: text(Series, "title") = ""
+    part: Annotated[int, Field(ge=1, le=1000)] | None = None
 
 
-class ArticleEditIn(Schema):
-    title: str
-    body: str
-    summary: str = ""
+class ArticleEditIn(InSchema):
+    title: text(Article, "title", min_length=5)
+    body: text(Article, "body", min_length=20)
+    summary: text(Article, "summary") = ""
 
 
 class ArticleRevisionOut(Schema):
@@ -757,20 +823,20 @@ class ResourceOut(Schema):
     link: str
 
 
-class ResourceIn(Schema):
+class ResourceIn(InSchema):
     """`kind`: project, dataset or paper. A paper may give only its `arxiv_id` (the link is
     then made from it)."""
 
-    kind: str
-    title: str
-    url: str = ""
-    description: str = ""
-    licence: str = ""
-    programming_language: str = ""
-    tags: str = ""
-    arxiv_id: str = ""
-    paper_authors: str = ""
-    abstract: str = ""
+    kind: one_of(Resource.Kind.values)
+    title: text(Resource, "title", min_length=2)
+    url: text(Resource, "url") = ""
+    description: text(Resource, "description") = ""
+    licence: text(Resource, "licence") = ""
+    programming_language: text(Resource, "programming_language") = ""
+    tags: limited(300) = ""
+    arxiv_id: limited(60) = ""
+    paper_authors: text(Resource, "paper_authors") = ""
+    abstract: text(Resource, "abstract") = ""
 
 
 class UseOut(Schema):

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agora.api import tokens, webhooks
+from agora.api import permissions, tokens, webhooks
 from agora.api.forms import TokenForm, WebhookForm
 from agora.api.models import ApiToken, WebhookEndpoint
 from agora.core.forms import add_validation_errors
@@ -57,7 +57,7 @@ def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 
 def _staff(request: HttpRequest) -> None:
-    if not (request.user.is_authenticated and request.user.is_staff):
+    if not permissions.can_manage_webhooks(request.user):
         raise PermissionDenied
 
 

@@ -26,8 +26,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agora.api import permissions
 from agora.api.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
 from agora.core import jobs
+from agora.core.limits import check_lengths
 
 logger = logging.getLogger(__name__)
 EVENT_NAMES = [name for name, _label in WEBHOOK_EVENTS]
@@ -83,7 +85,7 @@ def check_url(url: str) -> str:
 
 
 def _require_staff(user) -> None:
-    if not (user is not None and user.is_authenticated and user.is_staff):
+    if not permissions.can_manage_webhooks(user):
         raise PermissionDenied(_("Only staff manage webhooks."))
 
 
@@ -108,10 +110,11 @@ def create_endpoint(
 ) -> WebhookEndpoint:
     _require_staff(actor)
     url, events = _clean(url, events)
+    check_lengths(WebhookEndpoint, description=description.strip())
     return WebhookEndpoint.objects.create(
         url=url,
         events=events,
-        description=description.strip()[:200],
+        description=description.strip(),
         secret="whsec_" + secrets.token_hex(24),
         created_by=actor,
     )
@@ -133,7 +136,8 @@ def update_endpoint(
     )
     endpoint.url, endpoint.events = url, events
     if description is not None:
-        endpoint.description = description.strip()[:200]
+        check_lengths(WebhookEndpoint, description=description.strip())
+        endpoint.description = description.strip()
     if active is not None:
         endpoint.active = active
     endpoint.save(update_fields=["url", "events", "description", "active"])

@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from agora.core import jobs
 from agora.core.models import OutboundEmail, WorkerHeartbeat
+from agora.core.text import header_safe
 
 logger = logging.getLogger(__name__)
 
@@ -25,19 +27,53 @@ def queue_email(
     from_email: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> OutboundEmail:
-    """Store an email and hand it to the worker once the surrounding transaction commits."""
+    """Store an email and hand it to the worker once the surrounding transaction commits. Every
+    email Agora sends is machine-made (RFC 3834 Auto-Submitted: no auto-replies to it), and no
+    header value can carry a line break (a title with CR/LF cannot add a header)."""
     from agora.core.tasks import send_outbound_email
 
     email = OutboundEmail.objects.create(
-        to=list(to),
-        subject=subject.replace("\n", " ").strip(),
+        to=[header_safe(address) for address in to],
+        subject=header_safe(subject),
         body_text=body_text,
         body_html=body_html,
-        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
-        headers=headers or {},
+        from_email=header_safe(from_email or settings.DEFAULT_FROM_EMAIL),
+        headers=_safe_headers({"Auto-Submitted": "auto-generated", **(headers or {})}),
     )
     jobs.wake_on_commit(send_outbound_email, email.id)
     return email
+
+
+def _safe_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {header_safe(name): header_safe(str(value)) for name, value in headers.items()}
+
+
+def language_of(member) -> str:
+    """The language a member reads Agora in (their saved setting, else the site default)."""
+    return getattr(member, "language", "") or settings.LANGUAGE_CODE
+
+
+def queue_member_email(
+    *, member, subject: str, template: str, context: dict, unsubscribe_url: str = ""
+) -> OutboundEmail:
+    """An email to one member in their language, with a text part (`<template>.txt`) and an
+    HTML part (`<template>.html`). `unsubscribe_url` adds List-Unsubscribe with one-click
+    unsubscribe (RFC 8058): mail clients POST to it, without login, to stop this kind of email."""
+    with translation.override(language_of(member)):
+        context = {
+            "member": member, "site_url": settings.AGORA_SITE_URL,
+            "unsubscribe_url": unsubscribe_url, "subject": subject, **context,
+        }  # fmt: skip
+        body_text = render_to_string(f"{template}.txt", context)
+        body_html = render_to_string(f"{template}.html", context)
+    headers = {}
+    if unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return queue_email(
+        to=[member.email], subject=subject, body_text=body_text, body_html=body_html,
+        headers=headers,
+    )  # fmt: skip
 
 
 def deliver_email(*, email_id: int) -> bool:
@@ -56,12 +92,13 @@ def deliver_email(*, email_id: int) -> bool:
     if not claimed:
         return False
     email = OutboundEmail.objects.get(id=email_id)
+    # Rows queued before headers were made safe must not fail for good on a stray CR/LF.
     message = EmailMultiAlternatives(
-        subject=email.subject,
+        subject=header_safe(email.subject),
         body=email.body_text,
-        from_email=email.from_email,
-        to=email.to,
-        headers=email.headers,
+        from_email=header_safe(email.from_email),
+        to=[header_safe(address) for address in email.to],
+        headers=_safe_headers(email.headers),
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")

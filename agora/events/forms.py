@@ -3,8 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from agora.core.limits import max_length
 from agora.core.timezones import is_valid_timezone
-from agora.events.models import Event
+from agora.events.models import MAX_CAPACITY, Event
 
 
 class EventForm(forms.Form):
@@ -30,10 +31,13 @@ class EventForm(forms.Form):
         help_text=gettext_lazy("Start and end are in this zone, e.g. Asia/Shanghai."),
         widget=forms.TextInput(attrs={"list": "timezone-list", "autocomplete": "off"}),
     )
-    online_url = forms.CharField(label=gettext_lazy("Online link"), required=False, max_length=500)
+    online_url = forms.CharField(
+        label=gettext_lazy("Online link"), required=False,
+        max_length=max_length(Event, "online_url"),
+    )  # fmt: skip
     venue = forms.CharField(label=gettext_lazy("Venue"), required=False, max_length=300)
     capacity = forms.IntegerField(
-        label=gettext_lazy("Capacity"), required=False, min_value=1, max_value=100_000
+        label=gettext_lazy("Capacity"), required=False, min_value=1, max_value=MAX_CAPACITY
     )
 
     def clean_timezone(self) -> str:
@@ -60,5 +64,10 @@ class EventForm(forms.Form):
 
 
 class MaterialsForm(forms.Form):
-    slides_url = forms.CharField(label=gettext_lazy("Slides"), required=False, max_length=500)
-    recording_url = forms.CharField(label=gettext_lazy("Recording"), required=False, max_length=500)
+    slides_url = forms.CharField(
+        label=gettext_lazy("Slides"), required=False, max_length=max_length(Event, "slides_url")
+    )
+    recording_url = forms.CharField(
+        label=gettext_lazy("Recording"), required=False,
+        max_length=max_length(Event, "recording_url"),
+    )  # fmt: skip

@@ -9,7 +9,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.timezone import now as utc_now
 from django.utils.translation import gettext_lazy as _
+
+# What a calendar shows of an event: a change to one of these is a new revision of it (RFC 5545
+# SEQUENCE and LAST-MODIFIED), so calendar apps that subscribed update their copy.
+CALENDAR_FIELDS = (
+    "title", "description", "starts_at", "ends_at", "timezone", "online_url", "venue", "cancelled",
+)  # fmt: skip
+MAX_CAPACITY = 100_000  # seats; the form, the API and the service share it
 
 
 class Event(models.Model):
@@ -44,6 +52,9 @@ class Event(models.Model):
     )
     cancelled = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When what a calendar shows last changed, and how many times (iCalendar SEQUENCE).
+    updated_at = models.DateTimeField(default=utc_now)
+    sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["starts_at"]
@@ -64,6 +75,31 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        event = super().from_db(db, field_names, values)
+        event._calendar_as_loaded = event._calendar_state()
+        return event
+
+    def _calendar_state(self) -> tuple | None:
+        if any(name in self.get_deferred_fields() for name in CALENDAR_FIELDS):
+            return None
+        return tuple(getattr(self, name) for name in CALENDAR_FIELDS)
+
+    def save(self, *args, **kwargs) -> None:
+        """A change to what calendars show (from a service or the admin) bumps SEQUENCE and
+        LAST-MODIFIED, so a subscribed calendar replaces its copy."""
+        loaded = getattr(self, "_calendar_as_loaded", None)
+        state = self._calendar_state()
+        if loaded is not None and state is not None and loaded != state:
+            self.sequence += 1
+            self.updated_at = utc_now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "sequence", "updated_at"}
+        super().save(*args, **kwargs)
+        self._calendar_as_loaded = state
 
     def get_absolute_url(self) -> str:
         return reverse("events:detail", kwargs={"event_id": self.id})

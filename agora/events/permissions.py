@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from agora.core.permissions import is_member, is_owner_or_staff, is_staff
 from agora.forum import permissions as forum_permissions
 from agora.forum.models import Access, Category
 
 
 def can_create_event(user) -> bool:
     """Members who may start topics in the Events category; staff always."""
-    if not (user is not None and user.is_authenticated):
+    if not is_member(user):
         return False
-    if forum_permissions.is_staff(user):
+    if is_staff(user):
         return True
     category = Category.objects.filter(slug="events").first()
     if category is None:
@@ -20,11 +21,7 @@ def can_create_event(user) -> bool:
 
 
 def can_manage_event(user, event) -> bool:
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and (user.pk == event.organizer_id or user.is_staff)
-    )
+    return is_owner_or_staff(user, event.organizer_id)
 
 
 def can_see_online_link(user, event, my_rsvp) -> bool:
@@ -33,3 +30,7 @@ def can_see_online_link(user, event, my_rsvp) -> bool:
     if can_manage_event(user, event):
         return True
     return my_rsvp is not None and my_rsvp.status == RSVP.Status.GOING
+
+
+def can_rsvp(user) -> bool:
+    return is_member(user)

@@ -86,16 +86,16 @@ def waitlist_position(*, event: Event, mine: RSVP | None) -> int | None:
     return ahead + 1
 
 
-def member_calendar(*, token: str) -> tuple[object, list[Event]]:
+def member_calendar(*, token: str) -> tuple[object, list[RSVP]]:
+    """The owner of a calendar token and their seats and waiting-list places (with the event),
+    soonest first."""
     try:
         owner = CalendarToken.objects.select_related("user").get(token=token).user
     except CalendarToken.DoesNotExist as exc:
         raise Http404("No such calendar") from exc
-    events = list(
-        Event.objects.filter(
-            rsvps__user=owner, rsvps__status__in=[RSVP.Status.GOING, RSVP.Status.WAITLIST]
-        )
-        .order_by("starts_at")
-        .distinct()
+    seats = list(
+        RSVP.objects.filter(user=owner, status__in=[RSVP.Status.GOING, RSVP.Status.WAITLIST])
+        .select_related("event")
+        .order_by("event__starts_at", "event_id")
     )
-    return owner, events
+    return owner, seats

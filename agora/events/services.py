@@ -7,22 +7,26 @@ from datetime import datetime, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
 from agora.core import jobs
+from agora.core.limits import length_errors
 from agora.core.markdown import render
 from agora.core.timezones import is_valid_timezone
 from agora.events import permissions
-from agora.events.models import RSVP, Event
+from agora.events.models import MAX_CAPACITY, RSVP, Event
 
 MAX_DURATION = timedelta(days=14)
 
 
 def _validate(*, title: str, description: str, starts_at: datetime, ends_at: datetime, tz: str,
               online_url: str, venue: str, capacity: int | None) -> dict[str, str]:  # fmt: skip
-    errors: dict[str, str] = {}
+    errors = length_errors(
+        Event, title=title.strip(), description=description, venue=venue.strip(),
+        online_url=online_url,
+    )  # fmt: skip
     if len(title.strip()) < 5:
         errors["title"] = _("The title needs at least 5 characters.")
     if not description.strip():
@@ -40,8 +44,10 @@ def _validate(*, title: str, description: str, starts_at: datetime, ends_at: dat
             URLValidator(schemes=["https", "http"])(online_url)
         except ValidationError:
             errors["online_url"] = _("Enter a valid http(s) link.")
-    if capacity is not None and capacity < 1:
-        errors["capacity"] = _("Capacity must be at least 1, or empty for no limit.")
+    if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
+        errors["capacity"] = _("Capacity must be between 1 and %(n)d, or empty for no limit.") % {
+            "n": MAX_CAPACITY
+        }
     return errors
 
 
@@ -68,6 +74,7 @@ def create_event(
     )  # fmt: skip
     if kind not in Event.Kind.values:
         errors["kind"] = _("Choose what kind of event it is.")
+    errors |= length_errors(Event, speakers=speakers.strip())
     if errors:
         raise ValidationError(errors)
     event = Event.objects.create(
@@ -95,13 +102,13 @@ def update_materials(*, actor: User, event: Event, slides_url: str, recording_ur
     if not permissions.can_manage_event(actor, event):
         raise PermissionDenied(_("Only the organizer or staff can change this event."))
     validate = URLValidator(schemes=["https", "http"])
-    errors = {}
+    errors = length_errors(Event, slides_url=slides_url, recording_url=recording_url)
     for field, value in (("slides_url", slides_url), ("recording_url", recording_url)):
         if value:
             try:
                 validate(value)
             except ValidationError:
-                errors[field] = _("Enter a valid http(s) link.")
+                errors.setdefault(field, _("Enter a valid http(s) link."))
     if errors:
         raise ValidationError(errors)
     event.slides_url, event.recording_url = slides_url, recording_url
@@ -118,7 +125,7 @@ def rsvp(*, user: User, event: Event) -> RSVP:
     """Take a seat, or a place on the waiting list when the event is full. The event row is locked
     (SQLite: the IMMEDIATE transaction) so two last-seat requests cannot both get it."""
     event = Event.objects.select_for_update().get(pk=event.pk)
-    if not user.is_authenticated:
+    if not permissions.can_rsvp(user):
         raise PermissionDenied(_("Log in to RSVP."))
     if event.cancelled:
         raise ValidationError(_("This event was cancelled."))
@@ -176,15 +183,26 @@ def promote_waiting_list(*, event: Event) -> list[RSVP]:
     return promoted
 
 
-def _email(rsvp_obj: RSVP, subject: str, body: str) -> None:
+def _email(seat: RSVP, *, subject: str, template: str, context: dict) -> None:
+    """One email about an event to a member with a seat, in their language, unless they turned
+    event emails off; it carries one-click unsubscribe."""
+    from agora.core.services import queue_member_email
+    from agora.notifications import services as notifications
+
+    member = seat.user
+    if not notifications.wants_email(member, notifications.EVENTS):
+        return
+    queue_member_email(
+        member=member, subject=subject, template=template,
+        context={"event": seat.event, "url": _site_url(seat.event.get_absolute_url()), **context},
+        unsubscribe_url=notifications.unsubscribe_url(member=member, kind=notifications.EVENTS),
+    )  # fmt: skip
+
+
+def _site_url(path: str) -> str:
     from django.conf import settings as django_settings
-    from django.utils import translation
 
-    from agora.core.services import queue_email
-
-    user = rsvp_obj.user
-    with translation.override(user.language or django_settings.LANGUAGE_CODE):
-        queue_email(to=[user.email], subject=str(subject), body_text=str(body))
+    return f"{django_settings.AGORA_SITE_URL}{path}"
 
 
 def email_promotion(*, rsvp_id: int) -> bool:
@@ -195,29 +213,20 @@ def email_promotion(*, rsvp_id: int) -> bool:
     )
     if seat is None or not seat.user.email:
         return False
-    from django.conf import settings as django_settings
+    from agora.core.services import language_of
 
-    url = (
-        getattr(django_settings, "AGORA_SITE_URL", "http://127.0.0.1:8000")
-        + seat.event.get_absolute_url()
-    )
-    _email(
-        seat,
-        _("A seat opened up: %(title)s") % {"title": seat.event.title},
-        _(
-            "Good news — you moved up from the waiting list and now have a seat at “%(title)s”."
-            "\n\n%(url)s"
-        )
-        % {"title": seat.event.title, "url": url},
-    )
+    with translation.override(language_of(seat.user)):
+        subject = _("A seat opened up: %(title)s") % {"title": seat.event.title}
+    _email(seat, subject=subject, template="events/email/seat_opened", context={})
     return True
 
 
 def send_reminders(*, now: datetime | None = None) -> int:
     """Email attendees of events starting within the next 24 hours, once each."""
-    from django.conf import settings as django_settings
     from django.utils import formats
     from django.utils import timezone as tz
+
+    from agora.core.services import language_of
 
     now = now or timezone.now()
     due = RSVP.objects.filter(
@@ -235,17 +244,22 @@ def send_reminders(*, now: datetime | None = None) -> int:
         if not claimed or not seat.user.email:
             continue
         zone = seat.user.timezone or seat.event.timezone
-        with tz.override(zone):
+        with translation.override(language_of(seat.user)), tz.override(zone):
             when = formats.date_format(tz.localtime(seat.event.starts_at), "DATETIME_FORMAT")
-        url = (
-            getattr(django_settings, "AGORA_SITE_URL", "http://127.0.0.1:8000")
-            + seat.event.get_absolute_url()
-        )
+            subject = _("Tomorrow: %(title)s") % {"title": seat.event.title}
         _email(
-            seat,
-            _("Tomorrow: %(title)s") % {"title": seat.event.title},
-            _("“%(title)s” starts %(when)s (%(zone)s).\n\n%(url)s")
-            % {"title": seat.event.title, "when": when, "zone": zone, "url": url},
-        )
+            seat, subject=subject, template="events/email/reminder",
+            context={"when": when, "zone": zone},
+        )  # fmt: skip
         sent += 1
     return sent
+
+
+def give_up_seats(*, user: User) -> None:
+    """Before a member is deleted: each seat they hold at an event to come goes to the waiting
+    list, as if they had cancelled."""
+    upcoming = RSVP.objects.filter(
+        user=user, status=RSVP.Status.GOING, event__ends_at__gt=timezone.now()
+    ).select_related("event")
+    for seat in upcoming:
+        cancel_rsvp(user=user, event=seat.event)

@@ -142,7 +142,13 @@ def materials(request: HttpRequest, event_id: int) -> HttpResponse:
 @require_safe
 def event_ics(request: HttpRequest, event_id: int) -> HttpResponse:
     event = selectors.get_event(event_id=event_id)
-    body = ical.calendar([event], site_url=_site_url(), name=event.title)
+    mine = selectors.rsvp_for(event=event, user=request.user)
+    body = ical.calendar(
+        [event],
+        site_url=_site_url(),
+        name=event.title,
+        show_link=lambda e: permissions.can_see_online_link(request.user, e, mine),
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="agora-event-{event.id}.ics"'
     return response
@@ -150,8 +156,15 @@ def event_ics(request: HttpRequest, event_id: int) -> HttpResponse:
 
 @require_safe
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    owner, events = selectors.member_calendar(token=token)
-    body = ical.calendar(events, site_url=_site_url(), name=f"Agora — {owner.name}")
+    owner, seats = selectors.member_calendar(token=token)
+    seat_of = {seat.event_id: seat for seat in seats}
+    body = ical.calendar(
+        [seat.event for seat in seats],
+        site_url=_site_url(),
+        name=f"Agora — {owner.name}",
+        # A place on the waiting list is not a seat: the meeting link stays with attendees.
+        show_link=lambda e: permissions.can_see_online_link(owner, e, seat_of[e.id]),
+    )
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
 

@@ -3,15 +3,55 @@ anonymous clients, so they show exactly what an anonymous visitor may see."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.http import Http404
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from agora.core.text import absolute_urls, normalize_text, xml_safe
 from agora.forum import permissions, selectors
 from agora.forum.models import Post, Tag, Topic
 
 FEED_SIZE = 30
+
+
+def _xml_safe(value):
+    if isinstance(value, str):
+        return xml_safe(normalize_text(value))
+    if isinstance(value, (list, tuple)):
+        return [_xml_safe(v) for v in value]
+    return value
+
+
+class _StandardFeed:
+    """What every feed writes, whatever is stored: only characters XML 1.0 can carry (one
+    control character used to make the whole feed answer 500), content whose links and images
+    are absolute (a feed reader is not on our site), and an entry `updated` never earlier than
+    its `published` (RFC 4287 4.2.15 requires `updated` on every Atom entry)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{k: _xml_safe(v) for k, v in kwargs.items()})
+        link = urlsplit(self.feed["link"])
+        self.origin = f"{link.scheme}://{link.netloc}"
+
+    def add_item(self, *args, **kwargs):
+        kwargs = {k: _xml_safe(v) for k, v in kwargs.items()}
+        if kwargs.get("description"):
+            kwargs["description"] = absolute_urls(kwargs["description"], base=self.origin)
+        published, updated = kwargs.get("pubdate"), kwargs.get("updateddate")
+        if published is not None and (updated is None or updated < published):
+            kwargs["updateddate"] = published
+        super().add_item(*args, **kwargs)
+
+
+class StandardRssFeed(_StandardFeed, Rss201rev2Feed):
+    pass
+
+
+class StandardAtomFeed(_StandardFeed, Atom1Feed):
+    pass
 
 
 def _anonymous_access():
@@ -19,6 +59,7 @@ def _anonymous_access():
 
 
 class LatestTopicsFeed(Feed):
+    feed_type = StandardRssFeed
     title = "Agora — latest topics"
     link = "/latest/"
     description = "The latest topics on Agora."
@@ -39,8 +80,12 @@ class LatestTopicsFeed(Feed):
         return item.title
 
     def item_description(self, item: Topic) -> str:
-        first = item.posts.filter(number=1).only("html").first()
-        return first.html if first else ""
+        first = (
+            item.posts.filter(number=1).only("html", "deleted_at", "hidden", "author_id").first()
+        )
+        if first is None or not permissions.can_read_post_text(AnonymousUser(), first):
+            return ""  # a first post hidden by flags: the topic is listed, its text is not
+        return first.html
 
     def item_link(self, item: Topic) -> str:
         return item.get_absolute_url()
@@ -102,6 +147,8 @@ class TagFeed(LatestTopicsFeed):
 
 
 class TopicFeed(Feed):
+    feed_type = StandardRssFeed
+
     def get_object(self, request, topic_id: int):
         return selectors.get_topic_for_viewer(
             topic_id=topic_id, viewer=AnonymousUser(), access=_anonymous_access()
@@ -117,11 +164,10 @@ class TopicFeed(Feed):
         return obj.title
 
     def items(self, obj: Topic):
-        return list(
-            Post.objects.filter(topic=obj, deleted_at=None, hidden=False)
-            .select_related("author", "topic")
-            .order_by("-number")[:FEED_SIZE]
+        posts = selectors.readable_posts(
+            viewer=AnonymousUser(), access=_anonymous_access(), queryset=obj.posts.all()
         )
+        return list(posts.select_related("author", "topic").order_by("-number")[:FEED_SIZE])
 
     def item_title(self, item: Post) -> str:
         return f"{item.topic.title} #{item.number}"
@@ -135,10 +181,13 @@ class TopicFeed(Feed):
     def item_pubdate(self, item: Post):
         return item.created_at
 
+    def item_updateddate(self, item: Post):
+        return item.edited_at or item.created_at
+
     def item_author_name(self, item: Post) -> str:
         return item.author.name
 
 
 def atom(feed_class: type[Feed]) -> Feed:
     """The same feed in Atom 1.0."""
-    return type(f"Atom{feed_class.__name__}", (feed_class,), {"feed_type": Atom1Feed})()
+    return type(f"Atom{feed_class.__name__}", (feed_class,), {"feed_type": StandardAtomFeed})()

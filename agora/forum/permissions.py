@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q
 
 from agora.accounts.models import User
 from agora.forum.models import Access, Category, CategoryGroupAccess, Post, Topic
@@ -63,6 +64,27 @@ def category_access_for(user: User | AnonymousUser | None) -> CategoryAccess:
     return access
 
 
+def visible_category_q(user, prefix: str = "") -> Q:
+    """`category_access_for(user).level(c) >= SEE` as a filter over categories (`prefix`
+    "topic__category__" over notifications...), for a count that must not cost the two queries
+    of the access map: the category's own level and its parent's, as above."""
+    if is_staff(user):
+        return Q()
+
+    def seen(path: str) -> Q:
+        own = Q(**{f"{path}everyone_access__gte": Access.SEE})
+        if user is not None and user.is_authenticated:
+            own |= Exists(
+                CategoryGroupAccess.objects.filter(
+                    category_id=OuterRef(f"{path}id"), group__user=user, access__gte=Access.SEE
+                )
+            )
+        return own
+
+    parent = f"{prefix}parent__"
+    return seen(prefix) & (Q(**{f"{prefix}parent__isnull": True}) | seen(parent))
+
+
 def get_access(request) -> CategoryAccess:
     """Memoised on the request so a page computes it once."""
     cached = getattr(request, "_forum_access", None)
@@ -80,6 +102,53 @@ def can_see_topic(user, topic: Topic, access: CategoryAccess) -> bool:
             return False
         return is_staff(user) or topic.participants.filter(pk=user.pk).exists()
     return access.level(topic.category_id) >= Access.SEE
+
+
+# --- The text of a post -------------------------------------------------------------------------
+# ONE rule decides what text of a post (its Markdown source, HTML, excerpts, edit history, quotes)
+# a viewer may receive, on every output path: pages, htmx fragments, feeds, search snippets,
+# notifications and their emails, bookmarks, the sitemap and the API. `can_read_post` answers for
+# one post, `readable_posts_q` is the same rule as a filter; they sit together so they cannot
+# drift apart (agora/core/tests/test_canary.py checks every route against them);
+# `can_read_post_text` below is the text half of the rule.
+
+
+def can_read_post(user, post: Post, access: CategoryAccess) -> bool:
+    """The topic is visible to the viewer (not deleted, not private to others, in a category
+    they can see) and so is the post's text."""
+    return can_see_topic(user, post.topic, access) and can_read_post_text(user, post)
+
+
+def visible_topics_q(user, access: CategoryAccess, prefix: str = "") -> Q:
+    """`can_see_topic` as a filter over topics (`prefix` "topic__" over posts, and so on)."""
+    if is_staff(user):
+        return Q()
+    public = Q(
+        **{
+            f"{prefix}is_private": False,
+            f"{prefix}category_id__in": access.visible_ids(),
+        }
+    )
+    if user is not None and user.is_authenticated:
+        participant = Topic.participants.through.objects.filter(
+            topic_id=OuterRef(f"{prefix}pk" if prefix else "pk"), user_id=user.pk
+        )
+        public |= Q(Exists(participant), **{f"{prefix}is_private": True})
+    return public & Q(**{f"{prefix}deleted_at": None})
+
+
+def readable_posts_q(user, access: CategoryAccess, prefix: str = "") -> Q:
+    """`can_read_post` as a filter over posts (`prefix` "post__" over bookmarks, notifications)."""
+    if is_staff(user):
+        return Q()
+    text = Q(**{f"{prefix}hidden": False})
+    if user is not None and user.is_authenticated:
+        text |= Q(**{f"{prefix}author_id": user.pk})
+    return (
+        visible_topics_q(user, access, prefix=f"{prefix}topic__")
+        & Q(**{f"{prefix}deleted_at": None})
+        & text
+    )
 
 
 def can_create_topic(user, category: Category, access: CategoryAccess) -> bool:

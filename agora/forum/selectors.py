@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -586,17 +586,30 @@ def category_index(*, access: CategoryAccess, viewer: User) -> list[tuple[Catego
     return [(c, by_category.get(c.id, [])) for c in roots]
 
 
-def popular_tags(*, limit: int = 30) -> list[Tag]:
-    return list(Tag.objects.filter(topic_count__gt=0).order_by("-topic_count", "name")[:limit])
+def _tags_with_visible_counts(viewer: User, access: CategoryAccess) -> QuerySet[Tag]:
+    """Tags with `visible_topic_count`, the topics the viewer may list that carry them; tags
+    used only where the viewer cannot see are left out (their names and counts would tell)."""
+    listable = Q(
+        topics__is_private=False,
+        topics__deleted_at=None,
+        topics__category_id__in=access.visible_ids(),
+    )
+    return Tag.objects.annotate(visible_topic_count=Count("topics", filter=listable)).filter(
+        visible_topic_count__gt=0
+    )
 
 
-def search_tags(*, prefix: str, limit: int = 10) -> list[Tag]:
+def popular_tags(*, viewer: User, access: CategoryAccess, limit: int = 30) -> list[Tag]:
+    queryset = _tags_with_visible_counts(viewer, access)
+    return list(queryset.order_by("-visible_topic_count", "name")[:limit])
+
+
+def search_tags(*, prefix: str, viewer: User, access: CategoryAccess, limit: int = 10) -> list[Tag]:
     prefix = prefix.strip().lower()[:40]
     if not prefix:
         return []
-    return list(
-        Tag.objects.filter(name__startswith=prefix).order_by("-topic_count", "name")[:limit]
-    )
+    queryset = _tags_with_visible_counts(viewer, access).filter(name__startswith=prefix)
+    return list(queryset.order_by("-visible_topic_count", "name")[:limit])
 
 
 BOOKMARKS_PER_PAGE = 30
@@ -612,14 +625,20 @@ def member_bookmarks(
     """A page of the member's bookmarks that they can still see, newest bookmark first, and the
     cursor of the next page."""
     queryset = (
-        Bookmark.objects.filter(user=viewer, post__deleted_at=None)
-        .filter(
-            Q(post__topic__category_id__in=access.visible_ids())
-            | Q(post__topic__participants=viewer)
-        )
+        Bookmark.objects.filter(user=viewer)
+        .filter(permissions.readable_posts_q(viewer, access, prefix="post__"))
         .select_related("post__topic", "post__author")
     )
     return keyset_page(queryset, key="created_at", cursor=cursor, limit=limit)
+
+
+def readable_posts(
+    *, viewer: User, access: CategoryAccess, queryset: QuerySet[Post] | None = None
+) -> QuerySet[Post]:
+    """The posts whose text the viewer may receive (permissions.readable_posts_q): what every
+    list that shows a post's text (feeds, bookmarks, excerpts) starts from."""
+    queryset = Post.objects.all() if queryset is None else queryset
+    return queryset.filter(permissions.readable_posts_q(viewer, access))
 
 
 def revisions_of(post: Post) -> list:

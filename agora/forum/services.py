@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
 from agora.core.markdown import render
+from agora.core.text import normalize_text
 from agora.forum import permissions, signals
 from agora.forum.models import (
     BODY_MAX,
@@ -40,7 +41,7 @@ DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 def _clean_title(title: str) -> str:
-    title = " ".join(title.split())
+    title = " ".join(normalize_text(title).split())
     if len(title) < TITLE_MIN:
         raise ValidationError(
             {"title": _("The title needs at least %(n)d characters.") % {"n": TITLE_MIN}}
@@ -53,7 +54,7 @@ def _clean_title(title: str) -> str:
 
 
 def _clean_body(raw: str) -> str:
-    raw = raw.replace("\r\n", "\n").strip("\n")
+    raw = normalize_text(raw).strip("\n")
     if len(raw.strip()) < BODY_MIN:
         raise ValidationError(
             {"raw": _("The post needs at least %(n)d characters.") % {"n": BODY_MIN}}
@@ -111,6 +112,18 @@ def _check_limits(author: User, raw: str, *, is_topic: bool) -> None:
     from agora.moderation.services import check_posting
 
     check_posting(user=author, raw=raw, is_topic=is_topic)
+
+
+def _check_private_message(author: User, raw: str, recipients: int) -> None:
+    from agora.moderation.services import check_private_message
+
+    check_private_message(user=author, raw=raw, recipients=recipients)
+
+
+def _check_content(author: User, raw: str) -> None:
+    from agora.moderation.services import check_content
+
+    check_content(user=author, raw=raw)
 
 
 @transaction.atomic
@@ -174,6 +187,7 @@ def create_private_topic(*, author: User, recipients: list[User], title: str, ra
         raise ValidationError({"recipients": _("Add at least one member to write to.")})
     title = _clean_title(title)
     raw = _clean_body(raw)
+    _check_private_message(author, raw, len({*recipients} - {author}))
     now = timezone.now()
     topic = Topic.objects.create(
         title=title,
@@ -212,8 +226,7 @@ def create_post(*, author: User, topic: Topic, raw: str, reply_to: Post | None =
     if reply_to is not None and (reply_to.topic_id != topic.id or reply_to.deleted_at is not None):
         raise ValidationError({"reply_to": _("You can only reply to a post of this topic.")})
     _refuse_duplicate(author, raw)
-    if not topic.is_private:
-        _check_limits(author, raw, is_topic=False)
+    _check_limits(author, raw, is_topic=False)  # private replies too: each one is emailed
     number = topic.highest_post_number + 1
     post = Post.objects.create(
         topic=topic, number=number, author=author, raw=raw, html=render(raw), reply_to=reply_to
@@ -254,6 +267,8 @@ def edit_post(*, editor: User, post: Post, raw: str, title: str | None = None) -
     new_title = _clean_title(title) if (title is not None and post.is_first) else topic.title
     if raw == post.raw and new_title == topic.title:
         return post
+    if raw != post.raw:
+        _check_content(editor, raw)  # an edit may not add what a new post could not
     revision_number = post.revision_count + 1
     PostRevision.objects.create(
         post=post,
@@ -506,6 +521,10 @@ def move_topic(*, actor: User, topic: Topic, category: Category) -> Topic:
 # --- drafts ------------------------------------------------------------------------------------
 
 
+# ASCII digits of an id that fits the column ("reply-²" or 60 digits are not drafts).
+DRAFT_KEY = re.compile(r"new-topic|reply-[1-9][0-9]{0,9}")
+
+
 def draft_key_for(topic: Topic | None) -> str:
     return f"reply-{topic.id}" if topic is not None else "new-topic"
 
@@ -513,7 +532,7 @@ def draft_key_for(topic: Topic | None) -> str:
 def save_draft(*, user: User, key: str, raw: str, title: str = "") -> None:
     if not user.is_authenticated:
         raise PermissionDenied(_("Log in to keep drafts."))
-    if not (key == "new-topic" or (key.startswith("reply-") and key[6:].isdigit())):
+    if not DRAFT_KEY.fullmatch(key):
         raise ValidationError(_("Unknown draft."))
     raw = raw[:BODY_MAX]
     title = title[:TITLE_MAX]
@@ -616,3 +635,29 @@ def resolve_recipients(*, author: User, names: list[str]) -> list[User]:
             {"recipients": _("No such member: %(names)s") % {"names": ", ".join(missing)}}
         )
     return found
+
+
+# --- a member leaving ----------------------------------------------------------------------------
+
+
+def withdraw_likes(*, user: User) -> None:
+    """Before a member is deleted: their likes leave the posts' and topics' counts."""
+    from agora.core.counters import withdraw_marks
+
+    likes = Like.objects.filter(user=user)
+    withdraw_marks(likes, target="post", counted=Post, field="like_count")
+    withdraw_marks(likes, target="post__topic", counted=Topic, field="like_count")
+    likes.delete()
+
+
+def add_to_draft(*, user: User, key: str, raw: str, title: str = "") -> None:
+    """Share something into the composer without losing what the member was writing: the text
+    goes after the saved draft's, and a saved title is kept."""
+    existing = Draft.objects.filter(user=user, key=key).first()
+    if existing is not None and existing.raw.strip():
+        raw = f"{existing.raw.rstrip()}\n\n{raw}"
+    if existing is not None and existing.title.strip():
+        title = existing.title
+    if len(raw) > BODY_MAX:
+        raise ValidationError(_("Your draft is too long to add this; post or shorten it first."))
+    save_draft(user=user, key=key, raw=raw, title=title)

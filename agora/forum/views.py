@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from agora.core.forms import add_validation_errors
 from agora.core.markdown import render as render_markdown
+from agora.core.params import parse_int
 from agora.forum import permissions, selectors, services
 from agora.forum.forms import (
     EditPostForm,
@@ -33,10 +34,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
+    return parse_int(request.GET.get("page", "1"), minimum=1, maximum=10_000) or 1
 
 
 # --- lists -------------------------------------------------------------------------------------
@@ -212,13 +210,22 @@ def category_css(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def tags(request: HttpRequest) -> HttpResponse:
-    return render(request, "forum/tags.html", {"tags": selectors.popular_tags(limit=200)})
+    tags = selectors.popular_tags(
+        viewer=request.user, access=permissions.get_access(request), limit=200
+    )
+    return render(request, "forum/tags.html", {"tags": tags})
 
 
 @require_safe
 def tag_suggestions(request: HttpRequest) -> JsonResponse:
-    found = selectors.search_tags(prefix=request.GET.get("q", ""))
-    return JsonResponse({"tags": [{"name": t.name, "topics": t.topic_count} for t in found]})
+    found = selectors.search_tags(
+        prefix=request.GET.get("q", ""),
+        viewer=request.user,
+        access=permissions.get_access(request),
+    )
+    return JsonResponse(
+        {"tags": [{"name": t.name, "topics": t.visible_topic_count} for t in found]}
+    )
 
 
 # --- topic page --------------------------------------------------------------------------------
@@ -395,6 +402,8 @@ def revisions(request: HttpRequest, post_id: int) -> HttpResponse:
 
     access = permissions.get_access(request)
     post = selectors.get_post_for_viewer(post_id=post_id, viewer=request.user, access=access)
+    if not permissions.can_read_post_text(request.user, post):
+        raise Http404("No such post")  # its text, past or present, is not the viewer's to read
     revisions = list(selectors.revisions_of(post))
     diffs = render_diffs([(r.raw_before, r.raw_after) for r in revisions])
     rows = [{"revision": r, "diff": d} for r, d in zip(revisions, diffs, strict=True)]

@@ -28,13 +28,18 @@ def _text(work: Work) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _model(work: Work) -> str:
+    """The model's name is part of the recipe: a hidden recipe keeps it out of search."""
+    return "" if work.recipe_hidden else work.model_name
+
+
 def documents(ids: list[int]) -> dict[int, Document]:
     return {
         work.id: Document(
             object_id=work.id,
             title=work.title,
             body=_text(work),
-            keywords=" ".join([work.model_name, *(f"#{tag}" for tag in work.tags or [])]),
+            keywords=" ".join([_model(work), *(f"#{tag}" for tag in work.tags or [])]),
             created_at=work.created_at,
             is_private=work.private,
             author_id=work.author_id,
@@ -64,7 +69,7 @@ def cards(ids: list[int], viewer) -> dict[int, Card]:
             author=work.author,
             thumbnail=work.thumbnail.url if work.thumbnail else "",
             blurred=work.nsfw > level,
-            details=[d for d in [work.model_name] if d],
+            details=[d for d in [_model(work)] if d],
             flags=[str(_("Private"))] if work.private else [],
         )
         for work in works.values()

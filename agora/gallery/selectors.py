@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from agora.core.paging import keyset_page
+from agora.gallery import permissions
 from agora.gallery.models import Collection, Reaction, ViewerSettings, Work
 from agora.gallery.permissions import can_see_work
 
@@ -11,10 +12,7 @@ PAGE_SIZE = 24
 
 
 def visible_works(viewer) -> QuerySet[Work]:
-    queryset = Work.objects.select_related("author")
-    if viewer is not None and viewer.is_authenticated:
-        return queryset.filter(Q(private=False) | Q(author=viewer))
-    return queryset.filter(private=False)
+    return Work.objects.select_related("author").filter(permissions.listed(viewer))
 
 
 FILTERS = ("model", "dataset", "tag", "author")
@@ -26,7 +24,8 @@ def work_feed(
 ):  # fmt: skip
     queryset = visible_works(viewer)
     if model:
-        queryset = queryset.filter(model_name=model)
+        # A hidden recipe's model does not find the work, except for whom may see the recipe.
+        queryset = queryset.filter(model_name=model).filter(permissions.recipe_shown(viewer))
     if dataset:
         queryset = queryset.filter(dataset=dataset)
     if tag:

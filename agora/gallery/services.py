@@ -16,6 +16,7 @@ from PIL.PngImagePlugin import PngInfo
 from agora.accounts.forms import _split_tags
 from agora.accounts.models import User
 from agora.core.images import encode_webp, open_checked_image
+from agora.core.limits import check_lengths, length_errors
 from agora.core.markdown import render
 from agora.gallery import metadata, permissions
 from agora.gallery.models import Collection, Comment, Reaction, ViewerSettings, Work
@@ -69,9 +70,9 @@ def upload_work(
 ) -> tuple[Work, list[str]]:  # fmt: skip
     """Store an image re-encoded from its pixels (GPS and camera data gone) with the recipe read
     from its metadata. Returns the work and notes about metadata that was ignored."""
-    if not author.is_authenticated:
+    if not permissions.can_take_part(author):
         raise PermissionDenied(_("Log in to share works."))
-    errors = {}
+    errors = length_errors(Work, title=title.strip(), description=description.strip())
     if len(title.strip()) < 2:
         errors["title"] = _("Give the work a title.")
     if licence not in Work.Licence.values:
@@ -136,7 +137,7 @@ def set_nsfw(*, actor: User, work: Work, level: int) -> Work:
 
 
 def toggle_reaction(*, user: User, work: Work, kind: str) -> bool:
-    if not user.is_authenticated:
+    if not permissions.can_take_part(user):
         raise PermissionDenied(_("Log in to react."))
     if kind not in Reaction.Kind.values:
         raise ValidationError(_("Unknown reaction."))
@@ -155,22 +156,22 @@ def toggle_reaction(*, user: User, work: Work, kind: str) -> bool:
 
 
 def add_comment(*, user: User, work: Work, raw: str) -> Comment:
-    if not user.is_authenticated:
+    if not permissions.can_take_part(user):
         raise PermissionDenied(_("Log in to comment."))
     raw = raw.strip()
     if not raw:
         raise ValidationError(_("Write something first."))
-    if len(raw) > 5000:
-        raise ValidationError(_("A comment can have at most 5000 characters."))
+    check_lengths(Comment, raw=raw)
     return Comment.objects.create(work=work, author=user, raw=raw, html=render(raw))
 
 
 def add_to_collection(*, user: User, work: Work, title: str) -> Collection:
-    if not user.is_authenticated:
+    if not permissions.can_take_part(user):
         raise PermissionDenied(_("Log in to collect works."))
-    title = title.strip()[:120]
+    title = title.strip()
     if not title:
         raise ValidationError(_("Name the collection."))
+    check_lengths(Collection, title=title)
     collection, _created = Collection.objects.get_or_create(owner=user, title=title)
     collection.works.add(work)
     return collection
@@ -221,3 +222,12 @@ def recipe_card_markdown(work: Work, *, url: str) -> str:
                 cell = str(value).replace("|", "\\|").replace("\n", " ")
                 lines.append(f"| {label} | {cell} |")
     return "\n".join(lines)
+
+
+def withdraw_reactions(*, user: User) -> None:
+    """Before a member is deleted: their reactions leave the works' counts."""
+    from agora.core.counters import withdraw_marks
+
+    reactions = Reaction.objects.filter(user=user)
+    withdraw_marks(reactions, target="work", counted=Work, field="reaction_count")
+    reactions.delete()

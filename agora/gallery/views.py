@@ -40,7 +40,7 @@ def work(request: HttpRequest, work_id: int) -> HttpResponse:
     context = {
         "work": obj,
         "is_owner": is_owner,
-        "show_recipe": obj.has_recipe and (not obj.recipe_hidden or is_owner),
+        "show_recipe": obj.has_recipe and permissions.can_see_recipe(request.user, obj),
         "viewer_level": selectors.viewer_level(request.user),
         "mine": selectors.my_reactions(viewer=request.user, work=obj),
         "reaction_kinds": Reaction.Kind.choices,
@@ -166,14 +166,19 @@ def download(request: HttpRequest, work_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def share(request: HttpRequest, work_id: int) -> HttpResponse:
-    """Start a forum topic with the image and its recipe card (through the composer's draft)."""
-    from agora.forum.services import save_draft
+    """Start a forum topic with the image and its recipe card (added to the composer's draft,
+    after what the member had written)."""
+    from agora.forum.services import add_to_draft
 
     obj = selectors.get_work_for_viewer(work_id=work_id, viewer=request.user)
-    if obj.private:
+    if not permissions.can_share_to_forum(request.user, obj):
         raise PermissionDenied(_("Make the work public before sharing it."))
     raw = services.recipe_card_markdown(obj, url=obj.get_absolute_url())
-    save_draft(user=request.user, key="new-topic", title=obj.title, raw=raw)
+    try:
+        add_to_draft(user=request.user, key="new-topic", title=obj.title, raw=raw)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(obj.get_absolute_url())
     return redirect("/new-topic/?category=image-generation")
 
 

@@ -29,7 +29,7 @@ def seed(*, out) -> None:
         ),
     )
     status = execution.execute_run(run_id=run.id, worker="seed_demo")
-    if status != "completed":
+    if status != TrainingRun.Status.COMPLETED:
         out.write(f"Demo training ended as {status}; the lab starts without a demo model.")
         return
     run.refresh_from_db()

@@ -12,6 +12,7 @@ FAMILY_CHOICES = [
     ("gan", _("GAN")),
     ("cgan", _("Conditional GAN")),
     ("wgan-gp", _("WGAN-GP")),
+    ("wgan", _("WGAN (weight clipping)")),
     ("vae", _("VAE")),
     ("beta-vae", _("beta-VAE")),
     ("diffusion", _("Diffusion (DDPM)")),
@@ -58,6 +59,10 @@ class LabDataset(models.Model):
     @property
     def key(self) -> str:
         return f"upload:{self.id}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
 
 
 class TrainingRun(models.Model):
@@ -125,6 +130,19 @@ class TrainingRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == self.Status.RUNNING
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+    @property
+    def is_resumable(self) -> bool:
+        """A failed or cancelled run continues from its last checkpoint."""
+        return self.status in {self.Status.FAILED, self.Status.CANCELLED}
 
     @property
     def percent(self) -> int:
@@ -209,6 +227,14 @@ class Generation(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("lab:generation", kwargs={"generation_id": self.id})
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
 
     @property
     def verified(self) -> bool | None:

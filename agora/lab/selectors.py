@@ -148,5 +148,19 @@ def sampling_kind(model: LabModel) -> tuple[bool, int]:
     return diffusion, classes if is_conditional(model.run, classes) else 0
 
 
+def best_sampler_settings(model: LabModel) -> dict:
+    """genlab's measured best sampler settings for this model's family (docs/benchmarks.md):
+    what the generate form starts from and the model card shows."""
+    from genlab.config import SAMPLER_DEFAULTS
+
+    family = model.run.settings.get("family", model.run.family)
+    diffusion, classes = sampling_kind(model)
+    best = dict(SAMPLER_DEFAULTS.get(family, SAMPLER_DEFAULTS["diffusion" if diffusion else "gan"]))
+    if not classes:
+        best["guidance"] = 0.0
+    best["diffusion"] = diffusion
+    return best
+
+
 def published_model(run: TrainingRun) -> LabModel | None:
     return LabModel.objects.filter(run=run).first()

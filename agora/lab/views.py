@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from agora.core.forms import add_validation_errors
 from agora.core.paging import keyset_page
+from agora.core.params import parse_id, parse_ids
 from agora.lab import permissions, selectors
 from agora.lab.dataset_summary import builtin_summary
 from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm
@@ -33,9 +34,8 @@ LIST_CURSORS = {
 
 def _run_named(request: HttpRequest, text: str) -> TrainingRun | None:
     """The run a form field names by id, if the viewer may see it; None for a malformed id."""
-    if not (text.isascii() and text.isdigit() and len(text) < 11):
-        return None
-    return selectors.get_run_for_user(request.user, int(text))
+    run_id = parse_id(text)  # ASCII digits within the id column's range (PostgreSQL integer)
+    return selectors.get_run_for_user(request.user, run_id) if run_id else None
 
 
 @require_safe
@@ -144,8 +144,7 @@ def resume(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @require_safe
 def compare(request: HttpRequest) -> HttpResponse:
-    parts = (part.strip() for part in request.GET.get("ids", "").split(","))
-    ids = [int(part) for part in parts if part.isascii() and part.isdigit() and len(part) < 11]
+    ids = parse_ids(request.GET.get("ids", ""), limit=6)  # invalid ids are ignored
     runs = selectors.runs_to_compare(request.user, ids)
     series = [{"title": r.title, "curves": r.curves[-400:]} for r in runs]
     return render(request, "lab/compare.html", {"runs": runs, "series_json": json.dumps(series)})
@@ -199,17 +198,18 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
         return render(request, "lab/model.html#generation-rows", context)
     diffusion, classes = selectors.sampling_kind(obj)
     conditional = classes > 0
+    # the form starts from genlab's measured best settings for the family (docs/benchmarks.md)
+    best = selectors.best_sampler_settings(obj)
     context = {
         "model": obj,
+        "best": best,
         "form": GenerateForm(
             initial={
-                "sampler": "ddim" if diffusion else "direct",
+                "sampler": best["sampler"],
                 "count": 1000 if obj.run.dataset in POINT_DATASETS else 16,
-                # class-conditional diffusion: classifier-free guidance w = 2 draws the asked
-                # class far more reliably than w = 0 (docs/genlab.md, bench item 2)
-                "guidance": generation_services.DEFAULT_GUIDANCE
-                if diffusion and conditional
-                else 0.0,
+                "steps": best["steps"],
+                "eta": best["eta"],
+                "guidance": best["guidance"],
             },
             diffusion=diffusion,
             conditional=conditional,

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
+from agora.core.limits import max_length
 from agora.learn.models import Article, Resource
 
 
@@ -16,7 +17,9 @@ class ArticleForm(forms.Form):
     series = forms.CharField(
         label=gettext_lazy("Series (optional)"), max_length=200, required=False
     )
-    part = forms.IntegerField(label=gettext_lazy("Part in the series"), required=False, min_value=1)
+    part = forms.IntegerField(
+        label=gettext_lazy("Part in the series"), required=False, min_value=1, max_value=1000
+    )
     body = forms.CharField(
         label=gettext_lazy("Article (Markdown)"),
         max_length=200_000,
@@ -47,7 +50,9 @@ class ImportForm(forms.Form):
 class ResourceForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Resource.Kind.choices)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    url = forms.CharField(label=gettext_lazy("Link"), max_length=500, required=False)
+    url = forms.CharField(
+        label=gettext_lazy("Link"), max_length=max_length(Resource, "url"), required=False
+    )
     arxiv_id = forms.CharField(
         label=gettext_lazy("arXiv id (papers)"), max_length=60, required=False
     )

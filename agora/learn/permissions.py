@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+from agora.core.permissions import is_member, is_staff
 from agora.forum import permissions as forum_permissions
 from agora.forum.models import Access, Category
 
 
 def can_write_article(user) -> bool:
     """Members who may start topics in Tutorials; staff always."""
-    if not (user is not None and user.is_authenticated):
+    if not is_member(user):
         return False
-    if forum_permissions.is_staff(user):
+    if is_staff(user):
         return True
     category = Category.objects.filter(slug="tutorials").first()
     if category is None:
@@ -17,6 +18,11 @@ def can_write_article(user) -> bool:
 
 
 def can_edit_article(user, article) -> bool:
-    if not (user is not None and user.is_authenticated):
+    if not is_member(user):
         return False
-    return user.is_staff or article.authors.filter(pk=user.pk).exists()
+    return is_staff(user) or article.authors.filter(pk=user.pk).exists()
+
+
+def can_add_resource(user) -> bool:
+    """Add to the resource library, or mark a resource as used: members."""
+    return is_member(user)

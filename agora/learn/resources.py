@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from agora.accounts.forms import _split_tags
 from agora.accounts.models import User
+from agora.core.limits import length_errors
 from agora.core.markdown import render
+from agora.learn import permissions
 from agora.learn.models import Resource, ResourceUse
 
 # New-style ids (2104.00001, with an optional version) and old-style ones (hep-th/9901001).
@@ -37,9 +39,13 @@ def add_resource(
     programming_language: str = "", tags: str = "", arxiv_id: str = "", paper_authors: str = "",
     abstract: str = "",
 ) -> Resource:  # fmt: skip
-    if not user.is_authenticated:
+    if not permissions.can_add_resource(user):
         raise PermissionDenied(_("Log in to add resources."))
-    errors: dict[str, str] = {}
+    errors = length_errors(
+        Resource, title=title.strip(), description=description, licence=licence.strip(),
+        programming_language=programming_language.strip(), paper_authors=paper_authors.strip(),
+        abstract=abstract.strip(),
+    )  # fmt: skip
     if kind not in Resource.Kind.values:
         errors["kind"] = _("Choose project, data set or paper.")
     if len(title.strip()) < 2:
@@ -58,6 +64,7 @@ def add_resource(
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         errors["url"] = _("Enter a valid http(s) link.")
+    errors |= {k: v for k, v in length_errors(Resource, url=url).items() if k not in errors}
     try:
         tag_list = _split_tags(tags, label=_("tags"))
     except ValidationError as exc:
@@ -85,7 +92,7 @@ def add_resource(
 
 
 def mark_used(*, user: User, resource: Resource, used: bool) -> bool:
-    if not user.is_authenticated:
+    if not permissions.can_add_resource(user):
         raise PermissionDenied(_("Log in first."))
     if used:
         try:

@@ -12,12 +12,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
+from agora.core.limits import length_errors, max_length
 from agora.core.markdown import render
 from agora.learn import frontmatter, permissions
 from agora.learn.models import Article, ArticleRevision, Series
 
 HEADING_RE = re.compile(r'<h([2-4]) id="([^"]+)">(.*?)</h\1>', re.DOTALL)
 MAX_IMPORT_BYTES = 500_000
+MAX_SERIES_PART = 1000
 
 
 def table_of_contents(html: str) -> list[list]:
@@ -37,11 +39,11 @@ def _unique_slug(title: str) -> str:
 
 
 def _validate(
-    *, title: str, body: str, difficulty: str, language: str, area: str
+    *, title: str, body: str, difficulty: str, language: str, area: str, summary: str = ""
 ) -> dict[str, str]:
     from django.conf import settings
 
-    errors = {}
+    errors = length_errors(Article, title=title.strip(), body=body, summary=summary.strip())
     if len(title.strip()) < 5:
         errors["title"] = _("The title needs at least 5 characters.")
     if len(body.strip()) < 20:
@@ -71,14 +73,19 @@ def create_article(
 ) -> Article:
     if not permissions.can_write_article(author):
         raise PermissionDenied(_("You may not publish articles."))
-    errors = _validate(title=title, body=body, difficulty=difficulty, language=language, area=area)
+    errors = _validate(
+        title=title, body=body, difficulty=difficulty, language=language, area=area,
+        summary=summary,
+    )  # fmt: skip
     series_obj = None
-    if series.strip():
+    if len(series.strip()) > max_length(Series, "title"):
+        errors |= {"series": length_errors(Series, title=series.strip())["title"]}
+    elif series.strip():
         series_obj, _created = Series.objects.get_or_create(
-            title=series.strip()[:200],
+            title=series.strip(),
             defaults={"slug": slugify(series, allow_unicode=True)[:200] or "series"},
         )
-        if part is None or part < 1:
+        if part is None or not 1 <= part <= MAX_SERIES_PART:
             errors["part"] = _("Give the part number within the series (1, 2, 3 ...).")
         elif Article.objects.filter(series=series_obj, series_part=part).exists():
             errors["part"] = _("Part %(n)d of this series already exists.") % {"n": part}
@@ -86,7 +93,7 @@ def create_article(
         raise ValidationError(errors)
     html = render(body)
     article = Article.objects.create(
-        title=title.strip(), slug=_unique_slug(title), summary=summary.strip()[:500], body=body,
+        title=title.strip(), slug=_unique_slug(title), summary=summary.strip(), body=body,
         body_html=html, toc=table_of_contents(html), difficulty=difficulty, language=language,
         area=area, series=series_obj, series_part=part if series_obj else None,
     )  # fmt: skip
@@ -146,6 +153,7 @@ def edit_article(*, editor: User, article: Article, body: str, title: str, summa
         difficulty=article.difficulty,
         language=article.language,
         area=article.area,
+        summary=summary,
     )
     if errors:
         raise ValidationError(errors)
@@ -156,7 +164,7 @@ def edit_article(*, editor: User, article: Article, body: str, title: str, summa
         )
         article.revision_count = number
     html = render(body)
-    article.title, article.summary, article.body = title.strip(), summary.strip()[:500], body
+    article.title, article.summary, article.body = title.strip(), summary.strip(), body
     article.body_html, article.toc = html, table_of_contents(html)
     article.save()
     return article

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
+from html.parser import HTMLParser
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -13,14 +13,14 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
+from agora.core.limits import check_lengths
 from agora.forum import permissions
 from agora.forum.models import Like, Post, Topic, TopicUser
 from agora.moderation.models import CommunitySettings, DailyVisit, Flag, MemberStats, StaffAction
 
-LINK_RE = re.compile(r"https?://", re.IGNORECASE)
-# The alt text cannot cross another "![": otherwise each "![" of "![![![..." would scan to the
-# end of the post (quadratic); the count of matches is the same.
-IMAGE_RE = re.compile(r"!\[(?:[^\]!]|!(?!\[))*\]\(")
+# Private messages: how many members one message may reach, and how many a day one may start.
+PM_MAX_RECIPIENTS = {"new": 3, "member": 10}
+PM_PER_DAY = {"new": 5, "member": 50}
 
 
 def trust_level_of(user: User) -> int:
@@ -42,6 +42,7 @@ def flag_post(*, user: User, post: Post, reason: str, message: str = "") -> Flag
         raise ValidationError(_("Choose why you are flagging this post."))
     if reason == Flag.Reason.OTHER and not message.strip():
         raise ValidationError(_("Tell the moderators what is wrong."))
+    check_lengths(Flag, message=message.strip())
     level = trust_level_of(user)
     try:
         with transaction.atomic():
@@ -49,7 +50,7 @@ def flag_post(*, user: User, post: Post, reason: str, message: str = "") -> Flag
                 post=post,
                 user=user,
                 reason=reason,
-                message=message.strip()[:500],
+                message=message.strip(),
                 trust_level=level,
             )
             _hide_if_flagged_enough(post)
@@ -178,36 +179,13 @@ def set_trust_level(*, actor: User, member: User, level: int) -> MemberStats:
 
 def check_posting(*, user: User, raw: str, is_topic: bool) -> None:
     """Raise ValidationError saying what is refused and when the member may try again."""
-    from agora.core.markdown import extract_mentions
-
     if permissions.is_staff(user):
         return
-    rules = CommunitySettings.current()
     level = trust_level_of(user)
-    mentions = len(extract_mentions(raw))
-    max_mentions = rules.new_member_max_mentions if level == 0 else rules.max_mentions_per_post
-    if mentions > max_mentions:
-        raise ValidationError(
-            {"raw": _("You can mention at most %(n)d members in one post.") % {"n": max_mentions}}
-        )
+    rules = CommunitySettings.current()
+    check_content(user=user, raw=raw, level=level, rules=rules)
     if level > 0:
         return
-    links = len(LINK_RE.findall(raw))
-    if links > rules.new_member_max_links:
-        raise ValidationError(
-            {
-                "raw": _("New members can post at most %(n)d links in a post.")
-                % {"n": rules.new_member_max_links}
-            }
-        )
-    images = len(IMAGE_RE.findall(raw))
-    if images > rules.new_member_max_images:
-        raise ValidationError(
-            {
-                "raw": _("New members can post at most %(n)d images in a post.")
-                % {"n": rules.new_member_max_images}
-            }
-        )
     now = timezone.now()
     if is_topic:
         window, limit = timedelta(days=1), rules.new_member_topics_per_day
@@ -221,3 +199,98 @@ def check_posting(*, user: User, raw: str, is_topic: bool) -> None:
     if len(times) >= limit:
         retry_at = times[-1] + window
         raise ValidationError({"raw": message % {"n": limit, "wait": timeuntil(retry_at, now)}})
+
+
+class _LinksAndImages(HTMLParser):
+    """Counts what a reader sees: links to other sites and images, in the rendered post (so
+    `www.` autolinks and reference-style images count like any other); mentions and links
+    within the site do not."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links = self.images = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag == "img":
+            self.images += 1
+        elif tag == "a":
+            href = (dict(attrs).get("href") or "").strip().lower()
+            if href.startswith(("http:", "https:", "//")):
+                self.links += 1
+
+
+def links_and_images(raw: str) -> tuple[int, int]:
+    from agora.core.markdown import render
+
+    counter = _LinksAndImages()
+    counter.feed(render(raw))
+    counter.close()
+    return counter.links, counter.images
+
+
+def check_content(
+    *, user: User, raw: str, level: int | None = None, rules: CommunitySettings | None = None
+) -> None:
+    """What a post may contain at the member's trust level: mentions, and for new members
+    links and images. Checked on a new post, a private message and on every edit. `level` and
+    `rules`: when the caller has read them already."""
+    from agora.core.markdown import extract_mentions
+
+    if permissions.is_staff(user):
+        return
+    rules = rules or CommunitySettings.current()
+    if level is None:
+        level = trust_level_of(user)
+    mentions = len(extract_mentions(raw))
+    max_mentions = rules.new_member_max_mentions if level == 0 else rules.max_mentions_per_post
+    if mentions > max_mentions:
+        raise ValidationError(
+            {"raw": _("You can mention at most %(n)d members in one post.") % {"n": max_mentions}}
+        )
+    if level > 0:
+        return
+    links, images = links_and_images(raw)
+    if links > rules.new_member_max_links:
+        raise ValidationError(
+            {
+                "raw": _("New members can post at most %(n)d links in a post.")
+                % {"n": rules.new_member_max_links}
+            }
+        )
+    if images > rules.new_member_max_images:
+        raise ValidationError(
+            {
+                "raw": _("New members can post at most %(n)d images in a post.")
+                % {"n": rules.new_member_max_images}
+            }
+        )
+
+
+def check_private_message(*, user: User, raw: str, recipients: int) -> None:
+    """A private message may reach a few members and a member may start a few a day (each
+    recipient gets an email); its text has the limits of a post."""
+    if permissions.is_staff(user):
+        return
+    level = trust_level_of(user)
+    check_content(user=user, raw=raw, level=level)
+    kind = "new" if level == 0 else "member"
+    most = PM_MAX_RECIPIENTS[kind]
+    if recipients > most:
+        raise ValidationError(
+            {"recipients": _("You can write to at most %(n)d members at once.") % {"n": most}}
+        )
+    now = timezone.now()
+    window, limit = timedelta(days=1), PM_PER_DAY[kind]
+    recent = Topic.objects.filter(author=user, is_private=True, created_at__gte=now - window)
+    times = list(recent.order_by("-created_at").values_list("created_at", flat=True)[:limit])
+    if len(times) >= limit:
+        wait = timeuntil(times[-1] + window, now)
+        raise ValidationError(
+            {
+                "raw": _(
+                    "You can start %(n)d private conversations a day. You can start another "
+                    "in %(wait)s."
+                )
+                % {"n": limit, "wait": wait}
+            }
+        )

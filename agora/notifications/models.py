@@ -77,6 +77,9 @@ class NotificationSettings(models.Model):
     email_on_private_message = models.BooleanField(
         _("email me when I get a private message"), default=True
     )
+    email_on_events = models.BooleanField(
+        _("email me about events I signed up for (a seat opened up, reminders)"), default=True
+    )
 
     class Meta:
         verbose_name = _("notification settings")

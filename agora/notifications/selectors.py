@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from agora.accounts.models import User
 from agora.core.paging import keyset_page
+from agora.forum import permissions
 from agora.forum.models import Topic
-from agora.forum.permissions import category_access_for
 from agora.notifications.models import Notification
 
 PER_PAGE = 30
@@ -21,24 +21,30 @@ class NotificationPage:
     next_cursor: str | None
 
 
+def visible_notifications(*, user: User) -> QuerySet[Notification]:
+    """The member's notifications they may still read: about a topic they can see and a post
+    whose text they may read; the list and the bell's count both start here, so they agree."""
+    participant = Topic.participants.through.objects.filter(
+        topic_id=OuterRef("topic_id"), user_id=user.pk
+    )
+    in_category = Q(topic__is_private=False) & permissions.visible_category_q(
+        user, prefix="topic__category__"
+    )
+    return (
+        Notification.objects.filter(user=user, topic__deleted_at=None)
+        .filter(in_category | Q(Exists(participant), topic__is_private=True))
+        .exclude(Q(post__deleted_at__isnull=False) | Q(post__hidden=True))
+    )
+
+
 def unread_count(*, user: User) -> int:
-    return Notification.objects.filter(user=user, read_at=None).count()
+    return visible_notifications(user=user).filter(read_at=None).count()
 
 
 def notifications_for(*, user: User, cursor: str | None = None) -> NotificationPage:
     """The member's notifications, newest first, leaving out what they can no longer see."""
-    access = category_access_for(user)
-    participant = Topic.participants.through.objects.filter(
-        topic_id=OuterRef("topic_id"), user_id=user.pk
-    )
-    queryset = (
-        Notification.objects.filter(user=user, topic__deleted_at=None)
-        .filter(
-            Q(topic__category_id__in=access.visible_ids(), topic__is_private=False)
-            | Q(Exists(participant), topic__is_private=True)
-        )
-        .exclude(Q(post__deleted_at__isnull=False) | Q(post__hidden=True))
-        .select_related("actor", "topic", "post", "post__topic")
+    queryset = visible_notifications(user=user).select_related(
+        "actor", "topic", "post", "post__topic"
     )
     rows, next_cursor = keyset_page(queryset, key="created_at", cursor=cursor, limit=PER_PAGE)
     return NotificationPage(rows, next_cursor)

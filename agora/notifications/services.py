@@ -8,14 +8,17 @@ import re
 from urllib.parse import unquote
 
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
 from agora.core.markdown import extract_mentions
-from agora.core.services import queue_email
+from agora.core.services import language_of, queue_member_email
+from agora.core.text import excerpt
 from agora.forum import permissions
 from agora.forum.models import CategoryUser, Like, NotificationLevel, Post, Topic, TopicUser
 from agora.notifications.models import Notification, NotificationSettings
@@ -228,34 +231,87 @@ def _email_if_wanted(notification: Notification) -> None:
         return
     if not member.email:
         return
-    preferences = NotificationSettings.objects.filter(user=member).first()
-    if preferences is not None and not preferences.wants_email(notification.kind):
+    if not wants_email(member, notification.kind):
         return
     actor = notification.actor.name if notification.actor else _("Someone")
     topic = notification.topic.title
-    with translation.override(member.language or settings.LANGUAGE_CODE):
+    # The excerpt comes from the rendered (sanitised) Markdown, never from cutting its source.
+    excerpt_html, excerpt_text = excerpt(
+        notification.post.html if notification.post else "", base=settings.AGORA_SITE_URL
+    )
+    with translation.override(language_of(member)):
         subjects = {
             Kind.MENTION: _("%(actor)s mentioned you in “%(topic)s”"),
             Kind.REPLY: _("%(actor)s replied to you in “%(topic)s”"),
             Kind.PRIVATE_MESSAGE: _("%(actor)s sent you a message: “%(topic)s”"),
         }
-        subject = subjects[notification.kind] % {"actor": actor, "topic": topic}
-        body = _(
-            "Hello %(name)s,\n\n%(what)s\n\n%(excerpt)s\n\nRead it on Agora:\n%(link)s\n\n"
-            "You get this email because of your notification settings:\n%(settings)s\n"
-        ) % {
-            "name": member.name,
-            "what": subject,
-            "excerpt": _excerpt(notification.post.raw if notification.post else ""),
+        what = subjects[notification.kind] % {"actor": actor, "topic": topic}
+    queue_member_email(
+        member=member,
+        subject=f"[Agora] {what}",
+        template="notifications/email/notification",
+        context={
+            "what": what,
+            "excerpt_html": excerpt_html,
+            "excerpt_text": excerpt_text,
             "link": site_url(notification.target_url()),
-            "settings": site_url("/notifications/settings/"),
-        }
-    queue_email(to=[member.email], subject=f"[Agora] {subject}", body_text=body)
+            "settings_url": site_url("/notifications/settings/"),
+        },
+        unsubscribe_url=unsubscribe_url(member=member, kind=notification.kind),
+    )
 
 
-def _excerpt(raw: str, limit: int = 500) -> str:
-    raw = raw.strip()
-    return raw if len(raw) <= limit else raw[: limit - 1].rstrip() + "…"
+# --- one-click unsubscribe (RFC 8058) ------------------------------------------------------------
+
+_UNSUBSCRIBE_SALT = "agora.notifications.unsubscribe"
+EVENTS = "events"  # the emails about events a member signed up for
+# The email kinds a link can turn off, and the setting each one clears.
+UNSUBSCRIBE_FIELDS = {
+    Kind.MENTION: "email_on_mention",
+    Kind.REPLY: "email_on_reply",
+    Kind.PRIVATE_MESSAGE: "email_on_private_message",
+    EVENTS: "email_on_events",
+}
+
+
+def wants_email(member: User, kind: str) -> bool:
+    """Whether the member's settings let this kind of email through (no row: the defaults)."""
+    preferences = NotificationSettings.objects.filter(user=member).first()
+    return preferences is None or getattr(preferences, UNSUBSCRIBE_FIELDS[kind])
+
+
+def unsubscribe_label(kind: str) -> str:
+    """What a member stops getting with this unsubscribe link, in the active language."""
+    if kind == EVENTS:
+        return _("emails about events you signed up for")
+    return str(Kind(kind).label)
+
+
+def unsubscribe_url(*, member: User, kind: str) -> str:
+    """The signed address that stops this kind of email for this member, without logging in."""
+    token = signing.dumps({"u": member.pk, "k": kind}, salt=_UNSUBSCRIBE_SALT, compress=True)
+    return site_url(reverse("notifications:unsubscribe", kwargs={"token": token}))
+
+
+def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
+    """The member and email kind a token stands for, or None for a forged or stale token."""
+    try:
+        data = signing.loads(token, salt=_UNSUBSCRIBE_SALT)
+        user_id, kind = int(data["u"]), str(data["k"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    member = User.objects.filter(pk=user_id, is_active=True).first()
+    if member is None or kind not in UNSUBSCRIBE_FIELDS:
+        return None
+    return member, kind
+
+
+def unsubscribe(*, member: User, kind: str) -> NotificationSettings:
+    """Stop one kind of notification email; running it twice changes nothing more."""
+    preferences, _created = NotificationSettings.objects.update_or_create(
+        user=member, defaults={UNSUBSCRIBE_FIELDS[kind]: False}
+    )
+    return preferences
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -279,15 +335,23 @@ def mark_all_read(*, user: User) -> int:
 
 
 def update_settings(
-    *, user: User, email_on_mention: bool, email_on_reply: bool, email_on_private_message: bool
+    *,
+    user: User,
+    email_on_mention: bool,
+    email_on_reply: bool,
+    email_on_private_message: bool,
+    email_on_events: bool | None = None,
 ) -> NotificationSettings:
+    """Save the member's email choices; `email_on_events` None keeps what they chose before."""
+    defaults = {
+        "email_on_mention": email_on_mention,
+        "email_on_reply": email_on_reply,
+        "email_on_private_message": email_on_private_message,
+    }
+    if email_on_events is not None:
+        defaults["email_on_events"] = email_on_events
     preferences, _created = NotificationSettings.objects.update_or_create(
-        user=user,
-        defaults={
-            "email_on_mention": email_on_mention,
-            "email_on_reply": email_on_reply,
-            "email_on_private_message": email_on_private_message,
-        },
+        user=user, defaults=defaults
     )
     return preferences
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:notification_id>/open/", views.open_notification, name="open"),
     path("read-all/", views.read_all, name="read_all"),
     path("settings/", views.settings_page, name="settings"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

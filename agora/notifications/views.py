@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agora.notifications import selectors, services
@@ -54,3 +55,18 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             return redirect("notifications:settings")
         return render(request, "notifications/settings.html", {"form": form}, status=400)
     return render(request, "notifications/settings.html", {"form": form})
+
+
+# The signed token is the credential: mail clients POST here without a session or a CSRF token
+# (RFC 8058 one-click). GET only asks, since link checkers in mailboxes follow links.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    found = services.read_unsubscribe_token(token)
+    if found is None:
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
+    member, kind = found
+    context = {"kind": services.unsubscribe_label(kind), "done": request.method == "POST"}
+    if request.method == "POST":
+        services.unsubscribe(member=member, kind=kind)
+    return render(request, "notifications/unsubscribe.html", context)

@@ -96,6 +96,22 @@ def _tag_documents(ids: list[int]) -> dict[int, Document]:
     }
 
 
+def tag_visibility(viewer: User, access: CategoryAccess) -> Visibility:
+    """Tags on at least one topic the viewer may list: a tag used only in a private category
+    is not revealed (as the tags page)."""
+    categories = access.visible_ids() or [0]
+    placeholders = ", ".join(["%s"] * len(categories))
+    tagged = Topic.tags.through._meta.db_table
+    return Visibility(
+        where=(
+            f" AND EXISTS (SELECT 1 FROM {tagged} tt JOIN {Topic._meta.db_table} t"  # noqa: S608
+            " ON t.id = tt.topic_id WHERE tt.tag_id = d.object_id AND t.is_private = %s"
+            f" AND t.deleted_at IS NULL AND t.category_id IN ({placeholders}))"
+        ),
+        params=[False, *categories],
+    )
+
+
 register_kind(
     SearchKind(
         name=POST,
@@ -122,6 +138,7 @@ register_kind(
         name=TAG,
         documents=_tag_documents,
         all_ids=lambda: Tag.objects.values_list("id", flat=True),
+        visibility=tag_visibility,
         label=_("Tags"),
         order=30,
     )

@@ -1,17 +1,21 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from agora.showcase.models import PartnerRequest
+from agora.core.limits import max_length
+from agora.showcase.models import Launch, PartnerRequest
 
 
 class LaunchForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Product name"), max_length=120)
     tagline = forms.CharField(label=gettext_lazy("Tagline"), max_length=200)
     audience = forms.CharField(label=gettext_lazy("For whom"), max_length=300)
-    website = forms.CharField(label=gettext_lazy("Website"), max_length=500)
-    repository = forms.CharField(
-        label=gettext_lazy("Repository (optional)"), max_length=500, required=False
+    website = forms.CharField(
+        label=gettext_lazy("Website"), max_length=max_length(Launch, "website")
     )
+    repository = forms.CharField(
+        label=gettext_lazy("Repository (optional)"), max_length=max_length(Launch, "repository"),
+        required=False,
+    )  # fmt: skip
     description = forms.CharField(
         label=gettext_lazy("Description"),
         max_length=10_000,

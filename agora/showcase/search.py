@@ -23,6 +23,7 @@ from agora.search.registry import (
     register_kind,
     viewer_id,
 )
+from agora.showcase import permissions
 from agora.showcase.models import Launch, PartnerRequest
 
 LAUNCH, PARTNER = "launch", "partner"
@@ -86,7 +87,7 @@ def partner_documents(ids: list[int]) -> dict[int, Document]:
 def partner_visibility(viewer, access) -> Visibility:
     """Open requests; closed or expired ones for their author and staff (as ``get_request``)."""
     joins = f" JOIN {PartnerRequest._meta.db_table} sp ON sp.id = d.object_id"
-    if viewer is not None and viewer.is_authenticated and viewer.is_staff:
+    if permissions.sees_every_partner_request(viewer):
         return Visibility(joins=joins)
     return Visibility(
         joins=joins,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
 from agora.core.paging import keyset_page
+from agora.showcase import permissions
 from agora.showcase.models import Launch, PartnerRequest, TrySignup
 
 PER_PAGE = 30
@@ -64,9 +65,7 @@ def get_request(*, request_id: int, viewer) -> PartnerRequest:
     if obj is None:
         raise Http404("No such request")
     expired = obj.closed or obj.expires_at <= timezone.now()
-    if expired and not (
-        viewer.is_authenticated and (viewer.pk == obj.author_id or viewer.is_staff)
-    ):
+    if not permissions.can_see_partner_request(viewer, obj, expired=expired):
         raise Http404("This request has expired")
     return obj
 
@@ -104,7 +103,7 @@ def suggested_requests(*, member: User, limit: int = 5) -> list[PartnerRequest]:
 def signups_for_owner(*, user, launch: Launch) -> list[TrySignup]:
     """Who asked to try a launch (with their email, which they agreed to share): the owner
     only."""
-    if getattr(user, "pk", None) != launch.owner_id:
+    if not permissions.can_see_signups(user, launch):
         raise PermissionDenied(_("Only the owner can export sign-ups."))
     return list(
         TrySignup.objects.filter(launch=launch).select_related("user").order_by("created_at")

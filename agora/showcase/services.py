@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from agora.accounts.forms import _split_tags
 from agora.accounts.models import User
+from agora.core.limits import check_lengths, length_errors
 from agora.core.markdown import render
 from agora.forum.services import open_discussion
+from agora.showcase import permissions
 from agora.showcase.models import Launch, PartnerRequest, TrySignup, Upvote
 
 MAX_REQUEST_DAYS = 180
@@ -37,9 +39,13 @@ def create_launch(
     *, owner: User, name: str, tagline: str, description: str, audience: str, website: str,
     repository: str = "",
 ) -> Launch:  # fmt: skip
-    if not owner.is_authenticated:
+    if not permissions.can_post(owner):
         raise PermissionDenied(_("Log in to post a launch."))
     errors = _check_urls(website=website, repository=repository)
+    errors |= length_errors(
+        Launch, name=name.strip(), tagline=tagline.strip(), description=description,
+        audience=audience.strip(), website=website, repository=repository,
+    )  # fmt: skip
     if not website:
         errors["website"] = _("Give the product's website.")
     if len(name.strip()) < 2:
@@ -66,9 +72,9 @@ def create_launch(
 
 def upvote(*, user: User, launch: Launch) -> bool:
     """Returns False when the member had already upvoted (a second vote counts nothing)."""
-    if not user.is_authenticated:
+    if not permissions.can_post(user):
         raise PermissionDenied(_("Log in to upvote."))
-    if launch.owner_id == user.pk:
+    if permissions.is_launch_owner(user, launch):
         raise ValidationError(_("You cannot upvote your own launch."))
     try:
         with transaction.atomic():
@@ -86,16 +92,17 @@ CONSENT_TEXT = (
 
 
 def sign_up_to_try(*, user: User, launch: Launch, note: str, consent: bool) -> TrySignup:
-    if not user.is_authenticated:
+    if not permissions.can_post(user):
         raise PermissionDenied(_("Log in to sign up."))
     if not consent:
         raise ValidationError(
             {"consent": _("Tick the box to share your contact details with the owner.")}
         )
+    check_lengths(TrySignup, note=note.strip())
     signup, _created = TrySignup.objects.get_or_create(
         launch=launch,
         user=user,
-        defaults={"note": note.strip()[:500], "consent_text": CONSENT_TEXT},
+        defaults={"note": note.strip(), "consent_text": CONSENT_TEXT},
     )
     return signup
 
@@ -105,9 +112,11 @@ def create_partner_request(
     *, author: User, title: str, role: str, description: str, skills: str, location: str,
     remote: bool, days: int,
 ) -> PartnerRequest:  # fmt: skip
-    if not author.is_authenticated:
+    if not permissions.can_post(author):
         raise PermissionDenied(_("Log in to post a request."))
-    errors = {}
+    errors = length_errors(
+        PartnerRequest, title=title.strip(), description=description, location=location.strip()
+    )
     if len(title.strip()) < 5:
         errors["title"] = _("The title needs at least 5 characters.")
     if role not in PartnerRequest.Role.values:
@@ -134,6 +143,15 @@ def create_partner_request(
 
 
 def close_partner_request(*, user: User, request_obj: PartnerRequest) -> None:
-    if not (user.is_authenticated and (user.pk == request_obj.author_id or user.is_staff)):
+    if not permissions.can_close_partner_request(user, request_obj):
         raise PermissionDenied(_("Only the author can close this request."))
     PartnerRequest.objects.filter(pk=request_obj.pk).update(closed=True)
+
+
+def withdraw_upvotes(*, user: User) -> None:
+    """Before a member is deleted: their upvotes leave the launches' counts."""
+    from agora.core.counters import withdraw_marks
+
+    upvotes = Upvote.objects.filter(user=user)
+    withdraw_marks(upvotes, target="launch", counted=Launch, field="vote_count")
+    upvotes.delete()

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agora.core.forms import add_validation_errors
-from agora.showcase import selectors, services
+from agora.core.text import normalize_text
+from agora.showcase import permissions, selectors, services
 from agora.showcase.forms import LaunchForm, PartnerRequestForm, TryForm
 from agora.showcase.models import PartnerRequest, Upvote
 
@@ -37,7 +38,7 @@ def launches(request: HttpRequest) -> HttpResponse:
 @require_safe
 def launch(request: HttpRequest, launch_id: int) -> HttpResponse:
     obj = selectors.get_launch(launch_id=launch_id)
-    is_owner = request.user.is_authenticated and request.user.pk == obj.owner_id
+    is_owner = permissions.is_launch_owner(request.user, obj)
     context = {
         "launch": obj,
         "is_owner": is_owner,
@@ -112,15 +113,17 @@ def export_signups(request: HttpRequest, launch_id: int) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(["username", "email", "note", "signed_up_at", "consent"])
     for signup in signups:
+        # Stored text is not trusted: no control characters in a cell, whatever is in the row.
+        note = normalize_text(signup.note)
         # A leading = + - @ would run as a formula in a spreadsheet: quote it.
-        note = ("'" + signup.note) if signup.note[:1] in "=+-@" else signup.note
+        note = ("'" + note) if note[:1] in "=+-@" else note
         writer.writerow(
             [
                 signup.user.username,
                 signup.user.email,
                 note,
                 signup.created_at.isoformat(),
-                signup.consent_text,
+                normalize_text(signup.consent_text),
             ]
         )
     return response
@@ -145,7 +148,7 @@ def partners(request: HttpRequest) -> HttpResponse:
 @require_safe
 def partner(request: HttpRequest, request_id: int) -> HttpResponse:
     obj = selectors.get_request(request_id=request_id, viewer=request.user)
-    is_author = request.user.is_authenticated and request.user.pk == obj.author_id
+    is_author = permissions.is_request_author(request.user, obj)
     context = {
         "req": obj,
         "is_author": is_author,

@@ -14,6 +14,7 @@ from genlab.cli import main
         ("gan", "digits", []),
         ("cgan", "digits", []),
         ("wgan-gp", "moons", []),
+        ("wgan", "moons", []),
         ("vae", "digits", []),
         ("beta-vae", "moons", []),
         ("diffusion", "digits", ["--set", "base=8", "--set", "T=50"]),

@@ -31,8 +31,10 @@ from agora.api.schemas import (
     SignupOut,
     UpvoteOut,
     member_ref,
+    one_of,
     page_of,
 )
+from agora.core.params import parse_id
 from agora.core.timezones import is_valid_timezone
 from agora.events import selectors as event_selectors
 from agora.events import services as event_services
@@ -62,7 +64,7 @@ def member_out(user) -> dict:
 
 
 def _int_cursor(cursor: str | None) -> int | None:
-    return int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else None
+    return parse_id(cursor)
 
 
 @router.get("/members", response={200: MemberPage, **ERRORS})
@@ -223,7 +225,7 @@ def launch_out(launch) -> dict:
 @router.get("/launches", response={200: LaunchPage, **ERRORS})
 def list_launches(
     request: HttpRequest,
-    period: str = Query("week", pattern="^(day|week)$"),
+    period: one_of(("day", "week")) = "week",
     cursor: str | None = None,
 ):
     """The launch board of the day or the week, most upvoted first; 30 a page."""

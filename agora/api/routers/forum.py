@@ -30,9 +30,11 @@ from agora.api.schemas import (
     TopicOut,
     UploadOut,
     member_ref,
+    one_of,
     page_of,
 )
 from agora.core.markdown import render as render_markdown
+from agora.core.params import parse_int
 from agora.forum import permissions, selectors, services
 from agora.forum.models import Like, NotificationLevel, Post, Tag
 
@@ -154,13 +156,15 @@ def list_unread_topics(request: HttpRequest, cursor: str | None = None):
 
 
 @router.get("/topics/top", response={200: TopicPage, **ERRORS})
-def list_top_topics(request: HttpRequest, period: str = "week", cursor: str | None = None):
+def list_top_topics(
+    request: HttpRequest, period: one_of(selectors.TOP_PERIODS) = "week", cursor: str | None = None
+):
     """The most liked topics of a period (`day`, `week`, `month`, `year`, `all`); the cursor is
     the next page's number (at most 100 pages)."""
     if period not in selectors.TOP_PERIODS:
         raise ValidationError({"period": [_("Unknown period.")]})
     access = permissions.get_access(request)
-    number = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 4 else 1
+    number = parse_int(cursor, minimum=1, maximum=999) or 1
     topics, has_more = selectors.top_topics(
         viewer=viewer(request), access=access, period=period, page=number
     )
@@ -207,7 +211,7 @@ def list_posts(
     access = permissions.get_access(request)
     user = viewer(request)
     topic = selectors.get_topic_for_viewer(topic_id=_id(topic_id), viewer=user, access=access)
-    after = int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else 0
+    after = parse_int(cursor) or 0
     rows = list(
         Post.objects.filter(topic=topic, number__gt=after)
         .select_related("author", "topic")
@@ -323,13 +327,16 @@ def accept_answer(request: HttpRequest, post_id: int):
 
 @router.get("/tags", response={200: list[TagOut], **ERRORS})
 def list_tags(request: HttpRequest, prefix: str = ""):
-    """The most used tags, or those starting with `prefix`."""
+    """The most used tags, or those starting with `prefix`; `topic_count` counts the topics you
+    may see (tags used only where you cannot see are not listed)."""
+    access, user = permissions.get_access(request), viewer(request)
     if prefix:
-        tags = selectors.search_tags(prefix=prefix, limit=30)
+        tags = selectors.search_tags(prefix=prefix, viewer=user, access=access, limit=30)
     else:
-        tags = selectors.popular_tags(limit=100)
+        tags = selectors.popular_tags(viewer=user, access=access, limit=100)
     return [
-        {"name": t.name, "description": t.description, "topic_count": t.topic_count} for t in tags
+        {"name": t.name, "description": t.description, "topic_count": t.visible_topic_count}
+        for t in tags
     ]
 
 

@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 from agora.api.auth import require, viewer
 from agora.api.errors import ERRORS
 from agora.api.schemas import (
+    NSFW_LEVEL,
     CollectionDetailOut,
     CollectionIn,
     CollectionOut,
@@ -21,8 +22,10 @@ from agora.api.schemas import (
     WorkCreatedOut,
     WorkOut,
     member_ref,
+    one_of,
     page_of,
 )
+from agora.core.limits import max_length
 from agora.gallery import permissions, selectors, services
 from agora.gallery.models import Work
 
@@ -31,9 +34,8 @@ WorkPage = page_of(WorkOut)
 
 
 def work_out(work: Work, user) -> dict:
-    is_owner = permissions.can_edit_work(user, work)
     recipe = None
-    if work.has_recipe and (not work.recipe_hidden or is_owner):
+    if work.has_recipe and permissions.can_see_recipe(user, work):
         recipe = {
             "prompt": work.prompt,
             "negative_prompt": work.negative_prompt,
@@ -98,11 +100,11 @@ def get_work(request: HttpRequest, work_id: int):
 def upload_work(
     request: HttpRequest,
     image: File[UploadedFile],
-    title: Form[str],
-    description: Form[str] = "",
-    licence: Form[str] = Work.Licence.CC_BY,
-    nsfw: Form[int] = 0,
-    tags: Form[str] = "",
+    title: str = Form(..., min_length=1, max_length=max_length(Work, "title")),
+    description: str = Form("", max_length=max_length(Work, "description")),
+    licence: Form[one_of(Work.Licence.values)] = Work.Licence.CC_BY,
+    nsfw: Form[NSFW_LEVEL] = 0,
+    tags: str = Form("", max_length=300),
     private: Form[bool] = False,
     recipe_hidden: Form[bool] = False,
 ):

@@ -25,6 +25,8 @@ from agora.api.schemas import (
     member_ref,
     page_of,
 )
+from agora.core.limits import max_length
+from agora.core.params import parse_id
 from agora.lab import selectors
 from agora.lab.models import Generation, LabDataset, LabModel, TrainingRun
 from agora.lab.services import datasets as dataset_services
@@ -40,7 +42,7 @@ PAGE = 30
 
 
 def _before(cursor: str | None) -> int | None:
-    return int(cursor) if cursor and cursor.isdigit() and len(cursor) < 10 else None
+    return parse_id(cursor)
 
 
 def _page(queryset, cursor: str | None, convert) -> dict:
@@ -135,7 +137,11 @@ def list_datasets(request: HttpRequest):
 
 
 @router.post("/datasets", response={201: DatasetOut, **ERRORS})
-def upload_dataset(request: HttpRequest, name: Form[str], archive: File[UploadedFile]):
+def upload_dataset(
+    request: HttpRequest,
+    archive: File[UploadedFile],
+    name: str = Form(..., min_length=1, max_length=max_length(LabDataset, "name")),
+):
     """Upload a zip of images (multipart); it is checked in the background (status `checking`,
     then `ready` or `refused` with the reason in `error`)."""
     user = require(request, "write")

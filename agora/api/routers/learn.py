@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 from agora.api.auth import require, viewer
 from agora.api.errors import ERRORS
 from agora.api.schemas import (
+    LANGUAGES,
     ArticleDetailOut,
     ArticleEditIn,
     ArticleIn,
@@ -21,13 +22,14 @@ from agora.api.schemas import (
     ResourceOut,
     UseOut,
     member_ref,
+    one_of,
     page_of,
 )
 from agora.core.paging import keyset_page
 from agora.learn import permissions, selectors, services
 from agora.learn import resources as resource_services
 from agora.learn.forms import ArticleForm, EditArticleForm, ResourceForm
-from agora.learn.models import ResourceUse
+from agora.learn.models import Article, Resource, ResourceUse
 
 router = Router(tags=["learn"])
 ArticlePage = page_of(ArticleOut)
@@ -90,9 +92,9 @@ def _form_errors(form) -> ValidationError:
 @router.get("/articles", response={200: ArticlePage, **ERRORS})
 def list_articles(
     request: HttpRequest,
-    difficulty: str = "",
-    language: str = "",
-    area: str = "",
+    difficulty: one_of(["", *Article.Difficulty.values]) = "",
+    language: one_of(["", *LANGUAGES]) = "",
+    area: one_of(["", *Article.Area.values]) = "",
     cursor: str | None = None,
 ):
     """Articles, newest first, optionally of a difficulty, language or area; 30 a page."""
@@ -170,7 +172,9 @@ def list_article_revisions(request: HttpRequest, slug: str):
 
 
 @router.get("/resources", response={200: ResourcePage, **ERRORS})
-def list_resources(request: HttpRequest, kind: str = "", cursor: str | None = None):
+def list_resources(
+    request: HttpRequest, kind: one_of(["", *Resource.Kind.values]) = "", cursor: str | None = None
+):
     """The library (projects, data sets, papers), most used first; 30 a page. The lab's public
     models are under /models."""
     rows, next_cursor = keyset_page(

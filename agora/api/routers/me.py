@@ -226,7 +226,7 @@ def list_drafts(request: HttpRequest, cursor: str | None = None):
 
 
 def _draft_key(key: str) -> str:
-    if not (key == "new-topic" or (key.startswith("reply-") and key[6:].isdigit())):
+    if not forum_services.DRAFT_KEY.fullmatch(key):
         raise Http404(_("Unknown draft."))
     return key
 

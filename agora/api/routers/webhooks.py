@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from agora.api import webhooks
+from agora.api import permissions, webhooks
 from agora.api.auth import require
 from agora.api.errors import ERRORS
 from agora.api.models import WebhookDelivery, WebhookEndpoint
@@ -21,7 +21,7 @@ DeliveryPage = page_of(DeliveryOut)
 
 def _staff(request: HttpRequest, scope: str):
     user = require(request, scope)
-    if not user.is_staff:
+    if not permissions.can_manage_webhooks(user):
         raise PermissionDenied(_("Only staff manage webhooks."))
     return user
 

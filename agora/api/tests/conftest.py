@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from agora.api import tokens
-from agora.api.models import WebhookEndpoint
+from agora.api.models import ApiToken, WebhookEndpoint
 from agora.events.models import Event
 from agora.forum import services as forum_services
 from agora.forum.models import Access, Category, CategoryGroupAccess
@@ -231,3 +231,26 @@ def call(client, world, persona: str, method: str, path: str, body=None, **extra
     if body is not None:
         kwargs.update(data=body, content_type="application/json")
     return getattr(client, method.lower())(path, **kwargs)
+
+
+def known_path_values(world) -> dict[str, object]:
+    """Real rows for each path parameter of the schema, so a request reaches its operation."""
+    return {
+        "topic_id": world.topic.id,
+        "post_id": world.reply.id,
+        "slug": "lounge",
+        "username": "bob",
+        "work_id": world.work.id,
+        "run_id": world.queued_run.id,
+        "model_id": world.public_model.id,
+        "generation_id": world.generation.id,
+        "event_id": world.event.id,
+        "launch_id": world.launch.id,
+        "request_id": world.partner.id,
+        "token_id": ApiToken.objects.filter(user=world.people["owner"]).first().id,
+        "notification_id": world.notification.id,
+        "endpoint_id": world.webhook.id,
+        "key": f"reply-{world.topic.id}",
+        "resource_id": world.resource.id,
+        "collection_id": world.collection.id,
+    }

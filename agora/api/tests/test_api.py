@@ -167,9 +167,13 @@ def test_hidden_and_deleted_posts_keep_their_text_from_others(client, world, ali
 def test_bad_input_gets_a_clear_error_and_changes_nothing(client, world):
     headers = bearer(world.tokens["owner"])
     before = Topic.objects.count()
-    short = _topic(client, headers, title="Hi")
-    assert short.status_code == 400
+    short = _topic(client, headers, title="Hi")  # under the schema's minLength
+    assert short.status_code == 422
     error = short.json()["error"]
+    assert error["code"] == "invalid_request" and "title" in error["details"]
+    blank = _topic(client, headers, title="     ")  # long enough, but blank: the service's rule
+    assert blank.status_code == 400
+    error = blank.json()["error"]
     assert error["code"] == "invalid" and "title" in error["details"]
     malformed = client.post(
         "/api/v1/topics", "{not json", content_type="application/json", **headers

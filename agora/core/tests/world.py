@@ -101,6 +101,9 @@ def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
         ends_at=now + timedelta(days=2, hours=1), tz="UTC", online_url="https://example.com/m",
     )  # fmt: skip
     calendar = CalendarToken.objects.create(user=alice)
+    from agora.notifications.services import unsubscribe_url
+
+    unsubscribe_token = unsubscribe_url(member=bob, kind="reply").rstrip("/").rsplit("/", 1)[1]
     article = create_article(
         author=alice, title="Getting started with LoRA", body="# LoRA\n\nSmall adapters.",
         difficulty="beginner", language="en", area="tooling",
@@ -177,6 +180,7 @@ def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
         "events:materials": {"event_id": event.id},
         "events:ics": {"event_id": event.id},
         "events:calendar_feed": {"token": calendar.token},
+        "notifications:unsubscribe": {"token": unsubscribe_token},
         "learn:resource": {"resource_id": resource.id},
         "learn:use_resource": {"resource_id": resource.id},
         "learn:article": {"slug": article.slug},

@@ -277,3 +277,39 @@ def test_grid_filters_by_data_set_and_author_and_keeps_them_while_scrolling(
     assert "No works yet." in both.content.decode()
     work = Work.objects.get(title="Bob's digit")
     assert "?dataset=digits" in alice_client.get(work.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_share_to_forum_keeps_the_draft_the_member_was_writing(alice_client, alice):
+    from agora.forum.models import Category
+
+    Category.objects.create(slug="image-generation", name="Image generation")
+    Draft.objects.create(user=alice, key="new-topic", title="My half-written essay", raw="Dear all")
+    upload(alice_client, png({"parameters": A1111}), title="Misty fox")
+    work = Work.objects.get()
+    response = alice_client.post(f"/gallery/{work.id}/share/")
+    assert response["Location"].startswith("/new-topic/")
+    draft = Draft.objects.get(user=alice, key="new-topic")
+    assert draft.title == "My half-written essay"
+    assert draft.raw.startswith("Dear all\n\n") and "| Seed | 1234567890 |" in draft.raw
+    page = alice_client.get(response["Location"]).content.decode()
+    assert "Dear all" in page and "1234567890" in page
+
+
+@pytest.mark.django_db
+def test_share_to_forum_refuses_private_works_and_a_draft_too_long_to_add_to(
+    alice_client, alice, bob
+):
+    from agora.forum.models import BODY_MAX
+
+    upload(alice_client, png({"parameters": A1111}), title="Misty fox")
+    work = Work.objects.get()
+    Draft.objects.create(user=alice, key="new-topic", raw="x" * (BODY_MAX - 10))
+    response = alice_client.post(f"/gallery/{work.id}/share/", follow=True)
+    assert "too long to add this" in response.content.decode()
+    assert Draft.objects.get(user=alice, key="new-topic").raw == "x" * (BODY_MAX - 10)
+    Work.objects.filter(pk=work.pk).update(private=True)
+    stranger = Client()
+    stranger.force_login(bob)
+    assert stranger.post(f"/gallery/{work.id}/share/").status_code == 404
+    assert alice_client.post(f"/gallery/{work.id}/share/").status_code == 403

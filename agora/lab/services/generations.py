@@ -15,9 +15,11 @@ from agora.lab import permissions
 from agora.lab.models import POINT_DATASETS, Generation, LabModel
 from agora.lab.selectors import is_conditional, num_classes
 from agora.lab.tasks import enqueue
+from genlab.config import SAMPLER_DEFAULTS  # imports no torch
 
-# the generate form's guidance for class-conditional diffusion models (w in CFG eq. 6)
-DEFAULT_GUIDANCE = 2.0
+# the generate form's guidance for class-conditional diffusion models (w in CFG eq. 6), from
+# genlab's measured grid (docs/benchmarks.md)
+DEFAULT_GUIDANCE = SAMPLER_DEFAULTS["diffusion"]["guidance"]
 
 
 def request_generation(
@@ -35,7 +37,7 @@ def request_generation(
 ) -> Generation:
     """Validate the recipe against the model before anything is queued."""
     from genlab.errors import GenlabError
-    from genlab.recipe import Recipe
+    from genlab.recipe import MAX_COUNT, Recipe
 
     if not permissions.can_generate(user, model):
         raise PermissionDenied(_("You may not use this model."))
@@ -49,7 +51,8 @@ def request_generation(
     if not 0 <= guidance <= 20:
         errors["guidance"] = _("Guidance must be between 0 and 20.")
     points = model.run.dataset in POINT_DATASETS
-    most = 4096 if points else 64  # a 2-D model draws points into one scatter plot
+    # a 2-D model draws points into one scatter plot, up to what genlab samples in one go
+    most = MAX_COUNT if points else 64
     if not 1 <= count <= most:
         errors["count"] = _("Make between 1 and %(n)d samples.") % {"n": most}
     if not 0 <= eta <= 1:

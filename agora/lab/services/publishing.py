@@ -75,3 +75,12 @@ def toggle_star(*, user: User, model: LabModel) -> bool:
     except IntegrityError:
         pass
     return True
+
+
+def withdraw_stars(*, user: User) -> None:
+    """Before a member is deleted: their stars leave the models' counts."""
+    from agora.core.counters import withdraw_marks
+
+    stars = Star.objects.filter(user=user)
+    withdraw_marks(stars, target="model", counted=LabModel, field="star_count")
+    stars.delete()

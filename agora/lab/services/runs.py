@@ -113,7 +113,7 @@ def resume_run(*, user: User, run: TrainingRun) -> TrainingRun:
     if not permissions.can_manage_run(user, run):
         raise PermissionDenied(_("Only the owner can resume this run."))
     resumable = [Status.FAILED, Status.CANCELLED]
-    if run.status not in resumable:
+    if not run.is_resumable:
         raise ValidationError(_("Only a failed or cancelled run can be resumed."))
     updated = TrainingRun.objects.filter(pk=run.pk, status__in=resumable).update(
         status=Status.QUEUED, cancel_requested=False, error="", finished_at=None

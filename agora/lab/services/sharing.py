@@ -44,11 +44,12 @@ def run_card_markdown(run: TrainingRun) -> str:
 
 
 def share_run_to_forum(*, user: User, run: TrainingRun, topic_reference: str = "") -> str:
-    """Put the run's card into the member's composer draft: a new topic, or a reply to the topic
-    they name (its number or its address). Returns where the composer is."""
+    """Add the run's card to the member's composer draft (after what they had written): a new
+    topic, or a reply to the topic they name (its number or its address). Returns where the
+    composer is."""
     from agora.forum import permissions as forum_permissions
     from agora.forum.models import Topic
-    from agora.forum.services import draft_key_for, save_draft
+    from agora.forum.services import add_to_draft, draft_key_for
 
     if not permissions.can_share_run(user, run):
         if run.private:
@@ -58,7 +59,7 @@ def share_run_to_forum(*, user: User, run: TrainingRun, topic_reference: str = "
         raise PermissionDenied(_("Log in to share runs."))
     raw = run_card_markdown(run)
     if not topic_reference.strip():
-        save_draft(user=user, key=draft_key_for(None), title=run.title, raw=raw)
+        add_to_draft(user=user, key=draft_key_for(None), title=run.title, raw=raw)
         return "/new-topic/?category=image-generation"
     # Stripped first: the pattern's leading \s* and .* would share a long run of spaces.
     match = TOPIC_REFERENCE.match(topic_reference.strip())
@@ -71,7 +72,7 @@ def share_run_to_forum(*, user: User, run: TrainingRun, topic_reference: str = "
         raise ValidationError(_("There is no such topic."))
     if not forum_permissions.can_reply(user, topic, access):
         raise ValidationError(_("You cannot reply to this topic."))
-    save_draft(user=user, key=draft_key_for(topic), raw=raw)
+    add_to_draft(user=user, key=draft_key_for(topic), raw=raw)
     return topic.get_absolute_url() + "#reply"
 
 

@@ -107,7 +107,9 @@ def test_generation_parameters_are_checked_before_queueing(
         ({"sampler": "direct"}, "samples with: ddpm, ddim"),
         ({"sampler": "ddim", "guidance": 99}, "between 0 and 20"),
         ({"sampler": "ddim", "labels": [3]}, "not conditional"),
-        ({"sampler": "ddim", "count": 0}, "between 1 and 4096"),
+        ({"sampler": "ddim", "count": 0}, "between 1 and 1024"),
+        ({"sampler": "ddim", "count": 1025}, "between 1 and 1024"),  # genlab's own limit
+        ({"sampler": "ddim", "count": 4096}, "between 1 and 1024"),
     ]:
         params = {"steps": 10, "guidance": 0.0, "seed": 1, "labels": None, "count": 4, **kwargs}
         with pytest.raises(ValidationError, match=message):
@@ -280,13 +282,17 @@ def test_generate_form_suggests_guidance_for_class_conditional_diffusion_only(
         user=alice, run=run, name="Digits", card="", licence="mit", private=False
     )
 
-    def guidance(model) -> str | None:
+    def field(model, name: str) -> str | None:
         page = alice_client.get(model.get_absolute_url()).content.decode()
-        field = re.search(r'<input[^>]*name="guidance"[^>]*>', page)
-        return field and re.search(r'value="([^"]*)"', field.group(0)).group(1)
+        found = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+        return found and re.search(r'value="([^"]*)"', found.group(0)).group(1)
 
-    assert guidance(digits) == str(generations.DEFAULT_GUIDANCE) == "2.0"
-    assert guidance(moons) is None  # unconditional: no labels, so no guidance to ask for
+    # genlab's measured best settings for conditional diffusion (docs/benchmarks.md)
+    assert field(digits, "guidance") == str(generations.DEFAULT_GUIDANCE) == "0.5"
+    assert field(digits, "eta") == "1.0" and field(digits, "steps") == "50"
+    assert field(moons, "guidance") is None  # unconditional: no labels, so no guidance to ask for
+    page = alice_client.get(digits.get_absolute_url()).content.decode()
+    assert "Measured best settings: DDIM with 50 steps, eta 1.0, guidance 0.5" in page
 
 
 @pytest.mark.django_db

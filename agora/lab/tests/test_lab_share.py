@@ -99,3 +99,19 @@ def test_private_and_unfinished_runs_are_not_shared(
     response = alice_client.post(f"/lab/runs/{queued.id}/share/", follow=True)
     assert "Only a completed run can be shared." in response.content.decode()
     assert not Draft.objects.exists()
+
+
+@pytest.mark.django_db
+def test_sharing_a_run_keeps_the_reply_the_member_was_writing(bob, alice, client):
+    lounge = Category.objects.create(slug="lounge", name="Lounge")
+    topic = create_topic(author=alice, category=lounge, title="Post your moons runs", raw="Go!")
+    run = TrainingRun.objects.create(
+        owner=alice, title="Moons", family="diffusion", dataset="moons", steps=10,
+        status=TrainingRun.Status.COMPLETED, samples=[{"step": 10, "url": "/media/s.png"}],
+    )  # fmt: skip
+    Draft.objects.create(user=bob, key=f"reply-{topic.id}", raw="My own run did better")
+    client.force_login(bob)
+    response = client.post(f"/lab/runs/{run.id}/share/", {"topic": str(topic.id)})
+    assert response["Location"] == topic.get_absolute_url() + "#reply"
+    draft = Draft.objects.get(user=bob, key=f"reply-{topic.id}")
+    assert draft.raw.startswith("My own run did better\n\n") and "/media/s.png" in draft.raw

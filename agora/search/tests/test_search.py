@@ -272,13 +272,16 @@ def test_the_rebuild_command_recreates_the_same_index(client, alice, lounge, wri
 # --- members and tags -------------------------------------------------------------------------
 
 
-def test_members_and_tags_are_searchable(client, db, django_capture_on_commit_callbacks):
+def test_members_and_tags_are_searchable(client, db, lounge, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         zhang = make_member("zhangwei", display_name="张伟", bio="研究扩散模型 and GANs")
         gone = make_member("gonegone", bio="also 扩散模型")
         gone.is_active = False
         gone.save()
         Tag.objects.create(name="controlnet", description="ControlNet conditioning")
+        # A tag is found where a topic the viewer may see carries it.
+        forum.create_topic(author=zhang, category=lounge, title="Pose control", raw="Hello.",
+                           tags=["controlnet"])  # fmt: skip
     response = client.get(SEARCH, {"q": "扩散", "kind": "members"})
     assert list(response.context["members"]) == [zhang]
     assert list(client.get(SEARCH, {"q": "张伟", "kind": "members"}).context["members"]) == [zhang]

@@ -7,6 +7,7 @@ their worker never hold up the default queue."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -33,7 +34,7 @@ class Command(BaseCommand):
     help = "Start the development web server and the background workers in one terminal."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--addr", default=settings.AGORA_SERVE_ADDR)
         parser.add_argument(
             "--concurrency", type=int, default=2, help="jobs of the default queue at once"
         )
@@ -44,6 +45,8 @@ class Command(BaseCommand):
     def handle(
         self, *args, addr: str, concurrency: int, training_concurrency: int, **options
     ) -> None:
+        # Links in emails and feeds name the address served, unless the site's is set.
+        os.environ.setdefault("AGORA_SITE_URL", f"http://{addr}")
         workers = [
             subprocess.Popen(command)
             for command in worker_commands(
