@@ -49,6 +49,36 @@ def natural_time(value: dt.datetime) -> str:
     return naturaltime(value)
 
 
+@lru_cache(maxsize=16384)
+def _localized_moment(value: dt.datetime, zone: dt.tzinfo, language: str) -> str:
+    # Cache keys besides the value: aware datetimes of one instant compare equal whatever their
+    # zone, and localize reads the active language's DATETIME_FORMAT.
+    del zone, language
+    return localize(value)
+
+
+def localize_value(value: object) -> str:
+    """Django's `localize`. A list page shows the same moments request after request (a topic's
+    last activity, in the viewer's time zone), so a moment's text is kept per zone and language."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return _localized_moment(value, value.tzinfo, translation.get_language())
+    return localize(value)
+
+
+@lru_cache(maxsize=16384)
+def _grouped(value: int, language: str) -> str:
+    del language  # cache key: intcomma groups digits the active language's way
+    return intcomma(value)
+
+
+def grouped_number(value: object) -> str:
+    """humanize's `intcomma`, kept per whole number and language (a list shows the same view
+    counts request after request)."""
+    if type(value) is int:
+        return _grouped(value, translation.get_language())
+    return intcomma(value)
+
+
 def environment(**options: object) -> Environment:
     options = {**options, "autoescape": True}  # Django's backend sets it too; never without
     env = Environment(extensions=["jinja2.ext.i18n"], **options)  # noqa: S701 (on, line above)
@@ -58,8 +88,8 @@ def environment(**options: object) -> Environment:
     env.globals.update(url=url, static=static)
     env.filters.update(
         naturaltime=natural_time,
-        intcomma=intcomma,
+        intcomma=grouped_number,
         localtime=template_localtime,
-        localize=localize,
+        localize=localize_value,
     )
     return env

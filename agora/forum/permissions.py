@@ -33,7 +33,10 @@ def is_staff(user: User | AnonymousUser | None) -> bool:
 
 
 def category_access_for(user: User | AnonymousUser | None) -> CategoryAccess:
-    categories = {c.id: c for c in Category.objects.all()}
+    # `Category.objects.all()` (ordered by position, id), run as written: every forum page
+    # reads it, and building the queryset cost more than running it.
+    rows = Category.objects.raw("SELECT * FROM forum_category ORDER BY position, id")
+    categories = {c.id: c for c in rows}
     for category in categories.values():  # parents from the same rows: no self-join
         if category.parent_id in categories:
             category.parent = categories[category.parent_id]

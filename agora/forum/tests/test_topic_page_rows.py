@@ -74,7 +74,7 @@ def test_rows_render_as_the_model_instances_did(busy_topic, who, language, reque
 
     def page(posts) -> str:
         return "".join(
-            render_to_string("forum/_post.html", {**context, "post": post}) for post in posts
+            render_to_string("forum/posts.html", {**context, "posts": [post]}) for post in posts
         )
 
     with translation.override(language), timezone.override("Asia/Shanghai"):
@@ -111,3 +111,19 @@ def test_layout_follows_language_member_and_settings(alice, staff, lounge, clien
     client.force_login(staff)
     moderator = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Review queue" in moderator and "/u/moderator/" in moderator
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["visitor", "bob"])
+def test_the_page_sql_reads_what_the_orm_reference_reads(busy_topic, who, request):
+    """The topic page runs `_POSTS_SQL` through the cursor; the queryset is its reference."""
+    viewer_id = None if who == "visitor" else request.getfixturevalue(who).pk
+    page = (busy_topic.id, 0, selectors.POSTS_PER_PAGE, viewer_id)
+    flags = (12, 16, 17, 22, 23)  # hidden, is_staff, is_active, liked, bookmarked: 0/1 or bools
+
+    def normalise(row) -> tuple:
+        return tuple(bool(v) if i in flags else v for i, v in enumerate(row))
+
+    rows = [normalise(row) for row in selectors._post_rows(*page)]
+    assert len(rows) == 5
+    assert rows == [normalise(row) for row in selectors._posts_queryset(*page)]
