@@ -110,16 +110,30 @@ def start_worker(
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "agora", "worker",
-                "--queues", queues,
-                "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--loglevel", "INFO", "--hostname", name, *scheduler,
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "agora",
+                "worker",
+                "--queues",
+                queues,
+                "--pool",
+                "solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                name,
+                *scheduler,
             ],
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=Path(__file__).resolve().parent.parent,
-        )  # fmt: skip
+        )
     return process, log_path
 
 

@@ -374,10 +374,18 @@ def seed_spirit(paths: SpiritPaths, *, topics: int, posts_per_topic: int, out: P
     run([paths.python, manage, "createcachetable"], env=paths.env)
     helper = Path(__file__).with_name("_forum_spirit.py")
     run(
-        [paths.python, helper, "--topics", topics, "--posts-per-topic", posts_per_topic,
-         "--out", out],
+        [
+            paths.python,
+            helper,
+            "--topics",
+            topics,
+            "--posts-per-topic",
+            posts_per_topic,
+            "--out",
+            out,
+        ],
         env=paths.env,
-    )  # fmt: skip
+    )
 
 
 def install_agora_gunicorn(workdir: Path) -> Path:
@@ -425,20 +433,37 @@ class Server:
 
 
 def start_server(
-    name: str, *, python: Path, app: str, cwd: Path, env: dict, workers: int, threads: int,
-    logdir: Path, port: int = 0,
-) -> Server:  # fmt: skip
+    name: str,
+    *,
+    python: Path,
+    app: str,
+    cwd: Path,
+    env: dict,
+    workers: int,
+    threads: int,
+    logdir: Path,
+    port: int = 0,
+) -> Server:
     port = port or free_port()
     log = logdir / f"{name}.log"
     cmd = [
-        str(python), "-m", "gunicorn", app,
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers),
-        "--threads", str(threads),
-        "--worker-class", "gthread",
-        "--keep-alive", "30",
-        "--log-level", "warning",
-    ]  # fmt: skip
+        str(python),
+        "-m",
+        "gunicorn",
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+    ]
     with log.open("wb") as handle:
         process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
     return Server(name, port, process, log)
@@ -651,17 +676,26 @@ def main() -> int:
         env = agora_env(args.workdir) | {"PYTHONPATH": f"{gunicorn_path}:{REPO}"}
         servers.append(
             start_server(
-                "agora", python=Path(sys.executable), app="agora.wsgi:application", cwd=REPO,
-                env=env, port=args.port, **settings,
-            )
-        )  # fmt: skip
-        servers.append(
-            start_server(
-                "spirit", python=spirit.python, app="spiritbench.wsgi:application",
-                cwd=spirit.project, env=spirit.env, port=args.port + 1 if args.port else 0,
+                "agora",
+                python=Path(sys.executable),
+                app="agora.wsgi:application",
+                cwd=REPO,
+                env=env,
+                port=args.port,
                 **settings,
             )
-        )  # fmt: skip
+        )
+        servers.append(
+            start_server(
+                "spirit",
+                python=spirit.python,
+                app="spiritbench.wsgi:application",
+                cwd=spirit.project,
+                env=spirit.env,
+                port=args.port + 1 if args.port else 0,
+                **settings,
+            )
+        )
         agora, spirit_server = servers
         wait_ready(agora, agora_urls["latest"])
         wait_ready(spirit_server, spirit_urls["latest"])

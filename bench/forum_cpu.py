@@ -36,8 +36,9 @@ REPO = forum_bench.REPO
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workdir", type=Path, default=REPO / "var" / "bench-forum")
-    parser.add_argument("--page", choices=["topic", "latest", "category", "categories"],
-                        default="topic")  # fmt: skip
+    parser.add_argument(
+        "--page", choices=["topic", "latest", "category", "categories"], default="topic"
+    )
     parser.add_argument("--who", choices=["visitor", "member", "both"], default="both")
     parser.add_argument("--language", default="en", help="Accept-Language of the requests")
     parser.add_argument("--requests", type=int, default=300, help="measured requests per case")

@@ -62,8 +62,11 @@ def ratio_row(name: str, n: int, make: Callable[[int], object], run: Callable, r
     else:
         size = len(large) if hasattr(large, "__len__") else 4 * n
     flag = "SUPER-LINEAR" if ratio > LINEAR_LIMIT and t4 > 0.05 else "ok"
-    print(f"{name:44} n={n:>7} {t1 * 1000:9.1f} ms  4n={t4 * 1000:9.1f} ms  "
-          f"ratio {ratio:5.1f}  ({size:,} at 4n) {flag}", flush=True)  # fmt: skip
+    print(
+        f"{name:44} n={n:>7} {t1 * 1000:9.1f} ms  4n={t4 * 1000:9.1f} ms  "
+        f"ratio {ratio:5.1f}  ({size:,} at 4n) {flag}",
+        flush=True,
+    )
     return name, ratio, t4, flag
 
 
@@ -173,8 +176,11 @@ print((status("VmHWM:") - before) / 1024)
 def archive_memory_mb(path: Path, which: str) -> float:
     out = subprocess.run(
         [sys.executable, "-c", _MEMORY_CHILD, str(path), which],
-        capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": "."},
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": "."},
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -246,19 +252,39 @@ def main() -> None:
     row("math: \\left( \\right) pairs", 300, lambda n: "\\left(x\\right)" * n, tex)
 
     print("-- edit-history diff (agora/forum/diff.py)")
-    row("diff: 'a a a' -> 'a b a b' (words)", 8000, lambda n: ("a " * n, "a b " * (n // 2)),
-        lambda p: html_diff(*p))  # fmt: skip
-    row("diff: repeated lines", 8000, lambda n: ("a\n" * n, "a\nb\n" * (n // 2)),
-        lambda p: html_diff(*p))  # fmt: skip
-    row("diff: reversed digits", 4000,
-        lambda n: (" ".join(str(i % 10) for i in range(n)),
-                   " ".join(str(i % 10) for i in reversed(range(n)))),
-        lambda p: html_diff(*p))  # fmt: skip
-    row("diff: article with an edit every 25 paragraphs", 500,
-        lambda n: (article(n, False), article(n, True)), lambda p: html_diff(*p))  # fmt: skip
-    row("diff: one long line, one word changed", 20000,
+    row(
+        "diff: 'a a a' -> 'a b a b' (words)",
+        8000,
+        lambda n: ("a " * n, "a b " * (n // 2)),
+        lambda p: html_diff(*p),
+    )
+    row(
+        "diff: repeated lines",
+        8000,
+        lambda n: ("a\n" * n, "a\nb\n" * (n // 2)),
+        lambda p: html_diff(*p),
+    )
+    row(
+        "diff: reversed digits",
+        4000,
+        lambda n: (
+            " ".join(str(i % 10) for i in range(n)),
+            " ".join(str(i % 10) for i in reversed(range(n))),
+        ),
+        lambda p: html_diff(*p),
+    )
+    row(
+        "diff: article with an edit every 25 paragraphs",
+        500,
+        lambda n: (article(n, False), article(n, True)),
+        lambda p: html_diff(*p),
+    )
+    row(
+        "diff: one long line, one word changed",
+        20000,
         lambda n: ("w " * n + "x " + "w " * n, "w " * n + "y " + "w " * n),
-        lambda p: html_diff(*p))  # fmt: skip
+        lambda p: html_diff(*p),
+    )
 
     print("-- gallery metadata readers (agora/gallery/metadata.py)")
     a1111_cases = [
@@ -274,13 +300,24 @@ def main() -> None:
         nodes = {str(i): sampler for i in range(n)}
         return json.dumps(nodes)
 
-    row("metadata: ComfyUI graph of n samplers", 500, comfy,
-        lambda text: metadata.parse_comfyui(text, metadata.Recipe()))  # fmt: skip
-    row("metadata: ComfyUI nested arrays", 5000, lambda n: "[" * n + "]" * n,
-        lambda text: metadata.parse_comfyui(text, metadata.Recipe()))  # fmt: skip
-    row("metadata: EXIF UserComment (UTF-16)", 8000,
+    row(
+        "metadata: ComfyUI graph of n samplers",
+        500,
+        comfy,
+        lambda text: metadata.parse_comfyui(text, metadata.Recipe()),
+    )
+    row(
+        "metadata: ComfyUI nested arrays",
+        5000,
+        lambda n: "[" * n + "]" * n,
+        lambda text: metadata.parse_comfyui(text, metadata.Recipe()),
+    )
+    row(
+        "metadata: EXIF UserComment (UTF-16)",
+        8000,
         lambda n: b"UNICODE\x00" + ("Steps: 1, " * (n // 10)).encode("utf-16-be"),
-        metadata.decode_user_comment)  # fmt: skip
+        metadata.decode_user_comment,
+    )
 
     def read_png(data: bytes):
         from PIL import Image
@@ -295,51 +332,105 @@ def main() -> None:
 
     print("-- search, front matter, moderation counts")
     row("search: query parse (capped at 300 chars)", 4000, lambda n: '"a b ' * n, parse_query)
-    row("search: snippet highlight in a long post", 20000, lambda n: "diffusion x " * n,
-        lambda text: highlight(text, parse_query("diffus model sampler")))  # fmt: skip
-    row("learn: front matter of n lines", 2000,
-        lambda n: "---\n" + "title: x\n" * n + "---\nbody", frontmatter.parse)  # fmt: skip
-    row("moderation: image count in ![![![", 20000, lambda n: "![" * n,
-        lambda text: len(IMAGE_RE.findall(text)))  # fmt: skip
+    row(
+        "search: snippet highlight in a long post",
+        20000,
+        lambda n: "diffusion x " * n,
+        lambda text: highlight(text, parse_query("diffus model sampler")),
+    )
+    row(
+        "learn: front matter of n lines",
+        2000,
+        lambda n: "---\n" + "title: x\n" * n + "---\nbody",
+        frontmatter.parse,
+    )
+    row(
+        "moderation: image count in ![![![",
+        20000,
+        lambda n: "![" * n,
+        lambda text: len(IMAGE_RE.findall(text)),
+    )
 
     print("-- data-set archives (genlab/data.py)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        row("archive: check of n one-pixel PNGs", 250, lambda n: zip_of_pngs(n, folder),
-            lambda path: load_dataset(str(path), image_size=32), repeat=1)  # fmt: skip
-        row("archive: entry count from the end record", 2000, lambda n: zip_of_pngs(n, folder),
-            zip_entry_count)  # fmt: skip
+        row(
+            "archive: check of n one-pixel PNGs",
+            250,
+            lambda n: zip_of_pngs(n, folder),
+            lambda path: load_dataset(str(path), image_size=32),
+            repeat=1,
+        )
+        row(
+            "archive: entry count from the end record",
+            2000,
+            lambda n: zip_of_pngs(n, folder),
+            zip_entry_count,
+        )
         big = zip_of_pngs(50_000 if quick else 200_000, folder)
         started = time.perf_counter()
         with contextlib.suppress(TooManyImages):
             load_dataset(str(big), image_size=32, max_images=20_000)
         refused_ms = (time.perf_counter() - started) * 1000
-        print(f"archive of {zip_entry_count(big):,} PNGs ({big.stat().st_size / 2**20:.0f} MB) "
-              f"refused at a 20,000 cap in {refused_ms:.0f} ms, before any decoding")  # fmt: skip
+        print(
+            f"archive of {zip_entry_count(big):,} PNGs ({big.stat().st_size / 2**20:.0f} MB) "
+            f"refused at a 20,000 cap in {refused_ms:.0f} ms, before any decoding"
+        )
         count = 2000 if quick else 10_000
         sample = zip_of_pngs(count, folder)
         old_mb = archive_memory_mb(sample, "old")
         new_mb = archive_memory_mb(sample, "new")
-        print(f"archive check of {count:,} PNGs, peak memory growth: old {old_mb:.0f} MB, "
-              f"new {new_mb:.0f} MB ({old_mb / max(new_mb, 1):.1f}x less)")  # fmt: skip
+        print(
+            f"archive check of {count:,} PNGs, peak memory growth: old {old_mb:.0f} MB, "
+            f"new {new_mb:.0f} MB ({old_mb / max(new_mb, 1):.1f}x less)"
+        )
 
     print("-- the old code on the same inputs (smaller n: it is quadratic or worse)")
     old_md = old_markdown_parser()
     before = [
-        ratio_row("OLD diff: 'a a a' -> 'a b a b'", 100, lambda n: ("a " * n, "a b " * (n // 2)),
-                  lambda p: old_html_diff(*p), repeat=1),
-        ratio_row("NEW diff: same input, same n", 100, lambda n: ("a " * n, "a b " * (n // 2)),
-                  lambda p: html_diff(*p), repeat=1),
-        ratio_row("OLD markdown: \\[ block openers", 250 * k, lambda n: "\\[a\n#\n" * n,
-                  old_md.render, repeat=1),
-        ratio_row("OLD markdown: $$ block openers", 250 * k, lambda n: "$$a\n#\n" * n,
-                  old_md.render, repeat=1),
-        ratio_row("OLD metadata: A1111 regex, no colons", 2000 * k,
-                  lambda n: "Steps: 1, " + "a " * (n // 2),
-                  lambda line: OLD_A1111_KEY.findall(line), repeat=1),
-        ratio_row("OLD moderation: image count in ![![![", 2500 * k, lambda n: "![" * n,
-                  lambda text: len(OLD_IMAGE_RE.findall(text)), repeat=1),
-    ]  # fmt: skip
+        ratio_row(
+            "OLD diff: 'a a a' -> 'a b a b'",
+            100,
+            lambda n: ("a " * n, "a b " * (n // 2)),
+            lambda p: old_html_diff(*p),
+            repeat=1,
+        ),
+        ratio_row(
+            "NEW diff: same input, same n",
+            100,
+            lambda n: ("a " * n, "a b " * (n // 2)),
+            lambda p: html_diff(*p),
+            repeat=1,
+        ),
+        ratio_row(
+            "OLD markdown: \\[ block openers",
+            250 * k,
+            lambda n: "\\[a\n#\n" * n,
+            old_md.render,
+            repeat=1,
+        ),
+        ratio_row(
+            "OLD markdown: $$ block openers",
+            250 * k,
+            lambda n: "$$a\n#\n" * n,
+            old_md.render,
+            repeat=1,
+        ),
+        ratio_row(
+            "OLD metadata: A1111 regex, no colons",
+            2000 * k,
+            lambda n: "Steps: 1, " + "a " * (n // 2),
+            lambda line: OLD_A1111_KEY.findall(line),
+            repeat=1,
+        ),
+        ratio_row(
+            "OLD moderation: image count in ![![![",
+            2500 * k,
+            lambda n: "![" * n,
+            lambda text: len(OLD_IMAGE_RE.findall(text)),
+            repeat=1,
+        ),
+    ]
 
     worst = max(rows, key=lambda r: r[1])
     bad = [r for r in rows if r[3] != "ok"]

@@ -57,13 +57,29 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("wb") as out:
         return subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "agora", "worker",
-                "--queues", "default,training", "--pool", "solo",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--loglevel", "INFO", "--hostname", name,
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "agora",
+                "worker",
+                "--queues",
+                "default,training",
+                "--pool",
+                "solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                name,
             ],
-            env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 JOB_LINE = re.compile(

@@ -116,19 +116,51 @@ class PrivateCluster:
 
     def _ctl(self, *args: str) -> None:
         subprocess.run(
-            ["runuser", "-u", "postgres", "--", str(self.BIN / "pg_ctl"), "-D", str(self.data),
-             "-l", str(self.log), "-w", "-t", "60", *args,
-             "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
-                   "-c max_connections=200"],
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                str(self.BIN / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-w",
+                "-t",
+                "60",
+                *args,
+                "-o",
+                f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
+                "-c max_connections=200",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     def start(self) -> None:
         subprocess.run(
-            ["runuser", "-u", "postgres", "--", str(self.BIN / "initdb"), "-D", str(self.data),
-             "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale", "C.UTF-8", "--no-sync"],
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                str(self.BIN / "initdb"),
+                "-D",
+                str(self.data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale",
+                "C.UTF-8",
+                "--no-sync",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         self._ctl("start")
         import psycopg
 
@@ -171,11 +203,26 @@ def run_locust(port: int, urls_file: Path, *, members: int, seconds: float, csv:
     """One headless locust run; returns its figures per action (from the CSV files it writes)."""
     csv.parent.mkdir(parents=True, exist_ok=True)
     cmd = [
-        str(Path(sys.executable).with_name("locust")), "-f", str(LOCUSTFILE), "--headless",
-        "--host", f"http://127.0.0.1:{port}", "-u", str(members),
-        "-r", str(max(1, members // 5)), "-t", f"{seconds:.0f}s", "--csv", str(csv),
-        "--only-summary", "--loglevel", "ERROR", "--stop-timeout", "10",
-    ]  # fmt: skip
+        str(Path(sys.executable).with_name("locust")),
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "--host",
+        f"http://127.0.0.1:{port}",
+        "-u",
+        str(members),
+        "-r",
+        str(max(1, members // 5)),
+        "-t",
+        f"{seconds:.0f}s",
+        "--csv",
+        str(csv),
+        "--only-summary",
+        "--loglevel",
+        "ERROR",
+        "--stop-timeout",
+        "10",
+    ]
     env = {**os.environ, "AGORA_LOAD_URLS": str(urls_file)}
     with (csv.parent / f"{csv.name}.log").open("wb") as log:
         subprocess.run(cmd, env=env, check=False, stdout=log, stderr=subprocess.STDOUT)
@@ -214,8 +261,9 @@ def run_locust(port: int, urls_file: Path, *, members: int, seconds: float, csv:
     }
 
 
-def restart_database(cluster: PrivateCluster, port: int, *, after: float, down: float,
-                     out: dict) -> None:  # fmt: skip
+def restart_database(
+    cluster: PrivateCluster, port: int, *, after: float, down: float, out: dict
+) -> None:
     """Halfway through the run: `pg_ctl restart -m fast` (or stop, wait, start); then how long
     until the site answers a page again."""
     time.sleep(after)
@@ -245,17 +293,37 @@ def failures_between(history: list[tuple[float, int]], start: float, end: float)
 
 def start_gunicorn(port: int, env: dict, args: argparse.Namespace, log: Path):
     cmd = [
-        sys.executable, "-m", "gunicorn", "agora.wsgi:application", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(args.workers), "--threads", str(args.threads),
-        "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "agora.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--worker-class",
+        "gthread",
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+    ]
     with log.open("wb") as handle:
         process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=handle, stderr=subprocess.STDOUT)
     return forum_bench.Server(f"agora-{port}", port, process, log)
 
 
-def scenario(name: str, database_url: str, args: argparse.Namespace, members: int, *,
-             port: int, cluster: PrivateCluster | None = None) -> dict:  # fmt: skip
+def scenario(
+    name: str,
+    database_url: str,
+    args: argparse.Namespace,
+    members: int,
+    *,
+    port: int,
+    cluster: PrivateCluster | None = None,
+) -> dict:
     workdir = (args.workdir / name).resolve()
     shutil.rmtree(workdir / "locust", ignore_errors=True)
     (workdir / "logs").mkdir(parents=True, exist_ok=True)
@@ -267,38 +335,75 @@ def scenario(name: str, database_url: str, args: argparse.Namespace, members: in
     (workdir / "agora").mkdir(exist_ok=True)
     print(f"== {name}: seeding {args.topics} topics, {members} members", flush=True)
     subprocess.run(
-        [sys.executable, __file__, "_seed", "--out", str(urls_file), "--topics", str(args.topics),
-         "--posts-per-topic", str(args.posts_per_topic), "--members", str(members)],
-        env=env, check=True, cwd=REPO,
-    )  # fmt: skip
+        [
+            sys.executable,
+            __file__,
+            "_seed",
+            "--out",
+            str(urls_file),
+            "--topics",
+            str(args.topics),
+            "--posts-per-topic",
+            str(args.posts_per_topic),
+            "--members",
+            str(members),
+        ],
+        env=env,
+        check=True,
+        cwd=REPO,
+    )
     gunicorn_path = forum_bench.install_agora_gunicorn(args.workdir.resolve())
     env["PYTHONPATH"] = f"{gunicorn_path}:{REPO}"
     server = start_gunicorn(port, env, args, workdir / "logs" / "gunicorn.log")
     try:
         forum_bench.wait_ready(server, "/latest/")
         if args.warmup:
-            run_locust(port, urls_file, members=members, seconds=args.warmup,
-                       csv=workdir / "locust" / "warmup")  # fmt: skip
+            run_locust(
+                port,
+                urls_file,
+                members=members,
+                seconds=args.warmup,
+                csv=workdir / "locust" / "warmup",
+            )
         print(f"== {name}: {members} members for {args.seconds:.0f}s", flush=True)
         cpu_before = cpu_seconds(server.process.pid)
-        result = run_locust(port, urls_file, members=members, seconds=args.seconds,
-                            csv=workdir / "locust" / "measured")  # fmt: skip
+        result = run_locust(
+            port,
+            urls_file,
+            members=members,
+            seconds=args.seconds,
+            csv=workdir / "locust" / "measured",
+        )
         result["cpu_ms_per_request"] = (
             (cpu_seconds(server.process.pid) - cpu_before) * 1000 / max(result["requests"], 1)
         )
         if cluster is not None and args.restart:
-            how = (f"stopped for {args.db_down_seconds:.0f}s" if args.db_down_seconds
-                   else "restarted (pg_ctl restart -m fast)")  # fmt: skip
+            how = (
+                f"stopped for {args.db_down_seconds:.0f}s"
+                if args.db_down_seconds
+                else "restarted (pg_ctl restart -m fast)"
+            )
             print(f"== {name}: again, with the database {how} halfway", flush=True)
             window: dict = {}
             thread = threading.Thread(
-                target=restart_database, daemon=True,
-                kwargs={"cluster": cluster, "port": port, "after": args.seconds / 2,
-                        "down": args.db_down_seconds, "out": window},
-            )  # fmt: skip
+                target=restart_database,
+                daemon=True,
+                kwargs={
+                    "cluster": cluster,
+                    "port": port,
+                    "after": args.seconds / 2,
+                    "down": args.db_down_seconds,
+                    "out": window,
+                },
+            )
             thread.start()
-            faulted = run_locust(port, urls_file, members=members, seconds=args.seconds,
-                                 csv=workdir / "locust" / "restart")  # fmt: skip
+            faulted = run_locust(
+                port,
+                urls_file,
+                members=members,
+                seconds=args.seconds,
+                csv=workdir / "locust" / "restart",
+            )
             thread.join(timeout=120)
             settle = window["site_back"] + 2.0  # requests in flight when the site came back
             faulted["fault"] = {
@@ -350,8 +455,9 @@ def main() -> int:
         parser.add_argument("--posts-per-topic", type=int, required=True)
         parser.add_argument("--members", type=int, required=True)
         args = parser.parse_args()
-        seed(args.out, topics=args.topics, posts_per_topic=args.posts_per_topic,
-             members=args.members)  # fmt: skip
+        seed(
+            args.out, topics=args.topics, posts_per_topic=args.posts_per_topic, members=args.members
+        )
         return 0
     parser.add_argument("--workdir", type=Path, default=REPO / "var" / "bench-load")
     parser.add_argument("--pg-port", type=int, default=8150, help="the private cluster's port")
@@ -365,13 +471,17 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--only", choices=["postgresql", "sqlite"])
     parser.add_argument(
-        "--no-restart", dest="restart", action="store_false",
+        "--no-restart",
+        dest="restart",
+        action="store_false",
         help="PostgreSQL: skip the second run with the database restarted halfway",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--db-down-seconds", type=float, default=0,
+        "--db-down-seconds",
+        type=float,
+        default=0,
         help="instead of `pg_ctl restart`, stop the cluster this long, then start it",
-    )  # fmt: skip
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     results = {}
@@ -381,9 +491,13 @@ def main() -> int:
         try:
             cluster.start()
             results["postgresql"] = scenario(
-                "postgresql", cluster.url, args, args.pg_members, port=args.pg_port + 1,
+                "postgresql",
+                cluster.url,
+                args,
+                args.pg_members,
+                port=args.pg_port + 1,
                 cluster=cluster,
-            )  # fmt: skip
+            )
         finally:
             cluster.stop()
     if args.only in (None, "sqlite"):
@@ -392,9 +506,11 @@ def main() -> int:
             "sqlite", sqlite_url, args, args.sqlite_members, port=args.pg_port + 2
         )
     load_avg = os.getloadavg()
-    print(f"\n== results (locust between(1, 5) s think time; gunicorn {args.workers}x"
-          f"{args.threads} gthread, loopback, {os.cpu_count()} CPUs, load average "
-          f"{load_before:.1f} before, {load_avg[0]:.1f} after)")  # fmt: skip
+    print(
+        f"\n== results (locust between(1, 5) s think time; gunicorn {args.workers}x"
+        f"{args.threads} gthread, loopback, {os.cpu_count()} CPUs, load average "
+        f"{load_before:.1f} before, {load_avg[0]:.1f} after)"
+    )
     for name, result in results.items():
         report(name, result)
     summary = " ".join(

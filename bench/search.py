@@ -98,12 +98,37 @@ EN_DOMAIN = str.split(
     "distillation student teacher pruning sparse mixture experts moe router gating"
 )
 MODELS = [
-    "Stable Diffusion 1.5", "SDXL 1.0", "SDXL Turbo", "SD3 Medium", "FLUX.1 dev",
-    "FLUX.1 schnell", "Midjourney v6", "DALL-E 3", "Kolors", "Hunyuan-DiT", "PixArt-Sigma",
-    "Llama 3 8B", "Llama 3.1 70B", "Qwen2.5 7B", "Qwen2-VL", "GPT-4o", "DeepSeek-V3",
-    "DeepSeek-R1", "ChatGLM3 6B", "Yi 34B", "Baichuan2 13B", "Mistral 7B", "Mixtral 8x7B",
-    "Whisper large-v3", "AnimateDiff", "Wan 2.1", "LTX-Video", "CogVideoX", "Sora", "Kling",
-]  # fmt: skip
+    "Stable Diffusion 1.5",
+    "SDXL 1.0",
+    "SDXL Turbo",
+    "SD3 Medium",
+    "FLUX.1 dev",
+    "FLUX.1 schnell",
+    "Midjourney v6",
+    "DALL-E 3",
+    "Kolors",
+    "Hunyuan-DiT",
+    "PixArt-Sigma",
+    "Llama 3 8B",
+    "Llama 3.1 70B",
+    "Qwen2.5 7B",
+    "Qwen2-VL",
+    "GPT-4o",
+    "DeepSeek-V3",
+    "DeepSeek-R1",
+    "ChatGLM3 6B",
+    "Yi 34B",
+    "Baichuan2 13B",
+    "Mistral 7B",
+    "Mixtral 8x7B",
+    "Whisper large-v3",
+    "AnimateDiff",
+    "Wan 2.1",
+    "LTX-Video",
+    "CogVideoX",
+    "Sora",
+    "Kling",
+]
 NUMBERS = ["512", "768", "1024", "2048", "4096", "7b", "13b", "70b", "0.7", "1.5", "30", "50"]
 ZH_DOMAIN = str.split(
     "模型 图像 生成 提示词 训练 扩散 效果 参数 显存 采样 步数 种子 工作流 节点 插件 风格 分辨率 "
@@ -252,12 +277,14 @@ def build_corpus(posts: int) -> None:
     users = User.objects.bulk_create(
         [
             User(
-                username=f"bench{i}", email=f"bench{i}@example.com", display_name=f"Bench {i}",
+                username=f"bench{i}",
+                email=f"bench{i}@example.com",
+                display_name=f"Bench {i}",
                 bio=corpus.sentence(theme, language),
             )
             for i, (language, theme) in enumerate(profiles)
         ]
-    )  # fmt: skip
+    )
     languages = {user.pk: lang for user, (lang, _theme) in zip(users, profiles, strict=True)}
     categories = [
         Category.objects.create(slug=f"bench-{i}", name=f"Bench {i}", position=i)
@@ -282,11 +309,16 @@ def build_corpus(posts: int) -> None:
                 topics.append(
                     Topic(
                         title=corpus.title(theme, languages[author.pk]),
-                        category=rng.choice(categories), author=author, bumped_at=last,
-                        last_posted_at=last, last_poster=author, highest_post_number=size,
-                        post_count=size, created_at=moment,
+                        category=rng.choice(categories),
+                        author=author,
+                        bumped_at=last,
+                        last_posted_at=last,
+                        last_poster=author,
+                        highest_post_number=size,
+                        post_count=size,
+                        created_at=moment,
                     )
-                )  # fmt: skip
+                )
                 minute += size
             topics = Topic.objects.bulk_create(topics)
             rows = []
@@ -296,11 +328,14 @@ def build_corpus(posts: int) -> None:
                     text = corpus.post(theme, languages[author.pk])
                     rows.append(
                         Post(
-                            topic=topic, number=number, author=author, raw=text,
+                            topic=topic,
+                            number=number,
+                            author=author,
+                            raw=text,
                             html=f"<p>{escape(text)}</p>",
                             created_at=topic.created_at + timedelta(minutes=number - 1),
                         )
-                    )  # fmt: skip
+                    )
             Post.objects.bulk_create(rows, batch_size=1000)
     finally:
         created_at.auto_now_add = True
@@ -508,9 +543,10 @@ def main() -> None:
     parser.add_argument("--pg-database", default="agora_bench_search")
     parser.add_argument("--workdir", type=Path, default=REPO / "var" / "bench-search")
     parser.add_argument(
-        "--reuse", action="store_true",
+        "--reuse",
+        action="store_true",
         help="keep the corpus and index of the last run of this size (query timings only)",
-    )  # fmt: skip
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--built", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

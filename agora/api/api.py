@@ -23,22 +23,38 @@ from agora.api.routers import (
 )
 
 TAGS = [
-    {"name": "forum", "description": "Categories, topics, posts, tags, private messages, "
-     "notification levels, revisions and composer uploads."},
+    {
+        "name": "forum",
+        "description": "Categories, topics, posts, tags, private messages, "
+        "notification levels, revisions and composer uploads.",
+    },
     {"name": "community", "description": "Members, search, events, launches and partner requests."},
-    {"name": "gallery", "description": "Works: the feed, uploads, reactions, comments, "
-     "collections and content levels."},
-    {"name": "lab", "description": "Data sets, training runs (and sharing them), models and "
-     "generations."},
+    {
+        "name": "gallery",
+        "description": "Works: the feed, uploads, reactions, comments, "
+        "collections and content levels.",
+    },
+    {
+        "name": "lab",
+        "description": "Data sets, training runs (and sharing them), models and generations.",
+    },
     {"name": "learn", "description": "Articles and the resource library."},
     {"name": "account", "description": "Who you are and your API tokens."},
-    {"name": "me", "description": "Your profile, preferences, avatar, email settings, "
-     "notifications, bookmarks and composer drafts."},
-    {"name": "moderation", "description": "Flags for every member; the review queue, topic "
-     "state, moves, restores and the staff log for staff."},
-    {"name": "webhooks", "description": "Staff: webhook endpoints, their deliveries and the test "
-     "event."},
-]  # fmt: skip
+    {
+        "name": "me",
+        "description": "Your profile, preferences, avatar, email settings, "
+        "notifications, bookmarks and composer drafts.",
+    },
+    {
+        "name": "moderation",
+        "description": "Flags for every member; the review queue, topic "
+        "state, moves, restores and the staff log for staff.",
+    },
+    {
+        "name": "webhooks",
+        "description": "Staff: webhook endpoints, their deliveries and the test event.",
+    },
+]
 
 
 class AgoraAPI(NinjaAPI):

@@ -56,8 +56,9 @@ def wake_on_commit(task: Task, *args) -> None:
     transaction.on_commit(lambda: wake(task, *args))
 
 
-def wake_due(model: type[models.Model], due: Q, task: Task, *, now: datetime | None = None
-             ) -> list[int]:  # fmt: skip
+def wake_due(
+    model: type[models.Model], due: Q, task: Task, *, now: datetime | None = None
+) -> list[int]:
     """The sweep of one kind: wake each row of `model` matching `due` that was not woken (or
     created) in the last `JOB_WAKE_AFTER_SECONDS`. Returns the ids woken."""
     now = now or timezone.now()

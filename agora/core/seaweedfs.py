@@ -58,22 +58,43 @@ def seaweedfs(*, timeout: float = 60.0):
 
     folder = Path(tempfile.mkdtemp(prefix="agora-seaweedfs-"))
     config = folder / "s3.json"
-    config.write_text(json.dumps({"identities": [{
-        "name": "agora",
-        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-    }]}))  # fmt: skip
+    config.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "agora",
+                        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
     (folder / "data").mkdir()
     master, volume, filer, s3 = (_free_port() for _ in range(4))
     log = (folder / "weed.log").open("wb")
     process = subprocess.Popen(
-        [weed_binary(), "server", f"-dir={folder / 'data'}", "-ip=127.0.0.1",
-         "-ip.bind=127.0.0.1", f"-master.port={master}", f"-volume.port={volume}",
-         f"-filer.port={filer}", "-s3", f"-s3.port={s3}", f"-s3.config={config}",
-         "-s3.port.iceberg=0", "-s3.port.lance=0",
-         "-master.volumeSizeLimitMB=64", "-volume.max=0"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            weed_binary(),
+            "server",
+            f"-dir={folder / 'data'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-master.port={master}",
+            f"-volume.port={volume}",
+            f"-filer.port={filer}",
+            "-s3",
+            f"-s3.port={s3}",
+            f"-s3.config={config}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            "-master.volumeSizeLimitMB=64",
+            "-volume.max=0",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     endpoint = f"http://127.0.0.1:{s3}"
     env = {
         "AWS_STORAGE_BUCKET_NAME": BUCKET,
@@ -85,9 +106,12 @@ def seaweedfs(*, timeout: float = 60.0):
     }
     try:
         client = boto3.client(
-            "s3", endpoint_url=endpoint, aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
-        )  # fmt: skip
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            region_name="us-east-1",
+        )
         deadline = time.monotonic() + timeout
         while True:  # the S3 gateway answers before the volume server has registered
             try:

@@ -61,9 +61,12 @@ def queue_member_email(
     unsubscribe (RFC 8058): mail clients POST to it, without login, to stop this kind of email."""
     with translation.override(language_of(member)):
         context = {
-            "member": member, "site_url": settings.AGORA_SITE_URL,
-            "unsubscribe_url": unsubscribe_url, "subject": subject, **context,
-        }  # fmt: skip
+            "member": member,
+            "site_url": settings.AGORA_SITE_URL,
+            "unsubscribe_url": unsubscribe_url,
+            "subject": subject,
+            **context,
+        }
         body_text = render_to_string(f"{template}.txt", context)
         body_html = render_to_string(f"{template}.html", context)
     headers = {}
@@ -71,9 +74,12 @@ def queue_member_email(
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return queue_email(
-        to=[member.email], subject=subject, body_text=body_text, body_html=body_html,
+        to=[member.email],
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
         headers=headers,
-    )  # fmt: skip
+    )
 
 
 def deliver_email(*, email_id: int) -> bool:

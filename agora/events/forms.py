@@ -18,13 +18,15 @@ class EventForm(forms.Form):
     )
     speakers = forms.CharField(label=gettext_lazy("Speakers"), max_length=300, required=False)
     starts_at = forms.DateTimeField(
-        label=gettext_lazy("Starts"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label=gettext_lazy("Starts"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )  # fmt: skip
+    )
     ends_at = forms.DateTimeField(
-        label=gettext_lazy("Ends"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        label=gettext_lazy("Ends"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )  # fmt: skip
+    )
     timezone = forms.CharField(
         label=gettext_lazy("Time zone of the event"),
         max_length=64,
@@ -32,9 +34,10 @@ class EventForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "timezone-list", "autocomplete": "off"}),
     )
     online_url = forms.CharField(
-        label=gettext_lazy("Online link"), required=False,
+        label=gettext_lazy("Online link"),
+        required=False,
         max_length=max_length(Event, "online_url"),
-    )  # fmt: skip
+    )
     venue = forms.CharField(label=gettext_lazy("Venue"), required=False, max_length=300)
     capacity = forms.IntegerField(
         label=gettext_lazy("Capacity"), required=False, min_value=1, max_value=MAX_CAPACITY
@@ -68,6 +71,7 @@ class MaterialsForm(forms.Form):
         label=gettext_lazy("Slides"), required=False, max_length=max_length(Event, "slides_url")
     )
     recording_url = forms.CharField(
-        label=gettext_lazy("Recording"), required=False,
+        label=gettext_lazy("Recording"),
+        required=False,
         max_length=max_length(Event, "recording_url"),
-    )  # fmt: skip
+    )

@@ -15,8 +15,15 @@ from django.utils.translation import gettext_lazy as _
 # What a calendar shows of an event: a change to one of these is a new revision of it (RFC 5545
 # SEQUENCE and LAST-MODIFIED), so calendar apps that subscribed update their copy.
 CALENDAR_FIELDS = (
-    "title", "description", "starts_at", "ends_at", "timezone", "online_url", "venue", "cancelled",
-)  # fmt: skip
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "online_url",
+    "venue",
+    "cancelled",
+)
 MAX_CAPACITY = 100_000  # seats; the form, the API and the service share it
 
 

@@ -21,12 +21,24 @@ from agora.events.models import MAX_CAPACITY, RSVP, Event
 MAX_DURATION = timedelta(days=14)
 
 
-def _validate(*, title: str, description: str, starts_at: datetime, ends_at: datetime, tz: str,
-              online_url: str, venue: str, capacity: int | None) -> dict[str, str]:  # fmt: skip
+def _validate(
+    *,
+    title: str,
+    description: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    tz: str,
+    online_url: str,
+    venue: str,
+    capacity: int | None,
+) -> dict[str, str]:
     errors = length_errors(
-        Event, title=title.strip(), description=description, venue=venue.strip(),
+        Event,
+        title=title.strip(),
+        description=description,
+        venue=venue.strip(),
         online_url=online_url,
-    )  # fmt: skip
+    )
     if len(title.strip()) < 5:
         errors["title"] = _("The title needs at least 5 characters.")
     if not description.strip():
@@ -69,20 +81,34 @@ def create_event(
     if not permissions.can_create_event(organizer):
         raise PermissionDenied(_("You may not create events."))
     errors = _validate(
-        title=title, description=description, starts_at=starts_at, ends_at=ends_at, tz=tz,
-        online_url=online_url, venue=venue, capacity=capacity,
-    )  # fmt: skip
+        title=title,
+        description=description,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        tz=tz,
+        online_url=online_url,
+        venue=venue,
+        capacity=capacity,
+    )
     if kind not in Event.Kind.values:
         errors["kind"] = _("Choose what kind of event it is.")
     errors |= length_errors(Event, speakers=speakers.strip())
     if errors:
         raise ValidationError(errors)
     event = Event.objects.create(
-        title=title.strip(), kind=kind, description=description,
+        title=title.strip(),
+        kind=kind,
+        description=description,
         description_html=render(description),
-        organizer=organizer, speakers=speakers.strip(), starts_at=starts_at, ends_at=ends_at,
-        timezone=tz, online_url=online_url, venue=venue.strip(), capacity=capacity,
-    )  # fmt: skip
+        organizer=organizer,
+        speakers=speakers.strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=tz,
+        online_url=online_url,
+        venue=venue.strip(),
+        capacity=capacity,
+    )
     event.topic = _open_discussion(event)
     event.save(update_fields=["topic"])
     return event
@@ -193,10 +219,12 @@ def _email(seat: RSVP, *, subject: str, template: str, context: dict) -> None:
     if not notifications.wants_email(member, notifications.EVENTS):
         return
     queue_member_email(
-        member=member, subject=subject, template=template,
+        member=member,
+        subject=subject,
+        template=template,
         context={"event": seat.event, "url": _site_url(seat.event.get_absolute_url()), **context},
         unsubscribe_url=notifications.unsubscribe_url(member=member, kind=notifications.EVENTS),
-    )  # fmt: skip
+    )
 
 
 def _site_url(path: str) -> str:
@@ -248,9 +276,11 @@ def send_reminders(*, now: datetime | None = None) -> int:
             when = formats.date_format(tz.localtime(seat.event.starts_at), "DATETIME_FORMAT")
             subject = _("Tomorrow: %(title)s") % {"title": seat.event.title}
         _email(
-            seat, subject=subject, template="events/email/reminder",
+            seat,
+            subject=subject,
+            template="events/email/reminder",
             context={"when": when, "zone": zone},
-        )  # fmt: skip
+        )
         sent += 1
     return sent
 

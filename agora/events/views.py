@@ -76,12 +76,18 @@ def create(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 event = services.create_event(
-                    organizer=request.user, title=data["title"], kind=data["kind"],
-                    description=data["description"], starts_at=data["starts_at"],
+                    organizer=request.user,
+                    title=data["title"],
+                    kind=data["kind"],
+                    description=data["description"],
+                    starts_at=data["starts_at"],
                     ends_at=data["ends_at"],
-                    tz=data["timezone"], online_url=data["online_url"], venue=data["venue"],
-                    capacity=data["capacity"], speakers=data["speakers"],
-                )  # fmt: skip
+                    tz=data["timezone"],
+                    online_url=data["online_url"],
+                    venue=data["venue"],
+                    capacity=data["capacity"],
+                    speakers=data["speakers"],
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)

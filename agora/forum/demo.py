@@ -159,9 +159,16 @@ def seed(*, out) -> None:
     by_slug: dict[str, Category] = {}
     for position, (slug, name, name_zh, desc, desc_zh, colour, access, qa) in enumerate(CATEGORIES):
         by_slug[slug] = Category.objects.create(
-            slug=slug, name=name, name_zh=name_zh, description=desc, description_zh=desc_zh,
-            color=colour, position=position, everyone_access=access, is_question_answer=qa,
-        )  # fmt: skip
+            slug=slug,
+            name=name,
+            name_zh=name_zh,
+            description=desc,
+            description_zh=desc_zh,
+            color=colour,
+            position=position,
+            everyone_access=access,
+            is_question_answer=qa,
+        )
     CategoryGroupAccess.objects.create(
         category=by_slug["staff"], group=staff_group, access=Access.CREATE
     )
@@ -169,9 +176,15 @@ def seed(*, out) -> None:
         category=by_slug["announcements"], group=staff_group, access=Access.CREATE
     )
     Category.objects.create(
-        slug="comfyui", name="ComfyUI workflows", name_zh="ComfyUI 工作流", parent=by_slug["image-generation"],
-        description="Share node graphs and tips.", description_zh="分享节点图和技巧。", color="#9333ea", position=20,
-    )  # fmt: skip
+        slug="comfyui",
+        name="ComfyUI workflows",
+        name_zh="ComfyUI 工作流",
+        parent=by_slug["image-generation"],
+        description="Share node graphs and tips.",
+        description_zh="分享节点图和技巧。",
+        color="#9333ea",
+        position=20,
+    )
     models_group = TagGroup.objects.create(name="Model families")
     for name in ["diffusion", "gan", "vae", "llm", "tts"]:
         models_group.tags.add(Tag.objects.get_or_create(name=name)[0])
@@ -186,18 +199,23 @@ def seed(*, out) -> None:
     alice, bob, chenwei, linxiao = (members[n] for n in ["alice", "bob", "chenwei", "linxiao"])
 
     welcome = services.create_topic(
-        author=admin, category=by_slug["announcements"], title="Welcome to Agora — read this first",
+        author=admin,
+        category=by_slug["announcements"],
+        title="Welcome to Agora — read this first",
         raw="Agora is a home for people who **make and study AI-generated content**.\n\n"
         "- Share works with their full recipe\n- Ask questions in **Q&A**\n- Train models in the lab\n\n"
         "欢迎来到 Agora！请先阅读社区守则，然后在 **茶话会** 里介绍一下自己。",
         tags=["welcome"],
-    )  # fmt: skip
+    )
     services.set_topic_state(actor=admin, topic=welcome, pinned_globally=True)
 
     ddpm = services.create_topic(
-        author=alice, category=by_slug["tutorials"], title="DDPM from scratch: the noise-prediction loss",
-        raw=DDPM_POST, tags=["diffusion", "tutorial"],
-    )  # fmt: skip
+        author=alice,
+        category=by_slug["tutorials"],
+        title="DDPM from scratch: the noise-prediction loss",
+        raw=DDPM_POST,
+        tags=["diffusion", "tutorial"],
+    )
     first = ddpm.posts.get(number=1)
     services.create_post(
         author=bob,
@@ -206,10 +224,11 @@ def seed(*, out) -> None:
         reply_to=first,
     )
     services.create_post(
-        author=alice, topic=ddpm,
+        author=alice,
+        topic=ddpm,
         raw="@bob Ho et al. found $\\epsilon$-prediction with the simple loss gives better samples; it "
         "reweights the ELBO terms so that hard, low-noise steps matter less.",
-    )  # fmt: skip
+    )
     services.create_post(
         author=chenwei, topic=ddpm, raw="写得很清楚！我准备翻译成中文，方便国内的朋友学习。"
     )
@@ -217,30 +236,39 @@ def seed(*, out) -> None:
     services.like_post(user=chenwei, post=first)
 
     question = services.create_topic(
-        author=linxiao, category=by_slug["qa"], title="如何在 CPU 上训练一个小的 VAE？",
+        author=linxiao,
+        category=by_slug["qa"],
+        title="如何在 CPU 上训练一个小的 VAE？",
         raw="我只有一台两核的笔记本，没有 GPU。有什么办法在半小时内训练出能用的 VAE 吗？\n\nHow small can the latent be?",
         tags=["vae"],
-    )  # fmt: skip
+    )
     answer = services.create_post(
-        author=alice, topic=question,
+        author=alice,
+        topic=question,
         raw="Use 8x8 digits or MNIST 5k, a 2-layer MLP encoder and a 16-d latent; Adam 1e-3, batch 128. "
         "On two cores it trains in a few minutes. The lab's VAE preset does exactly this.",
-    )  # fmt: skip
+    )
     services.accept_answer(user=linxiao, post=answer)
 
     services.create_topic(
-        author=chenwei, category=by_slug["partners"], title="寻找联合创始人：AIGC 视频创作工具",
+        author=chenwei,
+        category=by_slug["partners"],
+        title="寻找联合创始人：AIGC 视频创作工具",
         raw="我们在做一个面向短视频创作者的 AIGC 工具，寻找懂扩散模型的技术合伙人。Remote OK.",
-    )  # fmt: skip
+    )
     services.create_topic(
-        author=bob, category=by_slug["image-generation"], title="Training a tiny GAN on my own sketches",
+        author=bob,
+        category=by_slug["image-generation"],
+        title="Training a tiny GAN on my own sketches",
         raw="I have 300 pencil sketches. Is a DCGAN at 64x64 realistic on a CPU, or should I start at 32x32?",
         tags=["gan"],
-    )  # fmt: skip
+    )
     services.create_topic(
-        author=admin, category=by_slug["staff"], title="Moderation notes (staff only)",
+        author=admin,
+        category=by_slug["staff"],
+        title="Moderation notes (staff only)",
         raw="Private category: only staff can see this.",
-    )  # fmt: skip
+    )
     out.write(
         f"Created {Category.objects.count()} categories and {Topic.objects.count()} demo topics."
     )

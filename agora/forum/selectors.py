@@ -394,7 +394,7 @@ class PostRow:
         "topic_id",
         "viewer_bookmarked",
         "viewer_liked",
-    )  # fmt: skip
+    )
 
     @property
     def pk(self) -> int:
@@ -410,10 +410,31 @@ def _avatar(name: str | None):
 
 
 def _post_row(values: tuple, topic: Topic, member: bool) -> PostRow:
-    (pid, number, author_id, raw, html, reply_to_id, created_at, edited_at, revision_count,
-     like_count, deleted_at, deleted_by_id, hidden, username, display_name, avatar, is_staff,
-     is_active, reply_number, reply_author_id, reply_username, reply_display_name,
-     *viewer) = values  # fmt: skip
+    (
+        pid,
+        number,
+        author_id,
+        raw,
+        html,
+        reply_to_id,
+        created_at,
+        edited_at,
+        revision_count,
+        like_count,
+        deleted_at,
+        deleted_by_id,
+        hidden,
+        username,
+        display_name,
+        avatar,
+        is_staff,
+        is_active,
+        reply_number,
+        reply_author_id,
+        reply_username,
+        reply_display_name,
+        *viewer,
+    ) = values
     row = PostRow()
     row.id, row.number, row.author_id = pid, number, author_id
     row.topic, row.topic_id = topic, topic.id
@@ -655,10 +676,16 @@ def member_activity(*, member: User, viewer: User, access: CategoryAccess) -> di
         .order_by("-created_at")[:10]
     )
     replies = list(
-        Post.objects.filter(visible, author=member, number__gt=1, deleted_at=None, hidden=False,
-                            topic__deleted_at=None)
+        Post.objects.filter(
+            visible,
+            author=member,
+            number__gt=1,
+            deleted_at=None,
+            hidden=False,
+            topic__deleted_at=None,
+        )
         .select_related("topic")
         .order_by("-created_at")[:10]
-    )  # fmt: skip
+    )
     likes_received = Like.objects.filter(post__author=member).count()
     return {"topics": topics, "replies": replies, "likes_received": likes_received}

@@ -328,10 +328,14 @@ def restore_post(*, actor: User, post: Post) -> Post:
 def _log_staff(actor: User, post: Post, action: str) -> None:
     transaction.on_commit(
         lambda: signals.staff_action.send(
-            sender=Post, actor_id=actor.id, topic_id=post.topic_id, post_id=post.id, action=action,
+            sender=Post,
+            actor_id=actor.id,
+            topic_id=post.topic_id,
+            post_id=post.id,
+            action=action,
             details={},
         )
-    )  # fmt: skip
+    )
 
 
 def like_post(*, user: User, post: Post) -> bool:

@@ -168,9 +168,14 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     pinned = [] if cursor else pinned
     children = [c for c in access.visible_categories() if c.parent_id == cat.id]
     return _render_list(
-        request, heading=cat.display_name, page=page, pinned=pinned, category=cat,
-        list_name="category", extra={"subcategories": children},
-    )  # fmt: skip
+        request,
+        heading=cat.display_name,
+        page=page,
+        pinned=pinned,
+        category=cat,
+        list_name="category",
+        extra={"subcategories": children},
+    )
 
 
 @require_safe
@@ -366,10 +371,11 @@ def reply(request: HttpRequest, topic_id: int) -> HttpResponse:
         else:
             return redirect(topic_obj.get_post_url(post.number))
     return render(
-        request, "forum/reply_error.html", {"topic": topic_obj, "reply_form": form,
-                                            "draft_key": services.draft_key_for(topic_obj)},
+        request,
+        "forum/reply_error.html",
+        {"topic": topic_obj, "reply_form": form, "draft_key": services.draft_key_for(topic_obj)},
         status=400,
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -500,10 +506,12 @@ def moderate_topic(request: HttpRequest, topic_id: int) -> HttpResponse:
     )
     action = request.POST.get("action", "")
     flags = {
-        "close": {"closed": True}, "open": {"closed": False},
-        "pin": {"pinned_in_category": True}, "pin_globally": {"pinned_globally": True},
+        "close": {"closed": True},
+        "open": {"closed": False},
+        "pin": {"pinned_in_category": True},
+        "pin_globally": {"pinned_globally": True},
         "unpin": {"pinned_in_category": False, "pinned_globally": False},
-    }  # fmt: skip
+    }
     if action in flags:
         services.set_topic_state(actor=request.user, topic=topic_obj, **flags[action])
     elif action == "move":
@@ -600,9 +608,11 @@ def new_message(request: HttpRequest) -> HttpResponse:
             try:
                 found = services.resolve_recipients(author=request.user, names=names)
                 created = services.create_private_topic(
-                    author=request.user, recipients=found,
-                    title=form.cleaned_data["title"], raw=form.cleaned_data["raw"],
-                )  # fmt: skip
+                    author=request.user,
+                    recipients=found,
+                    title=form.cleaned_data["title"],
+                    raw=form.cleaned_data["raw"],
+                )
             except ValidationError as exc:
                 add_validation_errors(form, exc)
             else:
@@ -622,9 +632,12 @@ def home(request: HttpRequest) -> HttpResponse:
         viewer=request.user, access=access, category=None, authors=False
     )
     topics = selectors.latest_topics(
-        viewer=request.user, access=access, limit=15, exclude_ids=[t.id for t in pinned],
+        viewer=request.user,
+        access=access,
+        limit=15,
+        exclude_ids=[t.id for t in pinned],
         authors=False,
-    ).topics  # fmt: skip
+    ).topics
     context = {
         "topics": topics,
         "rows": topic_rows(request, [*pinned, *topics]),

@@ -19,9 +19,14 @@ FILTERS = ("model", "dataset", "tag", "author")
 
 
 def work_feed(
-    *, viewer, model: str = "", dataset: str = "", tag: str = "", author: str = "",
+    *,
+    viewer,
+    model: str = "",
+    dataset: str = "",
+    tag: str = "",
+    author: str = "",
     cursor: str | None = None,
-):  # fmt: skip
+):
     queryset = visible_works(viewer)
     if model:
         # A hidden recipe's model does not find the work, except for whom may see the recipe.

@@ -64,10 +64,18 @@ def recipe_of(work: Work) -> metadata.Recipe:
 
 
 def upload_work(
-    *, author: User, upload, title: str, description: str = "", licence: str = Work.Licence.CC_BY,
-    nsfw: int = 0, tags: str = "", private: bool = False, recipe_hidden: bool = False,
+    *,
+    author: User,
+    upload,
+    title: str,
+    description: str = "",
+    licence: str = Work.Licence.CC_BY,
+    nsfw: int = 0,
+    tags: str = "",
+    private: bool = False,
+    recipe_hidden: bool = False,
     remix_of: Work | None = None,
-) -> tuple[Work, list[str]]:  # fmt: skip
+) -> tuple[Work, list[str]]:
     """Store an image re-encoded from its pixels (GPS and camera data gone) with the recipe read
     from its metadata. Returns the work and notes about metadata that was ignored."""
     if not permissions.can_take_part(author):

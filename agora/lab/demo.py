@@ -57,9 +57,16 @@ def seed(*, out) -> None:
     generation.refresh_from_db()
     # the same seed with DDIM eta 1 (fresh noise at every step) beside the deterministic one
     stochastic = generations.request_generation(
-        user=alice, model=model, sampler="ddim", steps=20, guidance=0.0, eta=1.0, seed=7,
-        labels=None, count=16,
-    )  # fmt: skip
+        user=alice,
+        model=model,
+        sampler="ddim",
+        steps=20,
+        guidance=0.0,
+        eta=1.0,
+        seed=7,
+        labels=None,
+        count=16,
+    )
     execution.execute_generation(generation_id=stochastic.id)
     # One image in the gallery (found by the data set filter) and the run shown in the forum.
     sharing.share_to_gallery(user=alice, generation=generation, index=0, title="Demo moons")

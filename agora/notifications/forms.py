@@ -7,5 +7,8 @@ class NotificationSettingsForm(forms.ModelForm):
     class Meta:
         model = NotificationSettings
         fields = [
-            "email_on_mention", "email_on_reply", "email_on_private_message", "email_on_events",
-        ]  # fmt: skip
+            "email_on_mention",
+            "email_on_reply",
+            "email_on_private_message",
+            "email_on_events",
+        ]

@@ -36,9 +36,14 @@ class PostFilters:
 
 
 POST_RESULT_FIELDS = (
-    "number", "created_at", "topic__title", "topic__category__name",
-    "topic__category__name_zh", "author__username", "author__display_name",
-)  # fmt: skip
+    "number",
+    "created_at",
+    "topic__title",
+    "topic__category__name",
+    "topic__category__name_zh",
+    "author__username",
+    "author__display_name",
+)
 
 
 @dataclass

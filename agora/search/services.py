@@ -37,9 +37,16 @@ def _row(kind: str, doc: Document) -> SearchDocument:
 
 
 FIELDS = [
-    "topic_id", "category_id", "is_private", "author_id", "title", "body", "title_text",
-    "body_text", "created_at",
-]  # fmt: skip
+    "topic_id",
+    "category_id",
+    "is_private",
+    "author_id",
+    "title",
+    "body",
+    "title_text",
+    "body_text",
+    "created_at",
+]
 
 
 @transaction.atomic

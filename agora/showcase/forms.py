@@ -13,9 +13,10 @@ class LaunchForm(forms.Form):
         label=gettext_lazy("Website"), max_length=max_length(Launch, "website")
     )
     repository = forms.CharField(
-        label=gettext_lazy("Repository (optional)"), max_length=max_length(Launch, "repository"),
+        label=gettext_lazy("Repository (optional)"),
+        max_length=max_length(Launch, "repository"),
         required=False,
-    )  # fmt: skip
+    )
     description = forms.CharField(
         label=gettext_lazy("Description"),
         max_length=10_000,
@@ -36,9 +37,11 @@ class PartnerRequestForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     role = forms.ChoiceField(label=gettext_lazy("Looking for"), choices=PartnerRequest.Role.choices)
     skills = forms.CharField(
-        label=gettext_lazy("Skills wanted"), max_length=500, required=False,
+        label=gettext_lazy("Skills wanted"),
+        max_length=500,
+        required=False,
         help_text=gettext_lazy("Comma-separated, e.g. pytorch, diffusion, product."),
-    )  # fmt: skip
+    )
     location = forms.CharField(label=gettext_lazy("Location"), max_length=120, required=False)
     remote = forms.BooleanField(label=gettext_lazy("Remote is fine"), required=False, initial=True)
     days = forms.IntegerField(label=gettext_lazy("Open for (days)"), initial=30)

@@ -36,16 +36,27 @@ def _check_urls(**urls: str) -> dict[str, str]:
 
 @transaction.atomic
 def create_launch(
-    *, owner: User, name: str, tagline: str, description: str, audience: str, website: str,
+    *,
+    owner: User,
+    name: str,
+    tagline: str,
+    description: str,
+    audience: str,
+    website: str,
     repository: str = "",
-) -> Launch:  # fmt: skip
+) -> Launch:
     if not permissions.can_post(owner):
         raise PermissionDenied(_("Log in to post a launch."))
     errors = _check_urls(website=website, repository=repository)
     errors |= length_errors(
-        Launch, name=name.strip(), tagline=tagline.strip(), description=description,
-        audience=audience.strip(), website=website, repository=repository,
-    )  # fmt: skip
+        Launch,
+        name=name.strip(),
+        tagline=tagline.strip(),
+        description=description,
+        audience=audience.strip(),
+        website=website,
+        repository=repository,
+    )
     if not website:
         errors["website"] = _("Give the product's website.")
     if len(name.strip()) < 2:
@@ -57,10 +68,15 @@ def create_launch(
     if errors:
         raise ValidationError(errors)
     launch = Launch.objects.create(
-        name=name.strip(), tagline=tagline.strip(), description=description,
-        description_html=render(description), audience=audience.strip(), website=website,
-        repository=repository, owner=owner,
-    )  # fmt: skip
+        name=name.strip(),
+        tagline=tagline.strip(),
+        description=description,
+        description_html=render(description),
+        audience=audience.strip(),
+        website=website,
+        repository=repository,
+        owner=owner,
+    )
     page = f"[{_('Launch page')}]({launch.get_absolute_url()})"
     raw = f"**{launch.tagline}**\n\n{description}\n\n{page}"
     launch.topic = open_discussion(
@@ -109,9 +125,16 @@ def sign_up_to_try(*, user: User, launch: Launch, note: str, consent: bool) -> T
 
 @transaction.atomic
 def create_partner_request(
-    *, author: User, title: str, role: str, description: str, skills: str, location: str,
-    remote: bool, days: int,
-) -> PartnerRequest:  # fmt: skip
+    *,
+    author: User,
+    title: str,
+    role: str,
+    description: str,
+    skills: str,
+    location: str,
+    remote: bool,
+    days: int,
+) -> PartnerRequest:
     if not permissions.can_post(author):
         raise PermissionDenied(_("Log in to post a request."))
     errors = length_errors(
@@ -135,11 +158,16 @@ def create_partner_request(
     if errors:
         raise ValidationError(errors)
     return PartnerRequest.objects.create(
-        title=title.strip(), role=role, description=description,
+        title=title.strip(),
+        role=role,
+        description=description,
         description_html=render(description),
-        skills=skill_list, location=location.strip(), remote=remote, author=author,
+        skills=skill_list,
+        location=location.strip(),
+        remote=remote,
+        author=author,
         expires_at=timezone.now() + timedelta(days=days),
-    )  # fmt: skip
+    )
 
 
 def close_partner_request(*, user: User, request_obj: PartnerRequest) -> None:

@@ -93,9 +93,11 @@ def try_it(request: HttpRequest, launch_id: int) -> HttpResponse:
     form.is_valid()
     try:
         services.sign_up_to_try(
-            user=request.user, launch=obj, note=form.cleaned_data.get("note", ""),
+            user=request.user,
+            launch=obj,
+            note=form.cleaned_data.get("note", ""),
             consent=form.cleaned_data.get("consent", False),
-        )  # fmt: skip
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -77,13 +77,35 @@ def test_another_cpu_kernel_path_and_thread_count_draw_the_same_images(tmp_path:
     for (sampler, steps, eta, guidance, labels), expected in PINNED.items():
         proc = subprocess.run(
             [
-                sys.executable, "-m", "genlab", "sample", str(GOLDEN),
-                "--sampler", sampler, "--steps", str(steps), "--eta", str(eta),
-                "--guidance", str(guidance), "--seed", "5", "--label", labels, "--n", "10",
-                "--out", str(tmp_path / f"{sampler}-{eta}.png"),
+                sys.executable,
+                "-m",
+                "genlab",
+                "sample",
+                str(GOLDEN),
+                "--sampler",
+                sampler,
+                "--steps",
+                str(steps),
+                "--eta",
+                str(eta),
+                "--guidance",
+                str(guidance),
+                "--seed",
+                "5",
+                "--label",
+                labels,
+                "--n",
+                "10",
+                "--out",
+                str(tmp_path / f"{sampler}-{eta}.png"),
             ],
-            capture_output=True, text=True, cwd=REPO, env=env, timeout=120, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=env,
+            timeout=120,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr
         report = json.loads(proc.stdout)
         assert (

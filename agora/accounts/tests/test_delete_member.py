@@ -41,29 +41,50 @@ def marks(db, alice, bob, charlie, staff, settings, tmp_path):
     )
     toggle_reaction(user=bob, work=work, kind="wow")
     launch = create_launch(
-        owner=alice, name="Promptly", tagline="Prompts", description="It helps.",
-        audience="Artists", website="https://example.com/p",
-    )  # fmt: skip
+        owner=alice,
+        name="Promptly",
+        tagline="Prompts",
+        description="It helps.",
+        audience="Artists",
+        website="https://example.com/p",
+    )
     upvote(user=bob, launch=launch)
     run = TrainingRun.objects.create(
-        owner=alice, title="GAN", family="gan", dataset="moons", steps=10,
+        owner=alice,
+        title="GAN",
+        family="gan",
+        dataset="moons",
+        steps=10,
         status=TrainingRun.Status.COMPLETED,
-    )  # fmt: skip
+    )
     model = LabModel.objects.create(
         run=run, owner=alice, name="Model", checkpoint="lab/models/x.safetensors"
     )
     toggle_star(user=bob, model=model)
     start = timezone.now() + timedelta(days=2)
     event = create_event(
-        organizer=alice, title="Reading group", kind="meetup", description="A paper.",
-        starts_at=start, ends_at=start + timedelta(hours=1), tz="UTC", venue="Room 1",
+        organizer=alice,
+        title="Reading group",
+        kind="meetup",
+        description="A paper.",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        tz="UTC",
+        venue="Room 1",
         capacity=1,
-    )  # fmt: skip
+    )
     rsvp(user=bob, event=event)
     waiting = rsvp(user=charlie, event=event)
     assert waiting.status == RSVP.Status.WAITLIST
-    return {"post": post, "topic": topic, "work": work, "launch": launch, "model": model,
-            "event": event, "waiting": waiting}  # fmt: skip
+    return {
+        "post": post,
+        "topic": topic,
+        "work": work,
+        "launch": launch,
+        "model": model,
+        "event": event,
+        "waiting": waiting,
+    }
 
 
 def _counts(marks) -> dict[str, int]:
@@ -84,8 +105,12 @@ def test_staff_deleting_a_member_in_the_admin_takes_back_their_marks_and_seat(
     from agora.events.models import RSVP
 
     assert _counts(marks) == {
-        "post likes": 2, "topic likes": 2, "reactions": 1, "upvotes": 1, "stars": 1,
-    }  # fmt: skip
+        "post likes": 2,
+        "topic likes": 2,
+        "reactions": 1,
+        "upvotes": 1,
+        "stars": 1,
+    }
     client = Client()
     client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=True):
@@ -93,8 +118,12 @@ def test_staff_deleting_a_member_in_the_admin_takes_back_their_marks_and_seat(
     assert response.status_code == 302
     assert not User.objects.filter(pk=bob.pk).exists()
     assert _counts(marks) == {
-        "post likes": 1, "topic likes": 1, "reactions": 0, "upvotes": 0, "stars": 0,
-    }  # fmt: skip
+        "post likes": 1,
+        "topic likes": 1,
+        "reactions": 0,
+        "upvotes": 0,
+        "stars": 0,
+    }
     assert marks["waiting"].status == RSVP.Status.GOING
 
 

@@ -37,10 +37,14 @@ def test_the_address_verification_link_uses_the_site_address(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             "/accounts/signup/",
-            {"username": "newbie", "email": "newbie@example.com", "password1": PASSWORD,
-             "password2": PASSWORD},
+            {
+                "username": "newbie",
+                "email": "newbie@example.com",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
             HTTP_HOST="localhost:6666",
-        )  # fmt: skip
+        )
     assert re.search(r"https://agora\.example/accounts/confirm-email/\S+/", mail.outbox[0].body)
 
 
@@ -55,8 +59,10 @@ def _site_url(**env: str) -> str:
     result = subprocess.run(
         [sys.executable, "-c", f"import os; {code}"],
         env={**clean, "DJANGO_SETTINGS_MODULE": "agora.settings", **env},
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return result.stdout.strip()
 
 

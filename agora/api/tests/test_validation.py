@@ -127,17 +127,28 @@ def test_the_schema_declares_allowed_values():
     assert _property(schema, "PreferencesIn", "gallery_max_nsfw")["enum"] == [0, 1, 2]
     assert _property(schema, "PreferencesIn", "language")["enum"] == ["", "en", "zh-hans"]
     assert set(_property(schema, "FlagIn", "reason")["enum"]) == {
-        "spam", "off_topic", "inappropriate", "other"
-    }  # fmt: skip
+        "spam",
+        "off_topic",
+        "inappropriate",
+        "other",
+    }
     assert set(_property(schema, "NotificationLevelIn", "level")["enum"]) == {
-        "watching", "tracking", "normal", "muted"
-    }  # fmt: skip
+        "watching",
+        "tracking",
+        "normal",
+        "muted",
+    }
     assert set(_property(schema, "EventIn", "kind")["enum"]) == {
-        "lecture", "seminar", "meetup", "hackathon"
-    }  # fmt: skip
+        "lecture",
+        "seminar",
+        "meetup",
+        "hackathon",
+    }
     assert _property(schema, "ResolveIn", "decision")["enum"] == [
-        "agree", "agree_delete", "disagree"
-    ]  # fmt: skip
+        "agree",
+        "agree_delete",
+        "disagree",
+    ]
     assert "artist" in _property(schema, "PartnerRequestIn", "role")["enum"]
     assert "paper" in _property(schema, "ResourceIn", "kind")["enum"]
     assert "topic.created" in _property(schema, "WebhookIn", "events")["items"]["enum"]
@@ -150,8 +161,12 @@ def test_the_schema_declares_allowed_values():
     assert periods["period"]["enum"] in (["day", "week"], ["day", "week", "month", "year", "all"])
     top = schema["paths"]["/api/v1/topics/top"]["get"]["parameters"]
     assert next(p for p in top if p["name"] == "period")["schema"]["enum"] == [
-        "day", "week", "month", "year", "all"
-    ]  # fmt: skip
+        "day",
+        "week",
+        "month",
+        "year",
+        "all",
+    ]
 
 
 def test_the_schema_declares_the_models_lengths():
@@ -161,8 +176,11 @@ def test_the_schema_declares_the_models_lengths():
     assert _property(schema, "PartnerRequestIn", "description")["maxLength"] == 10_000
     assert _property(schema, "EventIn", "description")["maxLength"] == 20_000
     assert _property(schema, "TopicIn", "title") == {
-        "maxLength": 200, "minLength": 5, "title": "Title", "type": "string"
-    }  # fmt: skip
+        "maxLength": 200,
+        "minLength": 5,
+        "title": "Title",
+        "type": "string",
+    }
     assert _property(schema, "PostIn", "raw")["maxLength"] == 60_000
     assert _property(schema, "ArticleIn", "body")["maxLength"] == 200_000
     assert _property(schema, "CommentIn", "raw")["maxLength"] == 5000
@@ -184,33 +202,87 @@ HUGE = "y" * 300_000
 @pytest.mark.parametrize(
     ("path", "body", "model", "field"),
     [
-        ("/api/v1/launches", {
-            "name": LONG, "tagline": "Samples fast", "description": "ok", "audience": "makers",
-            "website": "https://example.com",
-        }, "showcase.Launch", "name"),
-        ("/api/v1/launches", {
-            "name": "Tiny", "tagline": "Samples fast", "description": HUGE, "audience": "makers",
-            "website": "https://example.com",
-        }, "showcase.Launch", "description"),
-        ("/api/v1/partner-requests", {
-            "title": "Looking for a designer", "role": "artist", "description": HUGE,
-        }, "showcase.PartnerRequest", "description"),
-        ("/api/v1/partner-requests", {
-            "title": LONG, "role": "artist", "description": "ok",
-        }, "showcase.PartnerRequest", "title"),
-        ("/api/v1/events", {
-            "title": LONG, "description": "Talks", "starts_at": "2030-01-01T10:00:00Z",
-            "ends_at": "2030-01-01T12:00:00Z", "venue": "Hall",
-        }, "events.Event", "title"),
-        ("/api/v1/events", {
-            "title": "A long night", "description": "Talks", "starts_at": "2030-01-01T10:00:00Z",
-            "ends_at": "2030-01-01T12:00:00Z", "venue": "Hall", "capacity": 10**20,
-        }, "events.Event", "capacity"),
-        ("/api/v1/resources", {
-            "kind": "project", "title": LONG, "url": "https://example.com",
-        }, "learn.Resource", "title"),
+        (
+            "/api/v1/launches",
+            {
+                "name": LONG,
+                "tagline": "Samples fast",
+                "description": "ok",
+                "audience": "makers",
+                "website": "https://example.com",
+            },
+            "showcase.Launch",
+            "name",
+        ),
+        (
+            "/api/v1/launches",
+            {
+                "name": "Tiny",
+                "tagline": "Samples fast",
+                "description": HUGE,
+                "audience": "makers",
+                "website": "https://example.com",
+            },
+            "showcase.Launch",
+            "description",
+        ),
+        (
+            "/api/v1/partner-requests",
+            {
+                "title": "Looking for a designer",
+                "role": "artist",
+                "description": HUGE,
+            },
+            "showcase.PartnerRequest",
+            "description",
+        ),
+        (
+            "/api/v1/partner-requests",
+            {
+                "title": LONG,
+                "role": "artist",
+                "description": "ok",
+            },
+            "showcase.PartnerRequest",
+            "title",
+        ),
+        (
+            "/api/v1/events",
+            {
+                "title": LONG,
+                "description": "Talks",
+                "starts_at": "2030-01-01T10:00:00Z",
+                "ends_at": "2030-01-01T12:00:00Z",
+                "venue": "Hall",
+            },
+            "events.Event",
+            "title",
+        ),
+        (
+            "/api/v1/events",
+            {
+                "title": "A long night",
+                "description": "Talks",
+                "starts_at": "2030-01-01T10:00:00Z",
+                "ends_at": "2030-01-01T12:00:00Z",
+                "venue": "Hall",
+                "capacity": 10**20,
+            },
+            "events.Event",
+            "capacity",
+        ),
+        (
+            "/api/v1/resources",
+            {
+                "kind": "project",
+                "title": LONG,
+                "url": "https://example.com",
+            },
+            "learn.Resource",
+            "title",
+        ),
     ],
-)  # fmt: skip
+)
 def test_over_long_input_is_refused_through_the_api_and_stores_nothing(
     client, world, path, body, model, field
 ):
@@ -240,24 +312,48 @@ def test_the_service_holds_the_same_limits_for_every_caller(world, staff, alice)
     start = timezone.now() + timezone.timedelta(days=3)
     attempts = {
         "name": lambda: showcase_services.create_launch(
-            owner=alice, name=LONG, tagline="Samples fast", description="ok",
-            audience="makers", website="https://example.com",
+            owner=alice,
+            name=LONG,
+            tagline="Samples fast",
+            description="ok",
+            audience="makers",
+            website="https://example.com",
         ),
         "description": lambda: showcase_services.create_partner_request(
-            author=alice, title="Looking for a designer", role="artist", description=HUGE,
-            skills="", location="", remote=True, days=30,
+            author=alice,
+            title="Looking for a designer",
+            role="artist",
+            description=HUGE,
+            skills="",
+            location="",
+            remote=True,
+            days=30,
         ),
         "title": lambda: event_services.create_event(
-            organizer=staff, title=LONG, kind="lecture", description="Talks", starts_at=start,
-            ends_at=start + timezone.timedelta(hours=2), tz="UTC", venue="Hall",
+            organizer=staff,
+            title=LONG,
+            kind="lecture",
+            description="Talks",
+            starts_at=start,
+            ends_at=start + timezone.timedelta(hours=2),
+            tz="UTC",
+            venue="Hall",
         ),
         "capacity": lambda: event_services.create_event(
-            organizer=staff, title="A long night", kind="lecture", description="Talks",
-            starts_at=start, ends_at=start + timezone.timedelta(hours=2), tz="UTC",
-            venue="Hall", capacity=10**20,
+            organizer=staff,
+            title="A long night",
+            kind="lecture",
+            description="Talks",
+            starts_at=start,
+            ends_at=start + timezone.timedelta(hours=2),
+            tz="UTC",
+            venue="Hall",
+            capacity=10**20,
         ),
         "slides_url": lambda: event_services.update_materials(
-            actor=staff, event=world.event, slides_url="https://e.com/" + "a" * 300,
+            actor=staff,
+            event=world.event,
+            slides_url="https://e.com/" + "a" * 300,
             recording_url="",
         ),
         "note": lambda: showcase_services.sign_up_to_try(
@@ -273,7 +369,7 @@ def test_the_service_holds_the_same_limits_for_every_caller(world, staff, alice)
         "url": lambda: resources.add_resource(
             user=alice, kind="project", title="Tiny", url="https://e.com/" + "a" * 300
         ),
-    }  # fmt: skip
+    }
     for name, attempt in attempts.items():
         with pytest.raises(ValidationError) as caught:
             attempt()
@@ -291,10 +387,13 @@ def test_the_launch_page_refuses_what_the_api_refuses(client, alice):
     response = client.post(
         "/launches/new/",
         {
-            "name": "Tiny", "tagline": "Samples fast", "audience": "makers",
-            "website": "https://example.com/" + "a" * 300, "description": "ok",
+            "name": "Tiny",
+            "tagline": "Samples fast",
+            "audience": "makers",
+            "website": "https://example.com/" + "a" * 300,
+            "description": "ok",
         },
-    )  # fmt: skip
+    )
     assert response.status_code in (200, 400)
     assert "at most 200 characters" in response.content.decode()
     assert not Launch.objects.exists()

@@ -296,9 +296,13 @@ def test_staff_manage_webhooks_through_the_api(client, world, receiver, capture_
     assert bad.status_code == 422  # not one of the schema's events
     assert set(bad.json()["error"]["details"]) == {"events.0"}
     bad = call(
-        client, world, "staff", "POST", "/api/v1/webhooks",
+        client,
+        world,
+        "staff",
+        "POST",
+        "/api/v1/webhooks",
         {"url": "gopher://x", "events": ["post.created"]},
-    )  # fmt: skip
+    )
     assert bad.status_code == 400
     assert set(bad.json()["error"]["details"]) == {"url"}
     created = call(
@@ -346,9 +350,7 @@ def test_staff_manage_webhooks_through_the_api(client, world, receiver, capture_
 
 
 @pytest.mark.django_db
-def test_the_sweep_sends_a_delivery_whose_wake_was_lost_or_whose_worker_died_once(
-    staff, receiver
-):
+def test_the_sweep_sends_a_delivery_whose_wake_was_lost_or_whose_worker_died_once(staff, receiver):
     from datetime import timedelta
 
     from django.utils import timezone

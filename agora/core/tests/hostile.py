@@ -69,28 +69,51 @@ def build(*, alice, bob, staff) -> dict[str, str]:
 
     now = timezone.now()
     event = create_event(
-        organizer=staff, title=corpus.title(7), kind="meetup", description=body,
-        starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3, hours=2),
-        tz="UTC", venue=corpus.TEXT[0], speakers=corpus.TEXT[3],
-    )  # fmt: skip
+        organizer=staff,
+        title=corpus.title(7),
+        kind="meetup",
+        description=body,
+        starts_at=now + timedelta(days=3),
+        ends_at=now + timedelta(days=3, hours=2),
+        tz="UTC",
+        venue=corpus.TEXT[0],
+        speakers=corpus.TEXT[3],
+    )
     pages["event"] = event.get_absolute_url()
     article = create_article(
-        author=staff, title=corpus.title(8), body=body, difficulty="beginner", language="en",
-        area="tooling", summary=corpus.TEXT[5], series=corpus.TEXT[9][:60], part=1,
-    )  # fmt: skip
+        author=staff,
+        title=corpus.title(8),
+        body=body,
+        difficulty="beginner",
+        language="en",
+        area="tooling",
+        summary=corpus.TEXT[5],
+        series=corpus.TEXT[9][:60],
+        part=1,
+    )
     pages["article"] = article.get_absolute_url()
     front = f'---\ntitle: "{corpus.title(10)}"\nsummary: "{corpus.TEXT[11]}"\n---\n{body}\n'
     imported = import_article(author=staff, upload=SimpleUploadedFile("hostile.md", front.encode()))
     pages["imported_article"] = imported.get_absolute_url()
     launch = create_launch(
-        owner=alice, name=corpus.TEXT[12][:60], tagline=corpus.TEXT[1], description=body,
-        audience=corpus.TEXT[4], website="https://example.com/launch",
-    )  # fmt: skip
+        owner=alice,
+        name=corpus.TEXT[12][:60],
+        tagline=corpus.TEXT[1],
+        description=body,
+        audience=corpus.TEXT[4],
+        website="https://example.com/launch",
+    )
     pages["launch"] = launch.get_absolute_url()
     partner = create_partner_request(
-        author=alice, title=corpus.title(13), role=_first_role(), description=body,
-        skills="python, svg", location=corpus.TEXT[6], remote=True, days=30,
-    )  # fmt: skip
+        author=alice,
+        title=corpus.title(13),
+        role=_first_role(),
+        description=body,
+        skills="python, svg",
+        location=corpus.TEXT[6],
+        remote=True,
+        days=30,
+    )
     pages["partner"] = partner.get_absolute_url()
     work, _notes = upload_work(
         author=alice,
@@ -109,14 +132,22 @@ def build(*, alice, bob, staff) -> dict[str, str]:
     LabDataset.objects.create(owner=alice, name=corpus.TEXT[2][:80], size_bytes=10)
     pages["datasets"] = "/lab/datasets/"
     run = TrainingRun.objects.create(
-        owner=alice, title=corpus.title(15), family="gan", dataset="mnist", steps=10,
+        owner=alice,
+        title=corpus.title(15),
+        family="gan",
+        dataset="mnist",
+        steps=10,
         status=TrainingRun.Status.COMPLETED,
-    )  # fmt: skip
+    )
     model = LabModel.objects.create(
-        run=run, owner=alice, name=corpus.TEXT[16][:120], card=body,
+        run=run,
+        owner=alice,
+        name=corpus.TEXT[16][:120],
+        card=body,
         card_html=__import__("agora.core.markdown", fromlist=["render"]).render(body),
-        licence=corpus.TEXT[17][:40], checkpoint="lab/models/x.safetensors",
-    )  # fmt: skip
+        licence=corpus.TEXT[17][:40],
+        checkpoint="lab/models/x.safetensors",
+    )
     pages["run"] = run.get_absolute_url()
     pages["model"] = model.get_absolute_url()
     pages["lab"] = "/lab/"

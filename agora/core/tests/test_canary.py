@@ -79,41 +79,57 @@ def _plant(*, alice, bob, charlie, staff, site) -> dict[str, Canary]:
     toggle_bookmark(user=charlie, post=hidden)
     flag_post(user=staff, post=hidden, reason="spam")
     canaries["flag-hidden reply"] = Canary(
-        "canaryhiddenreply", frozenset({"alice", "staff"}), post=hidden, topic=topic,
+        "canaryhiddenreply",
+        frozenset({"alice", "staff"}),
+        post=hidden,
+        topic=topic,
         mailed=EVERYONE,
-    )  # fmt: skip
+    )
 
     # A topic whose first post is hidden by flags: the topic stays listed, its text does not.
     hidden_first = create_topic(
-        author=alice, category=lounge, title="Cheap prompts for sale here",
-        raw="An ordinary first version of the post.", tags=["samplers"],
-    )  # fmt: skip
+        author=alice,
+        category=lounge,
+        title="Cheap prompts for sale here",
+        raw="An ordinary first version of the post.",
+        tags=["samplers"],
+    )
     first = hidden_first.posts.get(number=1)
     first = edit_post(editor=alice, post=first, raw="Spam canaryhiddenfirst spam spam spam.")
     flag_post(user=staff, post=first, reason="spam")
     canaries["flag-hidden first post"] = Canary(
-        "canaryhiddenfirst", frozenset({"alice", "staff"}), post=first, topic=hidden_first,
+        "canaryhiddenfirst",
+        frozenset({"alice", "staff"}),
+        post=first,
+        topic=hidden_first,
         mailed=EVERYONE,
-    )  # fmt: skip
+    )
 
     # A topic in a category only insiders (bob) see; charlie is mentioned and must not hear.
     insiders = create_topic(
-        author=bob, category=secret_category, title="Insiders canarycategorytitle",
+        author=bob,
+        category=secret_category,
+        title="Insiders canarycategorytitle",
         raw="@charlie @alice canaryprivatecategory is the plan.",
-    )  # fmt: skip
+    )
     canaries["private category topic"] = Canary(
-        "canaryprivatecategory", frozenset({"bob", "staff"}), post=insiders.posts.get(number=1),
-        topic=insiders, mailed=frozenset({"bob", "staff"}),
-    )  # fmt: skip
+        "canaryprivatecategory",
+        frozenset({"bob", "staff"}),
+        post=insiders.posts.get(number=1),
+        topic=insiders,
+        mailed=frozenset({"bob", "staff"}),
+    )
     canaries["private category title"] = Canary(
         "canarycategorytitle", frozenset({"bob", "staff"}), mailed=frozenset({"bob", "staff"})
     )
 
     # A private message between alice and bob, with a reply mentioning charlie.
     pm = create_private_topic(
-        author=alice, recipients=[bob], title="Between us canarypmtitle",
+        author=alice,
+        recipients=[bob],
+        title="Between us canarypmtitle",
         raw="canaryprivatemessage stays between the two of us.",
-    )  # fmt: skip
+    )
     create_post(author=bob, topic=pm, raw="@charlie canaryprivatemessage again, agreed.")
     readers = frozenset({"alice", "bob", "staff"})
     canaries["private message"] = Canary(
@@ -123,18 +139,24 @@ def _plant(*, alice, bob, charlie, staff, site) -> dict[str, Canary]:
 
     # A topic deleted by its author after bob replied and charlie bookmarked the reply.
     doomed = create_topic(
-        author=alice, category=lounge, title="Soon gone canarydeletedtitle",
-        raw="canarydeletedtopic will be withdrawn.", tags=["samplers"],
-    )  # fmt: skip
+        author=alice,
+        category=lounge,
+        title="Soon gone canarydeletedtitle",
+        raw="canarydeletedtopic will be withdrawn.",
+        tags=["samplers"],
+    )
     doomed_reply = create_post(
         author=bob, topic=doomed, raw="@charlie canarydeletedtopic indeed, a reply."
     )
     toggle_bookmark(user=charlie, post=doomed_reply)
     delete_post(actor=alice, post=doomed.posts.get(number=1))
     canaries["deleted topic"] = Canary(
-        "canarydeletedtopic", frozenset({"staff"}), post=doomed_reply, topic=doomed,
+        "canarydeletedtopic",
+        frozenset({"staff"}),
+        post=doomed_reply,
+        topic=doomed,
         mailed=EVERYONE,
-    )  # fmt: skip
+    )
     canaries["deleted topic title"] = Canary(
         "canarydeletedtitle", frozenset({"staff"}), mailed=EVERYONE
     )
@@ -147,15 +169,23 @@ def _plant(*, alice, bob, charlie, staff, site) -> dict[str, Canary]:
 
     # Other apps follow their own rules: a private work, a private run, a hidden recipe.
     upload_work(
-        author=alice, upload=_upload(), title="Private canaryworktitle",
-        description="canaryworkdescription in private", private=True,
-    )  # fmt: skip
+        author=alice,
+        upload=_upload(),
+        title="Private canaryworktitle",
+        description="canaryworkdescription in private",
+        private=True,
+    )
     canaries["private work"] = Canary("canaryworkdescription", frozenset({"alice", "staff"}))
     canaries["private work title"] = Canary("canaryworktitle", frozenset({"alice", "staff"}))
     TrainingRun.objects.create(
-        owner=alice, title="Run canaryruntitle", family="gan", dataset="mnist", steps=10,
-        private=True, status=TrainingRun.Status.COMPLETED,
-    )  # fmt: skip
+        owner=alice,
+        title="Run canaryruntitle",
+        family="gan",
+        dataset="mnist",
+        steps=10,
+        private=True,
+        status=TrainingRun.Status.COMPLETED,
+    )
     canaries["private run"] = Canary("canaryruntitle", frozenset({"alice", "staff"}))
     recipe, _notes = upload_work(
         author=alice, upload=_upload(), title="Hidden recipe sunset", recipe_hidden=True
@@ -294,8 +324,10 @@ def test_no_secret_reaches_a_persona_who_may_not_read_it(
 
     # Emails: nobody got a secret they could not read when it was written.
     emails = _emails(mailoutbox)
-    addresses = {user.email: persona for persona, user in
-                 zip(PERSONAS[1:], (alice, bob, charlie, staff), strict=True)}  # fmt: skip
+    addresses = {
+        user.email: persona
+        for persona, user in zip(PERSONAS[1:], (alice, bob, charlie, staff), strict=True)
+    }
     for recipient, text in emails:
         persona = addresses.get(recipient)
         for label, canary in canaries.items():

@@ -94,10 +94,15 @@ def test_disk_full_while_uploading_says_so_and_leaves_no_partial_file(alice, ful
 
     gallery = client.post(
         "/gallery/upload/",
-        {"title": "Sunset", "licence": "cc-by-4.0", "nsfw": "0", "tags": "",
-         "image": SimpleUploadedFile("w.png", _png())},
+        {
+            "title": "Sunset",
+            "licence": "cc-by-4.0",
+            "nsfw": "0",
+            "tags": "",
+            "image": SimpleUploadedFile("w.png", _png()),
+        },
         HTTP_ACCEPT="text/html",
-    )  # fmt: skip
+    )
     assert gallery.status_code == 507
     assert "Your file was not saved" in gallery.content.decode()
 
@@ -142,8 +147,13 @@ def test_killed_database_connections_are_replaced_without_a_restart(transactiona
     import psycopg
 
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url_for_subprocess(), "AGORA_DEBUG": "0",
-           "ALLOWED_HOSTS": "127.0.0.1", "PYTHONPATH": str(ROOT)}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocess(),
+        "AGORA_DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PYTHONPATH": str(ROOT),
+    }
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env=env, cwd=ROOT)
     try:
         url = f"http://127.0.0.1:{port}/c/lounge/"
@@ -195,16 +205,45 @@ def private_postgres():
 
     def ctl(*args):
         subprocess.run(
-            ["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(root / "data"),
-             "-l", str(root / "log"), "-w", "-t", "60", *args, "-o", options],
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(root / "data"),
+                "-l",
+                str(root / "log"),
+                "-w",
+                "-t",
+                "60",
+                *args,
+                "-o",
+                options,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     subprocess.run(
-        ["runuser", "-u", "postgres", "--", str(PG_BIN / "initdb"), "-D", str(root / "data"),
-         "-A", "trust", "-U", "postgres", "--no-sync"],
-        check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            "runuser",
+            "-u",
+            "postgres",
+            "--",
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(root / "data"),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     ctl("start")
     try:
         yield {"url": f"postgres://postgres@127.0.0.1:{port}/postgres", "ctl": ctl}
@@ -221,9 +260,16 @@ def test_a_real_postgresql_restart_and_outage_under_a_running_server(private_pos
     for it (AGORA_DB_CONNECT_WAIT_SECONDS) and succeeds. Stopped for longer: requests get the
     clear 503, and the site answers again once it is back, without restarting the server."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": private_postgres["url"], "AGORA_DEBUG": "0",
-           "ALLOWED_HOSTS": "127.0.0.1", "PYTHONPATH": str(ROOT), "AGORA_VAR_DIR": str(tmp_path),
-           "AGORA_LOG_LEVEL": "CRITICAL", "AGORA_DB_CONNECT_WAIT_SECONDS": "3"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": private_postgres["url"],
+        "AGORA_DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PYTHONPATH": str(ROOT),
+        "AGORA_VAR_DIR": str(tmp_path),
+        "AGORA_LOG_LEVEL": "CRITICAL",
+        "AGORA_DB_CONNECT_WAIT_SECONDS": "3",
+    }
     env.pop("REDIS_URL", None)
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env=env, cwd=ROOT)
 
@@ -277,10 +323,20 @@ def private_redis(tmp_path):
 
     def start():
         process = subprocess.Popen(
-            [binary, "--port", str(port), "--save", "", "--appendonly", "no",
-             "--dir", str(tmp_path)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                binary,
+                "--port",
+                str(port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(tmp_path),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -303,8 +359,12 @@ def private_redis(tmp_path):
 def test_pages_keep_rendering_while_redis_is_down(client, settings, private_redis, lounge, alice):
     from agora.forum.services import create_topic
 
-    topic = create_topic(author=alice, category=lounge, title="Still here when Redis is gone",
-                         raw="The cache is a cache, not a dependency.")  # fmt: skip
+    topic = create_topic(
+        author=alice,
+        category=lounge,
+        title="Still here when Redis is gone",
+        raw="The cache is a cache, not a dependency.",
+    )
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -357,9 +417,13 @@ def test_jobs_queued_while_the_broker_is_down_run_once_it_is_back(
     try:
         response = Client().post(
             "/accounts/signup/",
-            {"username": "spooled", "email": "spooled@example.com", "password1": PASSWORD,
-             "password2": PASSWORD},
-        )  # fmt: skip
+            {
+                "username": "spooled",
+                "email": "spooled@example.com",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
+        )
         assert response.status_code == 302  # the member is signed up; the email waits
         email = OutboundEmail.objects.get()
         assert email.status == OutboundEmail.Status.QUEUED
@@ -410,8 +474,11 @@ def test_a_worker_killed_mid_task_leaves_it_to_the_next_which_runs_it_once(
     previous = celery_app.conf.broker_url
     celery_app.conf.task_always_eager = False
     _use_broker(celery_app, private_redis["url"])
-    common = {"CELERY_BROKER_URL": private_redis["url"], "AGORA_BROKER_VISIBILITY_TIMEOUT": "2",
-              "AGORA_EMAIL_SEND_LEASE_SECONDS": "2"}  # fmt: skip
+    common = {
+        "CELERY_BROKER_URL": private_redis["url"],
+        "AGORA_BROKER_VISIBILITY_TIMEOUT": "2",
+        "AGORA_EMAIL_SEND_LEASE_SECONDS": "2",
+    }
     first = second = None
     try:
         first, _log = start_worker(
@@ -423,14 +490,20 @@ def test_a_worker_killed_mid_task_leaves_it_to_the_next_which_runs_it_once(
             email.refresh_from_db()
             return email.status
 
-        wait_for(lambda: status() == OutboundEmail.Status.SENDING, timeout=60,
-                 what="the first worker to start sending")  # fmt: skip
+        wait_for(
+            lambda: status() == OutboundEmail.Status.SENDING,
+            timeout=60,
+            what="the first worker to start sending",
+        )
         first.send_signal(signal.SIGKILL)  # mid-send, unacknowledged
         first.wait(timeout=10)
 
         second, _log = start_worker(tmp_path, env={**common, "EMAIL_URL": f"file://{mail_dir}"})
-        wait_for(lambda: status() == OutboundEmail.Status.SENT, timeout=60,
-                 what="the second worker to send the email")  # fmt: skip
+        wait_for(
+            lambda: status() == OutboundEmail.Status.SENT,
+            timeout=60,
+            what="the second worker to send the email",
+        )
         time.sleep(3)  # a second redelivery, if any, would have arrived by now
         assert len(list(mail_dir.iterdir())) == 1
         assert status() == OutboundEmail.Status.SENT
@@ -475,16 +548,22 @@ def test_a_killed_workers_email_is_woken_again_by_the_sweep_and_sent_once(
             email.refresh_from_db()
             return email.status
 
-        wait_for(lambda: status() == OutboundEmail.Status.SENDING, timeout=60,
-                 what="the first worker to start sending")  # fmt: skip
+        wait_for(
+            lambda: status() == OutboundEmail.Status.SENDING,
+            timeout=60,
+            what="the first worker to start sending",
+        )
         first.send_signal(signal.SIGKILL)  # mid-send
         first.wait(timeout=10)
 
         second, _log = start_worker(
             tmp_path, env={**common, "EMAIL_URL": f"file://{mail_dir}"}, beat=True
         )
-        wait_for(lambda: status() == OutboundEmail.Status.SENT, timeout=60,
-                 what="the sweep to have the second worker send the email")  # fmt: skip
+        wait_for(
+            lambda: status() == OutboundEmail.Status.SENT,
+            timeout=60,
+            what="the sweep to have the second worker send the email",
+        )
         email.refresh_from_db()
         assert email.woken_at is not None  # the sweep, not the broker, brought it back
         time.sleep(3)  # a second delivery, if any, would have arrived by now
@@ -513,9 +592,13 @@ def test_an_email_claimed_by_another_worker_is_looked_at_again_when_the_claim_go
 
     settings.EMAIL_SEND_LEASE_SECONDS = 60
     email = OutboundEmail.objects.create(
-        to=["mei@example.com"], subject="Hi", body_text="Once.", from_email="a@example.com",
-        status=OutboundEmail.Status.SENDING, claimed_at=timezone.now() - timedelta(seconds=20),
-    )  # fmt: skip
+        to=["mei@example.com"],
+        subject="Hi",
+        body_text="Once.",
+        from_email="a@example.com",
+        status=OutboundEmail.Status.SENDING,
+        claimed_at=timezone.now() - timedelta(seconds=20),
+    )
     asked = []
 
     def fake_retry(*, countdown):

@@ -120,9 +120,14 @@ def test_script_links_are_refused_on_profiles(client, alice):
     client.force_login(alice)
     response = client.post(
         "/settings/profile/",
-        {"display_name": "A", "bio": "", "links": "javascript:alert(1)", "skills": "",
-         "interests": ""},
-    )  # fmt: skip
+        {
+            "display_name": "A",
+            "bio": "",
+            "links": "javascript:alert(1)",
+            "skills": "",
+            "interests": "",
+        },
+    )
     assert "is not a valid http(s) URL" in response.content.decode()
     alice.refresh_from_db()
     assert alice.links == []
@@ -139,11 +144,13 @@ def test_hostile_tag_names_are_refused(db, alice, name):
 
     lounge = Category.objects.create(slug="lounge", name="Lounge")
     if name == "a b":  # spaces become dashes: a fine tag
-        create_topic(author=alice, category=lounge, title="A topic with tags", raw="x" * 30,
-                     tags=[name])  # fmt: skip
+        create_topic(
+            author=alice, category=lounge, title="A topic with tags", raw="x" * 30, tags=[name]
+        )
         assert Topic.objects.get().tags.get().name == "a-b"
         return
     with pytest.raises(ValidationError, match="is not a valid tag"):
-        create_topic(author=alice, category=lounge, title="A topic with tags", raw="x" * 30,
-                     tags=[name])  # fmt: skip
+        create_topic(
+            author=alice, category=lounge, title="A topic with tags", raw="x" * 30, tags=[name]
+        )
     assert not Topic.objects.exists()

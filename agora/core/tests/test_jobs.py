@@ -110,9 +110,12 @@ def test_the_email_sweep_sends_lost_and_abandoned_emails_once_and_leaves_live_on
 
     def email(subject: str, **fields) -> OutboundEmail:
         row = OutboundEmail.objects.create(
-            to=["mei@example.com"], subject=subject, body_text=".", from_email="a@example.com",
+            to=["mei@example.com"],
+            subject=subject,
+            body_text=".",
+            from_email="a@example.com",
             **fields,
-        )  # fmt: skip
+        )
         OutboundEmail.objects.filter(pk=row.pk).update(created_at=now - LATER)
         return row
 

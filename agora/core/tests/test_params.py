@@ -23,9 +23,16 @@ def test_parse_takes_only_ascii_digits_that_fit_an_id():
 
 def _run(owner, title: str, *, private: bool = False) -> TrainingRun:
     return TrainingRun.objects.create(
-        owner=owner, title=title, family="diffusion", dataset="moons", steps=20, total_steps=20,
-        private=private, status="completed", settings={"family": "diffusion"},
-    )  # fmt: skip
+        owner=owner,
+        title=title,
+        family="diffusion",
+        dataset="moons",
+        steps=20,
+        total_steps=20,
+        private=private,
+        status="completed",
+        settings={"family": "diffusion"},
+    )
 
 
 @pytest.mark.django_db

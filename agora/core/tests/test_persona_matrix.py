@@ -200,8 +200,7 @@ def test_every_url_pattern_is_classified():
 
 
 def test_persona_matrix(site, alice, bob, charlie, staff):
-    users = {"anonymous": None, "stranger": charlie, "member": bob, "owner": alice,
-             "staff": staff}  # fmt: skip
+    users = {"anonymous": None, "stranger": charlie, "member": bob, "owner": alice, "staff": staff}
     clients = {}
     for persona, user in users.items():
         clients[persona] = Client()
@@ -228,8 +227,7 @@ def test_persona_matrix(site, alice, bob, charlie, staff):
 
 def test_uploaded_files_follow_the_privacy_of_what_they_belong_to(site, alice, bob, charlie, staff):
     assert sorted(MEDIA_MATRIX) == sorted(site["_media"])
-    users = {"anonymous": None, "stranger": charlie, "member": bob, "owner": alice,
-             "staff": staff}  # fmt: skip
+    users = {"anonymous": None, "stranger": charlie, "member": bob, "owner": alice, "staff": staff}
     wrong = []
     for persona, user in users.items():
         client = Client()
@@ -270,8 +268,11 @@ def test_private_things_are_hidden_from_outsiders(site, alice, bob, charlie, sta
     hidden = reverse("forum:topic", kwargs=site["_hidden_topic"])
     pm = reverse("forum:topic", kwargs=site["_pm"])
     for user, expect_hidden, expect_pm in [
-        (None, 404, 404), (charlie, 404, 404), (alice, 404, 200), (bob, 200, 200),
-    ]:  # fmt: skip
+        (None, 404, 404),
+        (charlie, 404, 404),
+        (alice, 404, 200),
+        (bob, 200, 200),
+    ]:
         client = Client()
         if user:
             client.force_login(user)

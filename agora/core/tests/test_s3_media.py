@@ -82,9 +82,11 @@ def test_a_private_work_in_s3_is_404_to_strangers(bucket, alice, charlie, settin
     from agora.gallery.services import upload_work
 
     work, _notes = upload_work(
-        author=alice, upload=SimpleUploadedFile("w.png", _png((64, 48))), title="Mine",
+        author=alice,
+        upload=SimpleUploadedFile("w.png", _png((64, 48))),
+        title="Mine",
         private=True,
-    )  # fmt: skip
+    )
     url = work.image.url
     assert url == f"/media/{work.image.name}"
     assert _fetch(_client(alice), url).size == (64, 48)

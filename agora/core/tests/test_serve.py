@@ -49,10 +49,23 @@ def served(transactional_db, tmp_path, silent_smtp):
     }
     log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--addr", f"127.0.0.1:{port}",
-         "--concurrency", "1", "--training-concurrency", "1"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "manage.py",
+            "serve",
+            "--addr",
+            f"127.0.0.1:{port}",
+            "--concurrency",
+            "1",
+            "--training-concurrency",
+            "1",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()
     try:
@@ -73,16 +86,20 @@ def test_with_the_training_queue_busy_a_reply_still_notifies(served, alice, bob)
     def workers() -> set[str]:
         return set(WorkerHeartbeat.objects.values_list("queues", flat=True))
 
-    wait_for(lambda: workers() == {"default", "training"}, timeout=90,
-             what="serve to start a default worker and a training worker")  # fmt: skip
+    wait_for(
+        lambda: workers() == {"default", "training"},
+        timeout=90,
+        what="serve to start a default worker and a training worker",
+    )
 
     # The training worker's only slot is taken by a job that never ends (it waits on an SMTP
     # server that never answers), and another waits behind it.
     stuck = [
-        OutboundEmail.objects.create(to=[f"t{n}@example.com"], subject="Busy", body_text=".",
-                                     from_email="a@example.com")
+        OutboundEmail.objects.create(
+            to=[f"t{n}@example.com"], subject="Busy", body_text=".", from_email="a@example.com"
+        )
         for n in range(2)
-    ]  # fmt: skip
+    ]
     for email in stuck:
         send_outbound_email.apply_async(args=[email.id], queue="training")
     wait_for(
@@ -94,7 +111,10 @@ def test_with_the_training_queue_busy_a_reply_still_notifies(served, alice, bob)
     lounge = Category.objects.create(slug="lounge", name="Lounge")
     topic = create_topic(author=alice, category=lounge, title="Anyone there?", raw="Hello.")
     create_post(author=bob, topic=topic, raw="Yes, the default queue has its own worker.")
-    wait_for(lambda: Notification.objects.filter(user=alice, kind="reply").exists(), timeout=60,
-             what="the default worker to notify alice of bob's reply")  # fmt: skip
+    wait_for(
+        lambda: Notification.objects.filter(user=alice, kind="reply").exists(),
+        timeout=60,
+        what="the default worker to notify alice of bob's reply",
+    )
     statuses = sorted(OutboundEmail.objects.values_list("status", flat=True))
     assert statuses == ["queued", "sending"]  # the training queue was busy the whole time

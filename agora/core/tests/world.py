@@ -72,82 +72,130 @@ def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
         return upload_image(user=user, upload=SimpleUploadedFile("i.png", _png()))
 
     public_upload, secret_upload, pm_upload, draft_upload = (
-        image(alice), image(bob), image(alice), image(alice)
-    )  # fmt: skip
+        image(alice),
+        image(bob),
+        image(alice),
+        image(alice),
+    )
     topic = create_topic(
-        author=alice, category=lounge, title="Samplers compared at twenty steps",
+        author=alice,
+        category=lounge,
+        title="Samplers compared at twenty steps",
         raw="Which sampler is sharpest? Let us compare them.\n\n"
-        + upload_markdown(public_upload, "grid.png"), tags=["samplers"],
-    )  # fmt: skip
+        + upload_markdown(public_upload, "grid.png"),
+        tags=["samplers"],
+    )
     reply = create_post(author=bob, topic=topic, raw="Euler a, every time, in my experience.")
     hidden = create_topic(
-        author=bob, category=secret, title="Insiders only: the roadmap",
+        author=bob,
+        category=secret,
+        title="Insiders only: the roadmap",
         raw="Nothing here for outsiders, really nothing.\n\n"
         + upload_markdown(secret_upload, "roadmap.png"),
-    )  # fmt: skip
+    )
     pm = create_private_topic(
-        author=alice, recipients=[bob], title="A private word with Bob",
+        author=alice,
+        recipients=[bob],
+        title="A private word with Bob",
         raw="Only the two of us should read this message.\n\n"
         + upload_markdown(pm_upload, "note.png"),
-    )  # fmt: skip
+    )
     notification = Notification.objects.create(
-        user=alice, kind=Notification.Kind.PRIVATE_MESSAGE, actor=bob, topic=pm,
+        user=alice,
+        kind=Notification.Kind.PRIVATE_MESSAGE,
+        actor=bob,
+        topic=pm,
         post=pm.posts.first(),
-    )  # fmt: skip
+    )
     now = timezone.now()
     event = create_event(
-        organizer=alice, title="Diffusion reading group", kind="meetup",
-        description="We read a paper.", starts_at=now + timedelta(days=2),
-        ends_at=now + timedelta(days=2, hours=1), tz="UTC", online_url="https://example.com/m",
-    )  # fmt: skip
+        organizer=alice,
+        title="Diffusion reading group",
+        kind="meetup",
+        description="We read a paper.",
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, hours=1),
+        tz="UTC",
+        online_url="https://example.com/m",
+    )
     calendar = CalendarToken.objects.create(user=alice)
     from agora.notifications.services import unsubscribe_url
 
     unsubscribe_token = unsubscribe_url(member=bob, kind="reply").rstrip("/").rsplit("/", 1)[1]
     article = create_article(
-        author=alice, title="Getting started with LoRA", body="# LoRA\n\nSmall adapters.",
-        difficulty="beginner", language="en", area="tooling",
-    )  # fmt: skip
+        author=alice,
+        title="Getting started with LoRA",
+        body="# LoRA\n\nSmall adapters.",
+        difficulty="beginner",
+        language="en",
+        area="tooling",
+    )
     resource = add_resource(
         user=alice, kind="project", title="A sampler library", url="https://example.com/lib"
     )
     launch = create_launch(
-        owner=alice, name="Promptly", tagline="Prompts that work", description="It helps.",
-        audience="Artists", website="https://example.com/promptly",
-    )  # fmt: skip
+        owner=alice,
+        name="Promptly",
+        tagline="Prompts that work",
+        description="It helps.",
+        audience="Artists",
+        website="https://example.com/promptly",
+    )
     partner = create_partner_request(
-        author=alice, title="Looking for a designer", role=_role(),
-        description="Let us build it.", skills="design", location="", remote=True, days=30,
-    )  # fmt: skip
+        author=alice,
+        title="Looking for a designer",
+        role=_role(),
+        description="Let us build it.",
+        skills="design",
+        location="",
+        remote=True,
+        days=30,
+    )
     work, _ = upload_work(
-        author=alice, upload=SimpleUploadedFile("w.png", _png()), title="Private sunset",
+        author=alice,
+        upload=SimpleUploadedFile("w.png", _png()),
+        title="Private sunset",
         private=True,
-    )  # fmt: skip
+    )
     collection = Collection.objects.create(owner=alice, title="Mine", private=True)
     collection.works.add(work)
     run = TrainingRun.objects.create(
-        owner=alice, title="My GAN", family="gan", dataset="mnist", steps=10, private=True,
+        owner=alice,
+        title="My GAN",
+        family="gan",
+        dataset="mnist",
+        steps=10,
+        private=True,
         status=TrainingRun.Status.COMPLETED,
-    )  # fmt: skip
+    )
     model = LabModel.objects.create(
-        run=run, owner=alice, name="My private model", private=True,
-        checkpoint="lab/models/x.safetensors", checkpoint_sha256="0" * 64,
-    )  # fmt: skip
+        run=run,
+        owner=alice,
+        name="My private model",
+        private=True,
+        checkpoint="lab/models/x.safetensors",
+        checkpoint_sha256="0" * 64,
+    )
     generation = Generation.objects.create(
-        model=model, owner=alice, recipe={"seed": 1}, recipe_hash="0" * 64,
+        model=model,
+        owner=alice,
+        recipe={"seed": 1},
+        recipe_hash="0" * 64,
         status=Generation.Status.DONE,
-    )  # fmt: skip
+    )
     dataset = LabDataset.objects.create(owner=alice, name="faces", size_bytes=10)
     checkpoint = Path(settings.MEDIA_ROOT) / "lab" / "models" / "x.safetensors"
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     checkpoint.write_bytes(b"not really weights")
     media = _media_files(alice=alice, work=work, run=run, generation=generation, dataset=dataset)
-    media.update({
-        "forum upload in a public topic": public_upload.file.name,
-        "forum upload in a private category": secret_upload.file.name,
-        "forum upload in a message": pm_upload.file.name,
-        "forum upload no post uses yet": draft_upload.file.name,
-    })  # fmt: skip
+    media.update(
+        {
+            "forum upload in a public topic": public_upload.file.name,
+            "forum upload in a private category": secret_upload.file.name,
+            "forum upload in a message": pm_upload.file.name,
+            "forum upload no post uses yet": draft_upload.file.name,
+        }
+    )
 
     return {
         "profile": {"username": alice.username},

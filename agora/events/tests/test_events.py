@@ -16,10 +16,15 @@ from agora.forum.models import Category
 def make_event(organizer, capacity=None, **kw) -> Event:
     start = kw.pop("starts_at", timezone.now() + timedelta(days=2))
     defaults = {
-        "title": "Seminar on samplers", "kind": "seminar", "description": "All about **DDIM**.",
-        "starts_at": start, "ends_at": start + timedelta(hours=2), "tz": "Europe/Berlin",
-        "venue": "Room 1", "capacity": capacity,
-    }  # fmt: skip
+        "title": "Seminar on samplers",
+        "kind": "seminar",
+        "description": "All about **DDIM**.",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=2),
+        "tz": "Europe/Berlin",
+        "venue": "Room 1",
+        "capacity": capacity,
+    }
     defaults.update(kw)
     return services.create_event(organizer=organizer, **defaults)
 
@@ -34,12 +39,16 @@ def test_member_creates_an_event_in_its_own_time_zone(alice_client, alice, event
     response = alice_client.post(
         "/events/new/",
         {
-            "title": "Evening lecture on GANs", "kind": "lecture",
-            "description": "Minimax **games**.", "starts_at": "2030-05-01T19:00",
-            "ends_at": "2030-05-01T20:30", "timezone": "Asia/Shanghai",
-            "online_url": "https://meet.example.org/gan", "capacity": "50",
+            "title": "Evening lecture on GANs",
+            "kind": "lecture",
+            "description": "Minimax **games**.",
+            "starts_at": "2030-05-01T19:00",
+            "ends_at": "2030-05-01T20:30",
+            "timezone": "Asia/Shanghai",
+            "online_url": "https://meet.example.org/gan",
+            "capacity": "50",
         },
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     event = Event.objects.get()
     assert event.starts_at == datetime(2030, 5, 1, 11, 0, tzinfo=UTC)  # 19:00 in Shanghai
@@ -65,10 +74,14 @@ def test_member_creates_an_event_in_its_own_time_zone(alice_client, alice, event
 )
 def test_bad_event_input_is_refused(alice_client, events_category, field, value, message):
     data = {
-        "title": "Evening lecture on GANs", "kind": "lecture", "description": "Minimax.",
-        "starts_at": "2030-05-01T19:00", "ends_at": "2030-05-01T20:30", "timezone": "Asia/Shanghai",
+        "title": "Evening lecture on GANs",
+        "kind": "lecture",
+        "description": "Minimax.",
+        "starts_at": "2030-05-01T19:00",
+        "ends_at": "2030-05-01T20:30",
+        "timezone": "Asia/Shanghai",
         "venue": "Hall A",
-    }  # fmt: skip
+    }
     data[field] = value
     response = alice_client.post("/events/new/", data)
     assert response.status_code == 400

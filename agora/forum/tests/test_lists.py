@@ -25,10 +25,16 @@ def seed_long_topic(author, category, posts):
     others = [make_member(f"writer{i}") for i in range(5)]
     now = timezone.now()
     Post.objects.bulk_create(
-        Post(topic=topic, number=n, author=others[n % 5], raw=f"Post {n}", html=f"<p>Post {n}</p>",
-             created_at=now)
+        Post(
+            topic=topic,
+            number=n,
+            author=others[n % 5],
+            raw=f"Post {n}",
+            html=f"<p>Post {n}</p>",
+            created_at=now,
+        )
         for n in range(2, posts + 1)
-    )  # fmt: skip
+    )
     Topic.objects.filter(pk=topic.pk).update(highest_post_number=posts, post_count=posts)
     topic.refresh_from_db()
     return topic
@@ -50,9 +56,16 @@ def test_topic_page_queries_do_not_grow_with_posts(
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("url", "queries"),
-    [("/", 9), ("/latest/", 10), ("/categories/", 6), ("/top/?period=all", 9), ("/new/", 9),
-     ("/unread/", 8), ("/c/lounge/", 10)],
-)  # fmt: skip
+    [
+        ("/", 9),
+        ("/latest/", 10),
+        ("/categories/", 6),
+        ("/top/?period=all", 9),
+        ("/new/", 9),
+        ("/unread/", 8),
+        ("/c/lounge/", 10),
+    ],
+)
 def test_lists_cost_a_constant_number_of_queries(
     alice, bob, lounge, client, django_assert_num_queries, url, queries
 ):

@@ -26,9 +26,12 @@ def _client(user=None) -> Client:
 def hidden_first(alice, staff, lounge) -> Post:
     """A topic whose first post was edited, then hidden by a staff flag."""
     topic = create_topic(
-        author=alice, category=lounge, title="Cheap prompts for sale", raw="A plain first text.",
+        author=alice,
+        category=lounge,
+        title="Cheap prompts for sale",
+        raw="A plain first text.",
         tags=["prompts"],
-    )  # fmt: skip
+    )
     first = edit_post(editor=alice, post=topic.posts.get(number=1), raw="Spam spamword spam.")
     flag_post(user=staff, post=first, reason="spam")
     return Post.objects.get(pk=first.pk)
@@ -139,10 +142,16 @@ def test_tags_used_only_where_the_viewer_cannot_see_are_not_listed(
     alice, bob, charlie, lounge, secret, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        create_topic(author=bob, category=secret, title="Insider roadmap", raw="Plans.",
-                     tags=["roadmapx", "shared"])  # fmt: skip
-        create_topic(author=alice, category=lounge, title="Public samplers", raw="Hello.",
-                     tags=["shared"])  # fmt: skip
+        create_topic(
+            author=bob,
+            category=secret,
+            title="Insider roadmap",
+            raw="Plans.",
+            tags=["roadmapx", "shared"],
+        )
+        create_topic(
+            author=alice, category=lounge, title="Public samplers", raw="Hello.", tags=["shared"]
+        )
     outsider, insider = _client(charlie), _client(bob)
     page = outsider.get("/tags/").content.decode()
     assert "roadmapx" not in page and "#shared</a> <small>× 1<" in page

@@ -64,10 +64,11 @@ def test_bad_topic_input_is_refused_and_stores_nothing(alice_client, lounge, tit
 @pytest.mark.django_db
 def test_hostile_markdown_is_stored_inert(alice, lounge):
     topic = new_topic(
-        alice, lounge,
-        raw='<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)> '
-        '<svg onload=alert(1)>' + "\n" + "- " * 2000,
-    )  # fmt: skip
+        alice,
+        lounge,
+        raw="<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)> "
+        "<svg onload=alert(1)>" + "\n" + "- " * 2000,
+    )
     html = topic.posts.get().html
     assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
     assert "&lt;script&gt;" in html  # shown as text

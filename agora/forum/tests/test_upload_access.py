@@ -61,11 +61,20 @@ def test_image_in_a_private_category_is_for_those_who_may_see_it(
     services.create_topic(
         author=bob, category=secret, title="Roadmap for insiders", raw="Plan:\n\n" + markdown
     )
-    clients = {"uploader": uploader, "insider": _client(insider), "stranger": _client(charlie),
-               "anonymous": _client(), "staff": _client(staff)}  # fmt: skip
+    clients = {
+        "uploader": uploader,
+        "insider": _client(insider),
+        "stranger": _client(charlie),
+        "anonymous": _client(),
+        "staff": _client(staff),
+    }
     assert _statuses(url, clients) == {
-        "uploader": 200, "insider": 200, "stranger": 404, "anonymous": 404, "staff": 200,
-    }  # fmt: skip
+        "uploader": 200,
+        "insider": 200,
+        "stranger": 404,
+        "anonymous": 404,
+        "staff": 200,
+    }
     response = clients["insider"].get(url)
     assert response["Cache-Control"].startswith("private")  # no shared cache keeps it
 
@@ -77,11 +86,20 @@ def test_image_in_a_message_is_for_its_participants(alice, bob, charlie, staff):
     services.create_private_topic(
         author=alice, recipients=[bob], title="Just between us", raw="Look:\n\n" + markdown
     )
-    clients = {"sender": sender, "recipient": _client(bob), "stranger": _client(charlie),
-               "anonymous": _client(), "staff": _client(staff)}  # fmt: skip
+    clients = {
+        "sender": sender,
+        "recipient": _client(bob),
+        "stranger": _client(charlie),
+        "anonymous": _client(),
+        "staff": _client(staff),
+    }
     assert _statuses(url, clients) == {
-        "sender": 200, "recipient": 200, "stranger": 404, "anonymous": 404, "staff": 200,
-    }  # fmt: skip
+        "sender": 200,
+        "recipient": 200,
+        "stranger": 404,
+        "anonymous": 404,
+        "staff": 200,
+    }
 
 
 @pytest.mark.django_db
@@ -102,11 +120,18 @@ def test_image_in_a_public_topic_is_public_and_revalidated(alice, lounge):
 def test_an_image_no_post_uses_is_a_draft_for_its_uploader(alice, bob, staff):
     uploader = _client(alice)
     _markdown, url = _upload(uploader)
-    clients = {"uploader": uploader, "member": _client(bob), "anonymous": _client(),
-               "staff": _client(staff)}  # fmt: skip
+    clients = {
+        "uploader": uploader,
+        "member": _client(bob),
+        "anonymous": _client(),
+        "staff": _client(staff),
+    }
     assert _statuses(url, clients) == {
-        "uploader": 200, "member": 404, "anonymous": 404, "staff": 200,
-    }  # fmt: skip
+        "uploader": 200,
+        "member": 404,
+        "anonymous": 404,
+        "staff": 200,
+    }
 
 
 @pytest.mark.django_db

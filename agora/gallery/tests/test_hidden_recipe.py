@@ -27,9 +27,11 @@ def _png() -> bytes:
 def hidden(alice, django_capture_on_commit_callbacks) -> Work:
     with django_capture_on_commit_callbacks(execute=True):
         work, _notes = upload_work(
-            author=alice, upload=SimpleUploadedFile("w.png", _png()), title="Quiet sunset",
+            author=alice,
+            upload=SimpleUploadedFile("w.png", _png()),
+            title="Quiet sunset",
             recipe_hidden=True,
-        )  # fmt: skip
+        )
         Work.objects.filter(pk=work.pk).update(model_name="secretmodelxl", prompt="a sunset")
         work.refresh_from_db()
         work.save()  # reindexed with its recipe

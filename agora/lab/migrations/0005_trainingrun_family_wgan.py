@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lab', '0004_job_leases'),
+        ("lab", "0004_job_leases"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='trainingrun',
-            name='family',
-            field=models.CharField(choices=[('gan', 'GAN'), ('cgan', 'Conditional GAN'), ('wgan-gp', 'WGAN-GP'), ('wgan', 'WGAN (weight clipping)'), ('vae', 'VAE'), ('beta-vae', 'beta-VAE'), ('diffusion', 'Diffusion (DDPM)'), ('latent', 'Latent diffusion')], max_length=20, verbose_name='family'),
+            model_name="trainingrun",
+            name="family",
+            field=models.CharField(
+                choices=[
+                    ("gan", "GAN"),
+                    ("cgan", "Conditional GAN"),
+                    ("wgan-gp", "WGAN-GP"),
+                    ("wgan", "WGAN (weight clipping)"),
+                    ("vae", "VAE"),
+                    ("beta-vae", "beta-VAE"),
+                    ("diffusion", "Diffusion (DDPM)"),
+                    ("latent", "Latent diffusion"),
+                ],
+                max_length=20,
+                verbose_name="family",
+            ),
         ),
     ]

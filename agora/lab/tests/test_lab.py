@@ -253,9 +253,18 @@ def test_site_runs_get_the_same_settings_as_the_command_line(alice, dataset, mul
         raise SystemExit
 
     args = argparse.Namespace(
-        family="diffusion", dataset=dataset, preset="quick", out=None, resume=False, set=[],
-        steps=None, seed=0, image_size=None, sample_every=None, checkpoint_every=None,
-    )  # fmt: skip
+        family="diffusion",
+        dataset=dataset,
+        preset="quick",
+        out=None,
+        resume=False,
+        set=[],
+        steps=None,
+        seed=0,
+        image_size=None,
+        sample_every=None,
+        checkpoint_every=None,
+    )
     import genlab.train
 
     with pytest.MonkeyPatch.context() as mp:

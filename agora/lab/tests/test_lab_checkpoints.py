@@ -44,10 +44,16 @@ def publish(owner, checkpoint: Path, name: str = "Tiny digits"):
 
     loaded = load(checkpoint)
     run = TrainingRun.objects.create(
-        owner=owner, title=name, family="diffusion", dataset="digits", steps=2,
-        settings=loaded.config.to_dict(), status="completed", step=2,
+        owner=owner,
+        title=name,
+        family="diffusion",
+        dataset="digits",
+        steps=2,
+        settings=loaded.config.to_dict(),
+        status="completed",
+        step=2,
         checkpoint_sha256=loaded.sha256,
-    )  # fmt: skip
+    )
     run.out_dir.mkdir(parents=True)
     shutil.copyfile(checkpoint, run.out_dir / "model.safetensors")
     return publishing.publish_model(
@@ -57,9 +63,15 @@ def publish(owner, checkpoint: Path, name: str = "Tiny digits"):
 
 def generate(owner, model, *, seed: int = 5, count: int = 4) -> Generation:
     generation = generations.request_generation(
-        user=owner, model=model, sampler="ddim", steps=4, guidance=0.0, seed=seed,
-        labels=[3], count=count,
-    )  # fmt: skip
+        user=owner,
+        model=model,
+        sampler="ddim",
+        steps=4,
+        guidance=0.0,
+        seed=seed,
+        labels=[3],
+        count=count,
+    )
     execution.execute_generation(generation_id=generation.id)
     generation.refresh_from_db()
     return generation

@@ -54,9 +54,13 @@ def test_a_run_killed_on_one_machine_resumes_on_the_other_from_s3(machines):
     owner = make_member("trainer")
     first, _var_a = machines("a")
     run = runs.create_run(
-        owner=owner, title="two machines", family="diffusion", dataset="moons", preset="quick",
+        owner=owner,
+        title="two machines",
+        family="diffusion",
+        dataset="moons",
+        preset="quick",
         steps=1500,
-    )  # fmt: skip
+    )
 
     def checkpointed_in_s3() -> bool:
         current = TrainingRun.objects.get(pk=run.pk)
@@ -70,11 +74,17 @@ def test_a_run_killed_on_one_machine_resumes_on_the_other_from_s3(machines):
 
     second, var_b = machines("b", beat=True)  # its lab sweep requeues the run, heartbeat stale
 
-    wait_for(lambda: "resuming on" in TrainingRun.objects.get(pk=run.pk).log, timeout=120,
-             what="the run to resume on machine b")  # fmt: skip
+    wait_for(
+        lambda: "resuming on" in TrainingRun.objects.get(pk=run.pk).log,
+        timeout=120,
+        what="the run to resume on machine b",
+    )
     resumed_after = time.monotonic() - killed
-    wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status == "completed", timeout=240,
-             what="the resumed run to complete on machine b")  # fmt: skip
+    wait_for(
+        lambda: TrainingRun.objects.get(pk=run.pk).status == "completed",
+        timeout=240,
+        what="the resumed run to complete on machine b",
+    )
     done = TrainingRun.objects.get(pk=run.pk)
     assert done.attempts == 2 and done.step == 1500 and killed_at < 1500
     assert done.log.count("completed") == 1
@@ -87,13 +97,19 @@ def test_a_run_killed_on_one_machine_resumes_on_the_other_from_s3(machines):
     )
     params = {"sampler": "ddim", "steps": 5, "guidance": 0.0, "seed": 3, "labels": None}
     original = generations.request_generation(user=owner, model=model, count=4, **params)
-    wait_for(lambda: Generation.objects.get(pk=original.pk).status == "done", timeout=120,
-             what="the generation on machine b")  # fmt: skip
+    wait_for(
+        lambda: Generation.objects.get(pk=original.pk).status == "done",
+        timeout=120,
+        what="the generation on machine b",
+    )
     stop_worker(second)
     machines("a")  # machine a is back; b is gone
     copy = generations.reproduce(user=owner, generation=Generation.objects.get(pk=original.pk))
-    wait_for(lambda: Generation.objects.get(pk=copy.pk).status in ("done", "failed"), timeout=120,
-             what="the reproduction")  # fmt: skip
+    wait_for(
+        lambda: Generation.objects.get(pk=copy.pk).status in ("done", "failed"),
+        timeout=120,
+        what="the reproduction",
+    )
     original.refresh_from_db()
     copy.refresh_from_db()
     assert copy.status == "done", copy.error

@@ -18,9 +18,14 @@ def lab_dirs(settings, tmp_path):
 def _finished_run(owner, capture, *, private=False) -> TrainingRun:
     with capture(execute=True):
         run = runs.create_run(
-            owner=owner, title="Tiny moons | v1", family="diffusion", dataset="moons",
-            preset="quick", steps=50, private=private,
-        )  # fmt: skip
+            owner=owner,
+            title="Tiny moons | v1",
+            family="diffusion",
+            dataset="moons",
+            preset="quick",
+            steps=50,
+            private=private,
+        )
     run.refresh_from_db()
     assert run.status == "completed" and run.samples
     return run
@@ -106,9 +111,14 @@ def test_sharing_a_run_keeps_the_reply_the_member_was_writing(bob, alice, client
     lounge = Category.objects.create(slug="lounge", name="Lounge")
     topic = create_topic(author=alice, category=lounge, title="Post your moons runs", raw="Go!")
     run = TrainingRun.objects.create(
-        owner=alice, title="Moons", family="diffusion", dataset="moons", steps=10,
-        status=TrainingRun.Status.COMPLETED, samples=[{"step": 10, "url": "/media/s.png"}],
-    )  # fmt: skip
+        owner=alice,
+        title="Moons",
+        family="diffusion",
+        dataset="moons",
+        steps=10,
+        status=TrainingRun.Status.COMPLETED,
+        samples=[{"step": 10, "url": "/media/s.png"}],
+    )
     Draft.objects.create(user=bob, key=f"reply-{topic.id}", raw="My own run did better")
     client.force_login(bob)
     response = client.post(f"/lab/runs/{run.id}/share/", {"topic": str(topic.id)})

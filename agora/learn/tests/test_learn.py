@@ -133,10 +133,17 @@ def test_writing_needs_permission(client, alice):
 @pytest.mark.django_db
 def test_resource_library_projects_papers_and_i_use_this(alice_client, alice, bob, client):
     Category.objects.create(slug="open-source", name="Open source")
-    response = alice_client.post("/learn/resources/add/", {
-        "kind": "project", "title": "TinyDiffusion", "url": "https://github.com/example/tiny",
-        "licence": "MIT", "programming_language": "Python", "tags": "diffusion, pytorch",
-    })  # fmt: skip
+    response = alice_client.post(
+        "/learn/resources/add/",
+        {
+            "kind": "project",
+            "title": "TinyDiffusion",
+            "url": "https://github.com/example/tiny",
+            "licence": "MIT",
+            "programming_language": "Python",
+            "tags": "diffusion, pytorch",
+        },
+    )
     assert response.status_code == 302
     project = Resource.objects.get()
     assert list(project.maintainers.all()) == [alice] and project.topic is not None
@@ -145,11 +152,17 @@ def test_resource_library_projects_papers_and_i_use_this(alice_client, alice, bo
     client.post(f"/learn/resources/{project.id}/use/")
     project.refresh_from_db()
     assert project.use_count == 1
-    paper = client.post("/learn/resources/add/", {
-        "kind": "paper", "title": "Denoising Diffusion Probabilistic Models", "url": "",
-        "arxiv_id": "arXiv:2006.11239", "paper_authors": "Ho, Jain, Abbeel",
-        "abstract": "We present...",
-    })  # fmt: skip
+    paper = client.post(
+        "/learn/resources/add/",
+        {
+            "kind": "paper",
+            "title": "Denoising Diffusion Probabilistic Models",
+            "url": "",
+            "arxiv_id": "arXiv:2006.11239",
+            "paper_authors": "Ho, Jain, Abbeel",
+            "abstract": "We present...",
+        },
+    )
     assert paper.status_code == 302
     assert Resource.objects.get(kind="paper").url == "https://arxiv.org/abs/2006.11239"
     dup = client.post(
@@ -161,10 +174,13 @@ def test_resource_library_projects_papers_and_i_use_this(alice_client, alice, bo
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("arxiv_id", "not-an-id", "is not an arXiv id"),
-    ("url", "javascript:alert(1)", "valid http(s) link"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("arxiv_id", "not-an-id", "is not an arXiv id"),
+        ("url", "javascript:alert(1)", "valid http(s) link"),
+    ],
+)
 def test_invalid_resources_are_refused(alice_client, field, value, message):
     data = {"kind": "paper", "title": "Some paper", "url": "https://example.org/p", "arxiv_id": ""}
     data[field] = value

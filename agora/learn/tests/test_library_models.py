@@ -10,13 +10,23 @@ from agora.learn.models import Resource
 
 def _model(owner, name: str, *, private: bool = False, topic=None, stars: int = 0) -> LabModel:
     run = TrainingRun.objects.create(
-        owner=owner, title=name, family="diffusion", dataset="moons", steps=10,
+        owner=owner,
+        title=name,
+        family="diffusion",
+        dataset="moons",
+        steps=10,
         status="completed",
-    )  # fmt: skip
+    )
     return LabModel.objects.create(
-        run=run, owner=owner, name=name, private=private, topic=topic, star_count=stars,
-        checkpoint="lab/models/x.safetensors", checkpoint_sha256="0" * 64,
-    )  # fmt: skip
+        run=run,
+        owner=owner,
+        name=name,
+        private=private,
+        topic=topic,
+        star_count=stars,
+        checkpoint="lab/models/x.safetensors",
+        checkpoint_sha256="0" * 64,
+    )
 
 
 @pytest.mark.django_db

@@ -29,8 +29,9 @@ def _client(user) -> Client:
 
 
 def _new_topic(client, lounge, raw):
-    return client.post("/new-topic/", {"title": "Some things I found", "category": lounge.id,
-                                       "raw": raw})  # fmt: skip
+    return client.post(
+        "/new-topic/", {"title": "Some things I found", "category": lounge.id, "raw": raw}
+    )
 
 
 @pytest.mark.parametrize(
@@ -81,8 +82,10 @@ def test_trusted_members_may_post_many_links(lounge, alice):
 
 
 def _message(client, recipients, raw="Hello there, a short note."):
-    return client.post("/messages/new/", {"recipients": ",".join(recipients),
-                                          "title": "A private word", "raw": raw})  # fmt: skip
+    return client.post(
+        "/messages/new/",
+        {"recipients": ",".join(recipients), "title": "A private word", "raw": raw},
+    )
 
 
 @pytest.mark.django_db

@@ -141,9 +141,16 @@ def full_event(staff, alice, bob):
     Category.objects.get_or_create(slug="events", defaults={"name": "Events"})
     start = timezone.now() + timedelta(hours=20)
     event = events.create_event(
-        organizer=staff, title="Diffusion night", kind="meetup", description="Bring **code**.",
-        starts_at=start, ends_at=start + timedelta(hours=2), tz="UTC", venue="Room 1", capacity=1,
-    )  # fmt: skip
+        organizer=staff,
+        title="Diffusion night",
+        kind="meetup",
+        description="Bring **code**.",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        tz="UTC",
+        venue="Room 1",
+        capacity=1,
+    )
     events.rsvp(user=alice, event=event)
     events.rsvp(user=bob, event=event)  # waiting list
     return event

@@ -68,22 +68,38 @@ def make_work(author, title: str, prompt: str, **kwargs) -> Work:
 
 def make_model(owner, name: str, card: str, *, private: bool = False) -> LabModel:
     run = TrainingRun.objects.create(
-        owner=owner, title=name, family="diffusion", dataset="mnist", steps=10,
-        status=TrainingRun.Status.COMPLETED, private=private,
+        owner=owner,
+        title=name,
+        family="diffusion",
+        dataset="mnist",
+        steps=10,
+        status=TrainingRun.Status.COMPLETED,
+        private=private,
         samples=[{"step": 10, "url": "/media/lab/runs/1/samples-10.png"}],
-    )  # fmt: skip
+    )
     return LabModel.objects.create(
-        run=run, owner=owner, name=name, card=card, private=private,
-        checkpoint="lab/models/x.safetensors", checkpoint_sha256="0" * 64,
-    )  # fmt: skip
+        run=run,
+        owner=owner,
+        name=name,
+        card=card,
+        private=private,
+        checkpoint="lab/models/x.safetensors",
+        checkpoint_sha256="0" * 64,
+    )
 
 
 def make_event(organizer, title: str, description: str, **kwargs):
     start = timezone.now() + timedelta(days=3)
     return events.create_event(
-        organizer=organizer, title=title, kind="lecture", description=description,
-        starts_at=start, ends_at=start + timedelta(hours=2), tz="Asia/Shanghai", **kwargs,
-    )  # fmt: skip
+        organizer=organizer,
+        title=title,
+        kind="lecture",
+        description=description,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        tz="Asia/Shanghai",
+        **kwargs,
+    )
 
 
 def make_article(author, title: str, body: str) -> Article:
@@ -94,9 +110,16 @@ def make_article(author, title: str, body: str) -> Article:
 
 def make_partner(author, title: str, description: str, **kwargs) -> PartnerRequest:
     return showcase.create_partner_request(
-        author=author, title=title, role="engineer", description=description,
-        skills="pytorch", location="", remote=True, days=30, **kwargs,
-    )  # fmt: skip
+        author=author,
+        title=title,
+        role="engineer",
+        description=description,
+        skills="pytorch",
+        location="",
+        remote=True,
+        days=30,
+        **kwargs,
+    )
 
 
 # --- every kind, in both languages ---------------------------------------------------------------
@@ -113,14 +136,21 @@ def test_every_kind_is_found_by_its_own_text_in_english_and_chinese(
         make_article(staff, "Guidance explained", "Classifier-free guidance mixes two predictions.")
         make_article(staff, "扩散模型入门", "本文介绍去噪扩散概率模型的基本原理和训练方法。")
         resources.add_resource(
-            user=alice, kind="paper", title="Denoising Diffusion Probabilistic Models",
-            url="", arxiv_id="2006.11239", paper_authors="Jonathan Ho, Ajay Jain, Pieter Abbeel",
+            user=alice,
+            kind="paper",
+            title="Denoising Diffusion Probabilistic Models",
+            url="",
+            arxiv_id="2006.11239",
+            paper_authors="Jonathan Ho, Ajay Jain, Pieter Abbeel",
             abstract="We present high quality image synthesis results.",
-        )  # fmt: skip
+        )
         resources.add_resource(
-            user=alice, kind="dataset", title="中文诗歌数据集", url="https://example.com/poems",
+            user=alice,
+            kind="dataset",
+            title="中文诗歌数据集",
+            url="https://example.com/poems",
             description="收录唐诗宋词五万首。",
-        )  # fmt: skip
+        )
         make_event(
             staff,
             "Sampling seminar",
@@ -130,14 +160,21 @@ def test_every_kind_is_found_by_its_own_text_in_english_and_chinese(
         )
         make_event(staff, "线下交流会", "一起讨论生成模型的评测方法。", venue="上海图书馆")
         showcase.create_launch(
-            owner=alice, name="PromptForge", tagline="Version control for prompts",
-            description="Diff and branch your prompts.", audience="illustrators",
+            owner=alice,
+            name="PromptForge",
+            tagline="Version control for prompts",
+            description="Diff and branch your prompts.",
+            audience="illustrators",
             website="https://promptforge.example",
-        )  # fmt: skip
+        )
         showcase.create_launch(
-            owner=alice, name="画境", tagline="给插画师的提示词管理工具",
-            description="提示词的版本管理。", audience="插画师", website="https://huajing.example",
-        )  # fmt: skip
+            owner=alice,
+            name="画境",
+            tagline="给插画师的提示词管理工具",
+            description="提示词的版本管理。",
+            audience="插画师",
+            website="https://huajing.example",
+        )
         make_partner(alice, "Looking for a backend engineer", "Help us scale our render farm.")
         make_partner(alice, "寻找算法工程师", "一起做视频生成的创业项目。")
 
@@ -230,9 +267,12 @@ def test_edits_are_reindexed_and_deleted_articles_disappear(client, staff, on_co
         article = make_article(staff, "Tiled upscaling", "Split the image into tiles.")
     with on_commit():
         learn.edit_article(
-            editor=staff, article=article, title="Tiled upscaling", summary="",
+            editor=staff,
+            article=article,
+            title="Tiled upscaling",
+            summary="",
             body="Split the picture into overlapping patches.",
-        )  # fmt: skip
+        )
     assert found(client, "articles", "patches") == ["Tiled upscaling"]
     assert found(client, "articles", "tiles") == []
     with on_commit():
@@ -268,15 +308,27 @@ def test_the_page_offers_every_kind_and_the_box_groups_them(client, alice, staff
         make_article(staff, "Quasar article", "all about quasar light and its history")
         make_event(staff, "Quasar evening", "quasar talk", venue="Hall 1")
         showcase.create_launch(
-            owner=alice, name="Quasarly", tagline="Quasar charts for all",
-            description="charts", audience="astronomers", website="https://quasarly.example",
-        )  # fmt: skip
+            owner=alice,
+            name="Quasarly",
+            tagline="Quasar charts for all",
+            description="charts",
+            audience="astronomers",
+            website="https://quasarly.example",
+        )
     page = client.get(SEARCH, {"q": "quasar", "kind": "works"})
     body = page.content.decode()
     for choice in (
-        "posts", "members", "tags", "works", "models", "articles", "resources", "events",
-        "launches", "partners",
-    ):  # fmt: skip
+        "posts",
+        "members",
+        "tags",
+        "works",
+        "models",
+        "articles",
+        "resources",
+        "events",
+        "launches",
+        "partners",
+    ):
         assert f"kind={choice}" in body
     assert 'aria-current="page">Works<' in body
     assert "<mark>Quasar</mark> study" in body and "<img" in body  # the work's thumbnail

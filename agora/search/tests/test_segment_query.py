@@ -7,8 +7,13 @@ from agora.search import query, segment
 
 def test_mixed_script_text_is_cut_into_words():
     assert segment.tokens("用 Stable Diffusion 生成的图像") == [
-        "用", "stable", "diffusion", "生成", "的", "图像"
-    ]  # fmt: skip
+        "用",
+        "stable",
+        "diffusion",
+        "生成",
+        "的",
+        "图像",
+    ]
 
 
 def test_punctuation_and_emoji_are_dropped():

@@ -12,19 +12,30 @@ from agora.showcase.models import Launch, PartnerRequest, TrySignup, Upvote
 
 
 def launch_for(owner, **kw):
-    data = {"name": "TinyDiffusion", "tagline": "DDPM on a laptop", "audience": "Students",
-            "website": "https://tiny.example.org", "description": "Readable code."}  # fmt: skip
+    data = {
+        "name": "TinyDiffusion",
+        "tagline": "DDPM on a laptop",
+        "audience": "Students",
+        "website": "https://tiny.example.org",
+        "description": "Readable code.",
+    }
     data.update(kw)
     return services.create_launch(owner=owner, **data)
 
 
 @pytest.mark.django_db
 def test_post_a_launch_and_upvote_once(alice_client, alice, bob, client):
-    response = alice_client.post("/launches/new/", {
-        "name": "TinyDiffusion", "tagline": "DDPM on a laptop", "audience": "Students",
-        "website": "https://tiny.example.org", "repository": "",
-        "description": "Readable **code**.",
-    })  # fmt: skip
+    response = alice_client.post(
+        "/launches/new/",
+        {
+            "name": "TinyDiffusion",
+            "tagline": "DDPM on a laptop",
+            "audience": "Students",
+            "website": "https://tiny.example.org",
+            "repository": "",
+            "description": "Readable **code**.",
+        },
+    )
     launch = Launch.objects.get()
     assert response["Location"] == launch.get_absolute_url()
     client.force_login(bob)
@@ -64,9 +75,14 @@ def test_concurrent_double_upvote_counts_once():
     [("website", "javascript:alert(1)"), ("repository", "ftp://x"), ("website", "")],
 )
 def test_invalid_launch_urls_are_refused(alice_client, field, value):
-    data = {"name": "TinyDiffusion", "tagline": "DDPM on a laptop", "audience": "Students",
-            "website": "https://tiny.example.org", "repository": "",
-            "description": "Readable."}  # fmt: skip
+    data = {
+        "name": "TinyDiffusion",
+        "tagline": "DDPM on a laptop",
+        "audience": "Students",
+        "website": "https://tiny.example.org",
+        "repository": "",
+        "description": "Readable.",
+    }
     data[field] = value
     response = alice_client.post("/launches/new/", data)
     assert response.status_code == 400
@@ -98,10 +114,18 @@ def test_partner_requests_match_skills_and_expire(alice, bob, client):
     bob.save()
     author = make_member("founder")
     client.force_login(author)
-    response = client.post("/partners/new/", {
-        "title": "Need a diffusion engineer", "role": "engineer", "skills": "diffusion, video",
-        "location": "", "remote": "on", "days": "30", "description": "Let us build.",
-    })  # fmt: skip
+    response = client.post(
+        "/partners/new/",
+        {
+            "title": "Need a diffusion engineer",
+            "role": "engineer",
+            "skills": "diffusion, video",
+            "location": "",
+            "remote": "on",
+            "days": "30",
+            "description": "Let us build.",
+        },
+    )
     req = PartnerRequest.objects.get()
     assert response["Location"] == req.get_absolute_url()
     page = client.get(req.get_absolute_url()).content.decode()
@@ -126,9 +150,15 @@ def test_partner_requests_match_skills_and_expire(alice, bob, client):
     ],
 )
 def test_bad_partner_requests_are_refused(alice_client, field, value, message):
-    data = {"title": "Need a diffusion engineer", "role": "engineer", "skills": "diffusion",
-            "location": "",
-            "remote": "on", "days": "30", "description": "Let us build."}  # fmt: skip
+    data = {
+        "title": "Need a diffusion engineer",
+        "role": "engineer",
+        "skills": "diffusion",
+        "location": "",
+        "remote": "on",
+        "days": "30",
+        "description": "Let us build.",
+    }
     data[field] = value
     response = alice_client.post("/partners/new/", data)
     assert response.status_code == 400 and message in response.content.decode()

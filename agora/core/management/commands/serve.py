@@ -19,15 +19,42 @@ from django.core.management.base import BaseCommand
 
 def worker_commands(*, concurrency: int, training_concurrency: int) -> list[list[str]]:
     """The command lines of the two workers `serve` starts."""
-    celery = [sys.executable, "-m", "celery", "-A", "agora", "worker", "--loglevel", "INFO",
-              "--without-gossip", "--without-mingle"]  # fmt: skip
+    celery = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "agora",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     schedule = str(settings.VAR_DIR / "celerybeat-schedule")
     return [
-        [*celery, "--hostname", "default@%h", "--queues", "default",
-         "--concurrency", str(concurrency), "--beat", "--schedule", schedule],
-        [*celery, "--hostname", "training@%h", "--queues", "training",
-         "--concurrency", str(training_concurrency)],
-    ]  # fmt: skip
+        [
+            *celery,
+            "--hostname",
+            "default@%h",
+            "--queues",
+            "default",
+            "--concurrency",
+            str(concurrency),
+            "--beat",
+            "--schedule",
+            schedule,
+        ],
+        [
+            *celery,
+            "--hostname",
+            "training@%h",
+            "--queues",
+            "training",
+            "--concurrency",
+            str(training_concurrency),
+        ],
+    ]
 
 
 class Command(BaseCommand):
