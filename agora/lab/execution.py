@@ -47,7 +47,7 @@ def check_dataset(*, dataset_id: int) -> LabDataset:
         return dataset  # checked already, or another worker is checking it
     try:
         loaded = load_dataset(
-            dataset.archive.path, image_size=32, max_images=settings.LAB_MAX_DATASET_IMAGES
+            str(local_archive(dataset)), image_size=32, max_images=settings.LAB_MAX_DATASET_IMAGES
         )
     except GenlabError as exc:
         dataset.archive.delete(save=False)  # nothing of a refused upload is kept
@@ -59,6 +59,7 @@ def check_dataset(*, dataset_id: int) -> LabDataset:
     preview = preview_path(str(dataset.id))
     preview.parent.mkdir(parents=True, exist_ok=True)
     write_preview(loaded, preview)
+    _to_bucket(preview)
     LabDataset.objects.filter(pk=dataset.pk).update(
         status=LabDataset.Status.READY,
         count=len(loaded),
@@ -110,6 +111,22 @@ def local_checkpoint(model) -> Path:
         local.parent.mkdir(parents=True, exist_ok=True)
         partial = local.with_suffix(f".{secrets.token_hex(4)}.part")
         default_storage.bucket.download_file(model.checkpoint.name, str(partial))
+        partial.replace(local)
+    return local
+
+
+def local_archive(dataset: LabDataset) -> Path:
+    """A member's uploaded archive as a local file: its own path on disk, or with S3 a copy
+    downloaded once per machine (an upload never changes: its stored name is random)."""
+    if not settings.S3_BUCKET:
+        return Path(dataset.archive.path)
+    from django.core.files.storage import default_storage
+
+    local = Path(settings.VAR_DIR) / "dataset-cache" / Path(dataset.archive.name).name
+    if not local.is_file():
+        local.parent.mkdir(parents=True, exist_ok=True)
+        partial = local.with_suffix(f".{secrets.token_hex(4)}.part")
+        default_storage.bucket.download_file(dataset.archive.name, str(partial))
         partial.replace(local)
     return local
 

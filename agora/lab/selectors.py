@@ -104,9 +104,20 @@ def _upload(key: str) -> LabDataset | None:
 
 
 def dataset_path(key: str) -> str:
-    """What genlab loads for a run's data set key."""
+    """What genlab loads for a run's data set key: a built-in name, or the uploaded archive as a
+    local file (with S3, a copy fetched once per machine: see execution.local_archive)."""
     if key.startswith("upload:"):
-        return LabDataset.objects.get(pk=int(key.split(":", 1)[1])).archive.path
+        from agora.lab.execution import local_archive
+
+        return str(local_archive(LabDataset.objects.get(pk=int(key.split(":", 1)[1]))))
+    return key
+
+
+def dataset_name(key: str) -> str:
+    """The run settings' name of a data set, without fetching anything: a built-in name, or the
+    upload's stored file name (the worker swaps in a local path when it trains)."""
+    if key.startswith("upload:"):
+        return LabDataset.objects.get(pk=int(key.split(":", 1)[1])).archive.name
     return key
 
 

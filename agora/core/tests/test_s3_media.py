@@ -104,3 +104,35 @@ def test_an_avatar_in_s3_is_public(bucket, alice, settings):
     assert Image.open(io.BytesIO(stored)).size == (256, 256)
     shown = _fetch(_client(), alice.avatar.url)  # anyone may see an avatar
     assert (shown.format, shown.size) == ("WEBP", (256, 256))
+
+
+def test_an_uploaded_data_set_is_checked_and_trained_from_s3(
+    bucket, alice, bob, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    import zipfile
+
+    from agora.lab.models import LabDataset
+    from agora.lab.selectors import dataset_path
+
+    settings.VAR_DIR = tmp_path  # a machine that has never seen the archive
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for i in range(3):
+            zf.writestr(f"cats/{i}.png", _png((12, 12), (10 * i, 90, 40)))
+            zf.writestr(f"dogs/{i}.png", _png((12, 12), (200, 10 * i, 40)))
+    upload = SimpleUploadedFile("set.zip", archive.getvalue(), content_type="application/zip")
+    owner = _client(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner.post("/lab/datasets/", {"name": "pets", "archive": upload})
+    assert response.status_code == 302
+    dataset = LabDataset.objects.get(owner=alice, name="pets")
+    assert dataset.status == LabDataset.Status.READY, dataset.error
+    assert dataset.count == 6 and dataset.classes == ["cats", "dogs"]
+    assert bucket.head_object(Bucket=settings.S3_BUCKET, Key=dataset.archive.name)
+    # The preview is in the bucket, shown to its owner only.
+    preview_url = f"/media/{dataset.preview.name}"
+    assert _fetch(owner, preview_url).size[0] > 0
+    assert _client(bob).get(preview_url).status_code == 404
+    # A worker on another machine trains from a local copy fetched from the bucket.
+    local = dataset_path(dataset.key)
+    assert local.startswith(str(tmp_path)) and zipfile.ZipFile(local).testzip() is None

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from agora.accounts.models import User
 from agora.lab import permissions
 from agora.lab.models import FAMILY_CHOICES, POINT_DATASETS, TrainingRun
-from agora.lab.selectors import dataset_path, usable_datasets
+from agora.lab.selectors import dataset_name, usable_datasets
 from agora.lab.tasks import enqueue
 
 Status = TrainingRun.Status
@@ -41,7 +41,7 @@ def validate_run(
     kind = "points" if dataset in POINT_DATASETS else "image"
     try:
         config = resolve_config(
-            family, dataset_path(dataset), preset, kind=kind, steps=steps, seed=seed
+            family, dataset_name(dataset), preset, kind=kind, steps=steps, seed=seed
         )
     except GenlabError as exc:
         raise ValidationError({"family": str(exc)}) from exc
