@@ -193,7 +193,7 @@ def main() -> None:
     from agora.forum.diff import html_diff
     from agora.gallery import metadata
     from agora.learn import frontmatter
-    from agora.moderation.services import IMAGE_RE
+    from agora.moderation.services import links_and_images
     from agora.search.query import parse as parse_query
     from agora.search.snippets import highlight
     from genlab.data import load_dataset, zip_entry_count
@@ -345,10 +345,10 @@ def main() -> None:
         frontmatter.parse,
     )
     row(
-        "moderation: image count in ![![![",
+        "moderation: link and image count in ![![![",
         20000,
         lambda n: "![" * n,
-        lambda text: len(IMAGE_RE.findall(text)),
+        links_and_images,
     )
 
     print("-- data-set archives (genlab/data.py)")

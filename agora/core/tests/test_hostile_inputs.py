@@ -28,18 +28,20 @@ from agora.forum import services as forum_services
 from agora.forum.models import Category
 from agora.gallery import metadata
 from agora.learn import frontmatter
-from agora.moderation.services import IMAGE_RE
+from agora.moderation.services import links_and_images
 from agora.search.query import parse as parse_query
 from agora.search.snippets import highlight
 from genlab.data import load_dataset
 from genlab.errors import DatasetError
 
 FUZZ = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    deadline=None,
+    derandomize=True,  # the same examples on every machine: a crash found is a crash kept
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 # The regexes the one-pass readers replaced, kept as their specification.
 OLD_A1111_KEY = re.compile(r"\s*([A-Za-z][\w ]*?):\s*(\"(?:[^\"\\]|\\.)*\"|[^,]*)(?:,|$)")
-OLD_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(")
 
 
 def sides(marked: str) -> tuple[str, str]:
@@ -292,16 +294,11 @@ def test_front_matter_is_read_or_refused_with_a_message(pieces):
     assert isinstance(meta, dict) and isinstance(body, str)
 
 
-@FUZZ
-@given(st.lists(st.sampled_from(["![", "]", "(", "!", "a", "[", "]("]), max_size=40).map("".join))
-def test_the_image_count_agrees_with_the_pattern_it_replaced(raw):
-    assert len(IMAGE_RE.findall(raw)) == len(OLD_IMAGE_RE.findall(raw))
-
-
 def test_images_are_counted_in_one_pass_over_a_long_post():
-    # 2 s at 40 KB before, growing as the square: 600 KB would take several minutes.
-    assert IMAGE_RE.findall("![" * 300_000) == []
-    assert len(IMAGE_RE.findall("![a](x) " * 50_000)) == 50_000
+    # The new-member limit counts what the rendered post shows (one linear render and parse);
+    # the regex it had once took 2 s at 40 KB, growing as the square.
+    assert links_and_images("![" * 100_000) == (0, 0)
+    assert links_and_images("![a](http://x.org/a.png) " * 2_000) == (0, 2_000)
 
 
 @FUZZ
@@ -311,7 +308,8 @@ def test_any_zip_archive_is_loaded_or_refused_with_a_reason(tmp_path_factory, en
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in entries.items():
             try:
-                archive.writestr(name or "x", data)
+                # zipfile cuts a name at NUL, as the format does
+                archive.writestr(name.split("\x00", 1)[0] or "x", data)
             except (ValueError, UnicodeEncodeError):
                 continue
     try:
