@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
+from agora.core.limits import check_lengths
 from agora.lab import permissions
 from agora.lab.models import LabDataset
 from agora.lab.tasks import enqueue
@@ -28,9 +29,10 @@ def upload_dataset(*, owner: User, name: str, archive) -> LabDataset:
             _("The archive is too large (at most %(mb)d MB).")
             % {"mb": settings.LAB_MAX_DATASET_BYTES // 2**20}
         )
-    name = name.strip()[:80]
+    name = name.strip()
     if not name:
         raise ValidationError(_("Name the data set."))
+    check_lengths(LabDataset, name=name)
     if LabDataset.objects.filter(owner=owner, name=name).exists():
         raise ValidationError(_("You already have a data set with this name."))
     dataset = LabDataset(owner=owner, name=name, size_bytes=archive.size)

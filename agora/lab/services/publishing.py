@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
+from agora.core.limits import check_lengths
 from agora.core.markdown import render
 from agora.lab import permissions
 from agora.lab.models import LabModel, Star, TrainingRun
@@ -26,6 +27,7 @@ def publish_model(
         raise ValidationError(_("This run is already published."))
     if len(name.strip()) < 3:
         raise ValidationError({"name": _("Give the model a name of at least 3 characters.")})
+    check_lengths(LabModel, name=name.strip(), card=card, licence=licence)
     source = run.out_dir / "model.safetensors"
     if not source.is_file():  # trained on another machine: its checkpoint is in S3, if used
         from agora.lab.execution import pull_run_state
@@ -36,10 +38,10 @@ def publish_model(
     model = LabModel(
         run=run,
         owner=user,
-        name=name.strip()[:120],
+        name=name.strip(),
         card=card,
         card_html=render(card) if card.strip() else "",
-        licence=licence[:40],
+        licence=licence,
         private=private or run.private,
         checkpoint_sha256=run.checkpoint_sha256,
     )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
+from agora.core.limits import check_lengths
 from agora.lab import permissions
 from agora.lab.models import FAMILY_CHOICES, POINT_DATASETS, TrainingRun
 from agora.lab.selectors import dataset_name, usable_datasets
@@ -71,6 +72,7 @@ def create_run(
         )
     if active.count() >= settings.LAB_MAX_QUEUED_RUNS:
         raise ValidationError(_("The lab is busy; try again in a few minutes."))
+    check_lengths(TrainingRun, title=title.strip())
     config = validate_run(
         user=owner, family=family, dataset=dataset, preset=preset, steps=steps, seed=seed
     )
@@ -81,7 +83,7 @@ def create_run(
         )
     run = TrainingRun.objects.create(
         owner=owner,
-        title=(title.strip() or f"{family} · {dataset}")[:120],
+        title=title.strip() or f"{family} · {dataset}",
         family=family,
         dataset=dataset,
         preset=preset,
