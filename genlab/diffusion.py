@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 
@@ -234,32 +235,54 @@ class _GuidedCaller:
         return eps_c.sub_(eps_u).mul_(1 + self.guidance).add_(eps_u)
 
 
-def ddpm_coefficients(sched: NoiseSchedule, variance: str = "beta") -> list[tuple[float, ...]]:
-    """Per-step floats (t, 1/sqrt(alpha_t), beta_t/sqrt(1 - ab_t), sigma_t) for
-    Algorithm 2, computed once in float64 (ddpm_step is the readable reference)."""
+class DDPMCoefficients(NamedTuple):
+    """One step of DDPM Algorithm 2 (eq. 11 plus noise), as Python floats in float64:
+    x_{t-1} = sqrt_recip_alpha (x_t - eps_coef eps) + sigma z."""
+
+    t: int
+    sqrt_recip_alpha: float  # 1 / sqrt(alpha_t)
+    eps_coef: float  # beta_t / sqrt(1 - alpha_bar_t)
+    sigma: float  # sigma_t: sqrt(beta_t) or sqrt(beta_tilde_t) (eq. 7); 0 at t = 0
+
+
+def ddpm_coefficients(sched: NoiseSchedule, variance: str = "beta") -> list[DDPMCoefficients]:
+    """The DDPMCoefficients of every step, t = T - 1 down to 0, computed once in float64
+    (ddpm_step is the readable reference)."""
     betas = sched.betas.double()
     alphas, ab = 1 - betas, torch.cumprod(1 - betas, 0)
     out = []
     for t in range(sched.T - 1, -1, -1):
-        c1 = float(1 / alphas[t].sqrt())
-        c2 = float(betas[t] / (1 - ab[t]).sqrt())
+        sqrt_recip_alpha = float(1 / alphas[t].sqrt())
+        eps_coef = float(betas[t] / (1 - ab[t]).sqrt())
         if t == 0:
             sigma = 0.0
         elif variance == "beta":
             sigma = float(betas[t].sqrt())
         else:
             sigma = float(((1 - ab[t - 1]) / (1 - ab[t]) * betas[t]).sqrt())
-        out.append((t, c1, c2, sigma))
+        out.append(DDPMCoefficients(t, sqrt_recip_alpha, eps_coef, sigma))
     return out
+
+
+class DDIMCoefficients(NamedTuple):
+    """One step t -> t_prev of DDIM eq. 12 as Python floats in float64. Eq. 12,
+    x_prev = sqrt(ab_prev) x0_pred + sqrt(1 - ab_prev - sigma^2) eps + sigma z with
+    x0_pred = (x_t - sqrt(1 - ab) eps) / sqrt(ab), expanded in x_t and eps:
+    x_prev = x_coef x_t + eps_coef eps + sigma z."""
+
+    t: int
+    x_coef: float  # sqrt(ab_prev / ab)
+    eps_coef: float  # sqrt(1 - ab_prev - sigma^2) - x_coef sqrt(1 - ab)
+    sigma: float  # eta times DDIM eq. 16
+    sqrt_alpha_bar: float  # sqrt(ab): x0_pred's divisor, used when clipping
+    sqrt_one_minus_alpha_bar: float  # sqrt(1 - ab): x0_pred's eps coefficient
 
 
 def ddim_coefficients(
     sched: NoiseSchedule, steps: int, eta: float, spacing: str = "leading"
-) -> list[tuple[int, float, float, float, float, float]]:
-    """Per-step floats (t, a, b, sigma, c0, c1) of DDIM eq. 12 in float64:
-    x_prev = a x_t + b eps + sigma z with a = sqrt(ab_prev / ab),
-    b = sqrt(1 - ab_prev - sigma^2) - a sqrt(1 - ab) (eq. 12 expanded), and for clipping
-    x0_pred = (x_t - c1 eps) / c0 with c0 = sqrt(ab), c1 = sqrt(1 - ab)."""
+) -> list[DDIMCoefficients]:
+    """The DDIMCoefficients of every step of ddim_pairs, computed once in float64
+    (ddim_step is the readable reference); alpha_bar at t_prev < 0 is 1."""
     ab_all = torch.cumprod(1 - sched.betas.double(), 0)
     one = torch.tensor(1.0, dtype=torch.float64)
     out = []
@@ -267,9 +290,18 @@ def ddim_coefficients(
         ab = ab_all[t]
         ab_prev = ab_all[t_prev] if t_prev >= 0 else one
         sigma = eta * ((1 - ab_prev) / (1 - ab) * (1 - ab / ab_prev)).sqrt()  # DDIM eq. 16
-        a = (ab_prev / ab).sqrt()
-        b = (1 - ab_prev - sigma**2).clamp(min=0).sqrt() - a * (1 - ab).sqrt()
-        out.append((t, float(a), float(b), float(sigma), float(ab.sqrt()), float((1 - ab).sqrt())))
+        x_coef = (ab_prev / ab).sqrt()
+        eps_coef = (1 - ab_prev - sigma**2).clamp(min=0).sqrt() - x_coef * (1 - ab).sqrt()
+        out.append(
+            DDIMCoefficients(
+                t,
+                float(x_coef),
+                float(eps_coef),
+                float(sigma),
+                float(ab.sqrt()),
+                float((1 - ab).sqrt()),
+            )
+        )
     return out
 
 
@@ -292,12 +324,13 @@ def ddpm_sample(
     z = torch.empty(shape)
     call = _GuidedCaller(eps_theta, shape, y, guidance, num_classes)
     coefs = ddpm_coefficients(sched, variance)
-    for i, (t, c1, c2, sigma) in enumerate(coefs):
-        eps = call(x, t)
-        x.sub_(eps, alpha=c2).mul_(c1)  # x = (x_t - beta / sqrt(1 - ab) eps) / sqrt(alpha)
-        if t > 0:
+    for i, c in enumerate(coefs):
+        eps = call(x, c.t)
+        # DDPM eq. 11: x = (x_t - beta / sqrt(1 - ab) eps) / sqrt(alpha)
+        x.sub_(eps, alpha=c.eps_coef).mul_(c.sqrt_recip_alpha)
+        if c.t > 0:
             torch.randn(shape, generator=gen, out=z)
-            x.add_(z, alpha=sigma)
+            x.add_(z, alpha=c.sigma)
         if progress:
             progress(i + 1, len(coefs))
     return x
@@ -325,129 +358,21 @@ def ddim_sample(
     x0 = torch.empty(shape)
     call = _GuidedCaller(eps_theta, shape, y, guidance, num_classes)
     coefs = ddim_coefficients(sched, steps, eta, spacing)
-    for i, (t, a, b, sigma, c0, c1) in enumerate(coefs):
-        eps = call(x, t)
+    for i, c in enumerate(coefs):
+        eps = call(x, c.t)
         if clip_sample:
             # x0_pred = (x_t - sqrt(1 - ab) eps) / sqrt(ab), clamped; then eq. 12 with
-            # sqrt(ab_prev) = a c0 and sqrt(1 - ab_prev - sigma^2) = b + a c1
-            torch.add(x, eps, alpha=-c1, out=x0).div_(c0).clamp_(-1, 1)
-            x.copy_(x0).mul_(a * c0).add_(eps, alpha=b + a * c1)
+            # sqrt(ab_prev) = x_coef sqrt(ab) and
+            # sqrt(1 - ab_prev - sigma^2) = eps_coef + x_coef sqrt(1 - ab)
+            torch.add(x, eps, alpha=-c.sqrt_one_minus_alpha_bar, out=x0)
+            x0.div_(c.sqrt_alpha_bar).clamp_(-1, 1)
+            x.copy_(x0).mul_(c.x_coef * c.sqrt_alpha_bar)
+            x.add_(eps, alpha=c.eps_coef + c.x_coef * c.sqrt_one_minus_alpha_bar)
         else:
-            x.mul_(a).add_(eps, alpha=b)
+            x.mul_(c.x_coef).add_(eps, alpha=c.eps_coef)  # eq. 12 with the terms in x_t, eps
         if eta > 0:
             torch.randn(shape, generator=gen, out=z)
-            x.add_(z, alpha=sigma)
+            x.add_(z, alpha=c.sigma)
         if progress:
             progress(i + 1, len(coefs))
     return x
-
-
-# ---------- the family the driver trains ----------
-
-from torch import nn  # noqa: E402
-
-from genlab.data import Dataset  # noqa: E402
-from genlab.family import EMA, Family  # noqa: E402
-from genlab.nets import EpsMLP, UNet  # noqa: E402
-
-
-def make_eps_net(cfg, shape: tuple[int, ...], num_classes: int) -> nn.Module:
-    if len(shape) == 1:
-        return EpsMLP(shape[0], cfg.hidden, 3, num_classes)
-    return UNet(shape[0], cfg.base, tuple(cfg.mults), num_classes, cfg.attention)
-
-
-def sample_with(
-    eps_theta: EpsModel,
-    sched: NoiseSchedule,
-    shape: tuple[int, ...],
-    gen: torch.Generator,
-    sampler: str,
-    steps: int,
-    eta: float,
-    y: torch.Tensor | None,
-    guidance: float,
-    num_classes: int,
-    clip_sample: bool = False,
-    variance: str = "beta",
-) -> torch.Tensor:
-    if sampler == "ddpm":
-        return ddpm_sample(eps_theta, sched, shape, gen, y, guidance, num_classes, variance)
-    return ddim_sample(
-        eps_theta, sched, shape, gen, steps, eta, y, guidance, num_classes, clip_sample=clip_sample
-    )
-
-
-class DiffusionFamily(Family):
-    name = "diffusion"
-
-    def __init__(self, cfg, spec) -> None:
-        super().__init__(cfg, spec)
-        self.sched = NoiseSchedule.make(cfg.schedule, cfg.T, cfg.schedule_version)
-        self.eps_theta = make_eps_net(cfg, spec.shape, self.num_classes)
-        self.ema = EMA(self.eps_theta, cfg.ema_decay)
-        # The UNet trains in channels_last (NHWC): oneDNN's convolutions run 5-10 % faster that
-        # way on this CPU (bench/genlab.py item 1). Only the trained copy: the EMA weights that
-        # are saved and sampled stay in the default layout, so sampling, and with it every
-        # recipe's images, is unchanged.
-        self.channels_last = isinstance(self.eps_theta, UNet)
-        if self.channels_last:
-            self.eps_theta.to(memory_format=torch.channels_last)
-        self.opt = torch.optim.Adam(self.eps_theta.parameters(), lr=cfg.lr)
-
-    def trained_modules(self) -> dict[str, nn.Module]:
-        return {"eps_theta": self.eps_theta, "ema": self.ema.shadow}
-
-    def sampling_modules(self) -> dict[str, nn.Module]:
-        return {"eps_theta": self.ema.shadow}  # sample with EMA weights (DDPM sec. 4)
-
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"eps_theta": self.opt}
-
-    def extra_state(self) -> dict:
-        return {"ema_updates": self.ema.updates}
-
-    def load_extra_state(self, state: dict) -> None:
-        self.ema.updates = int(state.get("ema_updates", 0))
-
-    def default_sampler(self) -> str:
-        return "ddim"
-
-    def samplers(self) -> tuple[str, ...]:
-        return ("ddpm", "ddim")
-
-    def train_step(self, data: Dataset, gen: torch.Generator, step: int) -> dict[str, float]:
-        self.eps_theta.train()
-        self.set_lr(self.opt, step)
-        x0, y = self.batch(data, gen)
-        if self.channels_last:
-            x0 = x0.contiguous(memory_format=torch.channels_last)
-        loss = eps_loss(self.eps_theta, self.sched, x0, y, gen, self.cfg.p_uncond, self.num_classes)
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.cfg.grad_clip:
-            nn.utils.clip_grad_norm_(self.eps_theta.parameters(), self.cfg.grad_clip)
-        self.opt.step()
-        self.ema.update(self.eps_theta)
-        return {"loss": float(loss.detach())}
-
-    @torch.no_grad()
-    def generate(
-        self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False, variance="beta"
-    ) -> torch.Tensor:
-        net = self.ema.shadow.eval()
-        shape = (n, *self.spec.shape)
-        return sample_with(
-            net,
-            self.sched,
-            shape,
-            gen,
-            sampler,
-            steps,
-            eta,
-            labels,
-            guidance,
-            self.num_classes,
-            clip_sample=clip_sample and self.spec.kind == "image",
-            variance=variance,
-        )

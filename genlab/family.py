@@ -150,7 +150,7 @@ def build_family(cfg: TrainConfig, spec: DataSpec) -> Family:
 
         return VAEFamily(cfg, spec)
     if cfg.family == "diffusion":
-        from genlab.diffusion import DiffusionFamily
+        from genlab.diffusion_family import DiffusionFamily
 
         return DiffusionFamily(cfg, spec)
     from genlab.latent import LatentFamily

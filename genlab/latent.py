@@ -7,13 +7,14 @@ import torch
 from torch import nn
 
 from genlab.data import Dataset
-from genlab.diffusion import NoiseSchedule, eps_loss, sample_with
-from genlab.family import EMA, Family
+from genlab.diffusion import NoiseSchedule
+from genlab.diffusion_family import EpsFamily, sample_with
+from genlab.family import EMA
 from genlab.nets import EpsMLP
 from genlab.vae import VAEFamily
 
 
-class LatentFamily(Family):
+class LatentFamily(EpsFamily):
     """Steps [0, vae_steps) train the VAE; the next `steps` train eps_theta on z * scale."""
 
     name = "latent"
@@ -45,24 +46,15 @@ class LatentFamily(Family):
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"vae": self.ae.opt, "eps_theta": self.opt}
 
-    def extra_state(self) -> dict:
-        return {"ema_updates": self.ema.updates}
-
-    def load_extra_state(self, state: dict) -> None:
-        self.ema.updates = int(state.get("ema_updates", 0))
-
-    def default_sampler(self) -> str:
-        return "ddim"
-
-    def samplers(self) -> tuple[str, ...]:
-        return ("ddpm", "ddim")
-
     def encode(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         """z ~ q(z|x), scaled to unit variance."""
         with torch.no_grad():
             mu, log_var = self.ae.vae.encoder(self.ae.prepare(x, gen))
             z = mu + (0.5 * log_var).exp() * torch.randn(mu.shape, generator=gen)
         return z
+
+    def diffusion_input(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        return self.encode(x, gen) * self.scale.value
 
     def train_step(self, data: Dataset, gen: torch.Generator, step: int) -> dict[str, float]:
         if step < self.cfg.vae_steps:
@@ -71,18 +63,7 @@ class LatentFamily(Family):
         if float(self.scale.value) == 0.0:
             first = data.x[: min(len(data), 1024)]
             self.scale.value.fill_(1.0 / float(self.encode(first, gen).std()))
-        self.eps_theta.train()
-        self.set_lr(self.opt, step - self.cfg.vae_steps)
-        x, y = self.batch(data, gen)
-        z0 = self.encode(x, gen) * self.scale.value
-        loss = eps_loss(self.eps_theta, self.sched, z0, y, gen, self.cfg.p_uncond, self.num_classes)
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.cfg.grad_clip:
-            nn.utils.clip_grad_norm_(self.eps_theta.parameters(), self.cfg.grad_clip)
-        self.opt.step()
-        self.ema.update(self.eps_theta)
-        return {"loss": float(loss.detach())}
+        return self.eps_train_step(data, gen, step - self.cfg.vae_steps)
 
     def autoencoder_heldout_elbo(self, data: Dataset) -> float:
         """The first stage's ELBO in nats per example on held-out data (one z sample)."""

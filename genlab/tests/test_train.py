@@ -97,7 +97,7 @@ def test_callbacks_progress_grids_checkpoints_and_cancel(tmp_path: Path) -> None
 def test_nan_loss_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from genlab.diffusion import DiffusionFamily
+    from genlab.diffusion_family import DiffusionFamily
 
     real_step = DiffusionFamily.train_step
 
