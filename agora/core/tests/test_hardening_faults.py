@@ -370,7 +370,8 @@ def test_pages_keep_rendering_while_redis_is_down(client, settings, private_redi
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": private_redis["url"],
             "KEY_PREFIX": "agora-test",
-        }
+        },
+        "layout": settings.CACHES["layout"],  # per process, never Redis
     }
     pages = ["/", "/latest/", "/categories/", topic.get_absolute_url(), "/search/?q=cache"]
     for page in pages:
