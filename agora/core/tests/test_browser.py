@@ -16,9 +16,10 @@ pytestmark = [pytest.mark.browser]
 
 
 def test_newcomer_signs_up_verifies_logs_in_switches_to_chinese_and_sets_a_time_zone(
-    page, live_server
+    page, live_server, settings
 ):
     base = live_server.url
+    settings.AGORA_SITE_URL = base  # links in emails are built from the site's address
     page.goto(base + "/")
     page.locator("header").get_by_role("button", name="Sign up").click()
     page.fill("input[name=email]", "mei@example.com")
