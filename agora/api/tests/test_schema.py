@@ -20,8 +20,7 @@ from schemathesis import checks
 from schemathesis.generation import GenerationMode
 
 from agora.api import tokens
-from agora.api.models import ApiToken
-from agora.api.tests.conftest import bearer
+from agora.api.tests.conftest import bearer, known_path_values
 
 CHECKS = [
     checks.not_a_server_error,
@@ -79,23 +78,7 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
     headers = _headers(world, persona)
     failures: list[str] = []
-    known = {
-        "topic_id": world.topic.id,
-        "post_id": world.reply.id,
-        "slug": "lounge",
-        "username": "bob",
-        "work_id": world.work.id,
-        "run_id": world.queued_run.id,
-        "model_id": world.public_model.id,
-        "generation_id": world.generation.id,
-        "event_id": world.event.id,
-        "launch_id": world.launch.id,
-        "request_id": world.partner.id,
-        "token_id": ApiToken.objects.filter(user=world.people["owner"]).first().id,
-        "notification_id": world.notification.id,
-        "endpoint_id": world.webhook.id,
-        "key": f"reply-{world.topic.id}",
-    }
+    known = known_path_values(world)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 80
     negative = mode == GenerationMode.NEGATIVE
