@@ -581,3 +581,9 @@ def evaluate_text(ckpt: Any, n: int = 200, seed: int = 0, **settings: Any) -> di
         out.update(form_rate(model, n=n, seed=seed, **settings))
         out["constrained_form_rate"] = constrained_form_rate(model, n=min(n, 100), seed=seed)
     return out
+
+
+def zoo_reference(checkpoint_path: str | Path, reference: dict[str, Any]) -> list[str]:
+    """The zoo's reference generation (genlab.zoo): `reference` holds TextRecipe fields."""
+    ckpt = _load(checkpoint_path)
+    return generate_texts(TextRecipe(ckpt.sha256, **reference), ckpt)
