@@ -102,6 +102,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             for name in ("steps", "seed", "image_size", "sample_every", "checkpoint_every"):
                 if getattr(args, name) is not None:
                     overrides[name] = getattr(args, name)
+            if args.base:
+                overrides["base_model"] = args.base
+            if args.freeze_early:
+                overrides["freeze_early"] = True
             kind = "points" if args.dataset in TOYS else "image"
             cfg = resolve_config(args.family, args.dataset, args.preset, kind, **overrides)
             result = train(cfg, out_dir=out, callbacks=[bar])
@@ -264,6 +268,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--checkpoint-every", dest="checkpoint_every", type=int)
     t.add_argument("--out", help="run folder (default runs/FAMILY-DATASET)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
+    t.add_argument(
+        "--base",
+        help="fine-tune: start from this zoo model (python -m genlab zoo list) or checkpoint",
+    )
+    t.add_argument(
+        "--freeze-early",
+        dest="freeze_early",
+        action="store_true",
+        help="fine-tune: freeze the first layers of the base model",
+    )
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="any config option")
     t.set_defaults(fn=cmd_train)
 
