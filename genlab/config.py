@@ -29,6 +29,7 @@ LOSS_OPTIONS: dict[str, dict[str, Any]] = {
     "wgan": {"k_disc": 5, "lr": 5e-5},
 }
 SCHEDULE_VERSIONS = (1, 2)
+FINETUNE_OPTIONS = ("base_model", "base_sha256", "freeze_early", "max_examples")
 
 # Sampler defaults per family, chosen from measured grids (docs/benchmarks.md, "genlab: sampler
 # defaults and evaluation"): on conditional diffusion (mnist5k, DDIM-50) eta 1 gave the lowest
@@ -116,6 +117,16 @@ class TrainConfig:
     # windows start at a document (a poem starts at position 0, so the learned positions tell
     # the line and column) instead of anywhere in the stream (nanoGPT)
     align_documents: bool = True
+    # fine-tuning (genlab.finetune): the base model, a zoo name or a checkpoint path, and the
+    # SHA-256 of its weights (filled in when the run starts, so the run's lineage is known and a
+    # rerun refuses other weights); freeze_early freezes the network's first layers. Written to
+    # JSON only when set, so configs made before fine-tuning keep their JSON.
+    base_model: str = ""
+    base_sha256: str = ""
+    freeze_early: bool = False
+    # train on the first max_examples images/points of the training split only (0: all), e.g.
+    # "200 images of a new class" when measuring a fine-tune; written to JSON only when set
+    max_examples: int = 0
     # driver
     log_every: int = 10
     sample_every: int = 0
@@ -127,6 +138,9 @@ class TrainConfig:
         if self.family != "gpt":  # image configs keep the JSON (and hashes) they had before
             for name in GPT_OPTIONS:
                 del d[name]
+        for key in FINETUNE_OPTIONS:
+            if not d[key]:
+                del d[key]
         return d
 
     def to_json(self) -> str:
@@ -179,12 +193,16 @@ class TrainConfig:
             raise ConfigError(f"schedule_version must be 1 or 2, got {self.schedule_version}")
         if not 0 < self.val_fraction < 1:
             raise ConfigError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
-        if self.val_every < 0 or self.shift_px < 0:
-            raise ConfigError("val_every and shift_px must be >= 0")
+        if self.val_every < 0 or self.shift_px < 0 or self.max_examples < 0:
+            raise ConfigError("val_every, shift_px and max_examples must be >= 0")
         if not 0 <= self.p_uncond < 1:
             raise ConfigError(f"p_uncond must be in [0, 1), got {self.p_uncond}")
         if self.lr <= 0:
             raise ConfigError(f"lr must be positive, got {self.lr}")
+        if not isinstance(self.freeze_early, bool):
+            raise ConfigError(f"freeze_early must be true or false, got {self.freeze_early!r}")
+        if self.freeze_early and not self.base_model:
+            raise ConfigError("freeze_early needs a base model to fine-tune (--base)")
 
 
 def _families() -> str:

@@ -136,6 +136,14 @@ class Family(ABC):
         for group in opt.param_groups:
             group["lr"] = self.cfg.lr * scale
 
+    def early_modules(self) -> list[nn.Module]:
+        """The first layers, frozen by freeze_early when fine-tuning (none by default)."""
+        return []
+
+    @property
+    def finetuning(self) -> bool:
+        return bool(self.cfg.base_model)
+
     def eval_mode(self) -> None:
         for m in self.sampling_modules().values():
             m.eval()

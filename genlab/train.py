@@ -73,13 +73,24 @@ def total_steps(model: Family) -> int:
 
 
 def prepare(cfg: TrainConfig) -> tuple[TrainConfig, Dataset, Dataset, DataSpec]:
-    """Load the data, resolve `conditional`, check the image size fits the networks."""
+    """Load the data, resolve `conditional`, check the image size fits the networks. A
+    fine-tune (cfg.base_model) takes the base's architecture and extends its classes
+    (genlab.finetune)."""
     cfg.validate()
     if cfg.family == "gpt":
+        if cfg.base_model:
+            raise ConfigError("fine-tuning a gpt model from a base is not supported yet")
         from genlab.text import prepare_text
 
         return prepare_text(cfg)  # type: ignore[return-value]
-    ds = load_dataset(cfg.dataset, image_size=cfg.image_size)
+    if cfg.base_model:
+        from genlab import finetune
+
+        base, _ = finetune.load_base(cfg)
+        cfg = finetune.finetune_config(cfg, base)
+        ds = finetune.load_finetune_data(cfg, base)
+    else:
+        ds = load_dataset(cfg.dataset, image_size=cfg.image_size)
     conditional = cfg.conditional
     if conditional is None:
         conditional = cfg.family in ("diffusion", "latent") and ds.y is not None
@@ -94,6 +105,8 @@ def prepare(cfg: TrainConfig) -> tuple[TrainConfig, Dataset, Dataset, DataSpec]:
         if size % div:
             raise ConfigError(f"image size {size} must be divisible by {div} for {cfg.family}")
     train_ds, val_ds = ds.split()
+    if cfg.max_examples and cfg.max_examples < len(train_ds):  # the split is already shuffled
+        train_ds = train_ds.subset(torch.arange(cfg.max_examples))
     return cfg, train_ds, val_ds, DataSpec.of(ds, bool(conditional))
 
 
@@ -212,6 +225,13 @@ def train(
     model = build_family(cfg, spec)
     gen = torch.Generator().manual_seed(cfg.seed + 1)  # batches and noise
     start = 0
+    if cfg.base_model:
+        from genlab import finetune
+
+        if state is None:
+            finetune.apply_base(model, finetune.load_base(cfg)[0])
+        if cfg.freeze_early:
+            finetune.freeze(model)
     if state is not None:
         for k, m in model.trained_modules().items():
             m.load_state_dict(state["modules"][k])
