@@ -196,3 +196,57 @@ def test_the_state_key_does_not_depend_on_the_order_of_settings():
     a = widget.parse({"t": "5", "seed": "1"})
     b = widget.parse({"seed": "1", "t": "5"})
     assert widgets.state_key("forward-process", a) == widgets.state_key("forward-process", b)
+
+
+def _lesson_vae(beta: str = "1") -> None:
+    """The lesson's VAE for β, trained for 40 steps instead of the lesson's 1500."""
+    from agora.learn.widgets.live import vae_train
+
+    state = widgets.get("vae-train").defaults() | {"beta": beta}
+    key = widgets.state_key("vae-train", state)
+    drawn = vae_train(state | {"steps": 40}, lambda *a: None, key=key)
+    WidgetResult.objects.create(
+        kind="vae-train", key=key, state=state, status="done", png=drawn.png, data=drawn.data
+    )
+
+
+def test_the_vae_map_waits_for_the_lesson_model_then_decodes_points(alice_client):
+    waiting = alice_client.get("/learn/widgets/vae-map/panel/?z1=1.0").content.decode()
+    assert "still training" in waiting and 'data-hx-trigger="every 1s"' in waiting
+    assert not WidgetResult.objects.filter(kind="vae-map").exists()
+    assert WidgetResult.objects.get(kind="vae-train").requested_by is None  # the lesson's own
+    WidgetResult.objects.all().delete()
+    _lesson_vae()
+    first = alice_client.get("/learn/widgets/vae-map/panel/?z1=1.0").content.decode()
+    assert 'data-extent="3.0"' in first
+    moved = alice_client.get("/learn/widgets/vae-map/figure.png?z1=-2.0&z2=0.5")
+    assert moved.status_code == 200 and moved.content.startswith(PNG)
+    between = alice_client.get("/learn/widgets/vae-interpolate/figure.png?a=0&b=9&n=5")
+    assert between.status_code == 200 and between.content.startswith(PNG)
+
+
+def test_the_reverse_process_samples_from_the_newest_public_diffusion_model(
+    alice, alice_client, django_capture_on_commit_callbacks
+):
+    from agora.lab.services import publishing, runs
+
+    none_yet = alice_client.get("/learn/widgets/reverse-process/panel/?steps=10")
+    assert "no public diffusion model" in none_yet.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        run = runs.create_run(
+            owner=alice, title="t", family="diffusion", dataset="moons", preset="quick", steps=20
+        )
+    run.refresh_from_db()
+    model = publishing.publish_model(
+        user=alice, run=run, name="Moons", card="", licence="mit", private=False
+    )
+    ddim = alice_client.get("/learn/widgets/reverse-process/panel/?steps=10").content.decode()
+    ddpm = alice_client.get("/learn/widgets/reverse-process/panel/?sampler=ddpm").content.decode()
+    assert "<dd>10</dd>" in ddim and "<dd>1000</dd>" in ddpm  # network calls
+    row = WidgetResult.objects.filter(kind="reverse-process").first()
+    assert row.state["model"] == model.id
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.get("/learn/widgets/sampler-table/panel/")
+    table = WidgetResult.objects.get(kind="sampler-table")
+    assert table.status == "done" and len(table.data["table"]["rows"]) == 5
+    assert "MMD²" in alice_client.get("/learn/widgets/sampler-table/panel/").content.decode()

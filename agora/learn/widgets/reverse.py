@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext_noop
 
 from agora.learn.widgets import figures
 from agora.learn.widgets.compute import Drawn
@@ -20,6 +21,18 @@ IMAGE_DATASETS = ("mnist5k", "digits")
 
 class NoModel(Exception):
     """No public diffusion model in the lab to run the reverse process with."""
+
+
+def zoo_model():
+    """The model zoo's diffusion model (genlab.zoo, when this build has it and its weights are
+    built), image data sets first; None otherwise."""
+    try:
+        from genlab import zoo
+    except ImportError:
+        return None
+    built = [m for m in zoo.list_models() if m.family == "diffusion" and m.built]
+    built.sort(key=lambda m: (m.dataset not in IMAGE_DATASETS, m.name))
+    return built[0] if built else None
 
 
 def lesson_model():
@@ -38,13 +51,24 @@ def lesson_model():
 
 
 def model_state() -> dict[str, Any]:
-    """What the cache key adds to a state: the checkpoint the figure was drawn with."""
+    """What the cache key adds to a state: the checkpoint the figure was drawn with (the zoo's
+    diffusion model when there is one, else the Lab's newest public one)."""
+    zoo = zoo_model()
+    if zoo is not None:
+        return {"checkpoint": zoo.weights_sha256[:16], "model": f"zoo:{zoo.name}"}
     model = lesson_model()
     return {"checkpoint": model.checkpoint_sha256[:16], "model": model.id}
 
 
-def _family(model_id: int):
+def _family(model_id: int | str):
+    """The model's genlab family, through the lab's cache of loaded checkpoints."""
     from agora.lab.checkpoints import cache
+
+    if isinstance(model_id, str) and model_id.startswith("zoo:"):
+        from genlab import zoo
+
+        found = zoo.get_model(model_id.removeprefix("zoo:"))
+        return cache().get(found.weights_path, found.weights_sha256).model
     from agora.lab.execution import local_checkpoint
     from agora.lab.models import LabModel
 
@@ -138,9 +162,9 @@ def trajectory(state: dict[str, Any]) -> Drawn:
         figures.to_png(image),
         {
             "numbers": [
-                ["network calls", calls],
-                ["sampling time (s)", f"{seconds:.2f}"],
-                ["model", f"#{state['model']}{guided_note}"],
+                [gettext_noop("network calls"), calls],
+                [gettext_noop("sampling time (s)"), f"{seconds:.2f}"],
+                [gettext_noop("model"), f"#{state['model']}{guided_note}"],
             ]
         },
     )
@@ -208,8 +232,6 @@ def table(state: dict[str, Any], report: Report) -> Drawn:
 
 
 def _table(rows, points: bool) -> dict[str, Any]:
-    from django.utils.translation import gettext_noop
-
     score = (
         ["MMD²", "—"] if points else [gettext_noop("classifier FD"), gettext_noop("class accuracy")]
     )
