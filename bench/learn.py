@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -115,8 +114,15 @@ def main() -> None:
     started = time.perf_counter()
     drawn = vae_train(state | {"steps": args.vae_steps}, lambda *a: None, key=key)
     vae_seconds = time.perf_counter() - started
-    WidgetResult.objects.create(
-        kind="vae-train", key=key, state=state, status="done", png=drawn.png, data=drawn.data
+    WidgetResult.objects.update_or_create(
+        key=key,
+        defaults={
+            "kind": "vae-train",
+            "state": state,
+            "status": "done",
+            "png": drawn.png,
+            "data": drawn.data,
+        },
     )
     learner.get("/learn/widgets/vae-map/figure.png?z1=0.0")  # loads the checkpoint once
     computed_map = timed(

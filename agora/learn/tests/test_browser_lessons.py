@@ -22,7 +22,7 @@ def sign_in(page, base, username):
 
 def figure_src(widget):
     image = widget.locator(".widget-panel img.widget-figure")
-    image.wait_for()
+    image.wait_for(state="attached", timeout=90_000)
     image.evaluate("img => img.complete || new Promise(r => img.addEventListener('load', r))")
     assert image.evaluate("img => img.naturalWidth") > 0  # a PNG arrived, not an error
     return image.get_attribute("src")
@@ -58,8 +58,9 @@ def lesson_pages(live_server):
 def test_sliders_of_the_forward_process_and_the_schedules(page, live_server, lesson_pages):
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, live_server.url, "learner")
-    page.goto(lesson_pages[1])
-    forward, schedules = page.locator("section.lesson-widget").all()[:2]
+    page.goto(lesson_pages[1], wait_until="domcontentloaded")
+    widgets_on_page = page.locator("section.lesson-widget")
+    forward, schedules = widgets_on_page.nth(0), widgets_on_page.nth(1)
     src = press(forward, "Timestep t")
     assert "t=101" in src
     assert "t=102" in press(forward, "Timestep t")
@@ -75,7 +76,7 @@ def test_sliders_of_the_forward_process_and_the_schedules(page, live_server, les
 def test_visitors_see_the_lesson_figures_and_are_asked_to_sign_in_for_new_ones(
     page, live_server, lesson_pages
 ):
-    page.goto(lesson_pages[1])
+    page.goto(lesson_pages[1], wait_until="domcontentloaded")
     forward = page.locator("section.lesson-widget").first
     figure_src(forward)  # the lesson's own setting: computed for the first visitor
     slider = forward.get_by_label("Timestep t")
@@ -87,7 +88,7 @@ def test_visitors_see_the_lesson_figures_and_are_asked_to_sign_in_for_new_ones(
 
 def test_the_gan_game_trains_live_when_the_loss_changes(page, live_server, lesson_pages):
     sign_in(page, live_server.url, "learner")
-    page.goto(lesson_pages[4])
+    page.goto(lesson_pages[4], wait_until="domcontentloaded")
     game = page.locator("section.lesson-widget").first
     steps = game.get_by_label("Training steps")
     steps.evaluate("el => { el.value = 50; }")  # the shortest training, then a key press
@@ -119,11 +120,18 @@ def test_the_vae_map_decodes_where_it_is_clicked(page, live_server, lesson_pages
         state = widgets.get("vae-train").defaults() | {"beta": beta}
         key = widgets.state_key("vae-train", state)
         drawn = vae_train(state | {"steps": 30}, lambda *a: None, key=key)
-        WidgetResult.objects.create(
-            kind="vae-train", key=key, state=state, status="done", png=drawn.png, data=drawn.data
+        WidgetResult.objects.update_or_create(
+            key=key,
+            defaults={
+                "kind": "vae-train",
+                "state": state,
+                "status": "done",
+                "png": drawn.png,
+                "data": drawn.data,
+            },
         )
     sign_in(page, live_server.url, "learner")
-    page.goto(lesson_pages[3])
+    page.goto(lesson_pages[3], wait_until="domcontentloaded")
     first_map = page.locator("section.lesson-widget[data-map-x]").first
     assert "z1=0.1" in press(first_map, "z₁")
     assert "z2=-0.1" in press(first_map, "z₂", "ArrowLeft")

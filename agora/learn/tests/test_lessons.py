@@ -205,8 +205,15 @@ def _lesson_vae(beta: str = "1") -> None:
     state = widgets.get("vae-train").defaults() | {"beta": beta}
     key = widgets.state_key("vae-train", state)
     drawn = vae_train(state | {"steps": 40}, lambda *a: None, key=key)
-    WidgetResult.objects.create(
-        kind="vae-train", key=key, state=state, status="done", png=drawn.png, data=drawn.data
+    WidgetResult.objects.update_or_create(
+        key=key,
+        defaults={
+            "kind": "vae-train",
+            "state": state,
+            "status": "done",
+            "png": drawn.png,
+            "data": drawn.data,
+        },
     )
 
 
