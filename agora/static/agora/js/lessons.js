@@ -34,6 +34,16 @@
     iy.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
+  // A panel refused (a visitor asking for new settings, a member past the quota) still says why:
+  // htmx leaves error responses out unless told otherwise.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (event.detail.xhr.status === 403 && target && target.classList.contains("widget-panel")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   document.addEventListener("pointerup", function (event) {
     var image = event.target;
     if (!image.matches || !image.matches(".lesson-widget[data-map-x] img.widget-figure[data-extent]")) return;
