@@ -133,7 +133,7 @@ def test_lesson_page_costs_a_constant_number_of_queries(
         page = client.get(url)
     body = page.content.decode()
     assert body.count('type="range"') >= 8 and "<math" in body
-    assert '<label for="w3-z1">' in body
+    assert '<label for="w3-z1" class="widget-label">' in body
     client.force_login(alice)
     client.get(url)  # the first visit of the day writes the visit and the session
     with django_assert_num_queries(8):
