@@ -212,7 +212,7 @@ def table(state: dict[str, Any], report: Report) -> Drawn:
         if points:
             score = [f"{float(mmd2_unbiased(x, sample_of_data)):.4f}", "—"]
         else:
-            s = classifier_scores(classifier, as_displayed(x), reference[:n], y)
+            s = classifier_scores(classifier, as_displayed(x), sample_of_data, y)
             score = [
                 f"{s['classifier_fd']:.1f}",
                 f"{100 * s.get('class_accuracy', 0):.0f} %" if y is not None else "—",
