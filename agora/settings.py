@@ -451,3 +451,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("AGORA_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- lessons (agora/learn/widgets) ------------------------------------------------------------
+# New figure settings a member may compute per hour (cached figures are free for everyone).
+LEARN_WIDGET_QUOTA_PER_HOUR = env_int("AGORA_LEARN_WIDGET_QUOTA_PER_HOUR", 30)
+CELERY_BEAT_SCHEDULE["sweep-lesson-widgets"] = {
+    "task": "agora.learn.tasks.sweep_widgets",
+    "schedule": JOB_SWEEP_SECONDS,
+}

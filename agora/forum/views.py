@@ -334,6 +334,9 @@ def new_topic(request: HttpRequest) -> HttpResponse:
     else:
         draft = Draft.objects.filter(user=request.user, key="new-topic").first()
         initial = {"title": draft.title, "raw": draft.raw} if draft else {}
+        if not draft and request.GET.get("raw"):
+            # "Share to the forum" from a lesson figure: the text that places the figure.
+            initial = {"title": request.GET.get("title", ""), "raw": request.GET["raw"]}
         wanted = request.GET.get("category")
         for cat in allowed:
             if cat.slug == wanted:

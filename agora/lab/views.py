@@ -78,7 +78,12 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def new_run(request: HttpRequest) -> HttpResponse:
     datasets = selectors.usable_datasets(request.user)
-    initial = {}
+    # Prefilled from a link ("train this yourself" in a lesson); checked when the form is sent.
+    initial = {
+        name: request.GET[name]
+        for name in ("title", "family", "dataset", "preset", "steps", "seed")
+        if name in request.GET
+    }
     fork = _run_named(request, request.GET.get("fork", ""))
     if fork:
         initial = {

@@ -99,6 +99,13 @@ MATRIX: dict[str, tuple[int | None, ...]] = {
     "learn:article": (200, 200, 200, 200, 200, 405, 405),
     "learn:edit": (302, 403, 403, 200, 200, 302, 403),
     "learn:revisions": (200, 200, 200, 200, 200, 405, 405),
+    # A lesson marked done: members, by POST. Widgets: the page computes schedules' default
+    # state for the first member (a visitor sees why not), then it is cached for everyone.
+    "learn:done": (302, 405, 405, 405, 405, 302, 302),
+    "learn:widget": (200, 200, 200, 200, 200, 405, 405),
+    "learn:widget_figure": (200, 200, 200, 200, 200, 405, 405),
+    "learn:widget_panel": (200, 200, 200, 200, 200, 405, 405),
+    "learn:widget_frame": (404, 404, 404, 404, 404, 405, 405),
     "search:search": (200, 200, 200, 200, 200, 405, 405),
     "search:quick": (200, 200, 200, 200, 200, 405, 405),
     "showcase:launches": (200, 200, 200, 200, 200, 405, 405),
