@@ -626,6 +626,8 @@ def new_message(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The front page: what Agora is (for visitors), the latest topics and the categories."""
     from agora.accounts import selectors as account_selectors
+    from agora.core.selectors import whats_alive
+    from agora.gallery.selectors import viewer_level
 
     access = permissions.get_access(request)
     pinned = selectors.pinned_topics(
@@ -645,6 +647,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "categories": [c for c in access.visible_categories() if c.parent_id is None],
         "newest_members": account_selectors.newest_members(limit=8),
         "suggested_requests": [],
+        "alive": whats_alive(viewer=request.user),
+        "viewer_level": viewer_level(request.user),
     }
     if request.user.is_authenticated:
         from agora.showcase.selectors import suggested_requests

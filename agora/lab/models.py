@@ -145,6 +145,20 @@ class TrainingRun(models.Model):
         return self.status in {self.Status.FAILED, self.Status.CANCELLED}
 
     @property
+    def latest_samples_url(self) -> str:
+        """The sample grid of the latest step that has one ("" before the first)."""
+        if not self.samples:
+            return ""
+        return max(self.samples, key=lambda s: s["step"])["url"]
+
+    @property
+    def shows_points(self) -> bool:
+        """Samples of a 2-D data set are scatter plots, not pixel grids."""
+        from genlab.data import TOYS
+
+        return self.dataset in TOYS
+
+    @property
     def percent(self) -> int:
         return int(100 * self.step / self.total_steps) if self.total_steps else 0
 
