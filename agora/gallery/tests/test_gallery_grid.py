@@ -102,7 +102,7 @@ def test_point_clouds_keep_visible_dots_in_the_thumbnail(alice, media):
 def test_sorts_newest_most_reacted_and_trending_this_week(client, alice, bob, charlie):
     old = make_work(alice, "Old favourite")
     loved = make_work(alice, "Loved today")
-    quiet = make_work(alice, "Quiet today")
+    make_work(alice, "Quiet today")
     for member in (bob, charlie):
         services.toggle_reaction(user=member, work=old, kind="like")
         services.toggle_reaction(user=member, work=old, kind="wow")
