@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "agora.learn",
     "agora.showcase",
     "agora.gallery",
+    "agora.pages",
     "agora.lab",
     "agora.search",
     "agora.api",
