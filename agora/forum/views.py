@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from agora.core.forms import add_validation_errors
 from agora.core.markdown import render as render_markdown
 from agora.core.params import parse_int
+from agora.core.text import first_image
 from agora.forum import permissions, selectors, services
 from agora.forum.forms import (
     EditPostForm,
@@ -301,6 +302,15 @@ def topic(
         request=request,
     )
     context["posts_html"] = mark_safe(posts_html)  # rendered by an auto-escaping template
+    first = posts[0] if posts and posts[0].number == 1 else None
+    if permissions.is_public_topic(topic_obj, access) and (
+        first is None or permissions.can_read_post_text(None, first)
+    ):
+        # link previews: only what a visitor could read, the first post's text and image
+        context["social"] = {
+            "description": first.html if first else "",
+            "image": first_image(first.html) if first else "",
+        }
     return render(request, "forum/topic.html", context)
 
 
