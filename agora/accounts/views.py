@@ -39,6 +39,8 @@ def member_suggestions(request: HttpRequest) -> JsonResponse:
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     from agora.forum import permissions as forum_permissions
     from agora.forum import selectors as forum_selectors
+    from agora.gallery import selectors as gallery_selectors
+    from agora.lab import selectors as lab_selectors
     from agora.moderation.models import MemberStats
 
     member = selectors.get_profile_for_viewer(username=username, viewer=request.user)
@@ -50,6 +52,16 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             member=member, viewer=request.user, access=forum_permissions.get_access(request)
         ),
         "trust_level": stats.trust_level if stats else 0,
+        # what they made: works and lab models the viewer may see (one query each)
+        "works": gallery_selectors.work_feed(viewer=request.user, author=member.username, limit=8)[
+            0
+        ],
+        "models": list(
+            lab_selectors.visible_models(request.user)
+            .filter(owner=member)
+            .order_by("-created_at", "-id")[:6]
+        ),
+        "viewer_level": gallery_selectors.viewer_level(request.user),
     }
     return render(request, "accounts/profile.html", context)
 
