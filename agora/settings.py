@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "agora.showcase",
     "agora.gallery",
     "agora.pages",
+    "agora.following",
     "agora.lab",
     "agora.search",
     "agora.api",

@@ -37,6 +37,8 @@ def member_suggestions(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 def profile(request: HttpRequest, username: str) -> HttpResponse:
+    from agora.following import permissions as following_permissions
+    from agora.following import selectors as following_selectors
     from agora.forum import permissions as forum_permissions
     from agora.forum import selectors as forum_selectors
     from agora.gallery import selectors as gallery_selectors
@@ -62,6 +64,9 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             .order_by("-created_at", "-id")[:6]
         ),
         "viewer_level": gallery_selectors.viewer_level(request.user),
+        "can_follow": following_permissions.can_follow(request.user, member),
+        "is_following": following_selectors.is_following(follower=request.user, member=member),
+        "follower_count": following_selectors.follower_count(member=member),
     }
     return render(request, "accounts/profile.html", context)
 
