@@ -68,6 +68,7 @@ def seed(*, out) -> None:
         count=1000,  # a point cloud: 16 points would be a blank tile
     )
     execution.execute_generation(generation_id=stochastic.id)
+    stochastic.refresh_from_db()
     # Both in the gallery (found by the data set filter, each recipe reproduces) and the run in
     # the forum.
     sharing.share_to_gallery(

@@ -95,6 +95,9 @@ class TrainingRun(models.Model):
     total_steps = models.PositiveIntegerField(default=0)
     curves = models.JSONField(default=list, blank=True)  # [{"step": n, "loss name": value, ...}]
     images_per_s = models.FloatField(default=0)
+    # Measured when the run completes: the training steps of its last attempt per second of
+    # wall time on the worker (agora/lab/estimates.py averages them per family and data set).
+    steps_per_s = models.FloatField(default=0)
     eta_s = models.FloatField(default=0)
     samples = models.JSONField(default=list, blank=True)  # [{"step": n, "url": ...}]
     log = models.TextField(blank=True)
