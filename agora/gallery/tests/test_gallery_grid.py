@@ -173,3 +173,30 @@ def test_gallery_costs_the_same_queries_whatever_the_sort(
     for sort in ("newest", "reacted", "trending"):
         with django_assert_num_queries(queries):
             assert client.get("/gallery/", {"sort": sort}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_after_a_correction_the_upload_form_asks_for_the_file_and_keeps_labels_by_boxes(
+    client, alice
+):
+    client.force_login(alice)
+    response = client.post(
+        "/gallery/upload/",
+        {
+            "title": "",
+            "licence": "cc-by-4.0",
+            "nsfw": "0",
+            "private": "on",
+            "image": SimpleUploadedFile("w.png", png()),
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 400 and not Work.objects.exists()
+    assert "Choose the file again" in page
+    # each checkbox sits inside its own label, the typed title and the ticked box are kept
+    assert re.search(
+        r'<label for="id_private" class="checkbox-label"><input type="checkbox" name="private"'
+        r"[^>]*checked[^>]*> Private: only I can see it</label>",
+        page,
+    )
+    assert re.search(r'<label for="id_recipe_hidden" class="checkbox-label"><input', page)
