@@ -148,6 +148,11 @@ class TrainingRun(models.Model):
         return self.status in {self.Status.FAILED, self.Status.CANCELLED}
 
     @property
+    def preset_label(self) -> str:
+        """The preset's name in the viewer's language."""
+        return str({"quick": _("Quick"), "quality": _("Quality")}.get(self.preset, self.preset))
+
+    @property
     def latest_samples_url(self) -> str:
         """The sample grid of the latest step that has one ("" before the first)."""
         if not self.samples:

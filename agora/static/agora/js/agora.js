@@ -248,7 +248,7 @@
             return { label: k, data: points.map(function (p) { return p[k]; }), borderColor: COLOURS[i % 6], pointRadius: 0, borderWidth: 1.5 };
           }),
         },
-        options: { animation: false, responsive: true, scales: { x: { title: { display: true, text: "step" } } } },
+        options: { animation: false, responsive: true, scales: { x: { title: { display: true, text: canvas.dataset.xLabel || "step" } } } },
       });
     });
     (root || document).querySelectorAll("canvas.compare-chart").forEach(function (canvas) {
@@ -261,7 +261,7 @@
                         borderColor: COLOURS[i % 6], pointRadius: 0, borderWidth: 1.5 });
       });
       new window.Chart(canvas, { type: "line", data: { datasets: datasets },
-        options: { animation: false, parsing: false, scales: { x: { type: "linear", title: { display: true, text: "step" } } } } });
+        options: { animation: false, parsing: false, scales: { x: { type: "linear", title: { display: true, text: canvas.dataset.xLabel || "step" } } } } });
     });
   }
 
