@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     "agora.learn",
     "agora.showcase",
     "agora.gallery",
+    "agora.pages",
+    "agora.following",
     "agora.lab",
     "agora.search",
     "agora.api",

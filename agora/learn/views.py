@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agora.core.forms import add_validation_errors
 from agora.core.paging import keyset_page
+from agora.core.text import first_image
 from agora.forum.diff import render_diffs
 from agora.learn import permissions, selectors, services
 from agora.learn.forms import ArticleForm, EditArticleForm, ImportForm
@@ -75,6 +76,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         and request.user.is_authenticated
         and LessonCompletion.objects.filter(user=request.user, article=obj).exists(),
         "can_edit": permissions.can_edit_article(request.user, obj),
+        "social_image": first_image(obj.body_html),
     }
     return render(request, "learn/article.html", context)
 

@@ -49,4 +49,5 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
         "search": reverse("search:search") + "?q=sampler",
         "profile": reverse("profile", kwargs={"username": alice.username}),
         "members": reverse("members"),
+        "guidelines": reverse("pages:page", kwargs={"slug": "guidelines"}),
     }
