@@ -41,9 +41,9 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     from agora.following import selectors as following_selectors
     from agora.forum import permissions as forum_permissions
     from agora.forum import selectors as forum_selectors
-    from agora.learn.selectors import completed_lessons
     from agora.gallery import selectors as gallery_selectors
     from agora.lab import selectors as lab_selectors
+    from agora.learn.selectors import completed_lessons
     from agora.moderation.models import MemberStats
 
     member = selectors.get_profile_for_viewer(username=username, viewer=request.user)
