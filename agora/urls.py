@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("agora.showcase.urls")),
     path("gallery/", include("agora.gallery.urls")),
     path("lab/", include("agora.lab.urls")),
+    path("challenges/", include("agora.challenges.urls")),
     path("api/", include("agora.api.urls")),
 ]
 

@@ -89,7 +89,8 @@ def prepare(cfg: TrainConfig) -> tuple[TrainConfig, Dataset, Dataset, DataSpec]:
         div = 2 ** (len(cfg.mults) - 1) if cfg.family == "diffusion" else 4
         if size % div:
             raise ConfigError(f"image size {size} must be divisible by {div} for {cfg.family}")
-    train_ds, val_ds = ds.split()
+    train_ds, _held = ds.split()
+    val_ds, _sealed = ds.heldout_parts()  # the sealed part is for challenge scoring only
     return cfg, train_ds, val_ds, DataSpec.of(ds, bool(conditional))
 
 
