@@ -72,13 +72,14 @@ class ChallengeForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
-    run = forms.ChoiceField(label=gettext_lazy("Your finished run"), choices=())
+    # An id from a list of the member's runs; the service decides whether it may be entered.
+    run = forms.IntegerField(label=gettext_lazy("Your finished run"), widget=forms.Select)
     sampler = forms.ChoiceField(label=gettext_lazy("Sampler"), choices=(), required=False)
     steps = forms.IntegerField(label=gettext_lazy("Sampling steps"), required=False, min_value=1)
 
     def __init__(self, *args, runs, samplers, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["run"].choices = [
+        self.fields["run"].widget.choices = [
             (str(r.id), f"{r.title} · {r.dataset} · {r.cpu_seconds / 60:.2f} CPU-min") for r in runs
         ]
         labels = dict(SAMPLERS)

@@ -86,13 +86,14 @@ def is_following(*, user, challenge: Challenge) -> bool:
     return user.is_authenticated and Follow.objects.filter(challenge=challenge, user=user).exists()
 
 
-def submittable_runs(user) -> QuerySet:
-    """A member's completed runs, newest first (the submit form's choices)."""
+def submittable_runs(user, dataset: str) -> QuerySet:
+    """A member's latest completed runs on the challenge's data set (the submit form's choices;
+    the service checks whatever run id is posted)."""
     from agora.lab.models import TrainingRun
 
-    return TrainingRun.objects.filter(owner=user, status=TrainingRun.Status.COMPLETED).order_by(
-        "-created_at"
-    )[:50]
+    return TrainingRun.objects.filter(
+        owner=user, status=TrainingRun.Status.COMPLETED, dataset=dataset
+    ).order_by("-created_at")[:50]
 
 
 def entries_today(*, user, challenge: Challenge) -> int:

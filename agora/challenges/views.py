@@ -52,7 +52,7 @@ def _challenge_context(request: HttpRequest, challenge, form=None) -> dict:
     mine = selectors.own_submissions(user=request.user, challenge=challenge)
     if form is None and request.user.is_authenticated and challenge.state == "open":
         form = SubmitForm(
-            runs=selectors.submittable_runs(request.user).filter(dataset=challenge.dataset),
+            runs=selectors.submittable_runs(request.user, challenge.dataset),
             samplers=challenge.protocol.get("samplers", []),
         )
     return {
@@ -77,7 +77,7 @@ def challenge(request: HttpRequest, challenge_id: int) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, challenge_id: int) -> HttpResponse:
     obj = selectors.get_challenge(challenge_id)
-    runs = selectors.submittable_runs(request.user).filter(dataset=obj.dataset)
+    runs = selectors.submittable_runs(request.user, obj.dataset)
     form = SubmitForm(request.POST, runs=runs, samplers=obj.protocol.get("samplers", []))
     run = None
     run_id = parse_id(request.POST.get("run", ""))
@@ -85,6 +85,8 @@ def submit(request: HttpRequest, challenge_id: int) -> HttpResponse:
         from agora.lab.models import TrainingRun
 
         run = TrainingRun.objects.filter(pk=run_id).first()
+    if run is not None and not permissions.can_submit_run(request.user, run):
+        raise PermissionDenied(_("You can only enter your own runs and models."))
     if run is not None and form.is_valid():
         try:
             services.submit(
@@ -100,6 +102,7 @@ def submit(request: HttpRequest, challenge_id: int) -> HttpResponse:
             messages.success(request, _("Your entry is waiting for evaluation."))
             return redirect(obj.get_absolute_url())
     elif run is None:
+        form.is_valid()
         form.add_error("run", _("Choose one of your finished runs."))
     return render(
         request,

@@ -626,6 +626,7 @@ def new_message(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The front page: what Agora is (for visitors), the latest topics and the categories."""
     from agora.accounts import selectors as account_selectors
+    from agora.challenges.selectors import featured_winners as contest_winners
 
     access = permissions.get_access(request)
     pinned = selectors.pinned_topics(
@@ -645,6 +646,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "categories": [c for c in access.visible_categories() if c.parent_id is None],
         "newest_members": account_selectors.newest_members(limit=8),
         "suggested_requests": [],
+        "contest_winners": contest_winners(),
     }
     if request.user.is_authenticated:
         from agora.showcase.selectors import suggested_requests
