@@ -4,7 +4,6 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from agora.challenges import services
 from agora.challenges.models import Challenge, Submission
 from agora.conftest import make_member
 from agora.lab.models import TrainingRun
