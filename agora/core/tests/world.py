@@ -340,7 +340,7 @@ def _media_files(*, alice, work, run, generation, dataset) -> dict[str, str]:
         "private generation image": image,
         "uploaded data set preview": preview,
         "private model checkpoint": "lab/models/x.safetensors",
-        "built-in data set preview": put("lab/datasets/preview-builtin-mnist.png"),
+        "built-in data set preview": put("lab/datasets/preview-builtin-mnist-train.png"),
         "avatar": put(f"avatars/{alice.id}/a.webp"),
         "unknown file among works": put(f"works/{alice.id}/orphan.webp"),
     }
