@@ -37,6 +37,7 @@ def member_suggestions(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 def profile(request: HttpRequest, username: str) -> HttpResponse:
+    from agora.challenges.selectors import wins_of as challenge_wins
     from agora.forum import permissions as forum_permissions
     from agora.forum import selectors as forum_selectors
     from agora.moderation.models import MemberStats
@@ -50,6 +51,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             member=member, viewer=request.user, access=forum_permissions.get_access(request)
         ),
         "trust_level": stats.trust_level if stats else 0,
+        "challenge_wins": challenge_wins(member),
     }
     return render(request, "accounts/profile.html", context)
 

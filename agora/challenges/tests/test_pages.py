@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from agora.challenges import services
 from agora.challenges.models import Challenge, Submission
 from agora.conftest import make_member
 from agora.lab.models import TrainingRun
@@ -167,3 +168,44 @@ def test_submitting_through_the_page_refuses_others_runs_and_bad_ids(challenge, 
     assert client.post(url, {"run": "99999999999999999999"}).status_code == 400
     assert client.post(url, {"run": "abc"}).status_code == 400
     assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_at_the_end_of_the_window_the_board_freezes_and_winners_are_announced(
+    challenge, alice, bob, charlie, client, django_capture_on_commit_callbacks
+):
+    from agora.challenges.models import ChallengeNotice, Follow
+    from agora.forum.models import Category, Post
+
+    first = scored(challenge, bob, 0.01, 60)
+    second = scored(challenge, alice, 0.02, 60)
+    Follow.objects.create(challenge=challenge, user=charlie)
+    Challenge.objects.filter(pk=challenge.pk).update(closes_at=timezone.now() + timedelta(hours=2))
+    assert services.remind_closing() == [challenge.id]
+    assert services.remind_closing() == []  # told once
+    assert ChallengeNotice.objects.filter(user=charlie, kind="closing").count() == 1
+    Category.objects.create(name="Image generation", slug="image-generation")
+    Challenge.objects.filter(pk=challenge.pk).update(closes_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.freeze_due() == [challenge.id]
+    assert services.freeze_due() == []
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.final_rank, second.final_rank) == (1, 2)
+    challenge.refresh_from_db()
+    announcement = Post.objects.filter(topic=challenge.topic).last()
+    assert "@bob" in announcement.raw and "@alice" in announcement.raw
+    assert ChallengeNotice.objects.filter(kind="won").count() == 2
+    assert "Challenge placings" in client.get("/u/bob/").content.decode()
+    late = TrainingRun.objects.create(
+        owner=charlie,
+        title="late",
+        family="diffusion",
+        dataset="moons",
+        steps=10,
+        status="completed",
+        checkpoint_sha256="0" * 64,
+        cpu_seconds=5,
+    )
+    with pytest.raises(Exception, match="closed"):
+        services.submit(user=charlie, challenge=challenge, run=late)
