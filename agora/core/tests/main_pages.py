@@ -42,4 +42,8 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
         "search": reverse("search:search") + "?q=sampler",
         "profile": reverse("profile", kwargs={"username": alice.username}),
         "members": reverse("members"),
+        "challenges": reverse("challenges:index"),
+        "challenge": reverse("challenges:challenge", kwargs=site["challenges:challenge"]),
+        "contests": reverse("challenges:contests"),
+        "contest": reverse("challenges:contest", kwargs=site["challenges:contest"]),
     }
