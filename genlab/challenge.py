@@ -1,24 +1,28 @@
 """Challenge scoring: a checkpoint sampled under a fixed protocol and measured against the sealed
 part of its data set's held-out split (`Dataset.heldout_parts()[1]`), which nothing else reads.
 
-A task is one entry of `TASKS`: the data sets it accepts, the metrics it reports (the first is the
-ranking metric) and the function that computes them. A new task (emoji images, Tang poems once
-their families land) is one more entry."""
+A task is one entry of `genlab.tasks.TASKS` (no torch import, so the site's pages read it
+cheaply): the data sets it accepts and the metrics it reports; `MEASURES` below computes them for
+each kind of task. A new task on an existing kind (emoji images once that data set lands) is one
+entry there; a new kind (Tang poems: bits per character and form rate) adds its measure here."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from genlab.checkpoint import Checkpoint
-from genlab.data import TOYS, Dataset, images_to_uint8, load_dataset
+from genlab.data import Dataset, images_to_uint8, load_dataset
 from genlab.errors import RecipeError
 from genlab.recipe import Recipe
 from genlab.sample import fill_defaults, generate_tensor
+from genlab.tasks import TASKS, Task
+
+__all__ = ["TASKS", "Protocol", "Scored", "Task", "regenerate_digest", "score", "weights_digest"]
 
 
 @dataclass(frozen=True)
@@ -37,21 +41,6 @@ class Scored:
     metrics: dict[str, float]
     samples_sha256: str  # what a regeneration from the recipe must reproduce bit for bit
     recipe: Recipe
-
-
-@dataclass(frozen=True)
-class Task:
-    key: str
-    kind: str  # "image" or "points": the data the task's models generate
-    datasets: tuple[str, ...]
-    metrics: tuple[str, ...]  # the first ranks the leaderboard
-    lower_is_better: dict[str, bool] = field(default_factory=dict)
-    measure: Callable[
-        [Checkpoint, torch.Tensor, Dataset, torch.Tensor | None], dict[str, float]
-    ] = lambda *_: {}
-
-    def better(self, metric: str) -> str:
-        return "lower" if self.lower_is_better.get(metric, True) else "higher"
 
 
 def _measure_images(
@@ -79,19 +68,10 @@ def _measure_points(
     return {"mmd2": mmd2_unbiased(samples[:n], sealed.x[:n])}
 
 
-TASKS: dict[str, Task] = {
-    t.key: t
-    for t in (
-        Task(
-            "conditional-images",
-            "image",
-            ("mnist5k", "digits"),
-            ("classifier_fd", "class_accuracy", "elbo_nats"),
-            {"classifier_fd": True, "class_accuracy": False, "elbo_nats": False},
-            _measure_images,
-        ),
-        Task("density-2d", "points", TOYS, ("mmd2",), {"mmd2": True}, _measure_points),
-    )
+# How each kind of task is measured (genlab/tasks.py names the kind of each task).
+MEASURES: dict[str, Callable[..., dict[str, float]]] = {
+    "image": _measure_images,
+    "points": _measure_points,
 }
 
 
@@ -148,7 +128,7 @@ def score(
     samples = generate_tensor(recipe, ckpt)
     sealed = sealed_split(ckpt.config.dataset, ckpt.config.image_size)
     labels = torch.tensor(recipe.labels) if recipe.labels else None
-    metrics = task.measure(ckpt, samples, sealed, labels)
+    metrics = MEASURES[task.kind](ckpt, samples, sealed, labels)
     return Scored({k: float(v) for k, v in metrics.items()}, samples_digest(ckpt, samples), recipe)
 
 

@@ -12,20 +12,20 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 def _task_choices():
-    from genlab.challenge import TASKS
+    from genlab.tasks import TASKS
 
     return [(key, key) for key in TASKS]
 
 
 def _dataset_choices():
-    from genlab.challenge import TASKS
+    from genlab.tasks import TASKS
 
     names = dict.fromkeys(name for task in TASKS.values() for name in task.datasets)
     return [(name, name) for name in names]
 
 
 def _metric_choices():
-    from genlab.challenge import TASKS
+    from genlab.tasks import TASKS
 
     names = dict.fromkeys(name for task in TASKS.values() for name in task.metrics)
     return [(name, name) for name in names]

@@ -31,7 +31,7 @@ def get_challenge(challenge_id: int) -> Challenge:
 
 
 def better_first(challenge: Challenge) -> str:
-    from genlab.challenge import TASKS
+    from genlab.tasks import TASKS
 
     return "score" if TASKS[challenge.task].better(challenge.metric) == "lower" else "-score"
 

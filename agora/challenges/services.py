@@ -33,7 +33,7 @@ DISCUSSION_CATEGORY = "image-generation"
 
 
 def _task(key: str):
-    from genlab.challenge import TASKS
+    from genlab.tasks import TASKS
 
     return TASKS.get(key)
 

@@ -46,7 +46,7 @@ def new_challenge(request: HttpRequest) -> HttpResponse:
 
 
 def _challenge_context(request: HttpRequest, challenge, form=None) -> dict:
-    from genlab.challenge import TASKS
+    from genlab.tasks import TASKS
 
     board = selectors.leaderboard(challenge)
     mine = selectors.own_submissions(user=request.user, challenge=challenge)
