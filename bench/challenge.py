@@ -48,9 +48,13 @@ def one(task_key: str, dataset: str, family: str, steps: int, count: int, thread
         protocol = Protocol(seed=0, count=count, samplers=("ddim", "direct"), max_steps=20)
         if kind == "image":  # the classifier is trained once per data set and cached
             _, warm_cpu, _ = timed(lambda: score(ckpt, TASKS[task_key], protocol))
-            print(f"  {dataset}: first scoring (trains + caches the classifier) {warm_cpu:.2f} s CPU")
+            print(
+                f"  {dataset}: first scoring (trains + caches the classifier) {warm_cpu:.2f} s CPU"
+            )
         scored, score_cpu, score_wall = timed(lambda: score(ckpt, TASKS[task_key], protocol))
-        rebuilt, rebuild_cpu, rebuild_wall = timed(lambda: load(train(config, out_dir=b).checkpoint))
+        rebuilt, rebuild_cpu, rebuild_wall = timed(
+            lambda: load(train(config, out_dir=b).checkpoint)
+        )
         digest, regen_cpu, regen_wall = timed(lambda: regenerate_digest(rebuilt, scored.recipe))
         assert weights_digest(rebuilt) == weights_digest(ckpt), "rebuild not identical"
         assert digest == scored.samples_sha256, "samples not identical"
