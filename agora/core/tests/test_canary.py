@@ -398,6 +398,9 @@ def _walk_api(site, canaries, leaks: Leaks, *, alice, bob, charlie, staff) -> No
         "model_id": [site["lab:model"]["model_id"]],
         "generation_id": [site["lab:generation"]["generation_id"]],
         "resource_id": [site["learn:resource"]["resource_id"]],
+        "challenge_id": [site["challenges:challenge"]["challenge_id"]],
+        "contest_id": [site["challenges:contest"]["contest_id"]],
+        "entry_id": [site["challenges:vote"]["entry_id"]],
         "key": ["new-topic", f"reply-{site['forum:topic']['topic_id']}"],
         "endpoint_id": [1],
     }
