@@ -31,6 +31,7 @@ urlpatterns = [
     path("about/", include("agora.pages.urls")),
     path("following/", include("agora.following.urls")),
     path("lab/", include("agora.lab.urls")),
+    path("challenges/", include("agora.challenges.urls")),
     path("api/", include("agora.api.urls")),
 ]
 

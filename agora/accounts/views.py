@@ -39,6 +39,7 @@ def member_suggestions(request: HttpRequest) -> JsonResponse:
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     from agora.following import permissions as following_permissions
     from agora.following import selectors as following_selectors
+    from agora.challenges.selectors import wins_of as challenge_wins
     from agora.forum import permissions as forum_permissions
     from agora.forum import selectors as forum_selectors
     from agora.gallery import selectors as gallery_selectors
@@ -69,6 +70,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         "can_follow": following_permissions.can_follow(request.user, member),
         "is_following": following_selectors.is_following(follower=request.user, member=member),
         "follower_count": following_selectors.follower_count(member=member),
+        "challenge_wins": challenge_wins(member),
     }
     return render(request, "accounts/profile.html", context)
 

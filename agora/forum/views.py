@@ -641,6 +641,7 @@ def home(request: HttpRequest) -> HttpResponse:
     from agora.accounts import selectors as account_selectors
     from agora.core.selectors import whats_alive
     from agora.gallery.selectors import viewer_level
+    from agora.challenges.selectors import featured_winners as contest_winners
 
     access = permissions.get_access(request)
     pinned = selectors.pinned_topics(
@@ -662,6 +663,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "suggested_requests": [],
         "alive": whats_alive(viewer=request.user),
         "viewer_level": viewer_level(request.user),
+        "contest_winners": contest_winners(),
     }
     if request.user.is_authenticated:
         from agora.showcase.selectors import suggested_requests

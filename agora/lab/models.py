@@ -105,6 +105,10 @@ class TrainingRun(models.Model):
     error = models.TextField(blank=True)
     checkpoint_sha256 = models.CharField(max_length=64, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # CPU time the worker spent training the run (all attempts), and the most it may spend
+    # (None: no budget); a run over its budget stops and fails, saying so.
+    cpu_seconds = models.FloatField(default=0)
+    cpu_budget_s = models.PositiveIntegerField(null=True, blank=True)
     # The lease: which worker holds the run, refreshed by its heartbeat; a stale lease is reclaimed.
     lease = models.CharField(max_length=64, blank=True)
     worker = models.CharField(max_length=200, blank=True)
@@ -165,6 +169,10 @@ class TrainingRun(models.Model):
         from genlab.data import TOYS
 
         return self.dataset in TOYS
+
+    @property
+    def cpu_minutes(self) -> float:
+        return self.cpu_seconds / 60
 
     @property
     def percent(self) -> int:

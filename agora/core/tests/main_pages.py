@@ -50,4 +50,8 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
         "profile": reverse("profile", kwargs={"username": alice.username}),
         "members": reverse("members"),
         "guidelines": reverse("pages:page", kwargs={"slug": "guidelines"}),
+        "challenges": reverse("challenges:index"),
+        "challenge": reverse("challenges:challenge", kwargs=site["challenges:challenge"]),
+        "contests": reverse("challenges:contests"),
+        "contest": reverse("challenges:contest", kwargs=site["challenges:contest"]),
     }

@@ -149,6 +149,19 @@ MATRIX: dict[str, tuple[int | None, ...]] = {
     "lab:reproduce": (302, 405, 405, 405, 405, 302, 404),
     "lab:share": (302, 405, 405, 405, 405, 302, 404),
     "lab:datasets": (302, 200, 200, 200, 200, 302, 200),
+    "challenges:index": (200, 200, 200, 200, 200, 405, 405),
+    "challenges:new": (302, 403, 403, 403, 200, 302, 403),
+    "challenges:feed": (200, 200, 200, 200, 200, 200, 200),
+    "challenges:feed_atom": (200, 200, 200, 200, 200, 200, 200),
+    "challenges:notices": (302, 200, 200, 200, 200, 302, 405),
+    "challenges:challenge": (200, 200, 200, 200, 200, 405, 405),
+    "challenges:submit": (302, 405, 405, 405, 405, 302, 400),
+    "challenges:follow": (302, 405, 405, 405, 405, 302, 302),
+    "challenges:contests": (200, 200, 200, 200, 200, 405, 405),
+    "challenges:new_contest": (302, 403, 403, 403, 200, 302, 403),
+    "challenges:contest": (200, 200, 200, 200, 200, 405, 405),
+    "challenges:enter": (302, 405, 405, 405, 405, 302, 400),
+    "challenges:vote": (302, 405, 405, 405, 405, 302, 404),  # alice's entry is private now
     "media": (404, 404, 404, 200, 200, 405, 405),  # alice's private work's image
 }
 
@@ -191,6 +204,7 @@ FORBIDDEN_POSTS = [
     ("lab:publish", {"name": "Stolen model", "card": "", "licence": "cc-by-4.0"}),
     ("lab:generate", {"count": "1", "seed": "1"}),
     ("lab:share", {"index": "0", "title": "Stolen"}),
+    ("challenges:vote", {}),
 ]
 
 
@@ -346,8 +360,20 @@ def test_private_content_stays_out_of_search_feeds_sitemap_and_notifications(
         for word in SECRET_WORDS:
             assert word not in body, (feed, word)
 
+    for feed in ["/challenges/feed.rss", "/challenges/feed.atom"]:
+        body = anonymous.get(feed).content.decode()
+        assert "Moons in a minute" in body, feed
+        for word in SECRET_WORDS:
+            assert word not in body, (feed, word)
+
     stranger = Client()
     stranger.force_login(charlie)
+    # alice's contest entry is a work she has since made private: the contest hides it as the
+    # gallery does, from visitors and other members alike
+    contest = reverse("challenges:contest", kwargs=committed_site["challenges:contest"])
+    for client in (anonymous, stranger):
+        page = client.get(contest).content.decode()
+        assert "Sunsets over water" in page and "Private sunset" not in page
     for word in SECRET_WORDS:
         for kind in ["posts", "topics"]:
             for client in (anonymous, stranger):

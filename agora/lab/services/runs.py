@@ -61,6 +61,7 @@ def create_run(
     seed: int = 0,
     private: bool = False,
     forked_from: TrainingRun | None = None,
+    cpu_budget_minutes: int | None = None,
 ) -> TrainingRun:
     if not permissions.can_train(owner):
         raise PermissionDenied(_("Log in to train models."))
@@ -76,6 +77,10 @@ def create_run(
     config = validate_run(
         user=owner, family=family, dataset=dataset, preset=preset, steps=steps, seed=seed
     )
+    if cpu_budget_minutes is not None and not 1 <= cpu_budget_minutes <= 24 * 60:
+        raise ValidationError(
+            {"cpu_budget_minutes": _("The CPU budget must be between 1 and 1440 minutes.")}
+        )
     steps = config["steps"]
     if steps > settings.LAB_MAX_STEPS:
         raise ValidationError(
@@ -93,6 +98,7 @@ def create_run(
         private=private,
         forked_from=forked_from,
         total_steps=steps,
+        cpu_budget_s=cpu_budget_minutes * 60 if cpu_budget_minutes else None,
     )
     transaction.on_commit(lambda: enqueue("train_run", run.id))
     return run

@@ -265,6 +265,30 @@
     });
   }
 
+  // A challenge's leaderboard: score against training CPU-minutes, the Pareto front joined
+  // and highlighted (data in a <script type="application/json">, read here: no inline script).
+  function drawParetoCharts(root) {
+    if (!window.Chart) return;
+    (root || document).querySelectorAll("canvas.pareto-chart").forEach(function (canvas) {
+      var source = document.getElementById(canvas.dataset.points);
+      var points = source ? JSON.parse(source.textContent || "[]") : [];
+      if (!points.length) return;
+      var front = points.filter(function (p) { return p.pareto; }).sort(function (a, b) { return a.x - b.x; });
+      var others = points.filter(function (p) { return !p.pareto; });
+      new window.Chart(canvas, {
+        type: "scatter",
+        data: { datasets: [
+          { label: canvas.dataset.frontLabel, data: front, borderColor: COLOURS[0], backgroundColor: COLOURS[0], showLine: true, pointRadius: 5 },
+          { label: canvas.dataset.othersLabel, data: others, borderColor: "#94a3b8", backgroundColor: "#94a3b8", pointRadius: 4 },
+        ] },
+        options: { animation: false, responsive: true,
+          plugins: { tooltip: { callbacks: { label: function (c) { return c.raw.label + ": " + c.raw.y.toPrecision(4) + " @ " + c.raw.x + " min"; } } } },
+          scales: { x: { type: "linear", title: { display: true, text: canvas.dataset.xLabel } },
+                    y: { title: { display: true, text: canvas.dataset.yLabel } } } },
+      });
+    });
+  }
+
   // The lab's compare form: turn the ticked runs into ?ids=1,2,3.
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -289,6 +313,7 @@
     sendTimezone();
     renderDiagrams(document);
     drawCharts(document);
+    drawParetoCharts(document);
     document.querySelectorAll(".composer").forEach(function (c) { setupComposer(c); setupUploads(c); setupMentions(c); });
     setupTagSuggestions();
   });
