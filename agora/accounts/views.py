@@ -37,9 +37,9 @@ def member_suggestions(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 def profile(request: HttpRequest, username: str) -> HttpResponse:
+    from agora.challenges.selectors import wins_of as challenge_wins
     from agora.following import permissions as following_permissions
     from agora.following import selectors as following_selectors
-    from agora.challenges.selectors import wins_of as challenge_wins
     from agora.forum import permissions as forum_permissions
     from agora.forum import selectors as forum_selectors
     from agora.gallery import selectors as gallery_selectors

@@ -639,9 +639,9 @@ def new_message(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The front page: what Agora is (for visitors), the latest topics and the categories."""
     from agora.accounts import selectors as account_selectors
+    from agora.challenges.selectors import featured_winners as contest_winners
     from agora.core.selectors import whats_alive
     from agora.gallery.selectors import viewer_level
-    from agora.challenges.selectors import featured_winners as contest_winners
 
     access = permissions.get_access(request)
     pinned = selectors.pinned_topics(
