@@ -9,7 +9,13 @@ from typing import Any
 
 from genlab.errors import ConfigError
 
-FAMILIES = ("gan", "vae", "diffusion", "latent")
+FAMILIES = ("gan", "vae", "diffusion", "latent", "latent-unet", "vqvae", "stylegan")
+# Families sampled by DDPM/DDIM; they are class-conditional by default when the data has labels.
+DIFFUSION_FAMILIES = ("diffusion", "latent", "latent-unet")
+# Families trained in two stages: `vae_steps` of the autoencoder first, then `steps` of the
+# second stage (the latent denoiser, or the VQ-VAE's prior over codes).
+TWO_STAGE_FAMILIES = ("latent", "latent-unet", "vqvae")
+IMAGE_ONLY = ("latent-unet", "vqvae", "stylegan")
 # Aliases map to a canonical family plus fixed options.
 ALIASES: dict[str, tuple[str, dict[str, Any]]] = {
     "cgan": ("gan", {"conditional": True}),
@@ -41,6 +47,10 @@ SAMPLER_DEFAULTS: dict[str, dict[str, Any]] = {
     "latent": {"sampler": "ddim", "steps": 50, "eta": 1.0, "guidance": 0.5},
     "gan": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
     "vae": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
+    # the spatial-latent LDM samples like pixel diffusion (not measured separately yet)
+    "latent-unet": {"sampler": "ddim", "steps": 50, "eta": 1.0, "guidance": 0.5},
+    "vqvae": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
+    "stylegan": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
 }
 
 
@@ -87,6 +97,20 @@ class TrainConfig:
     hidden: int = 128
     width: int = 32
     vae_steps: int = 0
+    # latent-unet (Rombach et al. 2022): latent channels of the spatial autoencoder (its latent
+    # is z_channels x size/4 x size/4) and the weight of its KL term (LDM's "KL-reg", ~1e-6)
+    z_channels: int = 4
+    kl_weight: float = 1e-6
+    # vqvae (van den Oord et al. 2017): K codes of dimension z_channels; the commitment weight
+    # beta of eq. 3 (0.25 in the paper); the PixelCNN prior's width and masked layers
+    codebook_size: int = 64
+    commitment: float = 0.25
+    prior_layers: int = 6
+    # stylegan: R1 penalty gamma/2 E||grad D(x)||^2 on real images (0: off), the probability of
+    # style mixing regularisation, and the dimension of w (the mapping network's output)
+    r1_gamma: float = 1.0
+    mixing: float = 0.9
+    w_dim: int = 64
     # driver
     log_every: int = 10
     sample_every: int = 0
@@ -124,7 +148,20 @@ class TrainConfig:
             raise ConfigError(f"unknown GAN loss {self.loss!r}; use one of {', '.join(GAN_LOSSES)}")
         if self.likelihood not in ("auto", "bernoulli", "gaussian"):
             raise ConfigError(f"unknown likelihood {self.likelihood!r}")
-        for name in ("steps", "batch_size", "T", "k_disc", "z_dim", "base", "hidden", "width"):
+        for name in (
+            "steps",
+            "batch_size",
+            "T",
+            "k_disc",
+            "z_dim",
+            "base",
+            "hidden",
+            "width",
+            "z_channels",
+            "codebook_size",
+            "prior_layers",
+            "w_dim",
+        ):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.clip_value <= 0:
@@ -137,6 +174,10 @@ class TrainConfig:
             raise ConfigError("val_every and shift_px must be >= 0")
         if not 0 <= self.p_uncond < 1:
             raise ConfigError(f"p_uncond must be in [0, 1), got {self.p_uncond}")
+        if self.kl_weight < 0 or self.commitment < 0 or self.r1_gamma < 0:
+            raise ConfigError("kl_weight, commitment and r1_gamma must be >= 0")
+        if not 0 <= self.mixing <= 1:
+            raise ConfigError(f"mixing must be in [0, 1], got {self.mixing}")
         if self.lr <= 0:
             raise ConfigError(f"lr must be positive, got {self.lr}")
 
@@ -148,6 +189,8 @@ def _families() -> str:
 def preset_options(family: str, kind: str, size: int, preset: str) -> dict[str, Any]:
     """Defaults per family and data kind ('points' or 'image'); 'quality' trains longer."""
     long = preset == "quality"
+    if kind == "points" and family in IMAGE_ONLY:
+        raise ConfigError(f"{family} models images only; 2-D point sets are not supported")
     if kind == "points":
         opts: dict[str, Any] = {
             "gan": {"steps": 3000, "batch_size": 128, "lr": 1e-3, "z_dim": 8, "hidden": 128},
@@ -188,9 +231,57 @@ def preset_options(family: str, kind: str, size: int, preset: str) -> dict[str, 
             "hidden": 256,
             "width": 32,
         },
+        # LDM: a 4 x s/4 x s/4 KL-reg latent (f = 4), then the UNet with 64 channels at 7x7
+        # and 128 at 4x4 (attention there); docs/genlab.md#latent-unet
+        "latent-unet": {
+            "steps": 3000,
+            "vae_steps": 1500,
+            "batch_size": 64,
+            "lr": 1e-3,
+            "warmup": 100,
+            "grad_clip": 1.0,
+            "z_channels": 4,
+            "kl_weight": 1e-6,
+            "width": 32,
+            "base": 64,
+            "mults": [1, 2],
+        },
+        # VQ-VAE: 64 codes of dimension 16 on a 7x7 grid, beta 0.25; a 64-wide PixelCNN prior
+        "vqvae": {
+            "steps": 2000,
+            "vae_steps": 2000,
+            "batch_size": 64,
+            "lr": 1e-3,
+            "z_channels": 16,
+            "codebook_size": 64,
+            "commitment": 0.25,
+            "width": 32,
+            "hidden": 64,
+            "prior_layers": 6,
+        },
+        "stylegan": {
+            "steps": 3000,
+            "batch_size": 32,
+            "lr": 2e-3,
+            "z_dim": 64,
+            "w_dim": 64,
+            "width": 16,
+            "r1_gamma": 1.0,
+            "mixing": 0.9,
+        },
     }[family]
     if long:
-        opts["steps"] = {"gan": 10000, "vae": 10000, "diffusion": 20000, "latent": 15000}[family]
+        opts["steps"] = {
+            "gan": 10000,
+            "vae": 10000,
+            "diffusion": 20000,
+            "latent": 15000,
+            "latent-unet": 12000,
+            "vqvae": 8000,
+            "stylegan": 10000,
+        }[family]
+        if family in ("latent-unet", "vqvae"):
+            opts["vae_steps"] = 5000
     elif family == "diffusion" and not small:
         # quick: batch 32 for twice the steps (same images seen). Measured on mnist5k, one thread,
         # side by side: 90 % guided accuracy after 5.6 CPU-min (step 2,000) against 6.7-7.9
