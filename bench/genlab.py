@@ -9,7 +9,12 @@
    the diffusion model's FD at n >= 1,000 (family defaults, scored as displayed) with the
    real-vs-real floor at the same n and a bootstrap 95 % interval, its conditional accuracy, and
    the VAE's held-out importance-weighted NLL (IWAE, K = 500);
-5. the sampler grid (eta x guidance, DDIM-50) the defaults were chosen from (genlab.sample).
+5. the sampler grid (eta x guidance, DDIM-50) the defaults were chosen from (genlab.sample);
+6. latent diffusion as in the paper (`latent-unet`: KL autoencoder with a 4x7x7 latent, then the
+   UNet on latents) against pixel diffusion, run after one another in this process: CPU minutes
+   (first stage included) until each reaches >= 90 % conditional accuracy (item 3's clock),
+   then the classifier FD of both checkpoints at --fd-n samples with the family defaults, and
+   the speed-up ratio.
 
     .venv/bin/python bench/genlab.py                 # full run (item 3 takes long)
     .venv/bin/python bench/genlab.py --fast          # reduced settings, minutes
@@ -395,6 +400,7 @@ TTQ = {  # family: (metric, target, evaluate every N steps, what)
     "diffusion": (conditional_accuracy, 0.90, 200, "conditional accuracy (DDIM-50, guidance 2)"),
     "cgan": (conditional_accuracy, 0.90, 250, "conditional accuracy"),
     "vae": (heldout_elbo, -110.0, 250, "held-out ELBO, nats"),
+    "latent-unet": (conditional_accuracy, 0.90, 200, "conditional accuracy (DDIM-50, guidance 2)"),
 }
 
 
@@ -508,6 +514,72 @@ def item5(ckpt_path: Path, n: int) -> list[tuple[float, float, float, float, flo
     return rows
 
 
+def item6(
+    work: Path, cap_cpu_min: float, cap_wall_min: float, eval_n: int, fd_n: int, threads: int
+) -> dict:
+    """Time to equal quality: pixel diffusion vs latent-unet on item 3's clock (CPU time of
+    each process, evaluation excluded), the two trained side by side in two processes of
+    `threads` threads each so both see the same machine load; then the FD of both."""
+    from genlab.metrics import evaluate
+
+    procs = {}
+    for family in ("diffusion", "latent-unet"):
+        cmd = [
+            sys.executable,
+            __file__,
+            "--items",
+            "3",
+            "--ttq",
+            family,
+            "--work",
+            str(work / "ldm"),
+            "--threads",
+            str(threads),
+            "--cap-cpu-min",
+            str(cap_cpu_min),
+            "--cap-wall-min",
+            str(cap_wall_min),
+            "--eval-n",
+            str(eval_n),
+            "--item3-json",
+            str(work / "ldm" / f"{family}.json"),
+        ]
+        (work / "ldm").mkdir(parents=True, exist_ok=True)
+        log = open(work / "ldm" / f"{family}.log", "w")  # noqa: SIM115 (closed below)
+        procs[family] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log)
+    for proc, log in procs.values():
+        proc.wait()
+        log.close()
+    out: dict = {}
+    for family in ("diffusion", "latent-unet"):
+        print((work / "ldm" / f"{family}.log").read_text().rstrip())
+        r = json.loads((work / "ldm" / f"{family}.json").read_text())[family]
+        ck = load(work / "ldm" / f"ttq-{family}" / "model.safetensors")
+        scores = evaluate(ck, n=fd_n, iwae_k=0)
+        cpu = r["reached"][2] if r["reached"] else r["history"][-1][2]
+        out[family] = {"cpu_min": cpu / 60, "reached": bool(r["reached"]), **scores}
+        print(
+            f"[6] {family}: {'reached' if r['reached'] else 'NOT reached'} 90 % after "
+            f"{cpu / 60:.1f} CPU-min (step {ck.meta['steps']}); defaults "
+            f"{sampler_defaults(ck)}: FD {scores['classifier_fd']:.1f} "
+            f"[{scores['classifier_fd_ci95_low']:.1f}, {scores['classifier_fd_ci95_high']:.1f}] "
+            f"at n {scores['n']:.0f} (floor {scores['real_fd_floor']:.1f}), cond. accuracy "
+            f"{scores.get('class_accuracy', 0):.1%}",
+            flush=True,
+        )
+    both = out["diffusion"]["reached"] and out["latent-unet"]["reached"]
+    out["speedup"] = (
+        out["diffusion"]["cpu_min"] / out["latent-unet"]["cpu_min"] if both else float("nan")
+    )
+    said = (
+        f"with {out['speedup']:.1f}x less CPU than pixel diffusion"
+        if both
+        else "(no ratio: one of the two did not reach the target within the cap)"
+    )
+    print(f"[6] latent-unet reaches 90 % conditional accuracy {said}", flush=True)
+    return out
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--fast", action="store_true", help="reduced settings (minutes)")
@@ -522,6 +594,7 @@ def main() -> int:
     p.add_argument("--ttq", default="diffusion,cgan,vae", help="families for item 3")
     p.add_argument("--chunks", type=int, default=2, help="item 2: parallel 1-thread processes")
     p.add_argument("--item2-chunk", nargs=5, help=argparse.SUPPRESS)
+    p.add_argument("--item3-json", help=argparse.SUPPRESS)  # item 6's workers write item 3 here
     p.add_argument("--set", action="append", default=[], help="item 3 config override k=v")
     p.add_argument("--vae-checkpoint", help="item 4: a VAE checkpoint (else one is trained)")
     p.add_argument("--vae-preset", default="quality", help="item 4: preset of the trained VAE")
@@ -551,6 +624,8 @@ def main() -> int:
                 f"{f} {r['reached'][2] / 60:.1f} CPU-min" if r["reached"] else f"{f} not reached"
             )
         summary.append("ttq " + ", ".join(parts))
+        if args.item3_json:
+            Path(args.item3_json).write_text(json.dumps(r3))
     if 2 in items:
         ck = bench_checkpoint(args.checkpoint, args.fast, work)
         print(f"    item 2 samples from {ck} (step {load(ck).meta['steps']})")
@@ -577,6 +652,14 @@ def main() -> int:
             f"{r4['real_fd_floor']:.1f}), cond. acc {r4.get('class_accuracy', 0):.1%} (classifier "
             f"{r4['classifier_val_accuracy']:.1%}), vae IWAE NLL "
             f"{r4.get('vae_nll', float('nan')):.1f}"
+        )
+    if 6 in items:
+        r6 = item6(work, args.cap_cpu_min, args.cap_wall_min, args.eval_n, args.fd_n, args.threads)
+        d, ld = r6["diffusion"], r6["latent-unet"]
+        summary.append(
+            f"ldm {r6['speedup']:.1f}x less CPU to 90 % cond. acc than pixel diffusion "
+            f"({ld['cpu_min']:.1f} vs {d['cpu_min']:.1f} CPU-min), FD {ld['classifier_fd']:.1f} "
+            f"vs {d['classifier_fd']:.1f} at n {ld['n']:.0f}"
         )
     if 5 in items:
         rows = item5(ck, fd_n)
