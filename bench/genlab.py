@@ -567,6 +567,18 @@ def item6(
             f"{scores.get('class_accuracy', 0):.1%}",
             flush=True,
         )
+    # the same CPU budget: each one's last evaluation within the budget both reached
+    hist = {f: json.loads((work / "ldm" / f"{f}.json").read_text())[f]["history"] for f in out}
+    budget = min(h[-1][2] for h in hist.values())
+    at = {f: [e for e in h if e[2] <= budget][-1] for f, h in hist.items()}
+    out["equal_budget"] = {"cpu_min": budget / 60, **{f: e[3] for f, e in at.items()}}
+    print(
+        f"[6] at the same CPU budget ({budget / 60:.1f} CPU-min): conditional accuracy "
+        + ", ".join(
+            f"{f} {e[3]:.1%} (step {e[0]}, {e[2] / 60:.1f} CPU-min)" for f, e in at.items()
+        ),
+        flush=True,
+    )
     both = out["diffusion"]["reached"] and out["latent-unet"]["reached"]
     out["speedup"] = (
         out["diffusion"]["cpu_min"] / out["latent-unet"]["cpu_min"] if both else float("nan")
@@ -656,10 +668,13 @@ def main() -> int:
     if 6 in items:
         r6 = item6(work, args.cap_cpu_min, args.cap_wall_min, args.eval_n, args.fd_n, args.threads)
         d, ld = r6["diffusion"], r6["latent-unet"]
+        eq = r6["equal_budget"]
         summary.append(
             f"ldm {r6['speedup']:.1f}x less CPU to 90 % cond. acc than pixel diffusion "
-            f"({ld['cpu_min']:.1f} vs {d['cpu_min']:.1f} CPU-min), FD {ld['classifier_fd']:.1f} "
-            f"vs {d['classifier_fd']:.1f} at n {ld['n']:.0f}"
+            f"({ld['cpu_min']:.1f} vs {d['cpu_min']:.1f} CPU-min; nan: not both reached), "
+            f"at {eq['cpu_min']:.1f} CPU-min each cond. acc {eq['latent-unet']:.0%} vs "
+            f"{eq['diffusion']:.0%}, final FD {ld['classifier_fd']:.1f} vs "
+            f"{d['classifier_fd']:.1f} at n {ld['n']:.0f}"
         )
     if 5 in items:
         rows = item5(ck, fd_n)
