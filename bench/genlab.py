@@ -14,7 +14,9 @@
    UNet on latents) against pixel diffusion, run after one another in this process: CPU minutes
    (first stage included) until each reaches >= 90 % conditional accuracy (item 3's clock),
    then the classifier FD of both checkpoints at --fd-n samples with the family defaults, and
-   the speed-up ratio.
+   the speed-up ratio;
+7. the cost per image of the two (training step of each stage, DDIM-50 sampling with guidance
+   and decoding), CPU time, fresh networks.
 
     .venv/bin/python bench/genlab.py                 # full run (item 3 takes long)
     .venv/bin/python bench/genlab.py --fast          # reduced settings, minutes
@@ -514,6 +516,57 @@ def item5(ckpt_path: Path, n: int) -> list[tuple[float, float, float, float, flo
     return rows
 
 
+def item7(steps: int = 6, n: int = 16) -> dict[str, float]:
+    """Cost per image of the quick presets, pixel diffusion vs latent-unet (fresh networks: the
+    cost does not depend on the weights): a training step of each stage and DDIM-50 sampling
+    with guidance (decoding included), in this process's CPU time, interleaved."""
+    from genlab.family import build_family
+    from genlab.train import prepare
+
+    models, data = {}, {}
+    for family in ("diffusion", "latent-unet"):
+        cfg, tr, _, spec = prepare(resolve_config(family, "mnist5k"))
+        models[family], data[family] = build_family(cfg, spec), tr
+    gen = torch.Generator().manual_seed(0)
+    lu = models["latent-unet"]
+    vae_steps = lu.cfg.vae_steps
+
+    def train_cost(model, first_step: int) -> float:
+        model.train_step(data[model.name], gen, first_step)  # warm-up
+        c = time.process_time()
+        for i in range(steps):
+            model.train_step(data[model.name], gen, first_step + 1 + i)
+        return (time.process_time() - c) / steps / model.cfg.batch_size
+
+    def sample_cost(model) -> float:
+        model.eval_mode()
+        labels = torch.arange(n) % 10
+        c = time.process_time()
+        with torch.no_grad():
+            model.generate(n, gen, labels, "ddim", 50, 1.0, 0.5)
+        model.train_mode()
+        return (time.process_time() - c) / n
+
+    out = {
+        "ae_train_ms": 1e3 * train_cost(lu, 0),
+        "latent_train_ms": 1e3 * train_cost(lu, vae_steps),
+        "pixel_train_ms": 1e3 * train_cost(models["diffusion"], 0),
+        "latent_sample_ms": 1e3 * sample_cost(lu),
+        "pixel_sample_ms": 1e3 * sample_cost(models["diffusion"]),
+    }
+    out["train_ratio"] = out["pixel_train_ms"] / out["latent_train_ms"]
+    out["sample_ratio"] = out["pixel_sample_ms"] / out["latent_sample_ms"]
+    print(
+        f"[7] CPU-ms per image, quick presets: training step pixel UNet "
+        f"{out['pixel_train_ms']:.2f} vs latent UNet {out['latent_train_ms']:.2f} "
+        f"({out['train_ratio']:.1f}x; the autoencoder stage {out['ae_train_ms']:.2f}); DDIM-50 "
+        f"with guidance pixel {out['pixel_sample_ms']:.0f} vs latent {out['latent_sample_ms']:.0f} "
+        f"incl. decoding ({out['sample_ratio']:.1f}x)",
+        flush=True,
+    )
+    return out
+
+
 def item6(
     work: Path, cap_cpu_min: float, cap_wall_min: float, eval_n: int, fd_n: int, threads: int
 ) -> dict:
@@ -522,6 +575,7 @@ def item6(
     `threads` threads each so both see the same machine load; then the FD of both."""
     from genlab.metrics import evaluate
 
+    get_classifier("mnist5k")  # trained (and cached) once here, not by both workers at once
     procs = {}
     for family in ("diffusion", "latent-unet"):
         cmd = [
@@ -675,6 +729,12 @@ def main() -> int:
             f"at {eq['cpu_min']:.1f} CPU-min each cond. acc {eq['latent-unet']:.0%} vs "
             f"{eq['diffusion']:.0%}, final FD {ld['classifier_fd']:.1f} vs "
             f"{d['classifier_fd']:.1f} at n {ld['n']:.0f}"
+        )
+    if 7 in items:
+        r7 = item7()
+        summary.append(
+            f"latent-unet per image {r7['train_ratio']:.1f}x cheaper to train, "
+            f"{r7['sample_ratio']:.1f}x to sample than pixel diffusion"
         )
     if 5 in items:
         rows = item5(ck, fd_n)
