@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("lab", "0005_trainingrun_family_wgan"),
+        ("lab", "0006_run_steps_per_s"),
     ]
 
     operations = [
