@@ -9,7 +9,14 @@
    the diffusion model's FD at n >= 1,000 (family defaults, scored as displayed) with the
    real-vs-real floor at the same n and a bootstrap 95 % interval, its conditional accuracy, and
    the VAE's held-out importance-weighted NLL (IWAE, K = 500);
-5. the sampler grid (eta x guidance, DDIM-50) the defaults were chosen from (genlab.sample).
+5. the sampler grid (eta x guidance, DDIM-50) the defaults were chosen from (genlab.sample);
+6. latent diffusion as in the paper (`latent-unet`: KL autoencoder with a 4x7x7 latent, then the
+   UNet on latents) against pixel diffusion, run after one another in this process: CPU minutes
+   (first stage included) until each reaches >= 90 % conditional accuracy (item 3's clock),
+   then the classifier FD of both checkpoints at --fd-n samples with the family defaults, and
+   the speed-up ratio;
+7. the cost per image of the two (training step of each stage, DDIM-50 sampling with guidance
+   and decoding), CPU time, fresh networks.
 
     .venv/bin/python bench/genlab.py                 # full run (item 3 takes long)
     .venv/bin/python bench/genlab.py --fast          # reduced settings, minutes
@@ -395,6 +402,7 @@ TTQ = {  # family: (metric, target, evaluate every N steps, what)
     "diffusion": (conditional_accuracy, 0.90, 200, "conditional accuracy (DDIM-50, guidance 2)"),
     "cgan": (conditional_accuracy, 0.90, 250, "conditional accuracy"),
     "vae": (heldout_elbo, -110.0, 250, "held-out ELBO, nats"),
+    "latent-unet": (conditional_accuracy, 0.90, 200, "conditional accuracy (DDIM-50, guidance 2)"),
 }
 
 
@@ -508,6 +516,136 @@ def item5(ckpt_path: Path, n: int) -> list[tuple[float, float, float, float, flo
     return rows
 
 
+def item7(steps: int = 6, n: int = 16) -> dict[str, float]:
+    """Cost per image of the quick presets, pixel diffusion vs latent-unet (fresh networks: the
+    cost does not depend on the weights): a training step of each stage and DDIM-50 sampling
+    with guidance (decoding included), in this process's CPU time, interleaved."""
+    from genlab.family import build_family
+    from genlab.train import prepare
+
+    models, data = {}, {}
+    for family in ("diffusion", "latent-unet"):
+        cfg, tr, _, spec = prepare(resolve_config(family, "mnist5k"))
+        models[family], data[family] = build_family(cfg, spec), tr
+    gen = torch.Generator().manual_seed(0)
+    lu = models["latent-unet"]
+    vae_steps = lu.cfg.vae_steps
+
+    def train_cost(model, first_step: int) -> float:
+        model.train_step(data[model.name], gen, first_step)  # warm-up
+        c = time.process_time()
+        for i in range(steps):
+            model.train_step(data[model.name], gen, first_step + 1 + i)
+        return (time.process_time() - c) / steps / model.cfg.batch_size
+
+    def sample_cost(model) -> float:
+        model.eval_mode()
+        labels = torch.arange(n) % 10
+        c = time.process_time()
+        with torch.no_grad():
+            model.generate(n, gen, labels, "ddim", 50, 1.0, 0.5)
+        model.train_mode()
+        return (time.process_time() - c) / n
+
+    out = {
+        "ae_train_ms": 1e3 * train_cost(lu, 0),
+        "latent_train_ms": 1e3 * train_cost(lu, vae_steps),
+        "pixel_train_ms": 1e3 * train_cost(models["diffusion"], 0),
+        "latent_sample_ms": 1e3 * sample_cost(lu),
+        "pixel_sample_ms": 1e3 * sample_cost(models["diffusion"]),
+    }
+    out["train_ratio"] = out["pixel_train_ms"] / out["latent_train_ms"]
+    out["sample_ratio"] = out["pixel_sample_ms"] / out["latent_sample_ms"]
+    print(
+        f"[7] CPU-ms per image, quick presets: training step pixel UNet "
+        f"{out['pixel_train_ms']:.2f} vs latent UNet {out['latent_train_ms']:.2f} "
+        f"({out['train_ratio']:.1f}x; the autoencoder stage {out['ae_train_ms']:.2f}); DDIM-50 "
+        f"with guidance pixel {out['pixel_sample_ms']:.0f} vs latent {out['latent_sample_ms']:.0f} "
+        f"incl. decoding ({out['sample_ratio']:.1f}x)",
+        flush=True,
+    )
+    return out
+
+
+def item6(
+    work: Path, cap_cpu_min: float, cap_wall_min: float, eval_n: int, fd_n: int, threads: int
+) -> dict:
+    """Time to equal quality: pixel diffusion vs latent-unet on item 3's clock (CPU time of
+    each process, evaluation excluded), the two trained side by side in two processes of
+    `threads` threads each so both see the same machine load; then the FD of both."""
+    from genlab.metrics import evaluate
+
+    get_classifier("mnist5k")  # trained (and cached) once here, not by both workers at once
+    procs = {}
+    for family in ("diffusion", "latent-unet"):
+        cmd = [
+            sys.executable,
+            __file__,
+            "--items",
+            "3",
+            "--ttq",
+            family,
+            "--work",
+            str(work / "ldm"),
+            "--threads",
+            str(threads),
+            "--cap-cpu-min",
+            str(cap_cpu_min),
+            "--cap-wall-min",
+            str(cap_wall_min),
+            "--eval-n",
+            str(eval_n),
+            "--item3-json",
+            str(work / "ldm" / f"{family}.json"),
+        ]
+        (work / "ldm").mkdir(parents=True, exist_ok=True)
+        log = open(work / "ldm" / f"{family}.log", "w")  # noqa: SIM115 (closed below)
+        procs[family] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log)
+    for proc, log in procs.values():
+        proc.wait()
+        log.close()
+    out: dict = {}
+    for family in ("diffusion", "latent-unet"):
+        print((work / "ldm" / f"{family}.log").read_text().rstrip())
+        r = json.loads((work / "ldm" / f"{family}.json").read_text())[family]
+        ck = load(work / "ldm" / f"ttq-{family}" / "model.safetensors")
+        scores = evaluate(ck, n=fd_n, iwae_k=0)
+        cpu = r["reached"][2] if r["reached"] else r["history"][-1][2]
+        out[family] = {"cpu_min": cpu / 60, "reached": bool(r["reached"]), **scores}
+        print(
+            f"[6] {family}: {'reached' if r['reached'] else 'NOT reached'} 90 % after "
+            f"{cpu / 60:.1f} CPU-min (step {ck.meta['steps']}); defaults "
+            f"{sampler_defaults(ck)}: FD {scores['classifier_fd']:.1f} "
+            f"[{scores['classifier_fd_ci95_low']:.1f}, {scores['classifier_fd_ci95_high']:.1f}] "
+            f"at n {scores['n']:.0f} (floor {scores['real_fd_floor']:.1f}), cond. accuracy "
+            f"{scores.get('class_accuracy', 0):.1%}",
+            flush=True,
+        )
+    # the same CPU budget: each one's last evaluation within the budget both reached
+    hist = {f: json.loads((work / "ldm" / f"{f}.json").read_text())[f]["history"] for f in out}
+    budget = min(h[-1][2] for h in hist.values())
+    at = {f: [e for e in h if e[2] <= budget][-1] for f, h in hist.items()}
+    out["equal_budget"] = {"cpu_min": budget / 60, **{f: e[3] for f, e in at.items()}}
+    print(
+        f"[6] at the same CPU budget ({budget / 60:.1f} CPU-min): conditional accuracy "
+        + ", ".join(
+            f"{f} {e[3]:.1%} (step {e[0]}, {e[2] / 60:.1f} CPU-min)" for f, e in at.items()
+        ),
+        flush=True,
+    )
+    both = out["diffusion"]["reached"] and out["latent-unet"]["reached"]
+    out["speedup"] = (
+        out["diffusion"]["cpu_min"] / out["latent-unet"]["cpu_min"] if both else float("nan")
+    )
+    said = (
+        f"with {out['speedup']:.1f}x less CPU than pixel diffusion"
+        if both
+        else "(no ratio: one of the two did not reach the target within the cap)"
+    )
+    print(f"[6] latent-unet reaches 90 % conditional accuracy {said}", flush=True)
+    return out
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--fast", action="store_true", help="reduced settings (minutes)")
@@ -522,6 +660,7 @@ def main() -> int:
     p.add_argument("--ttq", default="diffusion,cgan,vae", help="families for item 3")
     p.add_argument("--chunks", type=int, default=2, help="item 2: parallel 1-thread processes")
     p.add_argument("--item2-chunk", nargs=5, help=argparse.SUPPRESS)
+    p.add_argument("--item3-json", help=argparse.SUPPRESS)  # item 6's workers write item 3 here
     p.add_argument("--set", action="append", default=[], help="item 3 config override k=v")
     p.add_argument("--vae-checkpoint", help="item 4: a VAE checkpoint (else one is trained)")
     p.add_argument("--vae-preset", default="quality", help="item 4: preset of the trained VAE")
@@ -551,6 +690,8 @@ def main() -> int:
                 f"{f} {r['reached'][2] / 60:.1f} CPU-min" if r["reached"] else f"{f} not reached"
             )
         summary.append("ttq " + ", ".join(parts))
+        if args.item3_json:
+            Path(args.item3_json).write_text(json.dumps(r3))
     if 2 in items:
         ck = bench_checkpoint(args.checkpoint, args.fast, work)
         print(f"    item 2 samples from {ck} (step {load(ck).meta['steps']})")
@@ -577,6 +718,23 @@ def main() -> int:
             f"{r4['real_fd_floor']:.1f}), cond. acc {r4.get('class_accuracy', 0):.1%} (classifier "
             f"{r4['classifier_val_accuracy']:.1%}), vae IWAE NLL "
             f"{r4.get('vae_nll', float('nan')):.1f}"
+        )
+    if 6 in items:
+        r6 = item6(work, args.cap_cpu_min, args.cap_wall_min, args.eval_n, args.fd_n, args.threads)
+        d, ld = r6["diffusion"], r6["latent-unet"]
+        eq = r6["equal_budget"]
+        summary.append(
+            f"ldm {r6['speedup']:.1f}x less CPU to 90 % cond. acc than pixel diffusion "
+            f"({ld['cpu_min']:.1f} vs {d['cpu_min']:.1f} CPU-min; nan: not both reached), "
+            f"at {eq['cpu_min']:.1f} CPU-min each cond. acc {eq['latent-unet']:.0%} vs "
+            f"{eq['diffusion']:.0%}, final FD {ld['classifier_fd']:.1f} vs "
+            f"{d['classifier_fd']:.1f} at n {ld['n']:.0f}"
+        )
+    if 7 in items:
+        r7 = item7()
+        summary.append(
+            f"latent-unet per image {r7['train_ratio']:.1f}x cheaper to train, "
+            f"{r7['sample_ratio']:.1f}x to sample than pixel diffusion"
         )
     if 5 in items:
         rows = item5(ck, fd_n)

@@ -344,7 +344,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("datasets", help="list built-in data sets").set_defaults(fn=cmd_datasets)
 
     t = sub.add_parser("train", help="train a model")
-    t.add_argument("family", help="gan, cgan, wgan-gp, vae, beta-vae, diffusion, latent, gpt")
+    t.add_argument(
+        "family",
+        help="gan, cgan, wgan-gp, wgan, vae, beta-vae, diffusion, latent, latent-unet, vqvae, "
+        "stylegan, gpt",
+    )
     t.add_argument("--dataset", required=True)
     t.add_argument("--preset", default="quick", help="quick or quality")
     t.add_argument("--steps", type=int)

@@ -111,6 +111,18 @@ class Family(ABC):
         """Samples in data space ([-1, 1] images or 2-D points). clip_sample: DDIM on images only
         (sample.check_recipe refuses it elsewhere); variance: the DDPM sampler's sigma_t^2."""
 
+    def total_steps(self) -> int:
+        """Steps of the whole run (two-stage families add their first stage's vae_steps)."""
+        return self.cfg.steps
+
+    def final_metrics(self, val: Dataset) -> dict[str, float]:
+        """Family-specific metrics at the end of training (the driver adds the common ones)."""
+        return {}
+
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor | None:
+        """Autoencoding families: x (data space) through the first stage; None otherwise."""
+        return None
+
     def extra_state(self) -> dict[str, Any]:
         return {}
 
@@ -170,6 +182,18 @@ def build_family(cfg: TrainConfig, spec: DataSpec) -> Family:
         from genlab.diffusion_family import DiffusionFamily
 
         return DiffusionFamily(cfg, spec)
+    if cfg.family == "latent-unet":
+        from genlab.latent_unet import LatentUNetFamily
+
+        return LatentUNetFamily(cfg, spec)
+    if cfg.family == "vqvae":
+        from genlab.vqvae import VQVAEFamily
+
+        return VQVAEFamily(cfg, spec)
+    if cfg.family == "stylegan":
+        from genlab.stylegan import StyleGANFamily
+
+        return StyleGANFamily(cfg, spec)
     from genlab.latent import LatentFamily
 
     return LatentFamily(cfg, spec)

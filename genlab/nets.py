@@ -310,7 +310,8 @@ class Attention(nn.Module):
 
 
 class UNet(nn.Module):
-    """eps_theta(x_t, t, y): ResBlocks with time + class embedding, stride-2 down, nearest up."""
+    """eps_theta(x_t, t, y): ResBlocks with time + class embedding, stride-2 down, nearest up.
+    Odd sizes work too (7 -> 4 -> 7): the upsampling goes back to each skip's size."""
 
     def __init__(
         self,
@@ -362,7 +363,9 @@ class UNet(nn.Module):
         for block, up in zip(self.up, self.upsample, strict=True):
             h = block(torch.cat([h, skips.pop()], 1), emb)
             if not isinstance(up, nn.Identity):
-                h = up(F.interpolate(h, scale_factor=2.0, mode="nearest"))
+                # nearest up to the next skip's size: 2x for even sizes (identical to
+                # scale_factor=2), and back to 7 from 4 for a 7x7 latent (latent-unet)
+                h = up(F.interpolate(h, size=skips[-1].shape[-2:], mode="nearest"))
         return self.out(F.silu(self.out_norm(h)))
 
 

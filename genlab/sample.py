@@ -14,7 +14,7 @@ import torch
 
 from genlab.checkpoint import Checkpoint
 from genlab.checkpoint import load as load_checkpoint
-from genlab.config import SAMPLER_DEFAULTS
+from genlab.config import DIFFUSION_FAMILIES, SAMPLER_DEFAULTS
 from genlab.data import images_to_uint8
 from genlab.errors import RecipeError
 from genlab.images import grid, scatter
@@ -56,8 +56,8 @@ def fill_defaults(
 def resolve_labels(ckpt: Checkpoint, recipe: Recipe) -> torch.Tensor | None:
     k = ckpt.spec.num_classes
     if recipe.labels is None:
-        if k and ckpt.family == "gan":
-            # a conditional GAN needs a label: cycle through the classes
+        if k and ckpt.family not in DIFFUSION_FAMILIES:
+            # a conditional GAN / StyleGAN / VQ-VAE prior needs a label: cycle the classes
             return torch.arange(recipe.count) % k
         return None
     if not k:
@@ -98,7 +98,7 @@ def check_recipe(ckpt: Checkpoint, recipe: Recipe) -> str:
         )
     if recipe.variance != "beta" and sampler != "ddpm":
         raise RecipeError("variance applies only to the DDPM sampler")
-    if recipe.guidance and ckpt.family in ("gan", "vae"):
+    if recipe.guidance and ckpt.family not in DIFFUSION_FAMILIES:
         raise RecipeError(f"guidance does not apply to a {ckpt.family} checkpoint")
     return sampler
 

@@ -20,7 +20,7 @@ import torch
 
 from genlab import checkpoint as ckpt_io
 from genlab._io import atomic_path, write_bytes_atomic
-from genlab.config import TrainConfig
+from genlab.config import DIFFUSION_FAMILIES, IMAGE_ONLY, TrainConfig
 from genlab.data import Dataset, images_to_uint8, load_dataset
 from genlab.errors import CheckpointError, ConfigError, TrainingDiverged
 from genlab.family import DataSpec, Family, build_family
@@ -69,7 +69,7 @@ class TrainResult:
 
 
 def total_steps(model: Family) -> int:
-    return model.cfg.steps + (model.cfg.vae_steps if model.cfg.family == "latent" else 0)
+    return model.total_steps()
 
 
 def prepare(cfg: TrainConfig) -> tuple[TrainConfig, Dataset, Dataset, DataSpec]:
@@ -93,12 +93,14 @@ def prepare(cfg: TrainConfig) -> tuple[TrainConfig, Dataset, Dataset, DataSpec]:
         ds = load_dataset(cfg.dataset, image_size=cfg.image_size)
     conditional = cfg.conditional
     if conditional is None:
-        conditional = cfg.family in ("diffusion", "latent") and ds.y is not None
+        conditional = cfg.family in DIFFUSION_FAMILIES and ds.y is not None
     if conditional and ds.y is None:
         raise ConfigError(
             f"data set {cfg.dataset!r} has no labels; conditional training needs them"
         )
     cfg = replace(cfg, conditional=bool(conditional))
+    if ds.kind != "image" and cfg.family in IMAGE_ONLY:
+        raise ConfigError(f"{cfg.family} models images only; {cfg.dataset!r} is a 2-D point set")
     if ds.kind == "image":
         size = ds.shape[-1]
         div = 2 ** (len(cfg.mults) - 1) if cfg.family == "diffusion" else 4
@@ -186,8 +188,24 @@ def final_metrics(model: Family, val: Dataset) -> dict[str, float]:
         out["heldout_elbo_nats"] = model.heldout_elbo(val)  # type: ignore[attr-defined]
         if model.early_stopping:  # type: ignore[attr-defined]
             out["best_validation_step"] = float(model.best_step)  # type: ignore[attr-defined]
+    out.update(model.final_metrics(val))
     model.train_mode()
     return out
+
+
+def save_reconstructions(model: Family, val: Dataset, path: Path, n: int = 8) -> bool:
+    """Autoencoding families: the first n held-out images (top row) over their reconstructions
+    (bottom row) in one PNG; False when the family does not reconstruct."""
+    if model.spec.kind != "image":
+        return False
+    x = val.x[:n]
+    with torch.no_grad():
+        rec = model.reconstruct(x)
+    model.train_mode()
+    if rec is None:
+        return False
+    save_png(path, grid(images_to_uint8(torch.cat([x, rec])), nrow=len(x)))
+    return True
 
 
 def train(
@@ -296,5 +314,9 @@ def train(
         if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < total:
             checkpoint(step)
     metrics = final_metrics(model, val_ds)
+    rec_path = out / "samples" / "reconstructions.png"
+    if save_reconstructions(model, val_ds, rec_path):
+        for cb in callbacks:
+            cb.on_samples(step, rec_path)
     sha = checkpoint(step, metrics)
     return TrainResult("completed", step, ckpt_path, sha, metrics)

@@ -305,15 +305,19 @@ class StarOut(Schema):
 
 
 class GenerationIn(InSchema):
-    """`count`: at most 1,024 points for a 2-D model, 64 images otherwise."""
+    """`count`: at most 1,024 points for a 2-D model, 64 images otherwise. `sampler`, `steps`,
+    `eta` and `guidance` left out take the model family's measured defaults
+    (genlab.config.SAMPLER_DEFAULTS, as the CLI and the site's form): e.g. DDIM-50, eta 1 and
+    guidance 0.5 for a class-conditional diffusion model; eta only applies to DDIM and guidance
+    only to a conditional model."""
 
-    sampler: one_of(("ddpm", "ddim", "direct"))
-    steps: Annotated[int, Field(ge=1, le=1000)]
-    guidance: Annotated[float, Field(ge=0, le=20)] = 0.0
+    sampler: one_of(("ddpm", "ddim", "direct")) | None = None
+    steps: Annotated[int, Field(ge=1, le=1000)] | None = None
+    guidance: Annotated[float, Field(ge=0, le=20)] | None = None
     seed: SEED | None = None
     labels: Annotated[list[Annotated[int, Field(ge=0)]], Field(max_length=MAX_COUNT)] | None = None
     count: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
-    eta: Annotated[float, Field(ge=0, le=1)] = 0.0
+    eta: Annotated[float, Field(ge=0, le=1)] | None = None
 
 
 class GenerationOut(Schema):

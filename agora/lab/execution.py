@@ -208,13 +208,19 @@ class RunReporter:
         self.lost_lease = self.lost_lease or not updated
 
     def on_samples(self, step: int, path: Path) -> None:
-        target = (
-            Path(settings.MEDIA_ROOT) / "lab" / "runs" / str(self.run_id) / f"step_{step:06d}.png"
-        )
+        """A sample grid; or, from autoencoding families at the end, held-out images over their
+        reconstructions, kept apart (`reconstructions_url`) so the sample strip, the shared card
+        and the search thumbnail stay samples."""
+        recon = path.name == "reconstructions.png"
+        name = "reconstructions.png" if recon else f"step_{step:06d}.png"
+        target = Path(settings.MEDIA_ROOT) / "lab" / "runs" / str(self.run_id) / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
         _to_bucket(target)
         url = settings.MEDIA_URL + str(target.relative_to(settings.MEDIA_ROOT))
+        if recon:
+            self._mine().update(reconstructions_url=url)
+            return
         run = TrainingRun.objects.only("samples").get(pk=self.run_id)
         samples = [s for s in run.samples if s["step"] != step] + [{"step": step, "url": url}]
         self._mine().update(samples=samples[-24:])

@@ -17,6 +17,9 @@ FAMILY_CHOICES = [
     ("beta-vae", _("beta-VAE")),
     ("diffusion", _("Diffusion (DDPM)")),
     ("latent", _("Latent diffusion")),
+    ("latent-unet", _("Latent diffusion (spatial latent, UNet)")),
+    ("vqvae", _("VQ-VAE")),
+    ("stylegan", _("StyleGAN (small)")),
 ]
 # Data sets that ship with genlab; the 2-D point sets draw scatter plots instead of images.
 BUILTIN_DATASETS = ("mnist5k", "digits", "moons", "swissroll", "8gaussians", "checkerboard")
@@ -100,6 +103,8 @@ class TrainingRun(models.Model):
     steps_per_s = models.FloatField(default=0)
     eta_s = models.FloatField(default=0)
     samples = models.JSONField(default=list, blank=True)  # [{"step": n, "url": ...}]
+    # autoencoding families (vqvae, latent-unet): held-out images over their reconstructions
+    reconstructions_url = models.CharField(max_length=300, blank=True)
     log = models.TextField(blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from agora.accounts.models import User
 from agora.lab import permissions
 from agora.lab.models import BUILTIN_DATASETS, Generation, LabDataset, LabModel, Star, TrainingRun
+from genlab.config import DIFFUSION_FAMILIES  # imports no torch
 
 MAX_COMPARED_RUNS = 6
 
@@ -147,14 +148,14 @@ def is_conditional(run: TrainingRun, classes: int | None = None) -> bool:
     conditional = run.settings.get("conditional")
     if classes is None:
         classes = num_classes(run)
-    if family in ("diffusion", "latent"):
+    if family in DIFFUSION_FAMILIES:
         return conditional is not False and classes > 0
     return bool(conditional) and classes > 0
 
 
 def sampling_kind(model: LabModel) -> tuple[bool, int]:
     """(diffusion family, the classes a label may name: 0 for an unconditional model)."""
-    diffusion = model.run.settings.get("family", model.run.family) in ("diffusion", "latent")
+    diffusion = model.run.settings.get("family", model.run.family) in DIFFUSION_FAMILIES
     classes = num_classes(model.run)
     return diffusion, classes if is_conditional(model.run, classes) else 0
 

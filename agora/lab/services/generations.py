@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from agora.accounts.models import User
 from agora.lab import permissions
 from agora.lab.models import POINT_DATASETS, Generation, LabModel
-from agora.lab.selectors import is_conditional, num_classes
+from agora.lab.selectors import best_sampler_settings, is_conditional, num_classes
 from agora.lab.tasks import enqueue
 from genlab.config import SAMPLER_DEFAULTS  # imports no torch
 
@@ -26,24 +26,31 @@ def request_generation(
     *,
     user: User,
     model: LabModel,
-    sampler: str,
-    steps: int,
-    guidance: float,
-    seed: int | None,
-    labels: list[int] | None,
-    count: int,
-    eta: float = 0.0,
+    sampler: str | None = None,
+    steps: int | None = None,
+    guidance: float | None = None,
+    seed: int | None = None,
+    labels: list[int] | None = None,
+    count: int = 1,
+    eta: float | None = None,
     reproduces: Generation | None = None,
 ) -> Generation:
-    """Validate the recipe against the model before anything is queued."""
+    """Validate the recipe against the model before anything is queued. Sampler options left
+    None take the family's measured defaults (selectors.best_sampler_settings, which reads
+    genlab.config.SAMPLER_DEFAULTS as the CLI and the generate form do); eta only applies to
+    DDIM, so another sampler keeps 0."""
     from genlab.errors import GenlabError
     from genlab.recipe import MAX_COUNT, Recipe
 
     if not permissions.can_generate(user, model):
         raise PermissionDenied(_("You may not use this model."))
+    best = best_sampler_settings(model)
+    sampler = sampler or best["sampler"]
+    steps = best["steps"] if steps is None else steps
+    eta = (best["eta"] if sampler == "ddim" else 0.0) if eta is None else eta
+    guidance = best["guidance"] if guidance is None else guidance
     errors: dict[str, str] = {}
-    family = model.run.settings.get("family", model.run.family)
-    allowed = ("ddpm", "ddim") if family in ("diffusion", "latent") else ("direct",)
+    allowed = ("ddpm", "ddim") if best["diffusion"] else ("direct",)
     if sampler not in allowed:
         errors["sampler"] = _("This model samples with: %(list)s.") % {"list": ", ".join(allowed)}
     if not 1 <= steps <= 1000:
