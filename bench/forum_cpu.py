@@ -159,7 +159,7 @@ def main() -> int:
         )
         if profiler:
             stats = pstats.Stats(profiler, stream=sys.stdout)
-            stats.sort_stats("cumulative").print_stats(args.top)
+            stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.top)
     print(
         "bench: forum_cpu "
         + " ".join(f"{args.page}_{case}={ms:.2f}ms" for case, ms in results.items())
