@@ -5,6 +5,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -16,7 +17,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from agora.core import jinja_env
 from agora.core.forms import add_validation_errors
 from agora.core.markdown import render as render_markdown
 from agora.core.params import parse_int
@@ -82,7 +82,7 @@ def topic_rows(request: HttpRequest, topics) -> SafeString:
     rows = caches["rows"]
     keys = {}
     for topic in topics:
-        natural = jinja_env.natural_time(topic.bumped_at)
+        natural = naturaltime(topic.bumped_at)
         keys[topic.id] = (_row_key(topic, member, natural, language, zone), natural)
     kept = rows.get_many([key for key, _natural in keys.values()])
     html = []
