@@ -8,8 +8,9 @@ from django.dispatch import receiver
 from agora.accounts.models import User
 from agora.core import jobs
 from agora.forum import signals
-from agora.forum.models import Post, Tag
+from agora.forum.models import Post, Tag, Topic
 from agora.search.kinds import MEMBER, POST, TAG
+from agora.search.selectors import forget_related
 
 
 def _schedule_objects(kind: str, object_id: int) -> None:
@@ -71,3 +72,9 @@ def follow(model, kind: str) -> None:
     uid = f"search:{kind}:{model._meta.label}"
     post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:save")
     post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:delete")
+
+
+# A topic's title, category or state shows in other topics' related lists: this process forgets
+# them at once (see agora.search.selectors.RELATED_TTL for the others).
+post_save.connect(forget_related, sender=Topic, dispatch_uid="search-forget-related-save")
+post_delete.connect(forget_related, sender=Topic, dispatch_uid="search-forget-related-delete")

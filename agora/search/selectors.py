@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -349,3 +350,33 @@ def related_topics(
     )
     topics = Topic.objects.select_related("category").in_bulk([h.document.topic_id for h in hits])
     return [topics[h.document.topic_id] for h in hits if h.document.topic_id in topics]
+
+
+# Related topics change only when the index or a topic does; a topic page asks on every view.
+# The answers are kept per process for RELATED_TTL seconds, per topic, viewer (private messages
+# they take part in) and visible categories; this process forgets them at once when it indexes
+# or saves a topic (other processes within RELATED_TTL).
+RELATED_TTL = 60.0
+_RELATED_MAX = 4096
+_related: dict[tuple, tuple[float, list[Topic]]] = {}
+
+
+def forget_related(**kwargs) -> None:
+    _related.clear()
+
+
+def cached_related_topics(
+    topic: Topic, viewer: User, limit: int = 5, *, access: CategoryAccess
+) -> list[Topic]:
+    """related_topics(), kept for RELATED_TTL seconds."""
+    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else 0
+    key = (topic.id, topic.title, viewer_id, limit, tuple(access.visible_ids()))
+    now = monotonic()
+    found = _related.get(key)
+    if found is not None and found[0] > now:
+        return found[1]
+    topics = related_topics(topic, viewer, limit, access=access)
+    if len(_related) >= _RELATED_MAX:
+        _related.clear()
+    _related[key] = (now + RELATED_TTL, topics)
+    return topics

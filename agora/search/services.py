@@ -13,6 +13,7 @@ from agora.search import segment
 from agora.search.kinds import POST
 from agora.search.models import SearchDocument
 from agora.search.registry import KINDS, Document, get_kind
+from agora.search.selectors import forget_related
 
 BODY_LIMIT = 20_000  # characters of a document's text that are indexed and kept for snippets
 BATCH = 500
@@ -75,6 +76,7 @@ def index_objects(*, kind: str, object_ids: Iterable[int]) -> int:
     # recomputes the generated tsvector of each updated row).
     SearchDocument.objects.bulk_create(created, batch_size=BATCH)
     SearchDocument.objects.bulk_update(changed, FIELDS, batch_size=100)
+    forget_related()
     return len(documents)
 
 
@@ -110,6 +112,7 @@ def rebuild(*, kinds: Iterable[str] | None = None, out: TextIO | None = None) ->
                 SearchDocument.objects.bulk_create([_row(name, d) for d in documents.values()])
                 total += len(documents)
         counts[name] = total
+        forget_related()
         if out is not None:
             out.write(f"search: indexed {total} {name} documents\n")
     _optimize()

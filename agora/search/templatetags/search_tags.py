@@ -1,7 +1,7 @@
 from django import template
 
 from agora.forum.permissions import get_access
-from agora.search.selectors import related_topics as find_related
+from agora.search.selectors import cached_related_topics as find_related
 
 register = template.Library()
 
