@@ -19,6 +19,8 @@ from forum import CATEGORIES, batches, progress, usernames  # bench/ is sys.path
 
 sys.path.pop(0)  # ...and holds a markdown.py of its own, which would shadow Python-Markdown
 
+AVATARS = [{"size": 400, "url": "/static/misago/img/blank-avatar.png"}]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -44,13 +46,16 @@ def main() -> None:
     first = existing.get(names[0]) or user_model.objects.create_user(
         names[0], f"{names[0]}@example.com"
     )
+    # create_user leaves `avatars` empty (sign-up fills it), and every page with a poster's
+    # avatar then fails: the blank avatar Misago ships, for all.
+    user_model.objects.filter(pk=first.pk).update(avatars=AVATARS)
     copies = []
     for name in names[1:]:
         if name not in existing:
             user = user_model(
                 rank=first.rank,
                 password=first.password,
-                avatars=first.avatars,
+                avatars=AVATARS,
                 joined_on=first.joined_on,
                 last_login=first.last_login,
             )
@@ -125,7 +130,7 @@ def main() -> None:
     with open(args.out, "w") as out:
         json.dump(
             {
-                "latest": "/threads/",
+                "latest": "/",
                 "topics": thread_urls,
                 "categories": [c.get_absolute_url() for c in categories],
             },
