@@ -147,7 +147,7 @@ def _keyset(
 _ROW_COLUMNS = (
     "t.id, t.title, t.category_id, t.bumped_at, t.highest_post_number, t.post_count,"
     " t.like_count, t.view_count, t.pinned_globally, t.pinned_in_category, t.closed,"
-    " t.accepted_answer_id"
+    " t.accepted_answer_id, t.image"
 )
 _VIEWER_LAST_READ = (
     ", (SELECT tu.last_read_post_number FROM forum_topicuser tu"
