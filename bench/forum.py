@@ -485,7 +485,7 @@ def cpu_seconds(server: Server) -> float:
     return total / tick
 
 
-def wait_ready(server: Server, path: str, timeout: float = 90) -> None:
+def wait_ready(server: Server, path: str, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:

@@ -26,6 +26,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import forum as forum_bench  # bench/forum.py: the bench environment
@@ -102,7 +103,8 @@ def main() -> int:
     def call(path: str, cookie: str) -> bytes:
         environ = {
             "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
+            # WSGI's PATH_INFO is the decoded path as latin-1 (PEP 3333), as gunicorn passes it.
+            "PATH_INFO": unquote(path).encode().decode("latin-1"),
             "QUERY_STRING": "",
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "8120",
@@ -158,8 +160,10 @@ def main() -> int:
             flush=True,
         )
         if profiler:
+            if os.environ.get("PROFILE_DUMP"):
+                profiler.dump_stats(os.environ["PROFILE_DUMP"])
             stats = pstats.Stats(profiler, stream=sys.stdout)
-            stats.sort_stats("cumulative").print_stats(args.top)
+            stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.top)
     print(
         "bench: forum_cpu "
         + " ".join(f"{args.page}_{case}={ms:.2f}ms" for case, ms in results.items())

@@ -377,6 +377,55 @@ def label(query: tuple) -> str:
 BUILD_KEYS = ["posts", "indexed", "hidden_after_indexing", "corpus_s", "index_s", "index_per_s"]
 
 
+RELEVANCE = REPO / "agora" / "search" / "tests" / "relevance.json"
+
+
+def plant_labelled_posts() -> dict[int, str]:
+    """The labelled posts of RELEVANCE as topics of the first (public) category, indexed like
+    any post; kept across --reuse. Returns topic id -> label."""
+    from agora.accounts.models import User
+    from agora.core.markdown import render
+    from agora.forum.models import Category, Post, Topic
+    from agora.search import services
+
+    labels = json.loads(RELEVANCE.read_text())["posts"]
+    category = Category.objects.order_by("position", "id").first()
+    author = User.objects.order_by("id").first()
+    planted = {}
+    for key, (title, body) in labels.items():
+        topic = Topic.objects.filter(title=title).first()
+        if topic is None:
+            moment = BASE_TIME + timedelta(days=1)
+            topic = Topic.objects.create(
+                title=title,
+                category=category,
+                author=author,
+                bumped_at=moment,
+                last_posted_at=moment,
+                last_poster=author,
+            )
+            post = Post.objects.create(
+                topic=topic, number=1, author=author, raw=body, html=render(body)
+            )
+            services.index_objects(kind="post", object_ids=[post.id])
+        planted[topic.id] = key
+    return planted
+
+
+def recall_at_10(planted: dict[int, str], viewer, access) -> tuple[float, dict[str, list[str]]]:
+    """Mean recall@10 of RELEVANCE's queries through the search page's selector, and what each
+    query's first ten held of the labelled posts."""
+    from agora.search import selectors
+
+    recalls, found = [], {}
+    for item in json.loads(RELEVANCE.read_text())["queries"]:
+        page = selectors.search_posts(text=item["q"], viewer=viewer, access=access, page_size=10)
+        keys = [planted.get(r.post.topic_id, "-") for r in page.results]
+        found[item["q"]] = keys
+        recalls.append(len(set(keys) & set(item["relevant"])) / len(item["relevant"]))
+    return sum(recalls) / len(recalls), found
+
+
 def child(posts: int, built: dict | None) -> dict[str, object]:
     import django
 
@@ -413,6 +462,7 @@ def child(posts: int, built: dict | None) -> dict[str, object]:
         # Planner statistics, as the site keeps them: autovacuum on PostgreSQL, the periodic
         # sqlite-optimize task (ANALYZE) on SQLite.
         cursor.execute("ANALYZE")
+    planted = plant_labelled_posts()
     viewer = AnonymousUser()
     access = category_access_for(viewer)
     categories = {c.slug: c for c in Category.objects.all()}
@@ -470,6 +520,7 @@ def child(posts: int, built: dict | None) -> dict[str, object]:
     search_ms, search_per_query = measure(search)
     quick_ms, _quick_per_query = measure(quick)
     naive_ms, naive_per_query = measure(naive)
+    recall, relevance = recall_at_10(planted, viewer, access)
     return {
         "vendor": connection.vendor,
         **built,
@@ -481,6 +532,8 @@ def child(posts: int, built: dict | None) -> dict[str, object]:
         "naive_p50": round(statistics.median(naive_ms), 2),
         "naive_p95": round(percentile(naive_ms, 0.95), 2),
         "queries_with_results": sum(1 for q in QUERIES if search(*q)),
+        "recall_at_10": round(recall, 3),
+        "relevance": relevance,
         "queries": {
             label(q): {
                 "matches": matches(q[0]),
@@ -568,7 +621,8 @@ def main() -> None:
             f" search p50 {result['search_p50']} ms p95 {result['search_p95']} ms,"
             f" icontains p50 {result['naive_p50']} ms p95 {result['naive_p95']} ms,"
             f" {p50:.1f}x (p50) {p95:.1f}x (p95) faster;"
-            f" header box p50 {result['quick_p50']} ms p95 {result['quick_p95']} ms"
+            f" header box p50 {result['quick_p50']} ms p95 {result['quick_p95']} ms;"
+            f" recall@10 {result['recall_at_10']:.2f} ({len(result['relevance'])} labelled queries)"
         )
     print("bench: search | " + " | ".join(summary))
 

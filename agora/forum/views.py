@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import hashlib
 import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -41,13 +46,57 @@ def _page_number(request: HttpRequest) -> int:
 # --- lists -------------------------------------------------------------------------------------
 
 
-def topic_rows(request: HttpRequest, topics) -> SafeString:
-    """The `<tr>` rows of a topic list, from the Jinja2 template forum/topic_rows.html (the
-    row repeats 30 times a page; see agora.core.jinja_env)."""
-    html = render_to_string(
-        "forum/topic_rows.html", {"topics": topics, "user": request.user}, request=request
+def _row_key(topic, member: bool, natural: str, language: str, zone: str) -> str:
+    """Everything a topic row shows, so a kept row is never stale: the topic's columns, its
+    category and tags, the viewer's read state, the relative time as words, language and zone."""
+    category = topic.category if topic.category_id else None
+    shown = (
+        topic.id,
+        topic.title,
+        topic.image,
+        topic.category_id,
+        category.slug if category else "",
+        category.display_name if category else "",
+        tuple(topic.tag_names),
+        topic.post_count,
+        topic.like_count,
+        topic.view_count,
+        topic.bumped_at.isoformat(),
+        natural,
+        topic.pinned_globally or topic.pinned_in_category,
+        topic.closed,
+        topic.accepted_answer_id is not None,
+        member,
+        topic.unread_posts,
+        member and getattr(topic, "viewer_last_read", None) is None,
+        language,
+        zone,
     )
-    return mark_safe(html)  # rendered by an auto-escaping template
+    return "topic-row:" + hashlib.sha256(repr(shown).encode()).hexdigest()
+
+
+def topic_rows(request: HttpRequest, topics) -> SafeString:
+    """The `<tr>` rows of a topic list. Each row is the Jinja2 template forum/topic_row.html,
+    kept in this process's "rows" cache under a key made of everything it shows (the row
+    repeats 30 times a page, and the same rows are shown request after request)."""
+    member = request.user.is_authenticated
+    language, zone = get_language(), get_current_timezone_name()
+    rows = caches["rows"]
+    keys = {}
+    for topic in topics:
+        natural = naturaltime(topic.bumped_at)
+        keys[topic.id] = (_row_key(topic, member, natural, language, zone), natural)
+    kept = rows.get_many([key for key, _natural in keys.values()])
+    html = []
+    for topic in topics:
+        key, natural = keys[topic.id]
+        row = kept.get(key)
+        if row is None:
+            context = {"topic": topic, "member": member, "natural": natural}
+            row = render_to_string("forum/topic_row.html", context, request=request)
+            rows.set(key, row)
+        html.append(row)
+    return mark_safe("".join(html))  # rows rendered by an auto-escaping template
 
 
 def _render_list(
@@ -66,7 +115,7 @@ def _render_list(
         "heading": heading,
         "topics": page.topics,
         "rows": topic_rows(request, page.topics),
-        "pinned_rows": topic_rows(request, pinned),
+        "pinned_rows": topic_rows(request, pinned) if pinned else "",
         "next_cursor": page.next_cursor,
         "pinned": pinned,
         "category": category,

@@ -6,6 +6,7 @@ Latin words of three letters or more match as prefixes ("diffus" finds "diffusio
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,22 @@ SMALL_SHARE = 0.25  # ...and under this share of all documents (ids)
 RANK_FEW = 100  # scoring a listed rowid costs FTS5 a lookup of its own
 FEW = 2000  # on SQLite, newest first sorts up to this many matches, walks the dates beyond
 TABLE = SearchDocument._meta.db_table
+# Natural-language queries ("用 Stable Diffusion 生成图像", "how do I train a lora"): when no
+# document holds every word, the search falls back to relevance over the query's content words.
+# Function words are dropped; a word in COMMON_SHARE or more of the documents is optional (it
+# ranks, it does not select); a document must hold at least one of the rarer words, and rarer
+# words weigh more (bm25's IDF on SQLite, an explicit log(N/df) weight on PostgreSQL).
+COMMON_SHARE = 0.05
+COMMON_MIN = 20  # ...but in a small index a word needs this many documents to be common
+RELAX_MIN = 3  # content words a query needs for the relevance fallback
+# English and Chinese function words (question words, particles, pronouns, "use/with/how").
+_STOPWORDS = """a an and are as at be by can could do does for from how i if in into is it its me my
+    of on or should so than that the their then there these this to use using was we what
+    when where which who why will with would you your
+    的 了 是 在 和 与 及 或 用 把 被 将 对 从 给 让 使用 如何 怎么 怎样 怎么样 为什么 什么 哪些 哪个
+    吗 呢 吧 啊 一个 一下 一些 我 你 他 她 它 我们 你们 他们 这 那 这个 那个 就 也 都 要 会 能 可以
+    有 没有 请问 进行"""
+STOPWORDS = frozenset(_STOPWORDS.split())
 NEWEST_FIRST = "d.created_at DESC, d.id DESC"
 _PHRASE = re.compile(r'"([^"]*)"')
 
@@ -105,6 +122,89 @@ def tsquery_expression(query: ParsedQuery, *, any_term: bool = False) -> str:
     return (" | " if any_term else " & ").join(parts)
 
 
+@dataclass(frozen=True)
+class Match:
+    """What selects and ranks the documents: the backend's match expression, and on PostgreSQL
+    the score (SQL and its parameters; None: ts_rank of the expression)."""
+
+    expression: str
+    score: str | None = None
+    score_params: tuple[Any, ...] = ()
+
+
+def strict(query: ParsedQuery, any_term: bool = False) -> Match:
+    if connection.vendor == "postgresql":
+        return Match(tsquery_expression(query, any_term=any_term))
+    return Match(fts5_expression(query, any_term=any_term))
+
+
+def content_terms(query: ParsedQuery) -> list[Term]:
+    """The terms that say what is sought: phrases, and words that are not function words (all
+    of them when every word is one)."""
+    content = [t for t in query.terms if t.is_phrase or t.words[0] not in STOPWORDS]
+    return content or list(query.terms)
+
+
+def _document_counts(terms: list[Term], cap: int) -> list[int]:
+    """How many documents hold each term, counted up to `cap`: one statement."""
+    if connection.vendor == "postgresql":
+        one = (
+            f"(SELECT count(*) FROM (SELECT 1 FROM {TABLE} d WHERE d.search_vector"  # noqa: S608
+            " @@ to_tsquery('simple', %s) LIMIT %s) search_n)"
+        )
+        expressions = [tsquery_expression(ParsedQuery([t])) for t in terms]
+    else:
+        one = "(SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH %s LIMIT %s))"
+        expressions = [fts5_expression(ParsedQuery([t])) for t in terms]
+    params = [value for expression in expressions for value in (expression, cap)]
+    return list(_run(f"SELECT {', '.join([one] * len(terms))}", params)[0])
+
+
+def fallbacks(query: ParsedQuery) -> list[Match]:
+    """What a query falls back to, in order, when nothing holds every one of its words: every
+    content word (the function words dropped), then for three content words or more the
+    relevance search over them (`relaxed`). Empty for a query with nothing to drop or relax
+    (one or two content words must all match: "旧名字" is 旧 + 名字, not either)."""
+    content = ParsedQuery(content_terms(query))
+    found = []
+    if content.terms != query.terms:
+        found.append(strict(content))
+    if len(content.terms) >= RELAX_MIN:
+        found.append(relaxed(content))
+    return found
+
+
+def relaxed(query: ParsedQuery) -> Match:
+    """Documents holding any of the query's rarer words, ranked by all of them with the
+    rarest weighing most."""
+    terms = list(query.terms)
+    total = _run(f"SELECT max(id) FROM {TABLE}", [])[0][0] or 0  # noqa: S608
+    cap = max(COMMON_MIN, int(COMMON_SHARE * total))
+    counts = _document_counts(terms, cap)
+    rare = [t for t, n in zip(terms, counts, strict=True) if 0 < n < cap]
+    if not rare:  # every content word is common (or absent): any of them selects
+        rare = [t for t, n in zip(terms, counts, strict=True) if n] or terms
+    found = [t for t, n in zip(terms, counts, strict=True) if n]
+    selecting, ranking = ParsedQuery(rare), ParsedQuery(found or terms)
+    if connection.vendor == "postgresql":
+        # ts_rank knows nothing of rarity: each word found adds log(N / documents holding it).
+        weights, params = [], []
+        for term, n in zip(terms, counts, strict=True):
+            if n:
+                weights.append(
+                    f" + {math.log(max(total, 1) / n) + 0.01:.4f}"
+                    " * (d.search_vector @@ to_tsquery('simple', %s))::int"
+                )
+                params.append(tsquery_expression(ParsedQuery([term])))
+        score = f"(ts_rank(d.search_vector, q.q){''.join(weights)})"
+        return Match(tsquery_expression(selecting, any_term=True), score, tuple(params))
+    expression = fts5_expression(selecting, any_term=True)
+    if len(ranking.terms) > len(selecting.terms):
+        # The common words join the expression so bm25 counts them, without selecting more.
+        expression = f"({expression}) AND ({fts5_expression(ranking, any_term=True)})"
+    return Match(expression)
+
+
 # --- the search ----------------------------------------------------------------------------------
 
 
@@ -149,14 +249,28 @@ def search(
     filters = filters or Filters()
     where = f"d.kind = %s{visibility.where}{filters.where}"
     where_params = [kind, *visibility.params, *filters.params]
-    if newest:
-        return _hits(_newest(query, any_term, visibility, where, where_params, offset, limit))
-    return _hits(_ranked(query, any_term, kind, visibility, where, where_params, offset, limit))
+
+    def ids(match: Match, offset: int, limit: int) -> list[tuple[int, float]]:
+        if newest:
+            return _newest(match, visibility, where, where_params, offset, limit)
+        return _ranked(match, kind, visibility, where, where_params, offset, limit)
+
+    whole = strict(query, any_term)
+    rows = ids(whole, offset, limit)
+    if rows or any_term or len(query.terms) < 2:
+        return _hits(rows)
+    for match in [whole, *fallbacks(query)]:
+        if match is not whole:
+            rows = ids(match, offset, limit)
+            if rows:
+                return _hits(rows)
+        if offset and ids(match, 0, 1):
+            return []  # past the end of what this match finds: the later ones are not asked
+    return []
 
 
 def _newest(
-    query: ParsedQuery,
-    any_term: bool,
+    match: Match,
     visibility: Visibility,
     where: str,
     where_params: list[Any],
@@ -175,9 +289,8 @@ def _newest(
             f" CROSS JOIN to_tsquery('simple', %s) AS q(q){visibility.joins}"
             f" WHERE d.search_vector @@ q.q AND {where}{page}"
         )
-        expression = tsquery_expression(query, any_term=any_term)
-        return _run(sql, [expression, *where_params, limit, offset])
-    expression = fts5_expression(query, any_term=any_term)
+        return _run(sql, [match.expression, *where_params, limit, offset])
+    expression = match.expression
     matches = "SELECT rowid AS id FROM search_fts WHERE search_fts MATCH %s"
     count = f"SELECT count(*) < %s FROM ({matches} LIMIT %s)"  # noqa: S608
     ((few,),) = _run(count, [FEW, expression, FEW])
@@ -196,8 +309,7 @@ def _newest(
 
 
 def _ranked_small_kind(
-    query: ParsedQuery,
-    any_term: bool,
+    match: Match,
     kind: str,
     visibility: Visibility,
     where: str,
@@ -215,7 +327,7 @@ def _ranked_small_kind(
     ((documents, newest_id),) = _run(count, [kind, SMALL_KIND])
     if documents >= SMALL_KIND or documents > SMALL_SHARE * (newest_id or 0):
         return None  # a large kind, or most of the index: the windows find it
-    expression = fts5_expression(query, any_term=any_term)
+    expression = match.expression
     visible = (
         f"SELECT d.id, d.created_at FROM {TABLE} d INDEXED BY search_doc_kind_created"  # noqa: S608
         f"{visibility.joins} WHERE +d.id IN"
@@ -237,8 +349,7 @@ def _ranked_small_kind(
 
 
 def _ranked(
-    query: ParsedQuery,
-    any_term: bool,
+    match: Match,
     kind: str,
     visibility: Visibility,
     where: str,
@@ -257,26 +368,28 @@ def _ranked(
     window grows WIDEN times, and last every match is ranked (the plain query)."""
     postgres = connection.vendor == "postgresql"
     if not postgres and kind not in LARGE_KINDS:
-        rows = _ranked_small_kind(query, any_term, kind, visibility, where, where_params)
+        rows = _ranked_small_kind(match, kind, visibility, where, where_params)
         if rows is not None:
             return rows[offset : offset + limit]
     if postgres:
-        expression = tsquery_expression(query, any_term=any_term)
-        score = "ts_rank(d.search_vector, q.q)"
+        expression = match.expression
+        score = match.score or "ts_rank(d.search_vector, q.q)"
+        score_params = list(match.score_params)
         best_first, worst = "DESC", "min"
         candidates = (
             f"SELECT d.id AS id, {score} AS score FROM {TABLE} d"  # noqa: S608
             " CROSS JOIN to_tsquery('simple', %s) AS q(q)"
             " WHERE d.search_vector @@ q.q AND d.kind = %s ORDER BY score DESC LIMIT %s"
         )
-        candidate_params: list[Any] = [expression, kind]
+        candidate_params: list[Any] = [*score_params, expression, kind]
         every = (
             f"SELECT d.id, {score} AS score FROM {TABLE} d"  # noqa: S608
             f" CROSS JOIN to_tsquery('simple', %s) AS q(q){visibility.joins}"
             f" WHERE d.search_vector @@ q.q AND {where}"
         )
     else:
-        expression = fts5_expression(query, any_term=any_term)
+        expression = match.expression
+        score_params = []
         score = f"bm25(search_fts, {TITLE_WEIGHT}, 1.0)"
         best_first, worst = "ASC", "max"
         candidates = (
@@ -318,7 +431,31 @@ def _ranked(
         if attempt or (visible - 1) * WIDEN < needed:
             break  # a wider window would not be enough either: rank every match
         window *= WIDEN
-    return _run(every + page, [expression, *where_params, limit, offset])
+    return _run(every + page, [*score_params, expression, *where_params, limit, offset])
+
+
+def count(*, kind: str, match: Match, visibility: Visibility, cap: int) -> int:
+    """How many documents of a kind the viewer may see match, counted up to `cap` (one query).
+    The bulk kinds are walked from the matches, the small ones from their own documents."""
+    where = f"d.kind = %s{visibility.where}"
+    params = [match.expression, kind, *visibility.params, cap]
+    if connection.vendor == "postgresql":
+        inner = (
+            f"SELECT 1 FROM {TABLE} d CROSS JOIN to_tsquery('simple', %s) AS q(q)"  # noqa: S608
+            f"{visibility.joins} WHERE d.search_vector @@ q.q AND {where} LIMIT %s"
+        )
+    elif kind in LARGE_KINDS:
+        inner = (
+            f"SELECT 1 FROM search_fts JOIN {TABLE} d ON d.id = search_fts.rowid"  # noqa: S608
+            f"{visibility.joins} WHERE search_fts MATCH %s AND {where} LIMIT %s"
+        )
+    else:
+        inner = (
+            f"SELECT 1 FROM {TABLE} d INDEXED BY search_doc_kind_created{visibility.joins}"  # noqa: S608
+            " WHERE +d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"
+            f" AND {where} LIMIT %s"
+        )
+    return _run(f"SELECT count(*) FROM ({inner}) search_k", params)[0][0]  # noqa: S608
 
 
 def _hits(rows: list[tuple[int, float]]) -> list[Hit]:

@@ -263,6 +263,33 @@ def search_kind(
     return ResultPage(results=results, has_next=has_next)
 
 
+COUNT_CAP = 100  # a tab shows "100+" beyond
+
+
+def kind_counts(*, text: str, viewer: User, access: CategoryAccess) -> dict[str, int]:
+    """How many results each kind of the search page holds for the viewer (up to COUNT_CAP),
+    by the search's own rule: every word, else its fallbacks in order (query.fallbacks). Keyed
+    by the kind's choice; one query per kind, more only for kinds that hold every word of
+    nothing."""
+    parsed = q.parse(text)
+    if not parsed:
+        return {}
+    whole, fallbacks = q.strict(parsed), None
+    counts = {}
+    for kind in kinds_in_order():
+        visibility = kind.visibility(viewer, access)
+        found = q.count(kind=kind.name, match=whole, visibility=visibility, cap=COUNT_CAP)
+        if not found and len(parsed.terms) > 1:
+            if fallbacks is None:  # asked once, for the first kind that needs them
+                fallbacks = q.fallbacks(parsed)
+            for match in fallbacks:
+                found = q.count(kind=kind.name, match=match, visibility=visibility, cap=COUNT_CAP)
+                if found:
+                    break
+        counts[kind.choice] = found
+    return counts
+
+
 @dataclass
 class QuickGroup:
     kind: SearchKind

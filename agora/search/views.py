@@ -22,13 +22,19 @@ def search(request: HttpRequest) -> HttpResponse:
     text = form.value("q", "")
     kind = form.value("kind", "posts")
     page = form.value("page", 1)
+    counts = selectors.kind_counts(text=text, viewer=request.user, access=access)
+    if not request.GET.get("kind") and counts and not counts.get(kind):
+        # No tab chosen: open on the first one that holds something.
+        kind = next((choice for choice, n in counts.items() if n), kind)
     found = kind_for_choice(kind)
     context: dict[str, object] = {
         "form": form,
         "q": text,
         "kind": kind,
         "page": page,
-        "kinds": kinds_in_order(),
+        "kinds": [(k, counts.get(k.choice)) for k in kinds_in_order()],
+        "count_cap": selectors.COUNT_CAP,
+        "kind_chosen": bool(request.GET.get("kind")),
     }
     query = request.GET.copy()
     query.pop("page", None)

@@ -372,6 +372,7 @@ def test_pages_keep_rendering_while_redis_is_down(client, settings, private_redi
             "KEY_PREFIX": "agora-test",
         },
         "layout": settings.CACHES["layout"],  # per process, never Redis
+        "rows": settings.CACHES["rows"],
     }
     pages = ["/", "/latest/", "/categories/", topic.get_absolute_url(), "/search/?q=cache"]
     for page in pages:

@@ -260,3 +260,88 @@ def test_category_index_shows_the_three_latest_visible_topics_of_each(
     assert "Insiders only index" not in page
     client.force_login(bob)
     assert "Insiders only index" in client.get("/categories/").content.decode()
+
+
+def _shown(topics) -> list[tuple]:
+    columns = ("id", "title", "category_id", "bumped_at", "tag_names", "unread_posts")
+    columns += ("post_count", "view_count", "closed")
+    return [
+        (*[getattr(t, c) for c in columns], getattr(t, "viewer_last_read", "unset")) for t in topics
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["visitor", "alice", "bob", "staff"])
+def test_list_rows_read_as_sql_match_the_orm_read(
+    who, alice, bob, staff, lounge, qa, secret, request
+):
+    """The list pages read their rows as plain SQL (`authors=False`); the feeds and the API read
+    the same topics through the ORM (`authors=True`): both must give the same rows, pages and
+    cursors, for every viewer (private categories, read positions, pinned, tags, exclusions)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from agora.forum import permissions, selectors
+
+    seed_topics(alice, lounge, 4)
+    services.create_topic(
+        author=alice, category=qa, title="Tagged question", raw="Body", tags=["sdxl", "lora"]
+    )
+    services.create_topic(author=bob, category=secret, title="Insiders only here", raw="Body")
+    pinned = [
+        services.create_topic(author=alice, category=qa, title=f"Pinned {i}", raw=f"Pinned {i}")
+        for i in range(2)
+    ]
+    services.set_topic_state(actor=staff, topic=pinned[0], pinned_globally=True)
+    services.set_topic_state(actor=staff, topic=pinned[1], pinned_in_category=True)
+    services.create_post(
+        author=alice, topic=Topic.objects.get(title="Topic number 001"), raw="Reply"
+    )
+    viewer = AnonymousUser() if who == "visitor" else request.getfixturevalue(who)
+    if viewer.is_authenticated:
+        selectors.topic_posts(topic=pinned[0], viewer=viewer, page=1)
+        services.record_read(
+            user=viewer, topic=Topic.objects.get(title="Topic number 001"), up_to=1
+        )
+    access = permissions.category_access_for(viewer)
+    for category in (None, qa, lounge):
+        rows = selectors.pinned_topics(
+            viewer=viewer, access=access, category=category, authors=False
+        )
+        models = selectors.pinned_topics(viewer=viewer, access=access, category=category)
+        assert _shown(rows) == _shown(models)
+        exclude = [t.id for t in rows]
+        cursor = None
+        for _page in range(4):
+            kwargs = {"viewer": viewer, "access": access, "category": category, "limit": 2}
+            sql = selectors.latest_topics(
+                **kwargs, cursor=cursor, exclude_ids=exclude, authors=False
+            )
+            orm = selectors.latest_topics(**kwargs, cursor=cursor, exclude_ids=exclude)
+            assert _shown(sql.topics) == _shown(orm.topics)
+            assert sql.next_cursor == orm.next_cursor
+            cursor = sql.next_cursor
+            if cursor is None:
+                break
+    from agora.forum.models import Tag
+
+    tag = Tag.objects.get(name="sdxl")
+    sql = selectors.latest_topics(viewer=viewer, access=access, tag=tag, authors=False)
+    assert _shown(sql.topics) == _shown(
+        selectors.latest_topics(viewer=viewer, access=access, tag=tag).topics
+    )
+
+
+@pytest.mark.django_db
+def test_kept_rows_follow_every_change_they_show(alice, staff, lounge, client):
+    """A topic row is kept rendered per process under a key of everything it shows: a new
+    title, a view, a reply, a pin or a renamed category shows at once."""
+    topic = seed_topics(alice, lounge, 1)[0]
+    assert "Topic number 000" in client.get("/latest/").content.decode()
+    Topic.objects.filter(pk=topic.pk).update(title="A renamed topic", view_count=12345)
+    body = client.get("/latest/").content.decode()
+    assert "A renamed topic" in body and "12,345" in body and "Topic number 000" not in body
+    lounge.name = "Tea room"
+    lounge.save()
+    assert "Tea room" in client.get("/latest/").content.decode()
+    services.set_topic_state(actor=staff, topic=topic, closed=True)
+    assert 'class="lock"' in client.get("/latest/").content.decode()

@@ -317,5 +317,14 @@
     document.querySelectorAll(".composer").forEach(function (c) { setupComposer(c); setupUploads(c); setupMentions(c); });
     setupTagSuggestions();
   });
-  document.addEventListener("htmx:afterSwap", function (event) { renderDiagrams(event.target); drawCharts(event.target); });
+  // On phones the quick results are fixed to the screen's width: place them under the box.
+  function placeQuickResults(box) {
+    var input = box.parentNode.querySelector("input[type=search]");
+    if (input) box.style.setProperty("--agora-quick-top", Math.round(input.getBoundingClientRect().bottom + 4) + "px");
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    renderDiagrams(event.target);
+    drawCharts(event.target);
+    if (event.target.id === "search-quick") placeQuickResults(event.target);
+  });
 })();
