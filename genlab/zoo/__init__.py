@@ -542,7 +542,11 @@ def _write_card(directory: Path, card: dict[str, Any]) -> None:
 
 
 def evaluate_card(
-    name: str, n: int = 1000, root: Path | None = None, iwae_k: int = 500
+    name: str,
+    n: int = 1000,
+    root: Path | None = None,
+    iwae_k: int = 500,
+    classifier: bool = True,
 ) -> dict[str, float]:
     """Measure the model with genlab's own evaluate (the site's defaults) and record it."""
     import torch
@@ -553,12 +557,13 @@ def evaluate_card(
     torch.set_num_threads(int(os.environ.get("GENLAB_THREADS", "2")))
     ckpt = load_model(name, root=root)
     t0 = time.perf_counter()
-    scores = evaluate(ckpt, n=n, iwae_k=iwae_k)
+    scores = evaluate(ckpt, n=n, iwae_k=iwae_k, classifier=classifier)
     card = dict(entry.card)
     card["metrics"] = {k: round(float(v), 6) for k, v in scores.items()}
     card["evaluation"] = {
         "n": n,
         "iwae_k": iwae_k if entry.family == "vae" else None,
+        "classifier_scores": classifier,
         "tool": "genlab.metrics.evaluate (sampler defaults: genlab.config.SAMPLER_DEFAULTS)",
         "seconds": round(time.perf_counter() - t0, 1),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
