@@ -86,3 +86,19 @@ def test_evaluate_without_the_classifier_measures_the_denoising_loss(digits_diff
     scores = evaluate(load(digits_diffusion), n=20, classifier=False)
     assert scores["heldout_denoising_loss"] > 0
     assert "classifier_fd" not in scores
+
+
+def test_float16_weights_load_as_rounded_float32(tmp_path: Path) -> None:
+    import torch
+
+    from genlab.checkpoint import load
+
+    entry = zoo.get_model(SMALLEST)
+    half = tmp_path / "half.safetensors"
+    half.write_bytes(zoo.canonical_weights(entry.weights_path, "float16"))
+    assert half.stat().st_size < entry.weights_path.stat().st_size * 0.6
+    full, rounded = load(entry.weights_path), load(half)
+    a = full.model.sampling_modules()["eps_theta"].state_dict()
+    b = rounded.model.sampling_modules()["eps_theta"].state_dict()
+    assert all(b[k].dtype == torch.float32 for k in b)
+    assert all(torch.equal(a[k].half().float(), b[k]) for k in a)
