@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     "agora.learn",
     "agora.showcase",
     "agora.gallery",
+    "agora.pages",
+    "agora.following",
     "agora.lab",
     "agora.search",
     "agora.api",
@@ -450,4 +452,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AGORA_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- lessons (agora/learn/widgets) ------------------------------------------------------------
+# New figure settings a member may compute per hour (cached figures are free for everyone).
+LEARN_WIDGET_QUOTA_PER_HOUR = env_int("AGORA_LEARN_WIDGET_QUOTA_PER_HOUR", 30)
+CELERY_BEAT_SCHEDULE["sweep-lesson-widgets"] = {
+    "task": "agora.learn.tasks.sweep_widgets",
+    "schedule": JOB_SWEEP_SECONDS,
 }

@@ -277,6 +277,11 @@ def evaluate(
     the family's measured defaults (genlab.sample.sampler_defaults), as the site does.
     ``classifier=False`` skips the classifier scores (and training the classifier, minutes of
     CPU the first time on a data set); the likelihood bounds are still measured."""
+    if ckpt.family == "gpt":
+        from genlab.gpt import evaluate_text
+
+        return evaluate_text(ckpt, n=min(n, 1000), seed=seed)
+
     from genlab.recipe import Recipe
     from genlab.sample import fill_defaults, generate_tensor
 

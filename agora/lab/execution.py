@@ -261,6 +261,7 @@ def execute_run(*, run_id: int, worker: str) -> str:
     # A checkpoint every tenth of the run bounds what a lost worker costs; a few sample grids.
     config["sample_every"] = config.get("sample_every") or max(50, run.steps // 8)
     config["checkpoint_every"] = config.get("checkpoint_every") or max(10, run.steps // 10)
+    step_before, started = run.step, time.monotonic()
     try:
         result = train(config, out_dir=out, callbacks=[reporter], resume=resume)
     except GenlabError as exc:  # including TrainingDiverged
@@ -271,8 +272,16 @@ def execute_run(*, run_id: int, worker: str) -> str:
     if reporter.lost_lease:
         return "lease-lost"  # another worker owns the run now; leave its state alone
     status = RunStatus.CANCELLED if result.status == "cancelled" else RunStatus.COMPLETED
+    elapsed = time.monotonic() - started
+    rate = (result.step - step_before) / elapsed if elapsed > 0 else 0.0
     return _finish(
-        run_id, lease, status, metrics=result.metrics, sha=result.sha256, step=result.step
+        run_id,
+        lease,
+        status,
+        metrics=result.metrics,
+        sha=result.sha256,
+        step=result.step,
+        steps_per_s=rate if status == RunStatus.COMPLETED and result.step > step_before else 0.0,
     )
 
 
@@ -292,12 +301,14 @@ def _finish(
     metrics=None,
     sha: str = "",
     step: int | None = None,
+    steps_per_s: float = 0.0,
 ) -> str:
     fields = {
         "status": status,
         "finished_at": timezone.now(),
         "error": error[:2000],
         "cancel_requested": False,
+        "steps_per_s": steps_per_s,
     }
     if metrics is not None:
         fields["metrics"] = {k: float(v) for k, v in metrics.items()}

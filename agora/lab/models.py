@@ -95,6 +95,9 @@ class TrainingRun(models.Model):
     total_steps = models.PositiveIntegerField(default=0)
     curves = models.JSONField(default=list, blank=True)  # [{"step": n, "loss name": value, ...}]
     images_per_s = models.FloatField(default=0)
+    # Measured when the run completes: the training steps of its last attempt per second of
+    # wall time on the worker (agora/lab/estimates.py averages them per family and data set).
+    steps_per_s = models.FloatField(default=0)
     eta_s = models.FloatField(default=0)
     samples = models.JSONField(default=list, blank=True)  # [{"step": n, "url": ...}]
     log = models.TextField(blank=True)
@@ -143,6 +146,25 @@ class TrainingRun(models.Model):
     def is_resumable(self) -> bool:
         """A failed or cancelled run continues from its last checkpoint."""
         return self.status in {self.Status.FAILED, self.Status.CANCELLED}
+
+    @property
+    def preset_label(self) -> str:
+        """The preset's name in the viewer's language."""
+        return str({"quick": _("Quick"), "quality": _("Quality")}.get(self.preset, self.preset))
+
+    @property
+    def latest_samples_url(self) -> str:
+        """The sample grid of the latest step that has one ("" before the first)."""
+        if not self.samples:
+            return ""
+        return max(self.samples, key=lambda s: s["step"])["url"]
+
+    @property
+    def shows_points(self) -> bool:
+        """Samples of a 2-D data set are scatter plots, not pixel grids."""
+        from genlab.data import TOYS
+
+        return self.dataset in TOYS
 
     @property
     def percent(self) -> int:

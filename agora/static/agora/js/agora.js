@@ -30,10 +30,21 @@
     });
   }
 
-  // Mermaid fences arrive as <pre class="mermaid">; render them (strict security level).
+  // Mermaid fences arrive as <pre class="mermaid">; render them (strict security level). The
+  // 3.6 MB library is fetched only when a page (or a fragment swapped in) holds a diagram.
   var mermaidReady = false;
+  var mermaidLoading = false;
   function renderDiagrams(root) {
-    if (!window.mermaid) return;
+    if (!window.mermaid) {
+      var src = document.body.dataset.mermaidSrc;
+      if (mermaidLoading || !src || !document.querySelector("pre.mermaid:not([data-processed])")) return;
+      mermaidLoading = true;
+      var script = document.createElement("script");
+      script.src = src;
+      script.addEventListener("load", function () { renderDiagrams(document); });
+      document.head.appendChild(script);
+      return;
+    }
     if (!mermaidReady) {
       var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
       window.mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: dark ? "dark" : "default" });
@@ -237,7 +248,7 @@
             return { label: k, data: points.map(function (p) { return p[k]; }), borderColor: COLOURS[i % 6], pointRadius: 0, borderWidth: 1.5 };
           }),
         },
-        options: { animation: false, responsive: true, scales: { x: { title: { display: true, text: "step" } } } },
+        options: { animation: false, responsive: true, scales: { x: { title: { display: true, text: canvas.dataset.xLabel || "step" } } } },
       });
     });
     (root || document).querySelectorAll("canvas.compare-chart").forEach(function (canvas) {
@@ -250,7 +261,7 @@
                         borderColor: COLOURS[i % 6], pointRadius: 0, borderWidth: 1.5 });
       });
       new window.Chart(canvas, { type: "line", data: { datasets: datasets },
-        options: { animation: false, parsing: false, scales: { x: { type: "linear", title: { display: true, text: "step" } } } } });
+        options: { animation: false, parsing: false, scales: { x: { type: "linear", title: { display: true, text: canvas.dataset.xLabel || "step" } } } } });
     });
   }
 
