@@ -106,3 +106,23 @@ def cache() -> CheckpointCache:
     if _cache is None or _cache.size != settings.LAB_MODEL_CACHE_SIZE:
         _cache = CheckpointCache(settings.LAB_MODEL_CACHE_SIZE)
     return _cache
+
+
+def data_spec(path: str | Path) -> dict:
+    """The data spec genlab stored in a checkpoint's header ({"kind", "shape", "classes", ...}),
+    read without loading the weights or importing torch (the web process publishes models);
+    {} when the file has none. genlab.checkpoint.load validates the whole file when it is used."""
+    import json
+    import struct
+
+    with open(path, "rb") as handle:
+        (length,) = struct.unpack("<Q", handle.read(8))
+        if length > 16 * 1024 * 1024:
+            return {}
+        try:
+            header = json.loads(handle.read(length))
+            meta = json.loads(header.get("__metadata__", {}).get("genlab", "null"))
+        except (ValueError, AttributeError):
+            return {}
+    data = meta.get("data") if isinstance(meta, dict) else None
+    return data if isinstance(data, dict) else {}

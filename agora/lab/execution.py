@@ -65,6 +65,7 @@ def check_dataset(*, dataset_id: int) -> LabDataset:
         count=len(loaded),
         classes=list(loaded.classes),
         class_counts=[list(pair) for pair in class_counts(loaded)],
+        shape=list(loaded.shape),
         preview=str(preview.relative_to(settings.MEDIA_ROOT)),
     )
     dataset.refresh_from_db()

@@ -19,10 +19,36 @@ class RunForm(forms.Form):
     )
     seed = forms.IntegerField(label=gettext_lazy("Seed"), initial=0)
     private = forms.BooleanField(label=gettext_lazy("Private run"), required=False)
+    base_model = forms.ChoiceField(
+        label=gettext_lazy("Start from"),
+        required=False,
+        choices=(),
+        help_text=gettext_lazy(
+            "A published model of the same family: the run fine-tunes its weights on your data "
+            "set (new classes extend its class embedding)."
+        ),
+    )
+    freeze_early = forms.BooleanField(
+        label=gettext_lazy("Freeze the early layers"),
+        required=False,
+        help_text=gettext_lazy(
+            "Only the later layers learn; fine-tunes on small data sets keep "
+            "more of what the base knew."
+        ),
+    )
 
-    def __init__(self, *args, datasets, **kwargs) -> None:
+    def __init__(self, *args, datasets, bases, families=None, **kwargs) -> None:
+        """`bases`: the models the member may start from (of the chosen family); `families`:
+        the families left to choose (a fine-tune keeps its base's)."""
         super().__init__(*args, **kwargs)
         self.fields["dataset"].choices = datasets
+        self.fields["base_model"].choices = bases
+        if families is not None:
+            self.fields["family"].choices = [c for c in FAMILY_CHOICES if c[0] in families]
+
+    def clean_base_model(self) -> int | None:
+        value = self.cleaned_data["base_model"]
+        return int(value) if value else None
 
 
 class PublishForm(forms.Form):

@@ -21,6 +21,9 @@ FAMILY_CHOICES = [
 # Data sets that ship with genlab; the 2-D point sets draw scatter plots instead of images.
 BUILTIN_DATASETS = ("mnist5k", "digits", "moons", "swissroll", "8gaussians", "checkerboard")
 POINT_DATASETS = ("moons", "swissroll", "8gaussians", "checkerboard")
+# Colour channels of the built-in image sets (uploads record theirs when checked): a fine-tune
+# keeps its base's channels, so a grey base cannot learn a colour set.
+BUILTIN_CHANNELS = {"mnist5k": 1, "digits": 1}
 
 
 class LabDataset(models.Model):
@@ -41,6 +44,7 @@ class LabDataset(models.Model):
     count = models.PositiveIntegerField(default=0)
     classes = models.JSONField(default=list, blank=True)
     class_counts = models.JSONField(default=list, blank=True)  # [[class name, items], ...]
+    shape = models.JSONField(default=list, blank=True)  # one item's shape, e.g. [3, 32, 32]
     preview = models.ImageField(upload_to="lab/datasets/", blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -87,6 +91,13 @@ class TrainingRun(models.Model):
     forked_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
     )
+    # Fine-tuning: the published model whose weights the run starts from (and the hash of those
+    # weights, kept when the model is gone); `freeze_early` keeps its early layers fixed.
+    base_model = models.ForeignKey(
+        "LabModel", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs_started"
+    )
+    base_sha256 = models.CharField(max_length=64, blank=True)
+    freeze_early = models.BooleanField(_("freeze early layers"), default=False)
 
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
@@ -170,6 +181,18 @@ class LabModel(models.Model):
     checkpoint = models.FileField(upload_to="lab/models/")
     checkpoint_sha256 = models.CharField(max_length=64, db_index=True)
     star_count = models.PositiveIntegerField(default=0)
+    # Lineage, like the Hub's model tree: the model this one was fine-tuned from, and the ids of
+    # all its ancestors, root first (one query draws the whole chain on the model page).
+    base = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fine_tunes"
+    )
+    lineage = models.JSONField(default=list, blank=True)
+    # What the model was trained on, from its checkpoint: "image"/"points" and the sample shape;
+    # a fine-tune's data must match it.
+    data_kind = models.CharField(max_length=10, blank=True)
+    data_shape = models.JSONField(default=list, blank=True)
+    # A base model of the zoo (genlab/zoo/), published by the site itself on an empty database.
+    official = models.BooleanField(_("official"), default=False)
     topic = models.OneToOneField(
         "forum.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="lab_model"
     )

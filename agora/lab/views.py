@@ -77,8 +77,9 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_run(request: HttpRequest) -> HttpResponse:
-    datasets = selectors.usable_datasets(request.user)
-    initial = {}
+    """A new run: from scratch, a fork of a run (`?fork=`), or a fine-tune of a published model
+    (`?base=`: the form then offers only its family and the data sets it can learn)."""
+    initial: dict[str, object] = {}
     fork = _run_named(request, request.GET.get("fork", ""))
     if fork:
         initial = {
@@ -88,20 +89,43 @@ def new_run(request: HttpRequest) -> HttpResponse:
             "preset": fork.preset,
             "steps": fork.steps,
             "seed": fork.seed,
+            "base_model": fork.base_model_id or "",
+            "freeze_early": fork.freeze_early,
         }
-    form = RunForm(request.POST or None, initial=initial, datasets=datasets)
+    base_id = parse_id(request.GET.get("base", ""))
+    base = selectors.get_model_for_user(request.user, base_id) if base_id else None
+    if base:
+        initial.update(
+            {"title": f"{base.name} (fine-tune)", "family": base.run.family, "base_model": base.id}
+        )
+        datasets = selectors.compatible_datasets(request.user, base)
+    else:
+        datasets = selectors.usable_datasets(request.user)
+    # With a base chosen, only its family and its family's models; otherwise every model the
+    # member may see (the service says why one does not fit the family or data set chosen).
+    families = [base.run.family] if base else None
+    bases = selectors.base_choices(request.user, family=base.run.family if base else None)
+    form = RunForm(
+        request.POST or None, initial=initial, datasets=datasets, bases=bases, families=families
+    )
     if request.method == "POST" and form.is_valid():
         forked_from = _run_named(request, request.POST.get("forked_from", ""))
+        data = dict(form.cleaned_data)
+        chosen = data.pop("base_model")
         try:
             run = run_services.create_run(
-                owner=request.user, forked_from=forked_from, **form.cleaned_data
+                owner=request.user,
+                forked_from=forked_from,
+                base_model=selectors.get_model_for_user(request.user, chosen) if chosen else None,
+                **data,
             )
         except ValidationError as exc:
             add_validation_errors(form, exc)
         else:
             return redirect(run.get_absolute_url())
     status = 400 if form.is_bound and form.errors else 200
-    return render(request, "lab/new_run.html", {"form": form, "fork": fork}, status=status)
+    context = {"form": form, "fork": fork, "base": base}
+    return render(request, "lab/new_run.html", context, status=status)
 
 
 @require_safe
@@ -114,6 +138,8 @@ def run(request: HttpRequest, run_id: int) -> HttpResponse:
         "publish_form": PublishForm(initial={"name": obj.title}),
         "published": selectors.published_model(obj),
         "can_share": permissions.can_share_run(request.user, obj),
+        "base_visible": obj.base_model is not None
+        and permissions.can_see_model(request.user, obj.base_model),
     }
     if request.headers.get("HX-Request"):
         if not obj.is_active:  # finished: reload the whole page for its new actions
@@ -218,6 +244,8 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
         "next_cursor": next_cursor,
         "starred": selectors.has_starred(request.user, obj),
         "num_classes": classes,
+        "tree": selectors.lineage(request.user, obj),
+        "can_fine_tune": permissions.can_fine_tune(request.user, obj),
     }
     return render(request, "lab/model.html", context)
 
@@ -268,6 +296,8 @@ def generate(request: HttpRequest, model_id: int) -> HttpResponse:
         "generations": [],
         "starred": False,
         "num_classes": classes,
+        "tree": selectors.lineage(request.user, obj),
+        "can_fine_tune": permissions.can_fine_tune(request.user, obj),
     }
     return render(request, "lab/model.html", context, status=400)
 

@@ -35,9 +35,17 @@ def publish_model(
         pull_run_state(run.id, run.out_dir)
     if not source.is_file():
         raise ValidationError(_("The run's checkpoint is missing; it cannot be published."))
+    from agora.lab.checkpoints import data_spec
+
+    spec = data_spec(source)
+    base = run.base_model
     model = LabModel(
         run=run,
         owner=user,
+        base=base,
+        lineage=[*base.lineage, base.id] if base else [],
+        data_kind=str(spec.get("kind", ""))[:10],
+        data_shape=list(spec.get("shape", [])),
         name=name.strip(),
         card=card,
         card_html=render(card) if card.strip() else "",

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from agora.accounts.models import User
 from agora.core.limits import check_lengths
 from agora.lab import permissions
-from agora.lab.models import FAMILY_CHOICES, POINT_DATASETS, TrainingRun
-from agora.lab.selectors import dataset_name, usable_datasets
+from agora.lab.models import FAMILY_CHOICES, POINT_DATASETS, LabModel, TrainingRun
+from agora.lab.selectors import base_incompatibility, dataset_name, usable_datasets
 from agora.lab.tasks import enqueue
 
 Status = TrainingRun.Status
@@ -61,9 +61,18 @@ def create_run(
     seed: int = 0,
     private: bool = False,
     forked_from: TrainingRun | None = None,
+    base_model: LabModel | None = None,
+    freeze_early: bool = False,
 ) -> TrainingRun:
+    """A queued run; with `base_model`, a fine-tune that starts from that model's weights."""
     if not permissions.can_train(owner):
         raise PermissionDenied(_("Log in to train models."))
+    if base_model is not None and not permissions.can_fine_tune(owner, base_model):
+        raise PermissionDenied(_("You may not use this model."))
+    if freeze_early and base_model is None:
+        raise ValidationError(
+            {"freeze_early": _("Only a fine-tune has early layers to freeze; choose a base model.")}
+        )
     active = TrainingRun.objects.filter(status__in=[Status.QUEUED, Status.RUNNING])
     if active.filter(owner=owner).count() >= settings.LAB_MAX_ACTIVE_RUNS_PER_MEMBER:
         raise ValidationError(
@@ -76,6 +85,11 @@ def create_run(
     config = validate_run(
         user=owner, family=family, dataset=dataset, preset=preset, steps=steps, seed=seed
     )
+    if base_model is not None:
+        reason = base_incompatibility(owner, base_model, family=family, dataset=dataset)
+        if reason:
+            raise ValidationError({"base_model": reason})
+        config = fine_tune_config(config, base_model)
     steps = config["steps"]
     if steps > settings.LAB_MAX_STEPS:
         raise ValidationError(
@@ -92,10 +106,45 @@ def create_run(
         settings=config,
         private=private,
         forked_from=forked_from,
+        base_model=base_model,
+        base_sha256=base_model.checkpoint_sha256 if base_model else "",
+        freeze_early=freeze_early,
         total_steps=steps,
     )
     transaction.on_commit(lambda: enqueue("train_run", run.id))
     return run
+
+
+# The options that shape a network's weights: a fine-tune takes them from its base, so that the
+# base's tensors fit (genlab/config.py's TrainConfig).
+ARCHITECTURE_OPTIONS = (
+    "image_size",
+    "conditional",
+    "loss",
+    "z_dim",
+    "likelihood",
+    "schedule",
+    "T",
+    "schedule_version",
+    "base",
+    "mults",
+    "attention",
+    "hidden",
+    "width",
+)
+
+
+def fine_tune_config(config: dict, base_model: LabModel) -> dict:
+    """The run's settings with its base's architecture (its image size too: the new data is
+    resized to it)."""
+    base_settings = base_model.run.settings
+    merged = dict(config)
+    for name in ARCHITECTURE_OPTIONS:
+        if name in base_settings:
+            merged[name] = base_settings[name]
+    if merged.get("image_size") is None and len(base_model.data_shape) == 3:
+        merged["image_size"] = base_model.data_shape[-1]
+    return merged
 
 
 def request_cancel(*, user: User, run: TrainingRun) -> None:
