@@ -1,4 +1,4 @@
-"""python -m genlab: datasets | train | sample | evaluate | info.
+"""python -m genlab: datasets | train | sample | evaluate | info | zoo.
 
 User errors exit 2 with a message and no traceback."""
 
@@ -196,6 +196,35 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_zoo(args: argparse.Namespace) -> int:
+    from genlab import zoo
+
+    if args.zoo_command == "list":
+        for m in zoo.list_models():
+            cpu = m.cpu_minutes
+            state = f"{cpu:.1f} CPU-min" if cpu is not None else "not built"
+            sha = m.weights_sha256[:12] if m.built else "-"
+            print(f"{m.name:<20}{m.family:<10}{m.dataset:<10}{state:<14}{sha}  {m.title}")
+        return 0
+    if args.zoo_command == "build":
+        result = zoo.build(args.name, write=args.write)
+        same = {True: "identical to the card", False: "DIFFERS from the card", None: "new"}
+        print(
+            f"{result.name}: weights sha256 {result.weights_sha256} "
+            f"({same[result.identical]}); {result.cpu_minutes:.2f} CPU-min, "
+            f"{result.wall_minutes:.2f} min wall"
+        )
+        if args.write:
+            zoo.evaluate_card(args.name, n=args.n)
+            print(f"{result.name}: card written with metrics")
+        return 0 if result.identical is not False or args.write else 1
+    checks = zoo.verify(args.names or None, tolerance=args.tolerance)
+    for c in checks:
+        status = "ok" if c.ok and not c.problems else ("close" if c.ok else "FAILED")
+        print(f"{c.name:<20}{status:<8}{c.seconds:6.1f} s  {'; '.join(c.problems)}")
+    return 0 if all(c.ok for c in checks) else 1
+
+
 def _sampler_options(p: argparse.ArgumentParser) -> None:
     """Every option a recipe has; unset ones take the family's measured defaults
     (genlab.sample.SAMPLER_DEFAULTS)."""
@@ -262,6 +291,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="VAE: importance samples of the held-out NLL bound (0: skip)",
     )
     e.set_defaults(fn=cmd_evaluate)
+
+    z = sub.add_parser("zoo", help="the model zoo: list, build, verify")
+    zsub = z.add_subparsers(dest="zoo_command", required=True)
+    zsub.add_parser("list", help="the zoo's models")
+    zb = zsub.add_parser("build", help="retrain a zoo model from its recipe, compare bit for bit")
+    zb.add_argument("name")
+    zb.add_argument(
+        "--write", action="store_true", help="store the weights, reference grid and card"
+    )
+    zb.add_argument("--n", type=int, default=1000, help="samples for the card's metrics")
+    zv = zsub.add_parser("verify", help="check weights' hashes and regenerate reference samples")
+    zv.add_argument("names", nargs="*", help="models to check (default: all)")
+    zv.add_argument(
+        "--tolerance",
+        type=int,
+        default=0,
+        help="accept reference grids within this many 8-bit levels (another CPU's rounding)",
+    )
+    z.set_defaults(fn=cmd_zoo)
 
     i = sub.add_parser("info", help="print a checkpoint's metadata")
     i.add_argument("checkpoint")
