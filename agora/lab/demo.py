@@ -1,16 +1,19 @@
-"""A demo model in the lab: a tiny diffusion model on the 2-D `moons` data, trained right here
-(a few seconds on the CPU), published with a card and one generation anyone can reproduce."""
+"""The lab's demo: the model zoo's base models published as official models (their weights are
+committed, so nothing is trained: each gets its reference samples), and a tiny diffusion model on
+the 2-D `moons` data trained right here (a few seconds on the CPU), published with a card and one
+generation anyone can reproduce."""
 
 from __future__ import annotations
 
 from agora.accounts.models import User
 from agora.lab import execution
 from agora.lab.models import TrainingRun
-from agora.lab.services import generations, publishing, runs, sharing
+from agora.lab.services import generations, publishing, runs, sharing, zoo
 
 
 def seed(*, out) -> None:
-    if TrainingRun.objects.exists():
+    zoo.publish_zoo(out=out)
+    if TrainingRun.objects.exclude(owner__username=zoo.ZOO_USERNAME).exists():
         return
     alice = User.objects.filter(username="alice").first()
     if alice is None:

@@ -19,11 +19,19 @@ FAMILY_CHOICES = [
     ("latent", _("Latent diffusion")),
 ]
 # Data sets that ship with genlab; the 2-D point sets draw scatter plots instead of images.
-BUILTIN_DATASETS = ("mnist5k", "digits", "moons", "swissroll", "8gaussians", "checkerboard")
+BUILTIN_DATASETS = (
+    "mnist5k",
+    "digits",
+    "emoji32",
+    "moons",
+    "swissroll",
+    "8gaussians",
+    "checkerboard",
+)
 POINT_DATASETS = ("moons", "swissroll", "8gaussians", "checkerboard")
 # Colour channels of the built-in image sets (uploads record theirs when checked): a fine-tune
 # keeps its base's channels, so a grey base cannot learn a colour set.
-BUILTIN_CHANNELS = {"mnist5k": 1, "digits": 1}
+BUILTIN_CHANNELS = {"mnist5k": 1, "digits": 1, "emoji32": 3}
 
 
 class LabDataset(models.Model):
@@ -191,6 +199,7 @@ class LabModel(models.Model):
     # a fine-tune's data must match it.
     data_kind = models.CharField(max_length=10, blank=True)
     data_shape = models.JSONField(default=list, blank=True)
+    classes = models.JSONField(default=list, blank=True)  # the class names labels index
     # A base model of the zoo (genlab/zoo/), published by the site itself on an empty database.
     official = models.BooleanField(_("official"), default=False)
     topic = models.OneToOneField(

@@ -147,8 +147,12 @@ def dataset_label(key: str) -> str:
 
 
 def num_classes(run: TrainingRun) -> int:
+    """The classes of a run's data set (a fine-tune adds them to its base's: see
+    model_num_classes)."""
     if run.dataset in ("mnist5k", "digits"):
         return 10
+    if run.dataset == "emoji32":
+        return 9
     if run.dataset.startswith("upload:"):
         upload = _upload(run.dataset)
         return len(upload.classes) if upload else 0
@@ -169,10 +173,16 @@ def is_conditional(run: TrainingRun, classes: int | None = None) -> bool:
     return bool(conditional) and classes > 0
 
 
+def model_num_classes(model: LabModel) -> int:
+    """The classes a model's labels index: those its checkpoint names (a fine-tune's base
+    classes and its new ones), else its data set's."""
+    return len(model.classes) if model.classes else num_classes(model.run)
+
+
 def sampling_kind(model: LabModel) -> tuple[bool, int]:
     """(diffusion family, the classes a label may name: 0 for an unconditional model)."""
     diffusion = model.run.settings.get("family", model.run.family) in ("diffusion", "latent")
-    classes = num_classes(model.run)
+    classes = model_num_classes(model)
     return diffusion, classes if is_conditional(model.run, classes) else 0
 
 

@@ -46,6 +46,7 @@ def publish_model(
         lineage=[*base.lineage, base.id] if base else [],
         data_kind=str(spec.get("kind", ""))[:10],
         data_shape=list(spec.get("shape", [])),
+        classes=[str(name)[:80] for name in spec.get("classes", [])][:1000],
         name=name.strip(),
         card=card,
         card_html=render(card) if card.strip() else "",
