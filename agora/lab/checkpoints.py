@@ -108,10 +108,11 @@ def cache() -> CheckpointCache:
     return _cache
 
 
-def data_spec(path: str | Path) -> dict:
-    """The data spec genlab stored in a checkpoint's header ({"kind", "shape", "classes", ...}),
-    read without loading the weights or importing torch (the web process publishes models);
-    {} when the file has none. genlab.checkpoint.load validates the whole file when it is used."""
+def checkpoint_meta(path: str | Path) -> dict:
+    """The metadata genlab stored in a checkpoint's header ({"config", "data", ...}), read
+    without loading the weights or importing torch (the web process publishes models and checks
+    text recipes with it); {} when the file has none. genlab.checkpoint.load validates the whole
+    file when it is used."""
     import json
     import struct
 
@@ -124,5 +125,10 @@ def data_spec(path: str | Path) -> dict:
             meta = json.loads(header.get("__metadata__", {}).get("genlab", "null"))
         except (ValueError, AttributeError):
             return {}
-    data = meta.get("data") if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def data_spec(path: str | Path) -> dict:
+    """The data spec of a checkpoint ({"kind", "shape", "classes", "text"?}); {} if none."""
+    data = checkpoint_meta(path).get("data")
     return data if isinstance(data, dict) else {}

@@ -371,6 +371,8 @@ def execute_generation(*, generation_id: int) -> str:
     if not claimed:
         return "not-claimed"
     generation = Generation.objects.select_related("model", "model__run").get(pk=generation_id)
+    if generation.is_text:
+        return _execute_text_generation(generation)
     started = time.monotonic()
     cpu_started = time.process_time()
     _set_threads(generation.model.run.dataset)
@@ -418,6 +420,37 @@ def execute_generation(*, generation_id: int) -> str:
         (cpu_loaded - cpu_started) * 1000,
         (cpu_sampled - cpu_loaded) * 1000,
         (cpu_finished - cpu_sampled) * 1000,
+    )
+    return str(Status.DONE)
+
+
+def _execute_text_generation(generation: Generation) -> str:
+    """Write a text generation's texts (genlab.gpt) and their hash."""
+    from agora.lab.checkpoints import cache
+    from genlab.errors import GenlabError
+    from genlab.gpt import TextRecipe, generate_texts, texts_sha256
+
+    Status = Generation.Status
+    started = time.monotonic()
+    torch_threads = settings.LAB_TORCH_THREADS
+    import torch
+
+    torch.set_num_threads(torch_threads)
+    try:
+        recipe = TextRecipe.from_json(json.dumps(generation.recipe))
+        checkpoint = cache().get(
+            local_checkpoint(generation.model),
+            recipe.checkpoint_sha256 or generation.model.checkpoint_sha256,
+        )
+        texts = generate_texts(recipe, checkpoint)
+    except GenlabError as exc:
+        Generation.objects.filter(pk=generation.id).update(status=Status.FAILED, error=str(exc))
+        return str(Status.FAILED)
+    Generation.objects.filter(pk=generation.id).update(
+        status=Status.DONE,
+        texts=texts,
+        images_sha256=texts_sha256(texts),
+        duration_s=time.monotonic() - started,
     )
     return str(Status.DONE)
 

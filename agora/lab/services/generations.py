@@ -94,6 +94,10 @@ def request_generation(
 
 
 def reproduce(*, user: User, generation: Generation) -> Generation:
+    if generation.is_text:
+        from agora.lab.services.texts import reproduce_text
+
+        return reproduce_text(user=user, generation=generation)
     from genlab.recipe import Recipe
 
     recipe = Recipe.from_json(json.dumps(generation.recipe))

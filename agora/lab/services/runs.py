@@ -12,8 +12,14 @@ from django.utils.translation import gettext as _
 from agora.accounts.models import User
 from agora.core.limits import check_lengths
 from agora.lab import permissions
-from agora.lab.models import FAMILY_CHOICES, POINT_DATASETS, LabModel, TrainingRun
-from agora.lab.selectors import base_incompatibility, dataset_name, usable_datasets
+from agora.lab.models import FAMILY_CHOICES, TEXT_FAMILIES, LabModel, TrainingRun
+from agora.lab.selectors import (
+    base_incompatibility,
+    dataset_kind_and_channels,
+    dataset_name,
+    dataset_upload,
+    usable_datasets,
+)
 from agora.lab.tasks import enqueue
 
 Status = TrainingRun.Status
@@ -39,7 +45,15 @@ def validate_run(
         errors["seed"] = _("The seed must be a whole number from 0 to 2147483647.")
     if errors:
         raise ValidationError(errors)
-    kind = "points" if dataset in POINT_DATASETS else "image"
+    kind, _channels = dataset_kind_and_channels(dataset, dataset_upload(dataset))
+    if (family in TEXT_FAMILIES) != (kind == "text"):
+        raise ValidationError(
+            {
+                "dataset": _("A text model learns from text: choose tang, kjv or a text upload.")
+                if family in TEXT_FAMILIES
+                else _("This family learns images or points; choose one of those data sets.")
+            }
+        )
     try:
         config = resolve_config(
             family, dataset_name(dataset), preset, kind=kind, steps=steps, seed=seed
