@@ -39,6 +39,7 @@ def member_suggestions(request: HttpRequest) -> JsonResponse:
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     from agora.forum import permissions as forum_permissions
     from agora.forum import selectors as forum_selectors
+    from agora.lab import selectors as lab_selectors
     from agora.moderation.models import MemberStats
 
     member = selectors.get_profile_for_viewer(username=username, viewer=request.user)
@@ -50,6 +51,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             member=member, viewer=request.user, access=forum_permissions.get_access(request)
         ),
         "trust_level": stats.trust_level if stats else 0,
+        "lab": lab_selectors.member_lab_work(member, request.user),
     }
     return render(request, "accounts/profile.html", context)
 

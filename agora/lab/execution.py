@@ -452,6 +452,11 @@ def _execute_text_generation(generation: Generation) -> str:
         images_sha256=texts_sha256(texts),
         duration_s=time.monotonic() - started,
     )
+    from agora.core import jobs
+    from agora.lab.search import TEXT
+    from agora.search.tasks import index_objects
+
+    jobs.enqueue(index_objects, TEXT, [generation.id])  # update() sends no signal to follow
     return str(Status.DONE)
 
 

@@ -351,3 +351,28 @@ def text_builtins() -> list[dict[str, str]]:
     from genlab.text import list_text_datasets
 
     return list_text_datasets()
+
+
+PROFILE_SHOWN = 5
+
+
+def member_lab_work(member: User, viewer: User) -> dict:
+    """A profile's lab column: the member's published models and the texts they had written,
+    those the viewer may see (public models, or the viewer's own), newest first. Two queries."""
+    models = list(
+        LabModel.objects.filter(permissions.listed(viewer), owner=member)
+        .select_related("run")
+        .order_by("-created_at", "-id")[:PROFILE_SHOWN]
+    )
+    texts = list(
+        Generation.objects.filter(
+            permissions.listed(viewer, prefix="model__"),
+            owner=member,
+            status=Generation.Status.DONE,
+            recipe__kind="text",
+            reproduces=None,
+        )
+        .select_related("model")
+        .order_by("-created_at", "-id")[:PROFILE_SHOWN]
+    )
+    return {"models": models, "texts": texts}
