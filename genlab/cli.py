@@ -39,10 +39,12 @@ def _overrides(pairs: list[str]) -> dict[str, Any]:
 
 def cmd_datasets(args: argparse.Namespace) -> int:
     from genlab.data import list_datasets
+    from genlab.text import list_text_datasets
 
-    for d in list_datasets():
+    for d in [*list_datasets(), *list_text_datasets()]:
         print(f"{d['name']:<14}{d['kind']:<8}{d['about']}")
     print("or a folder / zip of images (one subfolder per class for labels)")
+    print("or a .txt / .jsonl text file (or a zip of them) for the gpt family")
     return 0
 
 
@@ -102,7 +104,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             for name in ("steps", "seed", "image_size", "sample_every", "checkpoint_every"):
                 if getattr(args, name) is not None:
                     overrides[name] = getattr(args, name)
-            kind = "points" if args.dataset in TOYS else "image"
+            if args.base:
+                overrides["base_model"] = args.base
+            if args.freeze_early:
+                overrides["freeze_early"] = True
+            kind = "text" if args.family == "gpt" else "points" if args.dataset in TOYS else "image"
             cfg = resolve_config(args.family, args.dataset, args.preset, kind, **overrides)
             result = train(cfg, out_dir=out, callbacks=[bar])
     finally:
@@ -110,6 +116,42 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"{result.status} at step {result.step}: {result.checkpoint} (sha256 {result.sha256})")
     for k, v in result.metrics.items():
         print(f"  {k}: {v:.6g}")
+    return 0
+
+
+def cmd_sample_text(args: argparse.Namespace, ckpt: Any) -> int:
+    from genlab._io import write_bytes_atomic
+    from genlab.gpt import TEXT_DEFAULTS, TextRecipe, generate_texts, texts_sha256
+
+    if args.recipe:
+        recipe = TextRecipe.from_json(Path(args.recipe).read_text(encoding="utf-8"))
+    else:
+        given = {
+            k: getattr(args, k)
+            for k in ("temperature", "top_k", "top_p", "length")
+            if getattr(args, k) is not None
+        }
+        recipe = TextRecipe(
+            ckpt.sha256,
+            prompt=args.prompt,
+            form=args.form,
+            acrostic=args.acrostic,
+            seed=args.seed,
+            count=args.n if args.n_given else 1,
+            **{**TEXT_DEFAULTS, **given},
+        )
+    texts = generate_texts(recipe, ckpt)
+    if args.out_given:
+        write_bytes_atomic(args.out, ("\n".join(texts) + "\n").encode())
+    if args.recipe_out:
+        write_bytes_atomic(args.recipe_out, recipe.to_json().encode())
+    report = {
+        "texts": texts,
+        "recipe": recipe.to_dict(),
+        "recipe_hash": recipe.hash,
+        "texts_sha256": texts_sha256(texts),
+    }
+    print(json.dumps(report, ensure_ascii=False))
     return 0
 
 
@@ -121,6 +163,15 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     _threads()
     ckpt = load(args.checkpoint)
+    args.n_given, args.out_given = args.n is not None, args.out is not None
+    if ckpt.family == "gpt":
+        return cmd_sample_text(args, ckpt)
+    text_options = ("prompt", "form", "acrostic", "temperature", "top_k", "top_p", "length")
+    used = [k for k in text_options if getattr(args, k) not in (None, "")]
+    if used:
+        raise ConfigError(f"--{used[0].replace('_', '-')} applies to gpt (text) checkpoints only")
+    args.n = 16 if args.n is None else args.n
+    args.out = args.out or "grid.png"
     if args.recipe:
         recipe = Recipe.from_json(Path(args.recipe).read_text())
     else:
@@ -159,9 +210,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     _threads()
     ckpt = load(args.checkpoint)
+    if ckpt.family == "gpt":
+        from genlab.gpt import evaluate_text
+
+        settings = {
+            k: getattr(args, k)
+            for k in ("temperature", "top_k", "top_p")
+            if getattr(args, k) is not None
+        }
+        scores = evaluate_text(ckpt, n=args.n or 200, seed=args.seed, **settings)
+        for k, v in scores.items():
+            print(f"{k}: {v:.6g}")
+        return 0
     scores = evaluate(
         ckpt,
-        n=args.n,
+        n=args.n or 1000,
         sampler=args.sampler,
         steps=args.steps,
         guidance=args.guidance,
@@ -187,13 +250,40 @@ def cmd_info(args: argparse.Namespace) -> int:
         {
             "sha256": ckpt.sha256,
             "parameters": params,
-            "data": ckpt.spec.to_dict(),
+            "data": _spec_summary(ckpt.spec.to_dict()),
             "samplers": list(ckpt.model.samplers()),
             "config": ckpt.config.to_dict(),
         }
     )
     print(json.dumps(info, indent=2, sort_keys=True))
     return 0
+
+
+def _spec_summary(d: dict[str, Any]) -> dict[str, Any]:
+    """The data spec without the tokenizer's full vocabulary (its kind and size instead)."""
+    if "text" in d:
+        from genlab.text import Tokenizer
+
+        text = dict(d["text"])
+        tok = Tokenizer.from_json(text.pop("tokenizer"))
+        text["tokenizer"] = {"kind": tok.kind, "vocab_size": tok.vocab_size}
+        d = {**d, "text": text}
+    return d
+
+
+def _text_options(p: argparse.ArgumentParser, generation: bool = True) -> None:
+    """gpt checkpoints: the TextRecipe's options (defaults: genlab.gpt.TEXT_DEFAULTS)."""
+    p.add_argument("--temperature", type=float, help="text: 0 is greedy (default 0.8)")
+    p.add_argument("--top-k", dest="top_k", type=int, help="text: keep the k likeliest (0: off)")
+    p.add_argument("--top-p", dest="top_p", type=float, help="text: nucleus mass (1: off)")
+    if generation:
+        p.add_argument("--prompt", default="", help="text: what the text starts with")
+        p.add_argument(
+            "--form",
+            help="poems: wuyan-jueju, qiyan-jueju, wuyan-lushi, qiyan-lushi (or 五言绝句 ...)",
+        )
+        p.add_argument("--acrostic", default="", help="poems: characters that start the lines")
+        p.add_argument("--length", type=int, help="text: most new tokens (default 200)")
 
 
 def cmd_zoo(args: argparse.Namespace) -> int:
@@ -254,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("datasets", help="list built-in data sets").set_defaults(fn=cmd_datasets)
 
     t = sub.add_parser("train", help="train a model")
-    t.add_argument("family", help="gan, cgan, wgan-gp, vae, beta-vae, diffusion, latent")
+    t.add_argument("family", help="gan, cgan, wgan-gp, vae, beta-vae, diffusion, latent, gpt")
     t.add_argument("--dataset", required=True)
     t.add_argument("--preset", default="quick", help="quick or quality")
     t.add_argument("--steps", type=int)
@@ -264,24 +354,40 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--checkpoint-every", dest="checkpoint_every", type=int)
     t.add_argument("--out", help="run folder (default runs/FAMILY-DATASET)")
     t.add_argument("--resume", action="store_true", help="continue the run in --out")
+    t.add_argument(
+        "--base",
+        help="fine-tune: start from this zoo model (python -m genlab zoo list) or checkpoint",
+    )
+    t.add_argument(
+        "--freeze-early",
+        dest="freeze_early",
+        action="store_true",
+        help="fine-tune: freeze the first layers of the base model",
+    )
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="any config option")
     t.set_defaults(fn=cmd_train)
 
-    s = sub.add_parser("sample", help="generate a grid from a checkpoint")
+    s = sub.add_parser(
+        "sample", aliases=["generate"], help="generate a grid (or texts) from a checkpoint"
+    )
     s.add_argument("checkpoint")
     _sampler_options(s)
+    _text_options(s)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--label", help="one class index, or one per sample separated by commas")
-    s.add_argument("--n", type=int, default=16)
-    s.add_argument("--out", default="grid.png")
+    s.add_argument("--n", type=int, help="samples (default 16 images, 1 text)")
+    s.add_argument("--out", help="grid.png (default), or a .txt file for texts")
     s.add_argument("--recipe", help="read the recipe from this JSON file instead")
     s.add_argument("--recipe-out", dest="recipe_out", help="write the recipe JSON here")
     s.set_defaults(fn=cmd_sample)
 
     e = sub.add_parser("evaluate", help="print metrics for a checkpoint")
     e.add_argument("checkpoint")
-    e.add_argument("--n", type=int, default=1000, help="samples scored (FD at n >= 1,000)")
+    e.add_argument(
+        "--n", type=int, help="samples scored (default 1,000 images: FD at n >= 1,000; 200 texts)"
+    )
     _sampler_options(e)
+    _text_options(e, generation=False)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument(
         "--iwae-k",

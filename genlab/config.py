@@ -9,7 +9,7 @@ from typing import Any
 
 from genlab.errors import ConfigError
 
-FAMILIES = ("gan", "vae", "diffusion", "latent")
+FAMILIES = ("gan", "vae", "diffusion", "latent", "gpt")
 # Aliases map to a canonical family plus fixed options.
 ALIASES: dict[str, tuple[str, dict[str, Any]]] = {
     "cgan": ("gan", {"conditional": True}),
@@ -29,6 +29,7 @@ LOSS_OPTIONS: dict[str, dict[str, Any]] = {
     "wgan": {"k_disc": 5, "lr": 5e-5},
 }
 SCHEDULE_VERSIONS = (1, 2)
+FINETUNE_OPTIONS = ("base_model", "base_sha256", "freeze_early", "max_examples")
 
 # Sampler defaults per family, chosen from measured grids (docs/benchmarks.md, "genlab: sampler
 # defaults and evaluation"): on conditional diffusion (mnist5k, DDIM-50) eta 1 gave the lowest
@@ -41,7 +42,21 @@ SAMPLER_DEFAULTS: dict[str, dict[str, Any]] = {
     "latent": {"sampler": "ddim", "steps": 50, "eta": 1.0, "guidance": 0.5},
     "gan": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
     "vae": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
+    "gpt": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
 }
+TOKENIZERS = ("auto", "char", "bpe")
+GPT_OPTIONS = (
+    "n_layer",
+    "n_head",
+    "n_embd",
+    "block_size",
+    "weight_decay",
+    "beta2",
+    "min_lr_ratio",
+    "tokenizer",
+    "vocab_size",
+    "align_documents",
+)
 
 
 @dataclass
@@ -87,6 +102,31 @@ class TrainConfig:
     hidden: int = 128
     width: int = 32
     vae_steps: int = 0
+    # gpt (GPT-2's names): layers, heads, width, context; AdamW weight decay and beta2; cosine
+    # decay to lr * min_lr_ratio; tokenizer "auto" resolves to "char" for Chinese text, "bpe"
+    # otherwise (genlab.text); vocab_size caps the characters or sets the BPE vocabulary
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 128
+    block_size: int = 72
+    weight_decay: float = 0.1
+    beta2: float = 0.99
+    min_lr_ratio: float = 0.1
+    tokenizer: str = "auto"
+    vocab_size: int = 3000
+    # windows start at a document (a poem starts at position 0, so the learned positions tell
+    # the line and column) instead of anywhere in the stream (nanoGPT)
+    align_documents: bool = True
+    # fine-tuning (genlab.finetune): the base model, a zoo name or a checkpoint path, and the
+    # SHA-256 of its weights (filled in when the run starts, so the run's lineage is known and a
+    # rerun refuses other weights); freeze_early freezes the network's first layers. Written to
+    # JSON only when set, so configs made before fine-tuning keep their JSON.
+    base_model: str = ""
+    base_sha256: str = ""
+    freeze_early: bool = False
+    # train on the first max_examples images/points of the training split only (0: all), e.g.
+    # "200 images of a new class" when measuring a fine-tune; written to JSON only when set
+    max_examples: int = 0
     # driver
     log_every: int = 10
     sample_every: int = 0
@@ -94,7 +134,14 @@ class TrainConfig:
     max_loss: float = 1e6
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        d = dataclasses.asdict(self)
+        if self.family != "gpt":  # image configs keep the JSON (and hashes) they had before
+            for name in GPT_OPTIONS:
+                del d[name]
+        for key in FINETUNE_OPTIONS:
+            if not d[key]:
+                del d[key]
+        return d
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
@@ -124,6 +171,19 @@ class TrainConfig:
             raise ConfigError(f"unknown GAN loss {self.loss!r}; use one of {', '.join(GAN_LOSSES)}")
         if self.likelihood not in ("auto", "bernoulli", "gaussian"):
             raise ConfigError(f"unknown likelihood {self.likelihood!r}")
+        if self.tokenizer not in TOKENIZERS:
+            raise ConfigError(f"unknown tokenizer {self.tokenizer!r}; use auto, char or bpe")
+        if self.n_embd % max(1, self.n_head):
+            raise ConfigError(f"n_embd {self.n_embd} must be divisible by n_head {self.n_head}")
+        if not 8 <= self.block_size <= 4096:
+            raise ConfigError(f"block_size must be between 8 and 4096, got {self.block_size}")
+        if not 260 <= self.vocab_size <= 65536 and self.family == "gpt":
+            raise ConfigError(f"vocab_size must be between 260 and 65536, got {self.vocab_size}")
+        if self.weight_decay < 0 or not 0 <= self.min_lr_ratio <= 1 or not 0 < self.beta2 < 1:
+            raise ConfigError("weight_decay >= 0, min_lr_ratio in [0, 1] and beta2 in (0, 1)")
+        for name in ("n_layer", "n_head", "n_embd"):
+            if int(getattr(self, name)) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         for name in ("steps", "batch_size", "T", "k_disc", "z_dim", "base", "hidden", "width"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -133,12 +193,16 @@ class TrainConfig:
             raise ConfigError(f"schedule_version must be 1 or 2, got {self.schedule_version}")
         if not 0 < self.val_fraction < 1:
             raise ConfigError(f"val_fraction must be in (0, 1), got {self.val_fraction}")
-        if self.val_every < 0 or self.shift_px < 0:
-            raise ConfigError("val_every and shift_px must be >= 0")
+        if self.val_every < 0 or self.shift_px < 0 or self.max_examples < 0:
+            raise ConfigError("val_every, shift_px and max_examples must be >= 0")
         if not 0 <= self.p_uncond < 1:
             raise ConfigError(f"p_uncond must be in [0, 1), got {self.p_uncond}")
         if self.lr <= 0:
             raise ConfigError(f"lr must be positive, got {self.lr}")
+        if not isinstance(self.freeze_early, bool):
+            raise ConfigError(f"freeze_early must be true or false, got {self.freeze_early!r}")
+        if self.freeze_early and not self.base_model:
+            raise ConfigError("freeze_early needs a base model to fine-tune (--base)")
 
 
 def _families() -> str:
@@ -148,6 +212,8 @@ def _families() -> str:
 def preset_options(family: str, kind: str, size: int, preset: str) -> dict[str, Any]:
     """Defaults per family and data kind ('points' or 'image'); 'quality' trains longer."""
     long = preset == "quality"
+    if family == "gpt" or kind == "text":
+        return gpt_preset(preset)
     if kind == "points":
         opts: dict[str, Any] = {
             "gan": {"steps": 3000, "batch_size": 128, "lr": 1e-3, "z_dim": 8, "hidden": 128},
@@ -199,6 +265,26 @@ def preset_options(family: str, kind: str, size: int, preset: str) -> dict[str, 
     return opts
 
 
+def gpt_preset(preset: str) -> dict[str, Any]:
+    """quick: the poem model of docs/genlab.md#gpt (about 15 CPU-minutes on one thread)."""
+    opts: dict[str, Any] = {
+        "steps": 1000,
+        "batch_size": 32,
+        "lr": 3e-3,
+        "warmup": 50,
+        "grad_clip": 1.0,
+        "n_layer": 4,
+        "n_head": 4,
+        "n_embd": 128,
+        "block_size": 72,
+        "weight_decay": 0.1,
+        "beta2": 0.99,
+    }
+    if preset == "quality":
+        opts.update({"steps": 10000, "n_layer": 6, "n_head": 6, "n_embd": 192, "lr": 1e-3})
+    return opts
+
+
 def resolve_config(
     family: str,
     dataset: str,
@@ -220,7 +306,7 @@ def resolve_config(
     from genlab.data import TOYS, native_image_size
 
     if kind is None:
-        kind = "points" if dataset in TOYS else "image"
+        kind = "text" if family == "gpt" else "points" if dataset in TOYS else "image"
     if size is None:
         size = overrides.get("image_size") or native_image_size(dataset)
     d: dict[str, Any] = {"family": family, "dataset": dataset, "preset": preset}

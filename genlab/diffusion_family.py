@@ -42,6 +42,12 @@ def sample_with(
     )
 
 
+def early_eps_modules(net: nn.Module) -> list[nn.Module]:
+    if isinstance(net, UNet):
+        return [net.inp, net.down[0], net.downsample[0]]
+    return [net.inp, net.blocks[0]]
+
+
 class EpsFamily(Family):
     """A family with a noise-prediction network trained by L_simple. Subclasses set `sched`,
     `eps_theta`, `ema` and `opt` in __init__ and may override diffusion_input."""
@@ -109,6 +115,11 @@ class DiffusionFamily(EpsFamily):
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"eps_theta": self.opt}
+
+    def early_modules(self) -> list[nn.Module]:
+        """UNet: the input convolution and the first resolution level; MLP: input layer and
+        first block."""
+        return early_eps_modules(self.eps_theta)
 
     def diffusion_input(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         if self.channels_last:

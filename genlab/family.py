@@ -19,25 +19,30 @@ class DataSpec:
     """What a model needs to know about its data (stored in the checkpoint)."""
 
     name: str
-    kind: str  # "image" or "points"
+    kind: str  # "image", "points" or "text"
     shape: tuple[int, ...]
     classes: tuple[str, ...]
+    # text only: {"tokenizer": its JSON, "forms": {poem form: training documents}, ...}
+    text: dict[str, Any] | None = None
 
     @property
     def num_classes(self) -> int:
         return len(self.classes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "name": self.name,
             "kind": self.kind,
             "shape": list(self.shape),
             "classes": list(self.classes),
         }
+        if self.text is not None:
+            d["text"] = self.text
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DataSpec:
-        return cls(d["name"], d["kind"], tuple(d["shape"]), tuple(d["classes"]))
+        return cls(d["name"], d["kind"], tuple(d["shape"]), tuple(d["classes"]), d.get("text"))
 
     @classmethod
     def of(cls, ds: Dataset, conditional: bool) -> DataSpec:
@@ -131,6 +136,14 @@ class Family(ABC):
         for group in opt.param_groups:
             group["lr"] = self.cfg.lr * scale
 
+    def early_modules(self) -> list[nn.Module]:
+        """The first layers, frozen by freeze_early when fine-tuning (none by default)."""
+        return []
+
+    @property
+    def finetuning(self) -> bool:
+        return bool(self.cfg.base_model)
+
     def eval_mode(self) -> None:
         for m in self.sampling_modules().values():
             m.eval()
@@ -149,6 +162,10 @@ def build_family(cfg: TrainConfig, spec: DataSpec) -> Family:
         from genlab.vae import VAEFamily
 
         return VAEFamily(cfg, spec)
+    if cfg.family == "gpt":
+        from genlab.gpt import GPTFamily
+
+        return GPTFamily(cfg, spec)
     if cfg.family == "diffusion":
         from genlab.diffusion_family import DiffusionFamily
 

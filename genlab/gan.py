@@ -94,6 +94,12 @@ class GANFamily(Family):
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"G": self.opt_G, "D": self.opt_D}
 
+    def early_modules(self) -> list[nn.Module]:
+        """The generator's first layers (z and label in): its projection / first linear."""
+        if isinstance(self.G, DCGenerator):
+            return [self.G.project]
+        return [self.G.net[0]]
+
     def _z(self, n: int, gen: torch.Generator) -> torch.Tensor:
         return torch.randn(n, self.cfg.z_dim, generator=gen)
 
@@ -103,6 +109,9 @@ class GANFamily(Family):
     def train_step(self, data: Dataset, gen: torch.Generator, step: int) -> dict[str, float]:
         """Algorithm 1: k discriminator steps with G fixed, then one generator step with D fixed."""
         cfg = self.cfg
+        if self.finetuning:  # warm up from the base's weights (genlab.finetune)
+            self.set_lr(self.opt_G, step)
+            self.set_lr(self.opt_D, step)
         self.G.train()
         self.D.train()
         self.D.requires_grad_(True)

@@ -46,6 +46,11 @@ class LatentFamily(EpsFamily):
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"vae": self.ae.opt, "eps_theta": self.opt}
 
+    def early_modules(self) -> list[nn.Module]:
+        """The first stage (the autoencoder): latents keep their meaning for the base's
+        noise predictor."""
+        return [self.ae.vae]
+
     def encode(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         """z ~ q(z|x), scaled to unit variance."""
         with torch.no_grad():

@@ -252,6 +252,11 @@ def evaluate(
     same number of samples; `real_fd_floor` is the FD of as many training images against the same
     reference (what a perfect model would score at this n). Sampler options left None take
     the family's measured defaults (genlab.sample.sampler_defaults), as the site does."""
+    if ckpt.family == "gpt":
+        from genlab.gpt import evaluate_text
+
+        return evaluate_text(ckpt, n=min(n, 1000), seed=seed)
+
     from genlab.recipe import Recipe
     from genlab.sample import fill_defaults, generate_tensor
 

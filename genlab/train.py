@@ -73,9 +73,24 @@ def total_steps(model: Family) -> int:
 
 
 def prepare(cfg: TrainConfig) -> tuple[TrainConfig, Dataset, Dataset, DataSpec]:
-    """Load the data, resolve `conditional`, check the image size fits the networks."""
+    """Load the data, resolve `conditional`, check the image size fits the networks. A
+    fine-tune (cfg.base_model) takes the base's architecture and extends its classes
+    (genlab.finetune)."""
     cfg.validate()
-    ds = load_dataset(cfg.dataset, image_size=cfg.image_size)
+    if cfg.family == "gpt":
+        if cfg.base_model:
+            raise ConfigError("fine-tuning a gpt model from a base is not supported yet")
+        from genlab.text import prepare_text
+
+        return prepare_text(cfg)  # type: ignore[return-value]
+    if cfg.base_model:
+        from genlab import finetune
+
+        base, _ = finetune.load_base(cfg)
+        cfg = finetune.finetune_config(cfg, base)
+        ds = finetune.load_finetune_data(cfg, base)
+    else:
+        ds = load_dataset(cfg.dataset, image_size=cfg.image_size)
     conditional = cfg.conditional
     if conditional is None:
         conditional = cfg.family in ("diffusion", "latent") and ds.y is not None
@@ -90,6 +105,8 @@ def prepare(cfg: TrainConfig) -> tuple[TrainConfig, Dataset, Dataset, DataSpec]:
         if size % div:
             raise ConfigError(f"image size {size} must be divisible by {div} for {cfg.family}")
     train_ds, val_ds = ds.split()
+    if cfg.max_examples and cfg.max_examples < len(train_ds):  # the split is already shuffled
+        train_ds = train_ds.subset(torch.arange(cfg.max_examples))
     return cfg, train_ds, val_ds, DataSpec.of(ds, bool(conditional))
 
 
@@ -111,6 +128,23 @@ def load_state(path: Path) -> dict[str, Any]:
         return torch.load(path, weights_only=True)
     except Exception as exc:  # corrupt file or unexpected content
         raise CheckpointError(f"cannot resume from {path}: {exc}") from exc
+
+
+def write_samples(model: Family, out: Path, step: int) -> Path:
+    """Fixed-seed samples during training: a PNG grid, or for text a UTF-8 file of 8 texts."""
+    if model.spec.kind == "text":
+        from genlab.gpt import TextRecipe, sample_tokens
+
+        recipe = TextRecipe("", seed=GRID_SEED, length=model.cfg.block_size - 1, count=8)
+        texts = [model.tokenizer.decode(t) for t in sample_tokens(model, recipe)]  # type: ignore[attr-defined]
+        model.train_mode()
+        path = out / "samples" / f"step_{step:06d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(path, ("\n".join(texts) + "\n").encode())
+        return path
+    path = out / "samples" / f"step_{step:06d}.png"
+    save_png(path, sample_grid(model))
+    return path
 
 
 def sample_grid(model: Family, n: int = 16) -> np.ndarray:
@@ -139,6 +173,12 @@ def final_metrics(model: Family, val: Dataset) -> dict[str, float]:
     from genlab import metrics
 
     out: dict[str, float] = {}
+    if model.spec.kind == "text":
+        from genlab.gpt import bits_per_char, form_rate
+
+        out.update(bits_per_char(model, val))  # type: ignore[arg-type]
+        if model.forms:  # type: ignore[attr-defined]
+            out.update(form_rate(model, n=100))  # type: ignore[arg-type]
     if model.spec.kind == "points":
         out["mmd2"] = metrics.points_mmd(model, val)
     if model.cfg.family == "vae":
@@ -185,6 +225,13 @@ def train(
     model = build_family(cfg, spec)
     gen = torch.Generator().manual_seed(cfg.seed + 1)  # batches and noise
     start = 0
+    if cfg.base_model:
+        from genlab import finetune
+
+        if state is None:
+            finetune.apply_base(model, finetune.load_base(cfg)[0])
+        if cfg.freeze_early:
+            finetune.freeze(model)
     if state is not None:
         for k, m in model.trained_modules().items():
             m.load_state_dict(state["modules"][k])
@@ -242,8 +289,7 @@ def train(
             for cb in callbacks:
                 cb.on_progress(p)
         if cfg.sample_every and step % cfg.sample_every == 0:
-            path = out / "samples" / f"step_{step:06d}.png"
-            save_png(path, sample_grid(model))
+            path = write_samples(model, out, step)
             for cb in callbacks:
                 cb.on_samples(step, path)
         if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < total:

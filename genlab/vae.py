@@ -179,6 +179,11 @@ class VAEFamily(Family):
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"vae": self.opt}
 
+    def early_modules(self) -> list[nn.Module]:
+        """The encoder's first layer(s): its convolutions, or its first linear layer."""
+        net = self.vae.encoder.net
+        return [net[0], net[2]] if isinstance(net[0], nn.Conv2d) else [net[0]]
+
     def prepare(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         """Data as the likelihood sees it: binary pixels for Bernoulli, [0,1] or raw otherwise."""
         if self.spec.kind != "image":
@@ -191,6 +196,8 @@ class VAEFamily(Family):
         if self.early_stopping:
             data, validation = self.fit_and_validation(data)
         self.vae.train()
+        if self.finetuning:  # warm up from the base's weights (genlab.finetune)
+            self.set_lr(self.opt, step)
         x, _ = self.batch(data, gen)
         if self.cfg.shift_px and self.spec.kind == "image":
             x = self.shift(x, gen)

@@ -258,6 +258,39 @@ def images_sha256(images) -> str:
     return digest(images)
 
 
+IMAGE_FAMILIES = ("gan", "vae", "diffusion", "latent")
+REFERENCE_TXT = "reference.txt"
+
+
+def reference_texts(entry: ZooModel, weights: Path | None = None) -> list[str]:
+    """The reference generation of a model of another family (text): the family's module
+    ``genlab.<family>`` provides ``zoo_reference(checkpoint_path, reference) -> list[str]``."""
+    import importlib
+
+    import torch
+
+    torch.set_num_threads(int(entry.recipe.get("threads", 1)))
+    try:
+        module = importlib.import_module(f"genlab.{entry.family}")
+        hook = module.zoo_reference
+    except (ImportError, AttributeError) as exc:
+        raise ZooError(f"family {entry.family!r} has no zoo_reference hook: {exc}") from exc
+    return [str(t) for t in hook(weights or entry.weights_path, dict(entry.reference))]
+
+
+def texts_sha256(texts: list[str]) -> str:
+    return sha256_bytes(canonical_json(texts).encode())
+
+
+def reference_digest(entry: ZooModel) -> tuple[str, Any]:
+    """(SHA-256 of the reference output, the output: uint8 images or texts)."""
+    if entry.family in IMAGE_FAMILIES:
+        images, _ = reference_images(entry)
+        return images_sha256(images), images
+    texts = reference_texts(entry)
+    return texts_sha256(texts), texts
+
+
 # ---------- verify ----------
 
 
@@ -301,10 +334,9 @@ def verify(
                 f"weights sha256 {got[:12]} is not the card's {entry.weights_sha256[:12]}"
             )
         else:
-            images, _ = reference_images(entry)
-            digest = images_sha256(images)
+            digest, output = reference_digest(entry)
             if digest != card.get("reference_sha256"):
-                diff = _diff_to_png(entry, images)
+                diff = _diff_to_png(entry, output) if entry.family in IMAGE_FAMILIES else None
                 check.max_pixel_diff = diff
                 close = diff is not None and diff <= tolerance
                 check.ok = check.ok and close
@@ -406,8 +438,19 @@ def store(entry: ZooModel, weights: bytes, timing: dict[str, Any]) -> ZooModel:
     from genlab._io import write_bytes_atomic
 
     write_bytes_atomic(entry.weights_path, weights)
-    images, recipe = reference_images(entry)
-    save_png(entry.reference_png, to_grid(images, _nrow(entry)))
+    if entry.family in IMAGE_FAMILIES:
+        images, recipe = reference_images(entry)
+        save_png(entry.reference_png, to_grid(images, _nrow(entry)))
+        reference = {
+            "reference_recipe": recipe.to_dict(),
+            "reference_recipe_sha256": recipe.hash,
+            "reference_sha256": images_sha256(images),
+        }
+    else:
+        texts = reference_texts(entry)
+        text = "\n\n".join(texts) + "\n"
+        write_bytes_atomic(entry.directory / REFERENCE_TXT, text.encode())
+        reference = {"reference_sha256": texts_sha256(texts), "reference_texts": texts}
     from genlab.checkpoint import load
     from genlab.nets import count_parameters
 
@@ -423,9 +466,7 @@ def store(entry: ZooModel, weights: bytes, timing: dict[str, Any]) -> ZooModel:
         "parameters": params,
         "classes": list(ckpt.spec.classes),
         "data_shape": list(ckpt.spec.shape),
-        "reference_recipe": recipe.to_dict(),
-        "reference_recipe_sha256": recipe.hash,
-        "reference_sha256": images_sha256(images),
+        **reference,
         "train": {
             "cpu_minutes": round(timing["cpu_s"] / 60, 2),
             "wall_minutes": round(timing["wall_s"] / 60, 2),

@@ -1,0 +1,169 @@
+"""Fine-tuning: start a run from a published model (a zoo name or a checkpoint path).
+
+- Same family, compatible shapes: the base's architecture options (channels, depth, latent
+  size, noise schedule, conditioning) are taken over; a data set of another image shape is refused
+  with a message naming both shapes (folders and zips are resized to the base's size, as they
+  always are resized).
+- Classes: the base's classes keep their indices and embedding rows; the data set's classes the
+  base does not know are appended, their rows starting from the base's "null" (unconditional)
+  row for diffusion and from the mean of the known rows for a GAN. A data set without labels on
+  a class-conditional base is one new class named after the data set.
+- The learning rate warms up linearly from 0 at the base's weights (``warmup`` steps, 10 % of
+  the run up to 100 steps unless given); ``freeze_early`` freezes the first layers
+  (Family.early_modules).
+- Lineage: the config records ``base_model`` and the SHA-256 of the base's weights
+  (``base_sha256``); a rerun (or resume) with other weights under that name is refused, so a
+  fine-tune reproduces like any run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+from genlab.config import TrainConfig
+from genlab.data import Dataset, load_dataset
+from genlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    from genlab.checkpoint import Checkpoint
+    from genlab.family import Family
+
+# Options that define the networks and the process the base's weights belong to.
+ARCHITECTURE = (
+    "conditional",
+    "T",
+    "schedule",
+    "schedule_version",
+    "base",
+    "mults",
+    "attention",
+    "hidden",
+    "width",
+    "z_dim",
+    "likelihood",
+    "loss",
+)
+# base sampling module -> the trained modules that start from it
+TARGETS: dict[str, dict[str, tuple[str, ...]]] = {
+    "diffusion": {"eps_theta": ("eps_theta", "ema")},
+    "latent": {"vae": ("vae",), "eps_theta": ("eps_theta", "ema"), "scale": ("scale",)},
+    "vae": {"vae": ("vae", "best")},
+    "gan": {"G": ("G",)},
+}
+
+
+def load_base(cfg: TrainConfig) -> tuple[Checkpoint, Path]:
+    """The base checkpoint of a fine-tuning config, its hash checked against base_sha256."""
+    from genlab.checkpoint import load
+    from genlab.zoo import resolve_base
+
+    path = resolve_base(cfg.base_model)
+    base = load(path)
+    if cfg.base_sha256 and base.sha256 != cfg.base_sha256:
+        raise ConfigError(
+            f"base model {cfg.base_model!r} has weights {base.sha256[:12]}, but this run was "
+            f"made from {cfg.base_sha256[:12]}; it would not reproduce"
+        )
+    if base.family != cfg.family:
+        raise ConfigError(
+            f"base model {cfg.base_model!r} is a {base.family} model; it cannot start a "
+            f"{cfg.family} run"
+        )
+    return base, path
+
+
+def finetune_config(cfg: TrainConfig, base: Checkpoint) -> TrainConfig:
+    """cfg with the base's architecture, the base's hash and a warm-up."""
+    arch = {k: getattr(base.config, k) for k in ARCHITECTURE}
+    warmup = cfg.warmup or min(100, max(1, cfg.steps // 10))
+    vae_steps = 0 if cfg.family == "latent" and cfg.freeze_early else cfg.vae_steps
+    out = replace(cfg, **arch, base_sha256=base.sha256, warmup=warmup, vae_steps=vae_steps)
+    out.validate()
+    return out
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "×".join(str(s) for s in shape)
+
+
+def load_finetune_data(cfg: TrainConfig, base: Checkpoint) -> Dataset:
+    """The data set at the base's image size (folders/zips), with labels mapped onto the base's
+    classes plus the new ones."""
+    spec = base.spec
+    path = Path(cfg.dataset)
+    is_files = path.is_dir() or path.is_file()
+    size = cfg.image_size
+    if size is None and is_files and spec.kind == "image":
+        size = spec.shape[-1]
+    ds = load_dataset(cfg.dataset, image_size=size)
+    if ds.kind != spec.kind or ds.shape != spec.shape:
+        what = "images" if spec.kind == "image" else "points"
+        raise ConfigError(
+            f"base model expects {_shape(spec.shape)} {what}, data set {Path(cfg.dataset).name!r} "
+            f"has {_shape(ds.shape)} {'images' if ds.kind == 'image' else 'points'}"
+        )
+    if not base.config.conditional:
+        return replace(ds, y=None, classes=())
+    if ds.y is None:  # one new class, named after the data set
+        name = path.stem if is_files else cfg.dataset
+        classes = (*spec.classes, name) if name not in spec.classes else spec.classes
+        y = torch.full((len(ds),), classes.index(name), dtype=torch.long)
+        return replace(ds, y=y, classes=classes)
+    new = [c for c in ds.classes if c not in spec.classes]
+    classes = (*spec.classes, *new)
+    index = torch.tensor([classes.index(c) for c in ds.classes], dtype=torch.long)
+    return replace(ds, y=index[ds.y], classes=classes)
+
+
+@torch.no_grad()
+def apply_base(model: Family, base: Checkpoint) -> None:
+    """Copy the base's weights into a freshly built model; class embeddings are extended."""
+    trained = model.trained_modules()
+    k_old, k_new = base.spec.num_classes, model.spec.num_classes
+    for prefix, source in base.model.sampling_modules().items():
+        for target_name in TARGETS[base.family].get(prefix, ()):
+            if target_name not in trained:
+                continue
+            target = trained[target_name]
+            own = target.state_dict()
+            for key, value in source.state_dict().items():
+                dest = own[key]
+                if dest.shape == value.shape:
+                    dest.copy_(value)
+                elif key.endswith("label.table.weight"):  # LabelEmbedding: K rows + null row
+                    dest[:k_old] = value[:k_old]
+                    dest[k_old:] = value[k_old]  # new classes and null row start unconditional
+                elif key.endswith("label.weight"):  # a GAN's plain class embedding
+                    dest[:k_old] = value
+                    dest[k_old:] = value.mean(0)
+                else:
+                    raise ConfigError(
+                        f"base model tensor {prefix}.{key} has shape {tuple(value.shape)}, the "
+                        f"new model needs {tuple(dest.shape)}"
+                    )
+    if k_new < k_old:  # pragma: no cover - the classes are a superset by construction
+        raise ConfigError("a fine-tune cannot drop the base model's classes")
+
+
+def freeze(model: Family) -> int:
+    """Freeze Family.early_modules; returns the number of frozen parameters."""
+    n = 0
+    for module in model.early_modules():
+        for p in module.parameters():
+            p.requires_grad_(False)
+            n += p.numel()
+    return n
+
+
+def count_trainable(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,79 @@
+"""The model zoo: entries, verify (weights' hashes and reference samples), bit-for-bit rebuild."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from genlab import zoo
+from genlab.cli import main
+
+SMALLEST = "moons-diffusion"
+
+
+def test_every_model_has_a_recipe_a_card_and_a_licence() -> None:
+    models = zoo.list_models()
+    names = {m.name for m in models}
+    assert {SMALLEST, "mnist5k-diffusion", "mnist5k-vae", "mnist5k-cgan"} <= names
+    assert {"mnist5k-latent", "emoji32-diffusion"} <= names
+    for m in models:
+        assert m.built, m.name
+        assert m.card["recipe_sha256"] == m.recipe_sha256
+        assert m.card["train"]["cpu_minutes"] > 0
+        assert m.metrics, m.name
+        assert m.licence["licence"], m.name
+        assert m.weights_path.stat().st_size < 8 * 1024 * 1024
+        assert m.reference_png.is_file()
+    emoji = zoo.get_model("emoji32-diffusion")
+    assert "CC-BY-4.0" in emoji.licence["licence"] and "Twitter" in emoji.licence["attribution"]
+
+
+def test_verify_checks_weights_and_regenerates_reference_samples() -> None:
+    checks = zoo.verify()
+    assert checks and all(c.ok and not c.problems for c in checks), [
+        (c.name, c.problems) for c in checks
+    ]
+
+
+def test_verify_catches_changed_weights_and_recipes(tmp_path: Path) -> None:
+    root = tmp_path / "models"
+    shutil.copytree(zoo.ZOO_DIR / SMALLEST, root / SMALLEST)
+    weights = root / SMALLEST / zoo.WEIGHTS
+    raw = bytearray(weights.read_bytes())
+    raw[-1] ^= 1
+    weights.write_bytes(bytes(raw))
+    (check,) = zoo.verify(root=root)
+    assert not check.ok and "weights sha256" in check.problems[0]
+    with pytest.raises(zoo.ZooError, match="is not the card's"):
+        zoo.load_model(SMALLEST, root=root)
+    shutil.copy(zoo.ZOO_DIR / SMALLEST / zoo.WEIGHTS, weights)
+    recipe = json.loads((root / SMALLEST / zoo.RECIPE).read_text())
+    recipe["config"]["seed"] = 1
+    (root / SMALLEST / zoo.RECIPE).write_text(json.dumps(recipe))
+    (check,) = zoo.verify(root=root)
+    assert not check.ok and "recipe.json changed" in check.problems[0]
+
+
+def test_the_smallest_model_rebuilds_bit_for_bit() -> None:
+    result = zoo.build(SMALLEST)
+    assert result.identical is True, result
+
+
+def test_a_zoo_model_loads_and_its_recipe_hash_ignores_driver_options() -> None:
+    entry = zoo.get_model(SMALLEST)
+    ckpt = zoo.load_model(SMALLEST)
+    assert ckpt.sha256 == entry.weights_sha256
+    assert ckpt.meta["created"] == 0 and "log_every" not in ckpt.meta["config"]
+    recipe = json.loads(json.dumps(entry.recipe))
+    recipe["config"]["log_every"] = 1
+    assert zoo.recipe_hash(recipe) == entry.recipe_sha256
+    with pytest.raises(zoo.ZooError, match="no zoo model 'nope'"):
+        zoo.get_model("nope")
+
+
+def test_cli_lists_and_refuses_unknown_models(capsys) -> None:
+    assert main(["zoo", "list"]) == 0
+    assert SMALLEST in capsys.readouterr().out
+    assert main(["zoo", "verify", "nope"]) == 2
+    assert "no zoo model" in capsys.readouterr().err
