@@ -249,7 +249,7 @@ def execute_run(*, run_id: int, worker: str) -> str:
     lease = claim_run(run_id=run_id, worker=worker)
     if lease is None:
         return "not-claimed"
-    run = TrainingRun.objects.get(pk=run_id)
+    run = TrainingRun.objects.select_related("base_model").get(pk=run_id)
     out = run.out_dir
     resume = (out / "state.pt").is_file() or pull_run_state(run_id, out)
     _append_log(
@@ -259,6 +259,15 @@ def execute_run(*, run_id: int, worker: str) -> str:
     _set_threads(run.dataset)
     config = dict(run.settings)
     config["dataset"] = dataset_path(run.dataset)
+    if run.base_sha256:  # a fine-tune: genlab loads the base and checks its hash
+        if run.base_model is None:
+            return _finish(
+                run_id,
+                lease,
+                RunStatus.FAILED,
+                error="the base model was deleted; this fine-tune cannot continue",
+            )
+        config["base_model"] = str(local_checkpoint(run.base_model))
     # A checkpoint every tenth of the run bounds what a lost worker costs; a few sample grids.
     config["sample_every"] = config.get("sample_every") or max(50, run.steps // 8)
     config["checkpoint_every"] = config.get("checkpoint_every") or max(10, run.steps // 10)

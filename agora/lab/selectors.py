@@ -12,6 +12,7 @@ from agora.lab import permissions
 from agora.lab.models import (
     BUILTIN_DATASETS,
     POINT_DATASETS,
+    TEXT_FAMILIES,
     Generation,
     LabDataset,
     LabModel,
@@ -252,6 +253,8 @@ def base_incompatibility(user: User, base: LabModel, *, family: str, dataset: st
 
 def _incompatibility(base: LabModel, family: str, dataset: str, upload: LabDataset | None) -> str:
     base_family = base.run.family
+    if base_family in TEXT_FAMILIES:  # genlab fine-tunes image and point models only
+        return _("Text models cannot be fine-tuned yet; train this family from scratch.")
     if family != base_family:
         return _(
             "“%(model)s” is a %(base)s model; a fine-tune keeps its family, so choose %(base)s."
@@ -282,7 +285,9 @@ def _incompatibility(base: LabModel, family: str, dataset: str, upload: LabDatas
 def fine_tunable_models(user: User, family: str | None = None) -> QuerySet[LabModel]:
     """The published models the member may start a run from: those they may see (of one
     family when given), most starred first."""
-    models = visible_models(user).order_by("-star_count", "-id")
+    models = (
+        visible_models(user).exclude(run__family__in=TEXT_FAMILIES).order_by("-star_count", "-id")
+    )
     if family:
         models = models.filter(run__family=family)
     return models

@@ -103,7 +103,7 @@ def create_run(
         reason = base_incompatibility(owner, base_model, family=family, dataset=dataset)
         if reason:
             raise ValidationError({"base_model": reason})
-        config = fine_tune_config(config, base_model)
+        config = fine_tune_config(config, base_model, freeze_early=freeze_early)
     steps = config["steps"]
     if steps > settings.LAB_MAX_STEPS:
         raise ValidationError(
@@ -148,11 +148,12 @@ ARCHITECTURE_OPTIONS = (
 )
 
 
-def fine_tune_config(config: dict, base_model: LabModel) -> dict:
+def fine_tune_config(config: dict, base_model: LabModel, *, freeze_early: bool = False) -> dict:
     """The run's settings with its base's architecture (its image size too: the new data is
-    resized to it)."""
+    resized to it), the hash of the base's weights (genlab refuses other weights under that
+    name) and the freezing. The worker names the base's file (base_model) when it trains."""
     base_settings = base_model.run.settings
-    merged = dict(config)
+    merged = dict(config, base_sha256=base_model.checkpoint_sha256, freeze_early=freeze_early)
     for name in ARCHITECTURE_OPTIONS:
         if name in base_settings:
             merged[name] = base_settings[name]

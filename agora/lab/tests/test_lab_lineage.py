@@ -230,3 +230,28 @@ def _write_checkpoint_header(path, data: dict) -> None:
 
     header = json.dumps({"__metadata__": {"genlab": json.dumps({"data": data})}}).encode()
     path.write_bytes(struct.pack("<Q", len(header)) + header)
+
+
+@pytest.mark.django_db
+def test_a_fine_tune_of_an_official_zoo_model_trains_from_its_weights_and_lists_in_its_tree(
+    alice, client, django_capture_on_commit_callbacks
+):
+    import genlab.zoo
+
+    from agora.lab.services import zoo
+
+    base = zoo.publish_zoo_model(entry=genlab.zoo.get_model("moons-diffusion"))
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = fine_tune(client, base.id, dataset="swissroll", steps="20", freeze_early="on")
+    run = TrainingRun.objects.get(owner=alice)
+    assert response["Location"] == run.get_absolute_url()
+    assert run.status == "completed", run.error
+    assert run.base_sha256 == base.checkpoint_sha256 and run.settings["freeze_early"] is True
+    assert run.settings["hidden"] == base.run.settings["hidden"]  # the base's network
+    client.post(f"/lab/runs/{run.id}/publish/", {"name": "Swiss roll from moons", "licence": "mit"})
+    model = LabModel.objects.get(owner=alice)
+    assert model.base == base and model.lineage == [base.id]
+    page = client.get(model.get_absolute_url()).content.decode()
+    assert "Fine-tuned from" in page and base.name in page and "early layers frozen" in page
+    assert "Fine-tunes: 1 model" in client.get(base.get_absolute_url()).content.decode()
