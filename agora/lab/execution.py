@@ -200,6 +200,10 @@ class RunReporter:
         self.lost_lease = self.lost_lease or not updated
 
     def on_samples(self, step: int, path: Path) -> None:
+        if path.suffix == ".txt":  # a text model's samples: kept inline, a few lines
+            texts = path.read_text(encoding="utf-8").splitlines()[:8]
+            self._add_sample({"step": step, "texts": [t[:300] for t in texts]})
+            return
         target = (
             Path(settings.MEDIA_ROOT) / "lab" / "runs" / str(self.run_id) / f"step_{step:06d}.png"
         )
@@ -207,8 +211,11 @@ class RunReporter:
         shutil.copyfile(path, target)
         _to_bucket(target)
         url = settings.MEDIA_URL + str(target.relative_to(settings.MEDIA_ROOT))
+        self._add_sample({"step": step, "url": url})
+
+    def _add_sample(self, sample: dict) -> None:
         run = TrainingRun.objects.only("samples").get(pk=self.run_id)
-        samples = [s for s in run.samples if s["step"] != step] + [{"step": step, "url": url}]
+        samples = [s for s in run.samples if s["step"] != sample["step"]] + [sample]
         self._mine().update(samples=samples[-24:])
 
     def on_checkpoint(self, step: int, path: Path) -> None:

@@ -144,7 +144,10 @@ class TextGenerateForm(forms.Form):
         max_length=500,
         help_text=gettext_lazy("The text starts with it (one line); empty: the model begins."),
     )
-    form = forms.ChoiceField(label=gettext_lazy("Poem form"), required=False, choices=())
+    # offered: the forms the model was trained on; another one posted gets the service's message
+    form = forms.CharField(
+        label=gettext_lazy("Poem form"), required=False, max_length=20, widget=forms.Select()
+    )
     acrostic = forms.CharField(
         label=gettext_lazy("Acrostic (藏头诗)"),
         required=False,
@@ -170,7 +173,10 @@ class TextGenerateForm(forms.Form):
         """`poem_forms`: the model's trained forms, key -> name; none: no form, no acrostic."""
         super().__init__(*args, **kwargs)
         if poem_forms:
-            self.fields["form"].choices = [("", gettext_lazy("Free text")), *poem_forms.items()]
+            self.fields["form"].widget.choices = [
+                ("", gettext_lazy("Free text")),
+                *poem_forms.items(),
+            ]
         else:
             del self.fields["form"]
             del self.fields["acrostic"]

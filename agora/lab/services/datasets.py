@@ -60,19 +60,20 @@ def read_text_upload(*, filename: str, archive) -> list[str]:
         ) from exc
     if "\x00" in text:
         raise ValidationError(_("The file holds binary data, not text."))
+    if not text.strip():
+        raise ValidationError(_("The file holds no text."))
+    lines = sum(1 for line in text.splitlines() if line.strip())
+    if lines > MAX_DOCUMENTS:
+        raise ValidationError(
+            _("The file has %(n)d documents; at most %(most)d.")
+            % {"n": lines, "most": MAX_DOCUMENTS}
+        )
     try:
         documents = parse_text(filename, raw)
     except GenlabError as exc:
         raise ValidationError(
             _("The file could not be read as a text data set: %(why)s") % {"why": exc}
         ) from exc
-    if not documents:
-        raise ValidationError(_("The file holds no text."))
-    if len(documents) > MAX_DOCUMENTS:
-        raise ValidationError(
-            _("The file has %(n)d documents; at most %(most)d.")
-            % {"n": len(documents), "most": MAX_DOCUMENTS}
-        )
     return documents
 
 

@@ -28,8 +28,11 @@ def run_card_markdown(run: TrainingRun) -> str:
     lines = []
     if run.samples:
         latest = max(run.samples, key=lambda s: s["step"])
-        alt = _("Samples at step %(step)d") % {"step": latest["step"]}
-        lines += [f"![{alt}]({latest['url']})", ""]
+        if "url" in latest:
+            alt = _("Samples at step %(step)d") % {"step": latest["step"]}
+            lines += [f"![{alt}]({latest['url']})", ""]
+        else:  # a text model's samples
+            lines += [_fenced("\n".join(latest.get("texts", [])[:4])), ""]
     lines += [f"**[{cell(run.title)}]({url})**", "", f"| {_('Training run')} | |", "|---|---|"]
     rows = [
         (_("Family"), run.get_family_display()),
@@ -43,6 +46,14 @@ def run_card_markdown(run: TrainingRun) -> str:
     return "\n".join(lines)
 
 
+def _fenced(text: str) -> str:
+    """A code block that keeps the text's lines; its fence is longer than any run of backticks
+    in the text, so the text cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
 def text_card_markdown(generation: Generation) -> str:
     """What a forum post gets when a text generation is shared: the texts as written (each in a
     block that keeps its lines), then the recipe card, linking back to the generation."""
@@ -54,10 +65,7 @@ def text_card_markdown(generation: Generation) -> str:
     model = generation.model
     lines = []
     for text in generation.texts:
-        # a fence longer than any run of backticks in the text keeps it one block
-        longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-        fence = "`" * max(3, longest + 1)
-        lines += [f"{fence}text", text, fence, ""]
+        lines += [_fenced(text), ""]
     lines += [
         f"**[{cell(model.name)}]({generation.get_absolute_url()})**",
         "",
