@@ -120,7 +120,10 @@ def text_visibility(viewer, access) -> Visibility:
     generations = Generation._meta.db_table
     models = LabModel._meta.db_table
     return Visibility(
-        joins=f" JOIN {generations} lg ON lg.id = d.object_id JOIN {models} lgm ON lgm.id = lg.model_id",
+        joins=(
+            f" JOIN {generations} lg ON lg.id = d.object_id"
+            f" JOIN {models} lgm ON lgm.id = lg.model_id"
+        ),
         where=" AND (lgm.private = %s OR lgm.owner_id = %s)",
         params=[False, viewer_id(viewer)],
     )
@@ -145,9 +148,7 @@ register_kind(
     SearchKind(
         name=TEXT,
         documents=text_documents,
-        all_ids=lambda: Generation.objects.filter(recipe__kind="text").values_list(
-            "id", flat=True
-        ),
+        all_ids=lambda: Generation.objects.filter(recipe__kind="text").values_list("id", flat=True),
         visibility=text_visibility,
         label=_("Texts"),
         noun=_("Text"),

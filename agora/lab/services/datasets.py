@@ -15,7 +15,6 @@ from agora.lab import permissions
 from agora.lab.models import LabDataset
 from agora.lab.tasks import enqueue
 
-
 TEXT_SUFFIXES = (".txt", ".jsonl")
 # The first bytes of compressed or archive formats: a text data set is plain UTF-8, never these.
 COMPRESSED_MAGIC = (

@@ -129,10 +129,18 @@ def card_markdown(entry) -> str:
     return "\n".join(lines)
 
 
+def zoo_data_kind(entry) -> str:
+    if entry.family == "gpt":
+        return "text"
+    return "points" if len(entry.card.get("data_shape", [])) == 1 else "image"
+
+
 @transaction.atomic
 def publish_zoo_model(*, entry) -> LabModel | None:
     """Publish one built zoo entry as an official model (None when it has no weights yet).
     Safe to run again: a model with the same weights is not published twice."""
+    from agora.lab.checkpoints import checkpoint_meta
+    from agora.lab.services.publishing import text_spec
     from genlab.zoo import weights_sha256
 
     if not entry.built:
@@ -175,9 +183,10 @@ def publish_zoo_model(*, entry) -> LabModel | None:
         licence=model_licence(entry.licence.get("licence", "")),
         official=True,
         checkpoint_sha256=sha,
-        data_kind="points" if len(entry.card.get("data_shape", [])) == 1 else "image",
+        data_kind=zoo_data_kind(entry),
         data_shape=list(entry.card.get("data_shape", [])),
         classes=[str(c) for c in entry.card.get("classes", [])],
+        text_spec=text_spec(checkpoint_meta(entry.weights_path)),
     )
     with entry.weights_path.open("rb") as handle:
         model.checkpoint.save(f"zoo-{sha[:16]}.safetensors", File(handle), save=False)
@@ -191,6 +200,22 @@ def reference_generation(*, model: LabModel, entry) -> Generation:
     from agora.lab.services.generations import request_generation
 
     reference = entry.reference
+    if entry.family == "gpt":  # sample poems (genlab.gpt.zoo_reference's TextRecipe fields)
+        from agora.lab.services.texts import request_text_generation
+
+        return request_text_generation(
+            user=model.owner,
+            model=model,
+            prompt=reference.get("prompt", ""),
+            form=reference.get("form") or "",
+            acrostic=reference.get("acrostic", ""),
+            temperature=reference.get("temperature", 0.8),
+            top_k=reference.get("top_k", 0),
+            top_p=reference.get("top_p", 1.0),
+            seed=reference.get("seed", 0),
+            length=reference.get("length", 200),
+            count=reference.get("count", 1),
+        )
     return request_generation(
         user=model.owner,
         model=model,

@@ -237,7 +237,6 @@ def test_a_fine_tune_of_an_official_zoo_model_trains_from_its_weights_and_lists_
     alice, client, django_capture_on_commit_callbacks
 ):
     import genlab.zoo
-
     from agora.lab.services import zoo
 
     base = zoo.publish_zoo_model(entry=genlab.zoo.get_model("moons-diffusion"))

@@ -55,9 +55,8 @@ def poem_checkpoint(tmp_path_factory):
 
 
 def text_model(owner, checkpoint, *, private=False, name="Tiny poet") -> LabModel:
-    from genlab.checkpoint import load
-
     from agora.lab.services import publishing
+    from genlab.checkpoint import load
 
     sha = load(checkpoint).sha256
     run = TrainingRun.objects.create(
