@@ -260,6 +260,7 @@ def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
         "lab:generation": {"generation_id": generation.id},
         "lab:reproduce": {"generation_id": generation.id},
         "lab:share": {"generation_id": generation.id},
+        "lab:share_text": {"generation_id": generation.id},
         "media": {"path": work.image.name},
         "_media": media,
         "_hidden_topic": {"slug": hidden.slug, "topic_id": hidden.id},

@@ -30,7 +30,7 @@ def small_zoo(monkeypatch):
 def test_demo_publishes_a_model_and_shares_its_work_and_run(alice, client, small_zoo):
     Category.objects.create(slug="image-generation", name="Image generation")
     demo.seed(out=io.StringIO())
-    model = LabModel.objects.get(official=False)
+    model = LabModel.objects.get(official=False, base=None)
     assert model.topic is not None
     made = sorted((g.recipe["eta"], g.status) for g in model.generations.all())
     assert made == [(0.0, "done"), (1.0, "done")]  # deterministic DDIM beside eta 1
@@ -81,5 +81,7 @@ def test_the_zoo_is_published_as_official_models_with_full_cards(
     assert response["Location"] == copy.get_absolute_url()
     assert copy.verified is True
     assert "Identical" in client.get(copy.get_absolute_url()).content.decode()
-    # and may fine-tune it
-    assert "Fine-tune this model" in client.get(model.get_absolute_url()).content.decode()
+    # and may fine-tune it; alice's demo did (the zoo model's tree shows it)
+    page = client.get(model.get_absolute_url()).content.decode()
+    assert "Fine-tune this model" in page
+    assert "Fine-tunes: 1 model" in page and "Swiss roll (fine-tuned from moons)" in page
