@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/agora
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+# Two pytest-xdist processes (each with its own files and Redis database: agora/settings.py).
+XDIST ?= -n 2 --dist loadscope
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENDOR := agora/static/vendor
 
@@ -62,10 +64,10 @@ lint:
 	$(BIN)/ruff format --check .
 
 test-sqlite:
-	$(BIN)/pytest -m "not browser" -q
+	$(BIN)/pytest $(XDIST) -m "not browser" -q
 
 test-postgres:
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -m "not browser" -q agora
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(XDIST) -m "not browser" -q agora
 	# Media and checkpoints on a real S3 server (SeaweedFS on free local ports, stopped after).
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) \
 	  $(BIN)/python -m agora.core.seaweedfs $(BIN)/pytest -m s3 -q agora

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse, urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -56,6 +56,13 @@ if AGORA_ENV not in {"development", "production"}:
 PRODUCTION = AGORA_ENV == "production"
 
 VAR_DIR = Path(os.environ.get("AGORA_VAR_DIR", BASE_DIR / "var")).resolve()
+# `make test` runs the suite in several pytest-xdist processes ("gw0", "gw1", ...): each gets its
+# own files (test database, media, runs, broker folder) and, below, its own Redis database, so one
+# process's cache.clear() or queued job never reaches another's. The worker processes a test
+# starts inherit the variable and so land in the same place.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    VAR_DIR = VAR_DIR / f"xdist-{XDIST_WORKER}"
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- secrets and hosts ---
@@ -182,6 +189,12 @@ DATABASE_CONNECT_WAIT_SECONDS = float(os.environ.get("AGORA_DB_CONNECT_WAIT_SECO
 
 # --- cache, broker, background jobs ---
 REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL and XDIST_WORKER:
+    # gw0 keeps the given database (0 when none is given), gw1 the one below it (or above 0).
+    _redis = urlsplit(REDIS_URL)
+    _db, _worker = int(_redis.path.strip("/") or 0), int(XDIST_WORKER.removeprefix("gw"))
+    _db = _db - _worker if _db else _worker
+    REDIS_URL = urlunsplit(_redis._replace(path=f"/{_db}"))
 if REDIS_URL:
     CACHES = {
         "default": {
