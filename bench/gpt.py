@@ -120,7 +120,7 @@ class Curve(Callback):
 
 def curve(steps: int | None, out: Path) -> dict[str, float]:
     cfg = resolve_config(
-        "gpt", "tang", "quick", checkpoint_every=250, **({"steps": steps} if steps else {})
+        "gpt", "tang", "quick", checkpoint_every=100, **({"steps": steps} if steps else {})
     )
     _, _, val, _ = prepare_text(cfg)
     out.mkdir(parents=True, exist_ok=True)

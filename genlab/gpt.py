@@ -396,7 +396,16 @@ def _load(checkpoint: Any):
 def check_text_recipe(model: GPTFamily, recipe: TextRecipe) -> FormConstraint | None:
     """Refuse what this model cannot do, with a message naming the problem."""
     tok = model.tokenizer
-    prompt_ids = tok.encode(recipe.prompt) if recipe.prompt else []
+    try:
+        prompt_ids = tok.encode(recipe.prompt) if recipe.prompt else []
+        if recipe.acrostic:
+            tok.encode(recipe.acrostic)
+    except RecipeError as exc:
+        if model.spec.name == "tang":
+            raise RecipeError(
+                f"{exc}; the Tang data, and so this model, use traditional characters"
+            ) from exc
+        raise
     if len(prompt_ids) + 1 > model.cfg.block_size:
         raise RecipeError(
             f"the prompt is {len(prompt_ids)} tokens; this model's context holds "
