@@ -25,6 +25,9 @@ FORMAT = "genlab-checkpoint/1"
 MAX_HEADER = 16 * 1024 * 1024
 MAX_FILE = 2 * 1024**3
 ALLOWED_DTYPES = {torch.float32, torch.int64}
+# float16 weights (the zoo's `weights_dtype`) load as float32: the samples are those of the
+# rounded weights, which is what a recipe made from such a file records
+HALF_OK = {torch.float16}
 
 
 @dataclass
@@ -132,7 +135,9 @@ def load_tensors(model: Family, tensors: dict[str, torch.Tensor], name: str) -> 
         raise CheckpointError(
             f"{name} does not match its config: missing {missing[:5]}, unexpected {extra[:5]}"
         )
-    for k, v in tensors.items():
+    for k, v in list(tensors.items()):
+        if v.dtype in HALF_OK and expected[k].dtype == torch.float32:
+            v = tensors[k] = v.float()
         if v.dtype not in ALLOWED_DTYPES or v.dtype != expected[k].dtype:
             raise CheckpointError(f"{name}: tensor {k} has dtype {v.dtype}, expected float32")
         if tuple(v.shape) != tuple(expected[k].shape):

@@ -308,6 +308,13 @@ def cmd_zoo(args: argparse.Namespace) -> int:
             zoo.evaluate_card(args.name, n=args.n)
             print(f"{result.name}: card written with metrics")
         return 0 if result.identical is not False or args.write else 1
+    if args.zoo_command == "evaluate":
+        scores = zoo.evaluate_card(
+            args.name, n=args.n, iwae_k=args.iwae_k, classifier=not args.no_classifier
+        )
+        for k, v in scores.items():
+            print(f"{k}: {v:.6g}")
+        return 0
     checks = zoo.verify(args.names or None, tolerance=args.tolerance)
     for c in checks:
         status = "ok" if c.ok and not c.problems else ("close" if c.ok else "FAILED")
@@ -407,6 +414,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--write", action="store_true", help="store the weights, reference grid and card"
     )
     zb.add_argument("--n", type=int, default=1000, help="samples for the card's metrics")
+    ze = zsub.add_parser("evaluate", help="measure a zoo model with evaluate, write its card")
+    ze.add_argument("name")
+    ze.add_argument("--n", type=int, default=1000, help="samples scored (FD at n >= 1,000)")
+    ze.add_argument("--iwae-k", dest="iwae_k", type=int, default=500, help="VAE: 0 skips")
+    ze.add_argument(
+        "--no-classifier",
+        dest="no_classifier",
+        action="store_true",
+        help="skip classifier FD/accuracy (likelihood bounds only)",
+    )
     zv = zsub.add_parser("verify", help="check weights' hashes and regenerate reference samples")
     zv.add_argument("names", nargs="*", help="models to check (default: all)")
     zv.add_argument(

