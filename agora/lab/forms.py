@@ -145,9 +145,8 @@ class TextGenerateForm(forms.Form):
         help_text=gettext_lazy("The text starts with it (one line); empty: the model begins."),
     )
     # offered: the forms the model was trained on; another one posted gets the service's message
-    form = forms.CharField(
-        label=gettext_lazy("Poem form"), required=False, max_length=20, widget=forms.Select()
-    )
+    # (no max_length: a select takes no maxlength; the service refuses any unknown form)
+    form = forms.CharField(label=gettext_lazy("Poem form"), required=False, widget=forms.Select())
     acrostic = forms.CharField(
         label=gettext_lazy("Acrostic (藏头诗)"),
         required=False,

@@ -68,10 +68,16 @@ def fine_tune(client, base_id, **overrides):
 
 
 @pytest.mark.django_db
-def test_a_run_started_from_a_model_records_its_base(alice, bob, client):
+def test_a_run_started_from_a_model_records_its_base(
+    alice, bob, client, django_assert_num_queries
+):
     base = published(bob, name="Digits DDPM", official=True)
+    published(bob, name="Other DDPM")
     client.force_login(alice)
-    page = client.get(f"/lab/runs/new/?base={base.id}").content.decode()
+    client.get("/")
+    # session, member, the base, alice's uploads, the base choices, unread notifications
+    with django_assert_num_queries(6):
+        page = client.get(f"/lab/runs/new/?base={base.id}").content.decode()
     assert "Fine-tuning “Digits DDPM”" in page
     # only its family, and only data sets it can learn: no 2-D points
     assert 'value="diffusion"' in page and 'value="gan"' not in page

@@ -120,7 +120,9 @@ def test_a_text_model_writes_poems_that_reproduce_and_share_to_the_forum(
         lines = text.rstrip("。").replace("。", "，").split("，")
         assert [len(line) for line in lines] == [5, 5, 5, 5]
         assert "".join(line[0] for line in lines) == "春江花月"
-    page = client.get(first.get_absolute_url()).content.decode()
+    # session, member, the generation with its model, its reproductions, unread notifications
+    with django_assert_num_queries(5):
+        page = client.get(first.get_absolute_url()).content.decode()
     assert first.texts[0] in page and first.recipe_hash in page
 
     with django_capture_on_commit_callbacks(execute=True):
