@@ -68,9 +68,7 @@ def fine_tune(client, base_id, **overrides):
 
 
 @pytest.mark.django_db
-def test_a_run_started_from_a_model_records_its_base(
-    alice, bob, client, django_assert_num_queries
-):
+def test_a_run_started_from_a_model_records_its_base(alice, bob, client, django_assert_num_queries):
     base = published(bob, name="Digits DDPM", official=True)
     published(bob, name="Other DDPM")
     client.force_login(alice)
