@@ -109,7 +109,10 @@ INSTALLED_APPS = [
     "agora.learn",
     "agora.showcase",
     "agora.gallery",
+    "agora.pages",
+    "agora.following",
     "agora.lab",
+    "agora.challenges",
     "agora.search",
     "agora.api",
     "ninja",  # its static Swagger UI (the CDN page would break our CSP)
@@ -272,8 +275,18 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-emails": {"task": "agora.core.tasks.sweep_emails", "schedule": JOB_SWEEP_SECONDS},
     "sweep-jobs": {"task": "agora.core.tasks.sweep_jobs", "schedule": JOB_SWEEP_SECONDS},
     "sweep-webhooks": {"task": "agora.api.tasks.sweep_deliveries", "schedule": JOB_SWEEP_SECONDS},
+    "sweep-challenges": {
+        "task": "agora.challenges.tasks.sweep_challenges",
+        "schedule": JOB_SWEEP_SECONDS,
+    },
 }
-CELERY_TASK_ROUTES = {"agora.lab.tasks.train_run": {"queue": "training"}}
+CELERY_TASK_ROUTES = {
+    "agora.lab.tasks.train_run": {"queue": "training"},
+    # an evaluation rebuilds the run: it trains, so it waits in the training queue
+    "agora.challenges.tasks.evaluate_submission": {"queue": "training"},
+}
+# Members of trust level 3 and up may create challenges and contests (staff always may).
+CHALLENGES_TRUSTED_MAY_CREATE = env_bool("AGORA_CHALLENGES_TRUSTED_MAY_CREATE", False)
 
 # --- the lab ----------------------------------------------------------------------------------
 # Working folders of training runs; with workers on several machines this must be shared storage.
@@ -450,4 +463,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AGORA_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- lessons (agora/learn/widgets) ------------------------------------------------------------
+# New figure settings a member may compute per hour (cached figures are free for everyone).
+LEARN_WIDGET_QUOTA_PER_HOUR = env_int("AGORA_LEARN_WIDGET_QUOTA_PER_HOUR", 30)
+CELERY_BEAT_SCHEDULE["sweep-lesson-widgets"] = {
+    "task": "agora.learn.tasks.sweep_widgets",
+    "schedule": JOB_SWEEP_SECONDS,
 }

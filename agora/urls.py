@@ -28,7 +28,10 @@ urlpatterns = [
     path("search/", include("agora.search.urls")),
     path("", include("agora.showcase.urls")),
     path("gallery/", include("agora.gallery.urls")),
+    path("about/", include("agora.pages.urls")),
+    path("following/", include("agora.following.urls")),
     path("lab/", include("agora.lab.urls")),
+    path("challenges/", include("agora.challenges.urls")),
     path("api/", include("agora.api.urls")),
 ]
 

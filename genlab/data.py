@@ -31,6 +31,9 @@ MAX_ENTRY_BYTES = 64 * 1024 * 1024
 MAX_IMAGES = 200_000
 TOY_SIZE = 5000
 SPLIT_SEED = 20240601
+# Cuts the held-out split in two: a public half (run metrics, `metrics.evaluate`) and a sealed
+# half that only challenge scoring (genlab/challenge.py) reads. Independent of any run seed.
+SEALED_SEED = 20261203
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,17 @@ class Dataset:
         n_val = max(1, round(len(self) * val_fraction))
         val_idx, train_idx = perm[:n_val], perm[n_val:]
         return self.subset(train_idx), self.subset(val_idx)
+
+    def heldout_parts(self) -> tuple[Dataset, Dataset]:
+        """The held-out split (`split()[1]`) cut once more by a fixed permutation: the public
+        part, which training reports metrics on, and the sealed part, which nothing but
+        challenge scoring reads. Training fits on `split()[0]`, which shares no item with
+        either, so no training run can see the sealed part."""
+        _train, held = self.split()
+        g = torch.Generator().manual_seed(SEALED_SEED)
+        perm = torch.randperm(len(held), generator=g)
+        n_sealed = len(held) // 2
+        return held.subset(perm[n_sealed:]), held.subset(perm[:n_sealed])
 
     def subset(self, idx: torch.Tensor) -> Dataset:
         return replace(self, x=self.x[idx], y=None if self.y is None else self.y[idx])

@@ -290,7 +290,7 @@ def evaluate(
 
     cfg, spec, model = ckpt.config, ckpt.spec, ckpt.model
     ds = load_dataset(cfg.dataset, image_size=cfg.image_size)
-    train, val = ds.split()
+    train, val = ds.split()  # offline tool (CLI, bench/): the whole held-out split, as published
     out: dict[str, float] = {}
     k = spec.num_classes
     if spec.kind == "image" and ds.y is not None:

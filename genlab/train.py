@@ -104,7 +104,8 @@ def prepare(cfg: TrainConfig) -> tuple[TrainConfig, Dataset, Dataset, DataSpec]:
         div = 2 ** (len(cfg.mults) - 1) if cfg.family == "diffusion" else 4
         if size % div:
             raise ConfigError(f"image size {size} must be divisible by {div} for {cfg.family}")
-    train_ds, val_ds = ds.split()
+    train_ds, _held = ds.split()
+    val_ds, _sealed = ds.heldout_parts()  # the sealed part is for challenge scoring only
     if cfg.max_examples and cfg.max_examples < len(train_ds):  # the split is already shuffled
         train_ds = train_ds.subset(torch.arange(cfg.max_examples))
     return cfg, train_ds, val_ds, DataSpec.of(ds, bool(conditional))

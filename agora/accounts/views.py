@@ -37,9 +37,14 @@ def member_suggestions(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 def profile(request: HttpRequest, username: str) -> HttpResponse:
+    from agora.challenges.selectors import wins_of as challenge_wins
+    from agora.following import permissions as following_permissions
+    from agora.following import selectors as following_selectors
     from agora.forum import permissions as forum_permissions
     from agora.forum import selectors as forum_selectors
+    from agora.gallery import selectors as gallery_selectors
     from agora.lab import selectors as lab_selectors
+    from agora.learn.selectors import completed_lessons
     from agora.moderation.models import MemberStats
 
     member = selectors.get_profile_for_viewer(username=username, viewer=request.user)
@@ -52,6 +57,21 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         ),
         "trust_level": stats.trust_level if stats else 0,
         "lab": lab_selectors.member_lab_work(member, request.user),
+        "completed_lessons": completed_lessons(member=member),
+        # what they made: works and lab models the viewer may see (one query each)
+        "works": gallery_selectors.work_feed(viewer=request.user, author=member.username, limit=8)[
+            0
+        ],
+        "models": list(
+            lab_selectors.visible_models(request.user)
+            .filter(owner=member)
+            .order_by("-created_at", "-id")[:6]
+        ),
+        "viewer_level": gallery_selectors.viewer_level(request.user),
+        "can_follow": following_permissions.can_follow(request.user, member),
+        "is_following": following_selectors.is_following(follower=request.user, member=member),
+        "follower_count": following_selectors.follower_count(member=member),
+        "challenge_wins": challenge_wins(member),
     }
     return render(request, "accounts/profile.html", context)
 

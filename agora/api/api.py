@@ -12,6 +12,7 @@ from agora.api import errors
 from agora.api.auth import ApiAuth
 from agora.api.routers import (
     account,
+    challenges,
     community,
     forum,
     gallery,
@@ -23,6 +24,11 @@ from agora.api.routers import (
 )
 
 TAGS = [
+    {
+        "name": "challenges",
+        "description": "Model challenges scored by the platform on a sealed split (list, read, "
+        "leaderboard, submit) and work contests.",
+    },
     {
         "name": "forum",
         "description": "Categories, topics, posts, tags, private messages, "
@@ -108,6 +114,7 @@ api.add_router("", forum.router)
 api.add_router("", community.router)
 api.add_router("", gallery.router)
 api.add_router("", lab.router)
+api.add_router("", challenges.router)
 api.add_router("", learn.router)
 api.add_router("", account.router)
 api.add_router("", me.router)

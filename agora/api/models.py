@@ -13,6 +13,8 @@ WEBHOOK_EVENTS = (
     ("work.published", _("Work published")),
     ("run.completed", _("Training run completed")),
     ("event.created", _("Event created")),
+    ("submission.evaluated", _("Challenge entry evaluated")),
+    ("challenge.closed", _("Challenge closed")),
 )
 
 

@@ -75,3 +75,13 @@ def normalize_model_text(sender, instance, raw: bool = False, **kwargs) -> None:
                 cleaned = normalize_text(value)
                 if cleaned != value:
                     setattr(instance, field.attname, cleaned)
+
+
+_IMG_SRC = re.compile(r'<img\b[^>]*?\bsrc="([^"]+)"')
+
+
+def first_image(html: str) -> str:
+    """The address of the first image in sanitized HTML ("" when there is none), for link
+    previews and list thumbnails."""
+    found = _IMG_SRC.search(html or "")
+    return found.group(1).replace("&amp;", "&") if found else ""

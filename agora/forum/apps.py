@@ -9,4 +9,4 @@ class ForumConfig(AppConfig):
 
     def ready(self) -> None:
         # registers its media rules and sitemaps
-        from agora.forum import media, sitemaps  # noqa: F401
+        from agora.forum import media, receivers, sitemaps  # noqa: F401

@@ -204,7 +204,8 @@ def seed(*, out) -> None:
         title="Welcome to Agora — read this first",
         raw="Agora is a home for people who **make and study AI-generated content**.\n\n"
         "- Share works with their full recipe\n- Ask questions in **Q&A**\n- Train models in the lab\n\n"
-        "欢迎来到 Agora！请先阅读社区守则，然后在 **茶话会** 里介绍一下自己。",
+        "Please read the [community guidelines](/about/guidelines/) first.\n\n"
+        "欢迎来到 Agora！请先阅读[社区守则](/about/guidelines/)，然后在 **茶话会** 里介绍一下自己。",
         tags=["welcome"],
     )
     services.set_topic_state(actor=admin, topic=welcome, pinned_globally=True)

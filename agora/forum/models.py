@@ -178,6 +178,9 @@ class Topic(models.Model):
         "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The first image of the first post while anyone who sees the topic may read that post:
+    # the topic lists' thumbnail, read with the row (services.refresh_topic_image).
+    image = models.CharField(max_length=500, blank=True)
 
     class Meta:
         indexes = [

@@ -119,6 +119,19 @@ def can_read_post(user, post: Post, access: CategoryAccess) -> bool:
     return can_see_topic(user, post.topic, access) and can_read_post_text(user, post)
 
 
+def is_public_topic(topic: Topic, access: CategoryAccess) -> bool:
+    """Whether a visitor (anyone on the web) may see the topic: what link previews and other
+    public copies of it ask, whoever is looking now. From the access map's categories (already
+    loaded with their parents): no query."""
+    if topic.is_private or topic.deleted_at is not None:
+        return False
+    category = access.categories.get(topic.category_id)
+    if category is None or category.everyone_access < Access.SEE:
+        return False
+    parent = access.categories.get(category.parent_id) if category.parent_id else None
+    return parent is None or parent.everyone_access >= Access.SEE
+
+
 def visible_topics_q(user, access: CategoryAccess, prefix: str = "") -> Q:
     """`can_see_topic` as a filter over topics (`prefix` "topic__" over posts, and so on)."""
     if is_staff(user):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
 from agora.core.markdown import render
-from agora.core.text import normalize_text
+from agora.core.text import first_image, normalize_text
 from agora.forum import permissions, signals
 from agora.forum.models import (
     BODY_MAX,
@@ -154,6 +154,9 @@ def create_topic(
         )
     post = Post.objects.create(topic=topic, number=1, author=author, raw=raw, html=render(raw))
     link_uploads(post, new=True)
+    topic.image = first_image(post.html)[:500]
+    if topic.image:
+        Topic.objects.filter(pk=topic.pk).update(image=topic.image)
     Category.objects.filter(id=category.id).update(
         topic_count=F("topic_count") + 1, post_count=F("post_count") + 1
     )
@@ -200,6 +203,9 @@ def create_private_topic(*, author: User, recipients: list[User], title: str, ra
     topic.participants.set({author, *recipients})
     post = Post.objects.create(topic=topic, number=1, author=author, raw=raw, html=render(raw))
     link_uploads(post, new=True)
+    topic.image = first_image(post.html)[:500]
+    if topic.image:
+        Topic.objects.filter(pk=topic.pk).update(image=topic.image)
     for member in {author, *recipients}:
         TopicUser.objects.create(
             topic=topic,
@@ -287,8 +293,20 @@ def edit_post(*, editor: User, post: Post, raw: str, title: str | None = None) -
     link_uploads(post)
     if new_title != topic.title:
         Topic.objects.filter(pk=topic.pk).update(title=new_title)
+    if post.is_first:
+        refresh_topic_image(topic_id=topic.pk)
     transaction.on_commit(lambda: signals.post_edited.send(sender=Post, post_id=post.id))
     return post
+
+
+def refresh_topic_image(*, topic_id: int) -> None:
+    """The list thumbnail follows the first post: its first image while the post is readable by
+    whoever sees the topic (not hidden by flags, not deleted), none otherwise."""
+    first = Post.objects.filter(topic_id=topic_id, number=1).values("html", "hidden", "deleted_at")
+    row = first.first()
+    shown = row is not None and not row["hidden"] and row["deleted_at"] is None
+    image = first_image(row["html"])[:500] if shown else ""
+    Topic.objects.filter(pk=topic_id).exclude(image=image).update(image=image)
 
 
 @transaction.atomic
@@ -321,6 +339,8 @@ def restore_post(*, actor: User, post: Post) -> Post:
         Topic.objects.filter(pk=post.topic_id).update(deleted_at=None)
     post.refresh_from_db()
     transaction.on_commit(lambda: signals.post_edited.send(sender=Post, post_id=post.id))
+    if post.number == 1:
+        refresh_topic_image(topic_id=post.topic_id)
     _log_staff(actor, post, "restore_post")
     return post
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from agora.core.forms import add_validation_errors
 from agora.core.markdown import render as render_markdown
 from agora.core.params import parse_int
+from agora.core.text import first_image
 from agora.forum import permissions, selectors, services
 from agora.forum.forms import (
     EditPostForm,
@@ -301,6 +302,15 @@ def topic(
         request=request,
     )
     context["posts_html"] = mark_safe(posts_html)  # rendered by an auto-escaping template
+    first = posts[0] if posts and posts[0].number == 1 else None
+    if permissions.is_public_topic(topic_obj, access) and (
+        first is None or permissions.can_read_post_text(None, first)
+    ):
+        # link previews: only what a visitor could read, the first post's text and image
+        context["social"] = {
+            "description": first.html if first else "",
+            "image": first_image(first.html) if first else "",
+        }
     return render(request, "forum/topic.html", context)
 
 
@@ -334,6 +344,9 @@ def new_topic(request: HttpRequest) -> HttpResponse:
     else:
         draft = Draft.objects.filter(user=request.user, key="new-topic").first()
         initial = {"title": draft.title, "raw": draft.raw} if draft else {}
+        if not draft and request.GET.get("raw"):
+            # "Share to the forum" from a lesson figure: the text that places the figure.
+            initial = {"title": request.GET.get("title", ""), "raw": request.GET["raw"]}
         wanted = request.GET.get("category")
         for cat in allowed:
             if cat.slug == wanted:
@@ -626,6 +639,9 @@ def new_message(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The front page: what Agora is (for visitors), the latest topics and the categories."""
     from agora.accounts import selectors as account_selectors
+    from agora.challenges.selectors import featured_winners as contest_winners
+    from agora.core.selectors import whats_alive
+    from agora.gallery.selectors import viewer_level
 
     access = permissions.get_access(request)
     pinned = selectors.pinned_topics(
@@ -645,6 +661,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "categories": [c for c in access.visible_categories() if c.parent_id is None],
         "newest_members": account_selectors.newest_members(limit=8),
         "suggested_requests": [],
+        "alive": whats_alive(viewer=request.user),
+        "viewer_level": viewer_level(request.user),
+        "contest_winners": contest_winners(),
     }
     if request.user.is_authenticated:
         from agora.showcase.selectors import suggested_requests

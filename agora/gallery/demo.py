@@ -1,4 +1,5 @@
-"""Demo works: small procedural images carrying A1111-style recipes, so the gallery is alive."""
+"""Demo works: small procedural images (honestly without a recipe), beside the lab demo's
+model-made works, so the gallery is alive."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import math
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
-from PIL.PngImagePlugin import PngInfo
 
 from agora.accounts.models import User
 from agora.gallery import services
@@ -64,18 +64,15 @@ def seed(*, out) -> None:
         author = people.get(username)
         if author is None:
             continue
-        info = PngInfo()
-        info.add_text(
-            "parameters",
-            f"{prompt}\nNegative prompt: lowres, watermark\n"
-            f"Steps: 30, Sampler: DDIM, CFG scale: 7, Seed: {seed_value}, Size: 384x384, Model: agora-demo-v1",
-        )
+        # Drawn here, not by a model: no recipe is claimed for them (the lab's demo shares works
+        # with real, reproducible recipes); the prompt they illustrate is their description.
         data = io.BytesIO()
-        _art(seed_value, background, accent).save(data, format="PNG", pnginfo=info)
+        _art(seed_value, background, accent).save(data, format="PNG")
         services.upload_work(
             author=author,
             upload=SimpleUploadedFile(f"{seed_value}.png", data.getvalue()),
             title=title,
+            description=f"Procedural sketch of: {prompt}",
             tags="demo",
             licence="cc-by-4.0",
         )

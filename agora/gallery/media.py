@@ -13,7 +13,7 @@ from agora.gallery.models import Work
 def work_file(user, path, match):
     work = (
         Work.objects.filter(author_id=int(match["author"]))
-        .filter(Q(image=path) | Q(thumbnail=path))
+        .filter(Q(image=path) | Q(thumbnail=path) | Q(thumbnail_small=path))
         .only("private", "author_id")
         .first()
     )

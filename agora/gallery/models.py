@@ -36,6 +36,8 @@ class Work(models.Model):
     description = models.TextField(_("description"), max_length=5000, blank=True)
     image = models.ImageField(upload_to=work_path)
     thumbnail = models.ImageField(upload_to=work_path)
+    # A second, smaller WebP for dense grids and phones (srcset); empty on works made before it.
+    thumbnail_small = models.ImageField(upload_to=work_path, blank=True)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.UPLOAD)
@@ -67,11 +69,15 @@ class Work(models.Model):
     )
     private = models.BooleanField(_("private"), default=False)
     reaction_count = models.PositiveIntegerField(default=0)
+    # agora.core.trending.score(reaction_count, created_at): see docs/gallery.md
+    trending_score = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["private", "-created_at", "-id"], name="work_feed"),
+            models.Index(fields=["-reaction_count", "-id"], name="work_most_reacted"),
+            models.Index(fields=["-trending_score", "-id"], name="work_trending"),
             models.Index(fields=["author", "-created_at"], name="work_author_created"),
         ]
 
@@ -80,6 +86,25 @@ class Work(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("gallery:work", kwargs={"work_id": self.id})
+
+    @property
+    def is_small(self) -> bool:
+        """Tiny images (an 8x8 digit, a 28x28 sample) are shown scaled up with crisp pixels."""
+        return max(self.width, self.height) <= 128
+
+    @property
+    def thumbnail_srcset(self) -> str:
+        """The stored thumbnails with their widths, for `srcset` (small first)."""
+        sides = [(self.thumbnail_small, 256), (self.thumbnail, 512)]
+        parts = []
+        for field, side in sides:
+            if field:
+                if self.is_small:  # enlarged by a whole factor (services._thumbnail)
+                    width = self.width * max(1, side // max(self.width, self.height))
+                else:
+                    width = round(self.width * min(1.0, side / max(self.width, self.height)))
+                parts.append(f"{field.url} {width}w")
+        return ", ".join(parts)
 
     @property
     def has_recipe(self) -> bool:

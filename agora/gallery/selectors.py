@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
+from agora.core import trending
 from agora.core.paging import keyset_page
 from agora.gallery import permissions
 from agora.gallery.models import Collection, Reaction, ViewerSettings, Work
@@ -16,6 +18,12 @@ def visible_works(viewer) -> QuerySet[Work]:
 
 
 FILTERS = ("model", "dataset", "tag", "author")
+# sort name -> (key column, whether the key is a number); every key has an index with id
+SORTS = {
+    "newest": ("created_at", False),
+    "reacted": ("reaction_count", True),
+    "trending": ("trending_score", True),
+}
 
 
 def work_feed(
@@ -25,9 +33,16 @@ def work_feed(
     dataset: str = "",
     tag: str = "",
     author: str = "",
+    sort: str = "newest",
     cursor: str | None = None,
+    limit: int = PAGE_SIZE,
 ):
+    """A page of the works the viewer may see, filtered, newest first, most reacted first, or
+    trending this week (agora.core.trending), and the cursor of the next page."""
+    key, number = SORTS.get(sort, SORTS["newest"])
     queryset = visible_works(viewer)
+    if sort == "trending":
+        queryset = queryset.filter(created_at__gte=timezone.now() - trending.WINDOW)
     if model:
         # A hidden recipe's model does not find the work, except for whom may see the recipe.
         queryset = queryset.filter(model_name=model).filter(permissions.recipe_shown(viewer))
@@ -37,7 +52,7 @@ def work_feed(
         queryset = queryset.filter(tags__icontains=f'"{tag.lower()}"')
     if author:
         queryset = queryset.filter(author__username=author)
-    return keyset_page(queryset, key="created_at", cursor=cursor, limit=PAGE_SIZE)
+    return keyset_page(queryset, key=key, cursor=cursor, limit=limit, number=number)
 
 
 def get_work_for_viewer(*, work_id: int, viewer) -> Work:

@@ -9,12 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageFilter
 from PIL.PngImagePlugin import PngInfo
 
 from agora.accounts.forms import _split_tags
 from agora.accounts.models import User
+from agora.core import trending
 from agora.core.images import encode_webp, open_checked_image
 from agora.core.limits import check_lengths, length_errors
 from agora.core.markdown import render
@@ -25,6 +27,8 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MAX_SIDE = 2048
 THUMB_SIDE = 512
+SMALL_THUMB_SIDE = 256
+TINY_SIDE = 128  # images this small are scaled up by whole pixels, never blurred
 IPTC_AI = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 
 
@@ -32,6 +36,22 @@ def _store(image: Image.Image, side: int) -> tuple[bytes, int, int]:
     copy = image.copy()
     copy.thumbnail((side, side), Image.Resampling.LANCZOS)
     return encode_webp(copy, quality=90), copy.width, copy.height
+
+
+def _thumbnail(image: Image.Image, side: int, *, points: bool = False) -> bytes:
+    """A WebP at most `side` wide and high. A tiny image (an 8x8 digit) is enlarged by a whole
+    factor with nearest-neighbour so its pixels stay crisp wherever it is shown (previews on
+    other sites included); a 2-D point cloud gets its one-pixel dots thickened so they survive
+    being shown small."""
+    copy = image.copy()
+    if max(copy.size) <= TINY_SIDE:
+        factor = max(1, side // max(copy.size))
+        copy = copy.resize((copy.width * factor, copy.height * factor), Image.Resampling.NEAREST)
+    if points:
+        # dark dots on white: a minimum filter grows each dot to a disc readable at 200 px
+        copy = copy.filter(ImageFilter.MinFilter(5 if max(copy.size) >= 256 else 3))
+    copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return encode_webp(copy, quality=90)
 
 
 def apply_recipe(work: Work, recipe: metadata.Recipe) -> None:
@@ -75,6 +95,7 @@ def upload_work(
     private: bool = False,
     recipe_hidden: bool = False,
     remix_of: Work | None = None,
+    points: bool = False,
 ) -> tuple[Work, list[str]]:
     """Store an image re-encoded from its pixels (GPS and camera data gone) with the recipe read
     from its metadata. Returns the work and notes about metadata that was ignored."""
@@ -104,7 +125,8 @@ def upload_work(
     except (OSError, ValueError, SyntaxError) as exc:  # e.g. a text chunk over Pillow's limit
         recipe = metadata.Recipe(notes=[f"metadata unreadable ({type(exc).__name__}), ignored"])
     full, width, height = _store(image, MAX_SIDE)
-    thumb, _w, _h = _store(image, THUMB_SIDE)
+    thumb = _thumbnail(image, THUMB_SIDE, points=points)
+    small = _thumbnail(image, SMALL_THUMB_SIDE, points=points)
     work = Work(
         author=author,
         title=title.strip(),
@@ -124,12 +146,17 @@ def upload_work(
     name = secrets.token_hex(10)
     work.image.save(f"{name}.webp", ContentFile(full), save=False)
     work.thumbnail.save(f"{name}-thumb.webp", ContentFile(thumb), save=False)
+    work.thumbnail_small.save(f"{name}-256.webp", ContentFile(small), save=False)
+    work.trending_score = trending.score(0, timezone.now())
     try:
         work.save()
     except Exception:
-        work.image.storage.delete(work.image.name)  # nothing half-written
-        work.thumbnail.storage.delete(work.thumbnail.name)
+        for field in (work.image, work.thumbnail, work.thumbnail_small):
+            field.storage.delete(field.name)  # nothing half-written
         raise
+    # the score counts from the stored creation time
+    work.trending_score = trending.score(0, work.created_at)
+    Work.objects.filter(pk=work.pk).update(trending_score=work.trending_score)
     return work, recipe.notes
 
 
@@ -153,14 +180,26 @@ def toggle_reaction(*, user: User, work: Work, kind: str) -> bool:
         deleted, _details = Reaction.objects.filter(work=work, user=user, kind=kind).delete()
         if deleted:
             Work.objects.filter(pk=work.pk).update(reaction_count=F("reaction_count") - 1)
+            _rescore(work.pk)
             return False
     try:
         with transaction.atomic():
             Reaction.objects.create(work=work, user=user, kind=kind)
             Work.objects.filter(pk=work.pk).update(reaction_count=F("reaction_count") + 1)
+            _rescore(work.pk)
     except IntegrityError:
         pass
     return True
+
+
+def _rescore(work_id: int) -> None:
+    """The trending score follows the reaction count (agora.core.trending)."""
+    row = Work.objects.select_for_update().filter(pk=work_id).values("reaction_count", "created_at")
+    found = row.first()
+    if found is not None:
+        Work.objects.filter(pk=work_id).update(
+            trending_score=trending.score(found["reaction_count"], found["created_at"])
+        )
 
 
 def add_comment(*, user: User, work: Work, raw: str) -> Comment:

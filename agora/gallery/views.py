@@ -18,15 +18,28 @@ from agora.gallery.models import Reaction, Work
 @require_safe
 def grid(request: HttpRequest) -> HttpResponse:
     filters = {k: request.GET.get(k, "").strip()[:200] for k in selectors.FILTERS}
+    sort = request.GET.get("sort", "newest")
+    if sort not in selectors.SORTS:
+        sort = "newest"
     works, next_cursor = selectors.work_feed(
-        viewer=request.user, cursor=request.GET.get("cursor"), **filters
+        viewer=request.user, cursor=request.GET.get("cursor"), sort=sort, **filters
     )
+    query = {k: v for k, v in filters.items() if v}
+    if sort != "newest":
+        query["sort"] = sort
     context = {
         "works": works,
         "next_cursor": next_cursor,
         "filters": filters,
+        "filtered": any(filters.values()),
+        "sort": sort,
+        "sorts": [
+            ("newest", _("Newest")),
+            ("reacted", _("Most reacted")),
+            ("trending", _("Trending this week")),
+        ],
         "viewer_level": selectors.viewer_level(request.user),
-        "query": urlencode({k: v for k, v in filters.items() if v}),
+        "query": urlencode(query),
     }
     if request.headers.get("HX-Request") and request.GET.get("cursor"):
         return render(request, "gallery/grid.html#cards", context)

@@ -89,10 +89,12 @@ def _builtin(name: str, media_root: str) -> Summary:
 
     about = {d["name"]: d["about"] for d in list_datasets()}.get(name, "")
     loaded = load_dataset(name)
-    path = preview_path(f"builtin-{name}")
+    # The preview shows the training split only: the held-out split's sealed part, which scores
+    # challenges (genlab/challenge.py), is never shown.
+    path = preview_path(f"builtin-{name}-train")
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_preview(loaded, path)
+        write_preview(loaded.split()[0], path)
     return Summary(
         name=name,
         kind=loaded.kind,

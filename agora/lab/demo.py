@@ -56,7 +56,7 @@ def seed(*, out) -> None:
         guidance=0.0,
         seed=7,
         labels=None,
-        count=16,
+        count=1000,  # a point cloud: 16 points would be a blank tile
     )
     execution.execute_generation(generation_id=generation.id)
     generation.refresh_from_db()
@@ -70,11 +70,18 @@ def seed(*, out) -> None:
         eta=1.0,
         seed=7,
         labels=None,
-        count=16,
+        count=1000,  # a point cloud: 16 points would be a blank tile
     )
     execution.execute_generation(generation_id=stochastic.id)
-    # One image in the gallery (found by the data set filter) and the run shown in the forum.
-    sharing.share_to_gallery(user=alice, generation=generation, index=0, title="Demo moons")
+    stochastic.refresh_from_db()
+    # Both in the gallery (found by the data set filter, each recipe reproduces) and the run in
+    # the forum.
+    sharing.share_to_gallery(
+        user=alice, generation=generation, index=0, title="Two moons from noise, DDIM η=0"
+    )
+    sharing.share_to_gallery(
+        user=alice, generation=stochastic, index=0, title="Two moons with fresh noise, DDIM η=1"
+    )
     from agora.forum.services import open_discussion
 
     open_discussion(

@@ -173,6 +173,15 @@ class RunReporter:
         self.last_write = 0.0
         self.curves = list(run.curves)
         self.lost_lease = False
+        # CPU time of this process (all its threads) since the attempt began, on top of what
+        # earlier attempts spent; checked against the run's budget at every cancel check.
+        self.cpu_started = time.process_time()
+        self.cpu_before = run.cpu_seconds
+        self.cpu_budget_s = run.cpu_budget_s
+        self.over_budget = False
+
+    def cpu_seconds(self) -> float:
+        return self.cpu_before + time.process_time() - self.cpu_started
 
     def _mine(self):
         return TrainingRun.objects.filter(pk=self.run_id, lease=self.lease)
@@ -230,6 +239,9 @@ class RunReporter:
         if row is None or row["lease"] != self.lease:
             self.lost_lease = True
             return True
+        if self.cpu_budget_s is not None and self.cpu_seconds() > self.cpu_budget_s:
+            self.over_budget = True
+            return True
         return bool(row["cancel_requested"])
 
 
@@ -264,8 +276,7 @@ def execute_run(*, run_id: int, worker: str) -> str:
     )
     reporter = RunReporter(run, lease)
     _set_threads(run.dataset)
-    config = dict(run.settings)
-    config["dataset"] = dataset_path(run.dataset)
+    config = training_config(run)
     if run.base_sha256:  # a fine-tune: genlab loads the base and checks its hash
         if run.base_model is None:
             return _finish(
@@ -275,22 +286,45 @@ def execute_run(*, run_id: int, worker: str) -> str:
                 error="the base model was deleted; this fine-tune cannot continue",
             )
         config["base_model"] = str(local_checkpoint(run.base_model))
-    # A checkpoint every tenth of the run bounds what a lost worker costs; a few sample grids.
-    config["sample_every"] = config.get("sample_every") or max(50, run.steps // 8)
-    config["checkpoint_every"] = config.get("checkpoint_every") or max(10, run.steps // 10)
+    step_before, started = run.step, time.monotonic()
     try:
         result = train(config, out_dir=out, callbacks=[reporter], resume=resume)
     except GenlabError as exc:  # including TrainingDiverged
-        return _finish(run_id, lease, RunStatus.FAILED, error=str(exc))
+        return _finish(run_id, lease, RunStatus.FAILED, error=str(exc), cpu=reporter.cpu_seconds())
     except Exception as exc:
         logger.exception("training run %s crashed", run_id)
-        return _finish(run_id, lease, RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        return _finish(run_id, lease, RunStatus.FAILED, error=error, cpu=reporter.cpu_seconds())
     if reporter.lost_lease:
         return "lease-lost"  # another worker owns the run now; leave its state alone
+    if reporter.over_budget and result.status == "cancelled":
+        minutes = (run.cpu_budget_s or 0) / 60
+        error = f"stopped at step {result.step}: the CPU budget of {minutes:g} minutes is spent"
+        return _finish(run_id, lease, RunStatus.FAILED, error=error, cpu=reporter.cpu_seconds())
     status = RunStatus.CANCELLED if result.status == "cancelled" else RunStatus.COMPLETED
+    elapsed = time.monotonic() - started
+    rate = (result.step - step_before) / elapsed if elapsed > 0 else 0.0
     return _finish(
-        run_id, lease, status, metrics=result.metrics, sha=result.sha256, step=result.step
+        run_id,
+        lease,
+        status,
+        metrics=result.metrics,
+        sha=result.sha256,
+        step=result.step,
+        steps_per_s=rate if status == RunStatus.COMPLETED and result.step > step_before else 0.0,
+        cpu=reporter.cpu_seconds(),
     )
+
+
+def training_config(run: TrainingRun) -> dict:
+    """The genlab config a run trains with: its stored settings, its data set as a local path.
+    A checkpoint every tenth of the run bounds what a lost worker costs; a few sample grids.
+    (These driver options do not change the weights: a rebuild with them is bit-identical.)"""
+    config = dict(run.settings)
+    config["dataset"] = dataset_path(run.dataset)
+    config["sample_every"] = config.get("sample_every") or max(50, run.steps // 8)
+    config["checkpoint_every"] = config.get("checkpoint_every") or max(10, run.steps // 10)
+    return config
 
 
 def _set_threads(dataset: str) -> None:
@@ -309,12 +343,15 @@ def _finish(
     metrics=None,
     sha: str = "",
     step: int | None = None,
+    steps_per_s: float = 0.0,
+    cpu: float | None = None,
 ) -> str:
     fields = {
         "status": status,
         "finished_at": timezone.now(),
         "error": error[:2000],
         "cancel_requested": False,
+        "steps_per_s": steps_per_s,
     }
     if metrics is not None:
         fields["metrics"] = {k: float(v) for k, v in metrics.items()}
@@ -322,6 +359,8 @@ def _finish(
         fields["checkpoint_sha256"] = sha
     if step is not None:
         fields["step"] = step
+    if cpu is not None:
+        fields["cpu_seconds"] = cpu
     TrainingRun.objects.filter(pk=run_id, lease=lease).update(**fields)
     _append_log(run_id, f"{status}" + (f": {error}" if error else ""))
     return str(status)

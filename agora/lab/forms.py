@@ -18,6 +18,13 @@ class RunForm(forms.Form):
         help_text=gettext_lazy("Empty: the preset's number of steps for this family and data set."),
     )
     seed = forms.IntegerField(label=gettext_lazy("Seed"), initial=0)
+    cpu_budget_minutes = forms.IntegerField(
+        label=gettext_lazy("CPU budget (minutes)"),
+        required=False,
+        min_value=1,
+        max_value=24 * 60,
+        help_text=gettext_lazy("Empty: no budget. A run that spends it stops and fails."),
+    )
     private = forms.BooleanField(label=gettext_lazy("Private run"), required=False)
     base_model = forms.ChoiceField(
         label=gettext_lazy("Start from"),

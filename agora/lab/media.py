@@ -41,6 +41,7 @@ def checkpoint(user, path, match):
 
 register_media("lab/", r"lab/runs/(?P<run>\d+)/[^/]+", run_sample)
 register_media("lab/", r"lab/generations/(?P<generation>\d+)/[^/]+", generated_image)
-register_media("lab/", r"lab/datasets/preview-builtin-[\w.-]+\.png", lambda *_: "public")
+# Built-in data set previews (drawn from the training split only: dataset_summary._builtin)
+register_media("lab/", r"lab/datasets/preview-builtin-[\w.-]+-train\.png", lambda *_: "public")
 register_media("lab/", r"lab/datasets/[^/]+", dataset_file)
 register_media("lab/", r"lab/models/[^/]+", checkpoint)

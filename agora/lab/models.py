@@ -127,6 +127,9 @@ class TrainingRun(models.Model):
     total_steps = models.PositiveIntegerField(default=0)
     curves = models.JSONField(default=list, blank=True)  # [{"step": n, "loss name": value, ...}]
     images_per_s = models.FloatField(default=0)
+    # Measured when the run completes: the training steps of its last attempt per second of
+    # wall time on the worker (agora/lab/estimates.py averages them per family and data set).
+    steps_per_s = models.FloatField(default=0)
     eta_s = models.FloatField(default=0)
     samples = models.JSONField(default=list, blank=True)  # [{"step": n, "url": ...}]
     log = models.TextField(blank=True)
@@ -134,6 +137,10 @@ class TrainingRun(models.Model):
     error = models.TextField(blank=True)
     checkpoint_sha256 = models.CharField(max_length=64, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # CPU time the worker spent training the run (all attempts), and the most it may spend
+    # (None: no budget); a run over its budget stops and fails, saying so.
+    cpu_seconds = models.FloatField(default=0)
+    cpu_budget_s = models.PositiveIntegerField(null=True, blank=True)
     # The lease: which worker holds the run, refreshed by its heartbeat; a stale lease is reclaimed.
     lease = models.CharField(max_length=64, blank=True)
     worker = models.CharField(max_length=200, blank=True)
@@ -175,6 +182,29 @@ class TrainingRun(models.Model):
     def is_resumable(self) -> bool:
         """A failed or cancelled run continues from its last checkpoint."""
         return self.status in {self.Status.FAILED, self.Status.CANCELLED}
+
+    @property
+    def preset_label(self) -> str:
+        """The preset's name in the viewer's language."""
+        return str({"quick": _("Quick"), "quality": _("Quality")}.get(self.preset, self.preset))
+
+    @property
+    def latest_samples_url(self) -> str:
+        """The sample grid of the latest step that has one ("" before the first)."""
+        if not self.samples:
+            return ""
+        return max(self.samples, key=lambda s: s["step"])["url"]
+
+    @property
+    def shows_points(self) -> bool:
+        """Samples of a 2-D data set are scatter plots, not pixel grids."""
+        from genlab.data import TOYS
+
+        return self.dataset in TOYS
+
+    @property
+    def cpu_minutes(self) -> float:
+        return self.cpu_seconds / 60
 
     @property
     def percent(self) -> int:

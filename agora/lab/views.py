@@ -87,7 +87,12 @@ def index(request: HttpRequest) -> HttpResponse:
 def new_run(request: HttpRequest) -> HttpResponse:
     """A new run: from scratch, a fork of a run (`?fork=`), or a fine-tune of a published model
     (`?base=`: the form then offers only its family and the data sets it can learn)."""
-    initial: dict[str, object] = {}
+    # Prefilled from a link ("train this yourself" in a lesson); checked when the form is sent.
+    initial: dict[str, object] = {
+        name: request.GET[name]
+        for name in ("title", "family", "dataset", "preset", "steps", "seed")
+        if name in request.GET
+    }
     fork = _run_named(request, request.GET.get("fork", ""))
     if fork:
         initial = {
@@ -132,8 +137,28 @@ def new_run(request: HttpRequest) -> HttpResponse:
         else:
             return redirect(run.get_absolute_url())
     status = 400 if form.is_bound and form.errors else 200
-    context = {"form": form, "fork": fork, "base": base}
+    context = {"form": form, "fork": fork, "base": base, "estimates": _estimate_table()}
     return render(request, "lab/new_run.html", context, status=status)
+
+
+def _estimate_table() -> dict:
+    """Rows of families, columns of built-in data sets, each cell the quick and quality
+    presets' estimated time on this server (agora/lab/estimates.py; one query)."""
+    from agora.lab import estimates
+    from agora.lab.models import BUILTIN_DATASETS
+
+    rates = estimates.measured_rates()
+    rows: dict[str, dict] = {}
+    for dataset in BUILTIN_DATASETS:
+        for e in estimates.estimates_for(dataset, rates=rates):
+            row = rows.setdefault(e.family, {"label": e.family_label, "cells": {}})
+            cell = row["cells"].setdefault(dataset, {"measured": e.measured_runs})
+            cell[e.preset] = e.seconds
+    table = [
+        {"label": row["label"], "cells": [row["cells"][d] for d in BUILTIN_DATASETS]}
+        for row in rows.values()
+    ]
+    return {"datasets": BUILTIN_DATASETS, "rows": table}
 
 
 @require_safe

@@ -8,7 +8,11 @@ class LearnConfig(AppConfig):
     verbose_name = _("Learn")
 
     def ready(self) -> None:
+        from agora.core.markdown.widgets import register_resolver
         from agora.learn import (
             search,  # noqa: F401  (registers its search kinds)
             sitemaps,  # noqa: F401  (registers its sitemap)
         )
+        from agora.learn.widget_markup import resolve
+
+        register_resolver(resolve)

@@ -152,3 +152,72 @@ class ResourceUse(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["resource", "user"], name="resource_use_once")
         ]
+
+
+class WidgetResult(models.Model):
+    """What a lesson widget drew for one state: the figure (PNG), its numbers, and for live
+    trainings the frames. The key is a digest of (kind, canonical state), so every visitor who
+    asks for the same state gets this row; the row is also the job of a live training."""
+
+    class Status(models.TextChoices):
+        DECLARED = "declared", _("Not computed yet")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=64, unique=True)
+    state = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    png = models.BinaryField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    step = models.PositiveIntegerField(default=0)
+    total_steps = models.PositiveIntegerField(default=0)
+    frame_count = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=2000, blank=True)
+    # Who spent quota on it (null: a state declared by a lesson, computed for whoever comes).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    woken_at = models.DateTimeField(null=True, blank=True)  # the sweep's (agora/core/jobs.py)
+    created_at = models.DateTimeField(auto_now_add=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # A member's quota: their computations of the last hour.
+            models.Index(fields=["requested_by", "-created_at"], name="widget_quota"),
+        ]
+
+
+class WidgetFrame(models.Model):
+    """One redrawn figure of a live training (every few steps)."""
+
+    result = models.ForeignKey(WidgetResult, on_delete=models.CASCADE, related_name="frames")
+    number = models.PositiveIntegerField()
+    step = models.PositiveIntegerField()
+    png = models.BinaryField()
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["result", "number"], name="widget_frame_unique")
+        ]
+
+
+class LessonCompletion(models.Model):
+    """A member marked a lesson (an article of a lesson series) done."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions"
+    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="completions")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "article"], name="lesson_completed_once")
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="lesson_completion_user")]

@@ -26,3 +26,19 @@ def can_edit_article(user, article) -> bool:
 def can_add_resource(user) -> bool:
     """Add to the resource library, or mark a resource as used: members."""
     return is_member(user)
+
+
+def can_compute_widget(user) -> bool:
+    """Compute a figure for settings nobody asked before: members (within their quota).
+    Visitors see the figures already computed, and the ones a lesson declares."""
+    return is_member(user)
+
+
+def can_declare_widgets(user) -> bool:
+    """Whose articles declare their figures' settings, computed for whoever comes first
+    without quota: staff, who write the lessons."""
+    return is_staff(user)
+
+
+def can_mark_lesson_done(user) -> bool:
+    return is_member(user)

@@ -45,3 +45,18 @@ def get_resource(*, resource_id: int) -> Resource:
     if found is None:
         raise Http404("No such resource")
     return found
+
+
+MAX_LESSONS_LISTED = 100  # a series has a handful of lessons: the list stays short
+
+
+def completed_lessons(*, member) -> list:
+    """The lessons `member` marked done, most recent first (one query)."""
+    from agora.learn.models import LessonCompletion
+
+    return list(
+        LessonCompletion.objects.filter(user=member)
+        .select_related("article")
+        .only("created_at", "article__title", "article__slug")
+        .order_by("-created_at")[:MAX_LESSONS_LISTED]
+    )

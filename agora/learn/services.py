@@ -110,6 +110,7 @@ def create_article(
         series_part=part if series_obj else None,
     )
     article.authors.set([author, *(coauthors or [])])
+    declare_widgets(user=author, html=html)
     article.topic = _open_discussion(article, author)
     article.save(update_fields=["topic"])
     return article
@@ -145,6 +146,12 @@ def import_article(*, author: User, upload) -> Article:
         series=meta.get("series", ""),
         part=part_number,
     )
+
+
+def declare_widgets(*, user: User, html: str) -> None:
+    from agora.learn.widget_services import declare
+
+    declare(user=user, html=html)
 
 
 def _first_heading(body: str) -> str:
@@ -185,4 +192,5 @@ def edit_article(*, editor: User, article: Article, body: str, title: str, summa
     article.title, article.summary, article.body = title.strip(), summary.strip(), body
     article.body_html, article.toc = html, table_of_contents(html)
     article.save()
+    declare_widgets(user=editor, html=html)
     return article

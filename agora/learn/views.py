@@ -10,10 +10,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agora.core.forms import add_validation_errors
 from agora.core.paging import keyset_page
+from agora.core.text import first_image
 from agora.forum.diff import render_diffs
 from agora.learn import permissions, selectors, services
 from agora.learn.forms import ArticleForm, EditArticleForm, ImportForm
-from agora.learn.models import Article
+from agora.learn.models import Article, LessonCompletion
+from agora.learn.widget_markup import split_body
+from agora.learn.widget_views import placed_widget_context
 
 
 @require_safe
@@ -54,12 +57,26 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     series_parts = []
     if obj.series_id:
         series_parts = list(
-            obj.series.articles.order_by("series_part").only("title", "slug", "series_part")
+            obj.series.articles.order_by("series_part").only(
+                "title", "slug", "series_part", "series"
+            )
         )
+    segments = split_body(obj.body_html)
+    for segment in segments:
+        if segment.kind:
+            segment.context = placed_widget_context(
+                segment.kind, segment.state, uid=f"w{segment.index}"
+            )
     context = {
         "article": obj,
         "series_parts": series_parts,
+        "segments": segments if len(segments) > 1 else None,
+        "is_lesson": len(segments) > 1,
+        "done": len(segments) > 1
+        and request.user.is_authenticated
+        and LessonCompletion.objects.filter(user=request.user, article=obj).exists(),
         "can_edit": permissions.can_edit_article(request.user, obj),
+        "social_image": first_image(obj.body_html),
     }
     return render(request, "learn/article.html", context)
 

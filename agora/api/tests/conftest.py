@@ -181,6 +181,29 @@ def world(alice, bob, charlie, staff) -> SimpleNamespace:
         url="https://github.com/example/tiny-diffusion",
         added_by=alice,
     )
+    from agora.challenges.models import Challenge, Contest
+
+    challenge = Challenge.objects.create(
+        creator=staff,
+        title="Moons in a minute",
+        description="Fit the moons.",
+        description_html="<p>Fit the moons.</p>",
+        task="density-2d",
+        dataset="moons",
+        metric="mmd2",
+        protocol={"seed": 0, "count": 100, "samplers": ["ddim"], "max_steps": 10},
+        cpu_budget_minutes=5,
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=3),
+    )
+    contest = Contest.objects.create(
+        creator=staff,
+        title="Moons",
+        theme="Moonlight",
+        opens_at=now - timedelta(days=1),
+        entries_close_at=now + timedelta(days=1),
+        voting_closes_at=now + timedelta(days=2),
+    )
     people = {"owner": alice, "member": bob, "stranger": charlie, "staff": staff}
     raw_tokens = {
         name: tokens.create_token(user=user, name="tests", scopes=["read", "write"])[1]
@@ -220,6 +243,8 @@ def world(alice, bob, charlie, staff) -> SimpleNamespace:
         webhook=webhook,
         article=article,
         resource=resource,
+        challenge=challenge,
+        contest=contest,
         people=people,
         tokens=raw_tokens,
     )
@@ -253,4 +278,6 @@ def known_path_values(world) -> dict[str, object]:
         "key": f"reply-{world.topic.id}",
         "resource_id": world.resource.id,
         "collection_id": world.collection.id,
+        "challenge_id": world.challenge.id,
+        "contest_id": world.contest.id,
     }

@@ -252,6 +252,18 @@ MATRIX = [
     ("GET", "/launches/{w.launch.id}/signups", None, (200, 403, 403, 401, 403)),
     ("POST", "/runs/{w.public_run.id}/share", {}, (200, 200, 200, 401, 200)),
     ("POST", "/runs/{w.private_run.id}/share", {}, (403, 404, 404, 401, 403)),
+    # --- challenges and contests (others' runs are refused; a private run is not found)
+    ("GET", "/challenges", None, (200, 200, 200, 200, 200)),
+    ("GET", "/challenges/{w.challenge.id}", None, (200, 200, 200, 200, 200)),
+    ("GET", "/challenges/{w.challenge.id}/leaderboard", None, (200, 200, 200, 200, 200)),
+    (
+        "POST",
+        "/challenges/{w.challenge.id}/submissions",
+        {"run": "{w.public_run.id}"},
+        (400, 403, 403, 401, 403),
+    ),
+    ("GET", "/contests", None, (200, 200, 200, 200, 200)),
+    ("GET", "/contests/{w.contest.id}", None, (200, 200, 200, 200, 200)),
     # --- learn
     ("GET", "/articles", None, (200, 200, 200, 200, 200)),
     ("GET", "/articles/{w.article.slug}", None, (200, 200, 200, 200, 200)),
@@ -308,6 +320,8 @@ def _request(client, world, persona: str, method: str, path: str, body):
     if body == "upload":
         image = SimpleUploadedFile("cat.png", png(), content_type="image/png")
         return client.post(url, {"image": image, "title": "A red square"}, **headers)
+    if isinstance(body, dict):  # ids of the world's rows: "{w.public_run.id}"
+        body = {k: v.format(w=world) if isinstance(v, str) else v for k, v in body.items()}
     if body is not None:
         return getattr(client, method.lower())(
             url, data=body, content_type="application/json", **headers

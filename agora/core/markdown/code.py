@@ -43,6 +43,10 @@ def render_fence(
     info = unescapeAll(token.info).strip()
     language = info.split(maxsplit=1)[0].lower() if info else ""
     code = token.content
+    if language == "widget":
+        from .widgets import render_widget
+
+        return render_widget(info, code)
     if language == "mermaid":
         # Drawn in the browser from the element's text, so it stays escaped text here.
         return f'<pre class="mermaid">{escapeHtml(code)}</pre>\n'

@@ -110,6 +110,7 @@ _MATHML_ATTRIBUTES = {
 
 _ATTRIBUTES: dict[str, set[str]] = {
     "a": {"href", "title", "id"},
+    "div": {"data-widget", "data-state"},  # a lesson widget (widgets.py)
     "img": {"src", "alt", "title"},
     "li": {"id"},
     "ol": {"start"},
@@ -125,7 +126,7 @@ _ATTRIBUTE_VALUES: dict[str, dict[str, set[str]]] = {
 _CLASSES: dict[str, set[str]] = {
     "a": {"mention", "header-anchor", "footnote-backref"},
     "code": {"math-error", *LANGUAGE_CLASSES},
-    "div": {"math", "inline", "block", "markdown-alert"}
+    "div": {"math", "inline", "block", "markdown-alert", "widget", "widget-error"}
     | {f"markdown-alert-{kind}" for kind in ("note", "tip", "important", "warning", "caution")},
     "hr": {"footnotes-sep"},
     "input": {"task-list-item-checkbox"},

@@ -25,6 +25,11 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
     model.run.__class__.objects.filter(pk=model.run_id).update(private=False)
     text_model, fine_tune, poem = _lab_text_and_tree(alice=alice, bob=bob, base=model)
     public_work = Work.objects.get(title="Public sunset")
+    from agora.learn.lessons import seed_lessons
+    from agora.learn.models import Article
+
+    seed_lessons(author=staff)
+    lesson = Article.objects.get(series__title="Generative models, hands-on", series_part=3)
     lounge = Category.objects.get(slug="lounge")
     return {
         "home": reverse("home"),
@@ -41,11 +46,18 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
         "text_generation": poem.get_absolute_url(),
         "learn": reverse("learn:index"),
         "article": reverse("learn:article", kwargs=site["learn:article"]),
+        "lesson": lesson.get_absolute_url(),
+        "widget": reverse("learn:widget", kwargs={"kind": "gan-game"}),
         "events": reverse("events:list"),
         "event": reverse("events:detail", kwargs=site["events:detail"]),
         "search": reverse("search:search") + "?q=sampler",
         "profile": reverse("profile", kwargs={"username": alice.username}),
         "members": reverse("members"),
+        "guidelines": reverse("pages:page", kwargs={"slug": "guidelines"}),
+        "challenges": reverse("challenges:index"),
+        "challenge": reverse("challenges:challenge", kwargs=site["challenges:challenge"]),
+        "contests": reverse("challenges:contests"),
+        "contest": reverse("challenges:contest", kwargs=site["challenges:contest"]),
     }
 
 

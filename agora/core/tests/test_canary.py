@@ -168,7 +168,7 @@ def _plant(*, alice, bob, charlie, staff, site) -> dict[str, Canary]:
     canaries["reply draft"] = Canary("canarydraftreply", frozenset({"alice"}))
 
     # Other apps follow their own rules: a private work, a private run, a hidden recipe.
-    upload_work(
+    private_work, _notes = upload_work(
         author=alice,
         upload=_upload(),
         title="Private canaryworktitle",
@@ -177,7 +177,7 @@ def _plant(*, alice, bob, charlie, staff, site) -> dict[str, Canary]:
     )
     canaries["private work"] = Canary("canaryworkdescription", frozenset({"alice", "staff"}))
     canaries["private work title"] = Canary("canaryworktitle", frozenset({"alice", "staff"}))
-    TrainingRun.objects.create(
+    private_run = TrainingRun.objects.create(
         owner=alice,
         title="Run canaryruntitle",
         family="gan",
@@ -187,6 +187,21 @@ def _plant(*, alice, bob, charlie, staff, site) -> dict[str, Canary]:
         status=TrainingRun.Status.COMPLETED,
     )
     canaries["private run"] = Canary("canaryruntitle", frozenset({"alice", "staff"}))
+    # The private work entered in the world's contest, the private run scored in its challenge.
+    from agora.challenges.models import Entry, Submission
+
+    Entry.objects.create(
+        contest_id=site["challenges:contest"]["contest_id"], work=private_work, entrant=alice
+    )
+    Submission.objects.create(
+        challenge_id=site["challenges:challenge"]["challenge_id"],
+        submitter=alice,
+        run=private_run,
+        status=Submission.Status.SCORED,
+        verified=True,
+        score=0.01,
+        cpu_seconds=30,
+    )
     recipe, _notes = upload_work(
         author=alice, upload=_upload(), title="Hidden recipe sunset", recipe_hidden=True
     )
@@ -416,6 +431,9 @@ def _walk_api(site, canaries, leaks: Leaks, *, alice, bob, charlie, staff) -> No
         "model_id": [site["lab:model"]["model_id"]],
         "generation_id": [site["lab:generation"]["generation_id"], *_generation_ids()],
         "resource_id": [site["learn:resource"]["resource_id"]],
+        "challenge_id": [site["challenges:challenge"]["challenge_id"]],
+        "contest_id": [site["challenges:contest"]["contest_id"]],
+        "entry_id": [site["challenges:vote"]["entry_id"]],
         "key": ["new-topic", f"reply-{site['forum:topic']['topic_id']}"],
         "endpoint_id": [1],
     }

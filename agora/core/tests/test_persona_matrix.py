@@ -99,6 +99,13 @@ MATRIX: dict[str, tuple[int | None, ...]] = {
     "learn:article": (200, 200, 200, 200, 200, 405, 405),
     "learn:edit": (302, 403, 403, 200, 200, 302, 403),
     "learn:revisions": (200, 200, 200, 200, 200, 405, 405),
+    # A lesson marked done: members, by POST. Widgets: the page computes schedules' default
+    # state for the first member (a visitor sees why not), then it is cached for everyone.
+    "learn:done": (302, 405, 405, 405, 405, 302, 302),
+    "learn:widget": (200, 200, 200, 200, 200, 405, 405),
+    "learn:widget_figure": (200, 200, 200, 200, 200, 405, 405),
+    "learn:widget_panel": (200, 200, 200, 200, 200, 405, 405),
+    "learn:widget_frame": (404, 404, 404, 404, 404, 405, 405),
     "search:search": (200, 200, 200, 200, 200, 405, 405),
     "search:quick": (200, 200, 200, 200, 200, 405, 405),
     "showcase:launches": (200, 200, 200, 200, 200, 405, 405),
@@ -112,6 +119,10 @@ MATRIX: dict[str, tuple[int | None, ...]] = {
     "showcase:partner": (200, 200, 200, 200, 200, 405, 405),
     "showcase:close_partner": (302, 405, 405, 405, 405, 302, 403),
     "gallery:grid": (200, 200, 200, 200, 200, 405, 405),
+    "pages:page": (200, 200, 200, 200, 200, 405, 405),
+    "pages:edit": (302, 403, 403, 403, 200, 302, 403),
+    "following:feed": (302, 200, 200, 200, 200, 302, 405),
+    "following:follow": (302, 405, 405, 405, 405, 302, 302),
     "gallery:upload": (302, 200, 200, 200, 200, 302, 200),
     "gallery:viewer_settings": (302, 405, 405, 405, 405, 302, 302),
     "gallery:collection": (404, 404, 404, 200, 404, 405, 405),
@@ -139,6 +150,19 @@ MATRIX: dict[str, tuple[int | None, ...]] = {
     "lab:share": (302, 405, 405, 405, 405, 302, 404),
     "lab:share_text": (302, 405, 405, 405, 405, 302, 404),
     "lab:datasets": (302, 200, 200, 200, 200, 302, 200),
+    "challenges:index": (200, 200, 200, 200, 200, 405, 405),
+    "challenges:new": (302, 403, 403, 403, 200, 302, 403),
+    "challenges:feed": (200, 200, 200, 200, 200, 200, 200),
+    "challenges:feed_atom": (200, 200, 200, 200, 200, 200, 200),
+    "challenges:notices": (302, 200, 200, 200, 200, 302, 405),
+    "challenges:challenge": (200, 200, 200, 200, 200, 405, 405),
+    "challenges:submit": (302, 405, 405, 405, 405, 302, 400),
+    "challenges:follow": (302, 405, 405, 405, 405, 302, 302),
+    "challenges:contests": (200, 200, 200, 200, 200, 405, 405),
+    "challenges:new_contest": (302, 403, 403, 403, 200, 302, 403),
+    "challenges:contest": (200, 200, 200, 200, 200, 405, 405),
+    "challenges:enter": (302, 405, 405, 405, 405, 302, 400),
+    "challenges:vote": (302, 405, 405, 405, 405, 302, 404),  # alice's entry is private now
     "media": (404, 404, 404, 200, 200, 405, 405),  # alice's private work's image
 }
 
@@ -182,6 +206,7 @@ FORBIDDEN_POSTS = [
     ("lab:generate", {"count": "1", "seed": "1"}),
     ("lab:share", {"index": "0", "title": "Stolen"}),
     ("lab:share_text", {"topic": ""}),
+    ("challenges:vote", {}),
 ]
 
 
@@ -337,8 +362,20 @@ def test_private_content_stays_out_of_search_feeds_sitemap_and_notifications(
         for word in SECRET_WORDS:
             assert word not in body, (feed, word)
 
+    for feed in ["/challenges/feed.rss", "/challenges/feed.atom"]:
+        body = anonymous.get(feed).content.decode()
+        assert "Moons in a minute" in body, feed
+        for word in SECRET_WORDS:
+            assert word not in body, (feed, word)
+
     stranger = Client()
     stranger.force_login(charlie)
+    # alice's contest entry is a work she has since made private: the contest hides it as the
+    # gallery does, from visitors and other members alike
+    contest = reverse("challenges:contest", kwargs=committed_site["challenges:contest"])
+    for client in (anonymous, stranger):
+        page = client.get(contest).content.decode()
+        assert "Sunsets over water" in page and "Private sunset" not in page
     for word in SECRET_WORDS:
         for kind in ["posts", "topics"]:
             for client in (anonymous, stranger):

@@ -187,6 +187,7 @@ def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
     checkpoint = Path(settings.MEDIA_ROOT) / "lab" / "models" / "x.safetensors"
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     checkpoint.write_bytes(b"not really weights")
+    challenge, contest, entry = _challenges(alice=alice, staff=staff, work=work)
     media = _media_files(alice=alice, work=work, run=run, generation=generation, dataset=dataset)
     media.update(
         {
@@ -234,11 +235,19 @@ def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
         "learn:article": {"slug": article.slug},
         "learn:edit": {"slug": article.slug},
         "learn:revisions": {"slug": article.slug},
+        "learn:done": {"slug": article.slug},
+        "learn:widget": {"kind": "schedules"},
+        "learn:widget_figure": {"kind": "schedules"},
+        "learn:widget_panel": {"kind": "schedules"},
+        "learn:widget_frame": {"result_id": 999_999, "number": 0},
         "showcase:launch": {"launch_id": launch.id},
         "showcase:vote": {"launch_id": launch.id},
         "showcase:try": {"launch_id": launch.id},
         "showcase:export_signups": {"launch_id": launch.id},
         "showcase:partner": {"request_id": partner.id},
+        "pages:page": {"slug": "guidelines"},
+        "pages:edit": {"slug": "guidelines"},
+        "following:follow": {"username": alice.username},
         "showcase:close_partner": {"request_id": partner.id},
         "gallery:collection": {"collection_id": collection.id},
         "gallery:work": {"work_id": work.id},
@@ -261,11 +270,51 @@ def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
         "lab:reproduce": {"generation_id": generation.id},
         "lab:share": {"generation_id": generation.id},
         "lab:share_text": {"generation_id": generation.id},
+        "challenges:challenge": {"challenge_id": challenge.id},
+        "challenges:submit": {"challenge_id": challenge.id},
+        "challenges:follow": {"challenge_id": challenge.id},
+        "challenges:contest": {"contest_id": contest.id},
+        "challenges:enter": {"contest_id": contest.id},
+        "challenges:vote": {"entry_id": entry.id},
         "media": {"path": work.image.name},
         "_media": media,
         "_hidden_topic": {"slug": hidden.slug, "topic_id": hidden.id},
         "_pm": {"slug": pm.slug, "topic_id": pm.id},
     }
+
+
+def _challenges(*, alice, staff, work):
+    """An open model challenge (staff's) and a contest in its voting window, where alice's
+    entry is the work she has since made private."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from agora.challenges.models import Contest, Entry
+    from agora.challenges.services import create_challenge
+
+    now = timezone.now()
+    challenge = create_challenge(
+        creator=staff,
+        title="Moons in a minute",
+        description="Fit the moons within the budget.",
+        task="density-2d",
+        dataset="moons",
+        metric="mmd2",
+        cpu_budget_minutes=5,
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=7),
+    )
+    contest = Contest.objects.create(
+        creator=staff,
+        title="Sunsets",
+        theme="Sunsets over water",
+        opens_at=now - timedelta(days=2),
+        entries_close_at=now - timedelta(days=1),
+        voting_closes_at=now + timedelta(days=1),
+    )
+    entry = Entry.objects.create(contest=contest, work=work, entrant=alice)
+    return challenge, contest, entry
 
 
 def _media_files(*, alice, work, run, generation, dataset) -> dict[str, str]:
@@ -300,7 +349,7 @@ def _media_files(*, alice, work, run, generation, dataset) -> dict[str, str]:
         "private generation image": image,
         "uploaded data set preview": preview,
         "private model checkpoint": "lab/models/x.safetensors",
-        "built-in data set preview": put("lab/datasets/preview-builtin-mnist.png"),
+        "built-in data set preview": put("lab/datasets/preview-builtin-mnist-train.png"),
         "avatar": put(f"avatars/{alice.id}/a.webp"),
         "unknown file among works": put(f"works/{alice.id}/orphan.webp"),
     }

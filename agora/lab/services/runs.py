@@ -77,6 +77,7 @@ def create_run(
     forked_from: TrainingRun | None = None,
     base_model: LabModel | None = None,
     freeze_early: bool = False,
+    cpu_budget_minutes: int | None = None,
 ) -> TrainingRun:
     """A queued run; with `base_model`, a fine-tune that starts from that model's weights."""
     if not permissions.can_train(owner):
@@ -104,6 +105,10 @@ def create_run(
         if reason:
             raise ValidationError({"base_model": reason})
         config = fine_tune_config(config, base_model, freeze_early=freeze_early)
+    if cpu_budget_minutes is not None and not 1 <= cpu_budget_minutes <= 24 * 60:
+        raise ValidationError(
+            {"cpu_budget_minutes": _("The CPU budget must be between 1 and 1440 minutes.")}
+        )
     steps = config["steps"]
     if steps > settings.LAB_MAX_STEPS:
         raise ValidationError(
@@ -124,6 +129,7 @@ def create_run(
         base_sha256=base_model.checkpoint_sha256 if base_model else "",
         freeze_early=freeze_early,
         total_steps=steps,
+        cpu_budget_s=cpu_budget_minutes * 60 if cpu_budget_minutes else None,
     )
     transaction.on_commit(lambda: enqueue("train_run", run.id))
     return run

@@ -13,6 +13,7 @@ from agora.accounts.models import User
 from agora.lab import permissions
 from agora.lab.models import Generation, TrainingRun
 from agora.lab.selectors import dataset_label
+from genlab.data import TOYS
 
 TOPIC_REFERENCE = re.compile(r"^\s*(?:\d+|.*/t/[^/]+/(\d+)(?:/\d+)?/?(?:[?#].*)?)\s*$")
 
@@ -171,6 +172,7 @@ def share_to_gallery(*, user: User, generation: Generation, index: int, title: s
         upload=SimpleUploadedFile(path.name, path.read_bytes()),
         title=title or generation.model.name,
         private=generation.model.private,
+        points=generation.model.run.dataset in TOYS,
     )
     type(work).objects.filter(pk=work.pk).update(
         source="lab", dataset=dataset_label(generation.model.run.dataset)

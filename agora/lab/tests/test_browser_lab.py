@@ -36,9 +36,10 @@ def test_run_generate_reproduce_and_share(page, live_server, celery_worker_proce
     page.locator(".badge.state-completed").wait_for(timeout=180_000)
     assert TrainingRun.objects.get().status == "completed"
 
-    page.get_by_text("Publish as a model").click()
+    # the finished run says what is next: publishing, then generating
+    page.get_by_role("heading", name="Training finished: what next?").wait_for()
     page.fill("input[name=name]", "Browser moons model")
-    page.get_by_role("button", name="Publish").click()
+    page.get_by_role("button", name="Publish and start generating").click()
     page.wait_for_url("**/lab/models/*/")
 
     page.fill("input[name=steps]", "10")

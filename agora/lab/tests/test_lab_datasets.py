@@ -82,8 +82,8 @@ def test_built_in_sets_show_their_classes_and_preview(alice_client, settings):
     assert "1797 images" in page
     moons = _counts(page, "dataset-moons")
     assert set(moons) == {"upper", "lower"}
-    assert (settings.MEDIA_ROOT / "lab/datasets/preview-builtin-digits.png").is_file()
-    assert "/media/lab/datasets/preview-builtin-digits.png" in page
+    assert (settings.MEDIA_ROOT / "lab/datasets/preview-builtin-digits-train.png").is_file()
+    assert "/media/lab/datasets/preview-builtin-digits-train.png" in page
 
 
 def test_the_data_sets_page_needs_a_login(client):

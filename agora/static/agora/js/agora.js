@@ -30,10 +30,21 @@
     });
   }
 
-  // Mermaid fences arrive as <pre class="mermaid">; render them (strict security level).
+  // Mermaid fences arrive as <pre class="mermaid">; render them (strict security level). The
+  // 3.6 MB library is fetched only when a page (or a fragment swapped in) holds a diagram.
   var mermaidReady = false;
+  var mermaidLoading = false;
   function renderDiagrams(root) {
-    if (!window.mermaid) return;
+    if (!window.mermaid) {
+      var src = document.body.dataset.mermaidSrc;
+      if (mermaidLoading || !src || !document.querySelector("pre.mermaid:not([data-processed])")) return;
+      mermaidLoading = true;
+      var script = document.createElement("script");
+      script.src = src;
+      script.addEventListener("load", function () { renderDiagrams(document); });
+      document.head.appendChild(script);
+      return;
+    }
     if (!mermaidReady) {
       var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
       window.mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: dark ? "dark" : "default" });
@@ -237,7 +248,7 @@
             return { label: k, data: points.map(function (p) { return p[k]; }), borderColor: COLOURS[i % 6], pointRadius: 0, borderWidth: 1.5 };
           }),
         },
-        options: { animation: false, responsive: true, scales: { x: { title: { display: true, text: "step" } } } },
+        options: { animation: false, responsive: true, scales: { x: { title: { display: true, text: canvas.dataset.xLabel || "step" } } } },
       });
     });
     (root || document).querySelectorAll("canvas.compare-chart").forEach(function (canvas) {
@@ -250,7 +261,31 @@
                         borderColor: COLOURS[i % 6], pointRadius: 0, borderWidth: 1.5 });
       });
       new window.Chart(canvas, { type: "line", data: { datasets: datasets },
-        options: { animation: false, parsing: false, scales: { x: { type: "linear", title: { display: true, text: "step" } } } } });
+        options: { animation: false, parsing: false, scales: { x: { type: "linear", title: { display: true, text: canvas.dataset.xLabel || "step" } } } } });
+    });
+  }
+
+  // A challenge's leaderboard: score against training CPU-minutes, the Pareto front joined
+  // and highlighted (data in a <script type="application/json">, read here: no inline script).
+  function drawParetoCharts(root) {
+    if (!window.Chart) return;
+    (root || document).querySelectorAll("canvas.pareto-chart").forEach(function (canvas) {
+      var source = document.getElementById(canvas.dataset.points);
+      var points = source ? JSON.parse(source.textContent || "[]") : [];
+      if (!points.length) return;
+      var front = points.filter(function (p) { return p.pareto; }).sort(function (a, b) { return a.x - b.x; });
+      var others = points.filter(function (p) { return !p.pareto; });
+      new window.Chart(canvas, {
+        type: "scatter",
+        data: { datasets: [
+          { label: canvas.dataset.frontLabel, data: front, borderColor: COLOURS[0], backgroundColor: COLOURS[0], showLine: true, pointRadius: 5 },
+          { label: canvas.dataset.othersLabel, data: others, borderColor: "#94a3b8", backgroundColor: "#94a3b8", pointRadius: 4 },
+        ] },
+        options: { animation: false, responsive: true,
+          plugins: { tooltip: { callbacks: { label: function (c) { return c.raw.label + ": " + c.raw.y.toPrecision(4) + " @ " + c.raw.x + " min"; } } } },
+          scales: { x: { type: "linear", title: { display: true, text: canvas.dataset.xLabel } },
+                    y: { title: { display: true, text: canvas.dataset.yLabel } } } },
+      });
     });
   }
 
@@ -278,6 +313,7 @@
     sendTimezone();
     renderDiagrams(document);
     drawCharts(document);
+    drawParetoCharts(document);
     document.querySelectorAll(".composer").forEach(function (c) { setupComposer(c); setupUploads(c); setupMentions(c); });
     setupTagSuggestions();
   });

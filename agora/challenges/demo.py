@@ -1,0 +1,92 @@
+"""Demo: one open model challenge (moons in a CPU-minute) with entries from demo members, each
+a tiny run trained here in seconds, scored on the sealed split and verified by rebuilding; and
+a work contest taking entries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from agora.accounts.models import User
+from agora.challenges import evaluation, services
+from agora.challenges.models import Challenge, Contest, Entry
+from agora.lab import execution
+from agora.lab.models import TrainingRun
+from agora.lab.services import runs
+
+# (member, steps, seed): different trainings, so the board and its Pareto chart have a shape
+ENTRANTS = [("alice", 150, 11), ("bob", 60, 12), ("chenwei", 300, 13)]
+
+
+def seed(*, out) -> None:
+    if Challenge.objects.exists():
+        return
+    creator = User.objects.filter(is_staff=True).order_by("id").first()
+    if creator is None:
+        return
+    now = timezone.now()
+    challenge = services.create_challenge(
+        creator=creator,
+        title="Moons in a CPU-minute",
+        title_zh="一分钟 CPU 拟合双月",
+        description=(
+            "Train any model family on the 2-D **moons** data within **one CPU-minute**, then "
+            "enter the run. Entries are scored by unbiased MMD² against a sealed part of the "
+            "data set that no training run sees; lower is better, ties go to fewer CPU-minutes."
+        ),
+        description_zh="在一分钟 CPU 内于二维 **moons** 数据上训练任意模型并提交。"
+        "平台用封存数据计算 MMD²，越低越好；同分时 CPU 用时少者在前。",
+        task="density-2d",
+        dataset="moons",
+        metric="mmd2",
+        cpu_budget_minutes=1,
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=14),
+        count=500,
+        samplers=["ddim", "ddpm"],
+        max_steps=50,
+    )
+    placed = 0
+    for username, steps, run_seed in ENTRANTS:
+        member = User.objects.filter(username=username).first()
+        if member is None:
+            continue
+        run = TrainingRun.objects.create(
+            owner=member,
+            title=f"Moons sprint ({steps} steps)",
+            family="diffusion",
+            dataset="moons",
+            steps=steps,
+            seed=run_seed,
+            total_steps=steps,
+            cpu_budget_s=60,
+            settings=runs.validate_run(
+                user=member,
+                family="diffusion",
+                dataset="moons",
+                preset="quick",
+                steps=steps,
+                seed=run_seed,
+            ),
+        )
+        if execution.execute_run(run_id=run.id, worker="seed_demo") != "completed":
+            continue
+        run.refresh_from_db()
+        entry = services.submit(user=member, challenge=challenge, run=run, sampler="ddim")
+        placed += evaluation.evaluate(submission_id=entry.id) == "scored"
+    contest = Contest.objects.create(
+        creator=creator,
+        title="Moonlight",
+        theme="Anything the moon inspires",
+        rules="One work per member, your own, AI-generated.",
+        rules_html="<p>One work per member, your own, AI-generated.</p>",
+        opens_at=now - timedelta(days=1),
+        entries_close_at=now + timedelta(days=6),
+        voting_closes_at=now + timedelta(days=9),
+    )
+    from agora.gallery.models import Work
+
+    for work in Work.objects.filter(private=False).order_by("id")[:3]:
+        Entry.objects.get_or_create(contest=contest, work=work, defaults={"entrant": work.author})
+    out.write(f"Opened a demo challenge with {placed} verified entries and a work contest.")

@@ -1,0 +1,134 @@
+"""What the worker does with a submission (on the training queue): score the entry's checkpoint
+under the challenge's protocol against the sealed split, rebuild the checkpoint from the run's
+recipe and draw the protocol's samples again from it; the entry is placed only when both are
+bit-identical (the ✓ verified badge), else refused with the reason. Claimed with a conditional
+update, so a second copy of the task finds nothing to do."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from agora.challenges.models import ChallengeNotice, Submission
+
+logger = logging.getLogger(__name__)
+Status = Submission.Status
+
+
+def _checkpoint_file(submission: Submission) -> Path:
+    """The entry's weights: the published model's file, else the run's own checkpoint (fetched
+    from the bucket when the run trained on another machine)."""
+    from agora.lab.execution import local_checkpoint, pull_run_state
+
+    if submission.model_id is not None:
+        return local_checkpoint(submission.model)
+    run = submission.run
+    path = run.out_dir / "model.safetensors"
+    if not path.is_file():
+        pull_run_state(run.id, run.out_dir)
+    return path
+
+
+def evaluate(*, submission_id: int) -> str:
+    from agora.lab.execution import _set_threads, training_config
+    from genlab.challenge import TASKS, Protocol, regenerate_digest, score, weights_digest
+    from genlab.checkpoint import load
+    from genlab.errors import GenlabError
+    from genlab.train import train
+
+    claimed = Submission.objects.filter(pk=submission_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, claimed_at=timezone.now()
+    )
+    if not claimed:
+        return "not-claimed"
+    submission = Submission.objects.select_related("challenge", "run", "model").get(
+        pk=submission_id
+    )
+    challenge, run = submission.challenge, submission.run
+    task = TASKS[challenge.task]
+    protocol = Protocol(
+        seed=challenge.protocol.get("seed", 0),
+        count=challenge.protocol.get("count", 500),
+        samplers=tuple(challenge.protocol.get("samplers", ("ddim", "ddpm", "direct"))),
+        max_steps=challenge.protocol.get("max_steps", 50),
+    )
+    _set_threads(run.dataset)
+    cpu_started = time.process_time()
+    try:
+        ckpt = load(_checkpoint_file(submission))
+        if ckpt.sha256 != submission.checkpoint_sha256:
+            return _refuse(submission, cpu_started, "the checkpoint is not the one the run made")
+        scored = score(
+            ckpt,
+            task,
+            protocol,
+            sampler=submission.sampler or None,
+            steps=submission.sampling_steps,
+        )
+        with tempfile.TemporaryDirectory(prefix="agora-rebuild-") as folder:
+            result = train(training_config(run), out_dir=folder)  # the run's exact config
+            rebuilt = load(result.checkpoint)
+            made, again = weights_digest(ckpt), weights_digest(rebuilt)
+            if made != again:
+                return _refuse(
+                    submission,
+                    cpu_started,
+                    f"the recipe did not reproduce: rebuilding gave weights {again[:12]}, "
+                    f"the run made {made[:12]}",
+                )
+            digest = regenerate_digest(rebuilt, scored.recipe)
+    except GenlabError as exc:
+        return _refuse(submission, cpu_started, str(exc))
+    except FileNotFoundError:
+        return _refuse(submission, cpu_started, "the run's checkpoint is missing")
+    except Exception as exc:
+        logger.exception("evaluation of submission %s crashed", submission_id)
+        return _refuse(submission, cpu_started, f"{type(exc).__name__}: {exc}")
+    if digest != scored.samples_sha256:
+        return _refuse(
+            submission, cpu_started, "the samples drawn from the rebuilt checkpoint differ"
+        )
+    with transaction.atomic():
+        Submission.objects.filter(pk=submission_id, status=Status.RUNNING).update(
+            status=Status.SCORED,
+            verified=True,
+            metrics=scored.metrics,
+            score=scored.metrics.get(challenge.metric),
+            samples_sha256=scored.samples_sha256,
+            recipe=scored.recipe.to_dict(),
+            eval_seconds=time.process_time() - cpu_started,
+            evaluated_at=timezone.now(),
+        )
+        _after(submission, ChallengeNotice.Kind.SCORED)
+    return str(Status.SCORED)
+
+
+def _refuse(submission: Submission, cpu_started: float, reason: str) -> str:
+    with transaction.atomic():
+        Submission.objects.filter(pk=submission.pk, status=Status.RUNNING).update(
+            status=Status.REFUSED,
+            verified=False,
+            refusal=reason[:2000],
+            eval_seconds=time.process_time() - cpu_started,
+            evaluated_at=timezone.now(),
+        )
+        _after(submission, ChallengeNotice.Kind.REFUSED)
+    return str(Status.REFUSED)
+
+
+def _after(submission: Submission, kind: str) -> None:
+    from agora.challenges.hooks import submission_evaluated
+    from agora.challenges.services import notify
+
+    notify(
+        user_id=submission.submitter_id,
+        kind=kind,
+        challenge_id=submission.challenge_id,
+        submission_id=submission.id,
+    )
+    transaction.on_commit(lambda: submission_evaluated(submission.id))

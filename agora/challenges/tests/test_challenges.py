@@ -1,0 +1,109 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from agora.challenges import services
+from agora.challenges.models import ChallengeNotice, Submission
+from agora.challenges.tests.conftest import train
+from agora.lab.models import TrainingRun
+
+
+@pytest.mark.django_db
+def test_a_submitted_run_is_scored_on_the_sealed_split_and_verified_by_rebuilding(
+    alice, challenge, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    run = train(alice, capture)
+    assert run.cpu_seconds > 0  # the lab records the CPU time it spent
+    with capture(execute=True):
+        entry = services.submit(user=alice, challenge=challenge, run=run, sampler="ddim", steps=10)
+    entry.refresh_from_db()
+    assert entry.status == "scored", entry.refusal
+    assert entry.verified and entry.score == entry.metrics["mmd2"]
+    assert entry.recipe["count"] == 200 and entry.recipe["steps"] == 10
+    assert entry.cpu_seconds == run.cpu_seconds
+    assert ChallengeNotice.objects.filter(user=alice, kind="scored").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_run_whose_recipe_does_not_rebuild_is_refused_with_the_reason(
+    alice, challenge, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    run = train(alice, capture)
+    # The stored recipe no longer says how the weights were made (a tampered or lost config).
+    TrainingRun.objects.filter(pk=run.pk).update(settings={**run.settings, "seed": 99})
+    run.refresh_from_db()
+    with capture(execute=True):
+        entry = services.submit(user=alice, challenge=challenge, run=run)
+    entry.refresh_from_db()
+    assert entry.status == "refused" and not entry.verified and entry.score is None
+    assert "did not reproduce" in entry.refusal
+
+
+@pytest.mark.django_db
+def test_bad_entries_are_refused_with_a_message_and_store_nothing(
+    alice, bob, challenge, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    run = train(alice, capture)
+    digits = TrainingRun.objects.create(
+        owner=alice,
+        title="d",
+        family="vae",
+        dataset="8gaussians",
+        steps=10,
+        status="completed",
+        checkpoint_sha256="a" * 64,
+        cpu_seconds=3,
+    )
+    with pytest.raises(PermissionDenied):
+        services.submit(user=bob, challenge=challenge, run=run)  # another member's run
+    with pytest.raises(ValidationError, match="trained on 8gaussians"):
+        services.submit(user=alice, challenge=challenge, run=digits)
+    TrainingRun.objects.filter(pk=run.pk).update(cpu_seconds=6 * 60)
+    run.refresh_from_db()
+    with pytest.raises(ValidationError, match="budget is 5"):
+        services.submit(user=alice, challenge=challenge, run=run)
+    TrainingRun.objects.filter(pk=run.pk).update(cpu_seconds=2)
+    run.refresh_from_db()
+    with pytest.raises(ValidationError, match="samplers"):
+        services.submit(user=alice, challenge=challenge, run=run, sampler="euler")
+    assert not Submission.objects.exists()
+    with capture(execute=False):
+        services.submit(user=alice, challenge=challenge, run=run)
+    with pytest.raises(ValidationError, match="already entered"):
+        services.submit(user=alice, challenge=challenge, run=run)
+    from django.utils import timezone
+
+    challenge.closes_at = timezone.now()
+    challenge.save()
+    with pytest.raises(ValidationError, match="closed"):
+        services.submit(user=alice, challenge=challenge, run=digits)
+    assert Submission.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_run_over_its_cpu_budget_stops_and_fails_saying_so(
+    alice, django_capture_on_commit_callbacks
+):
+    from agora.lab import execution
+
+    run = TrainingRun.objects.create(
+        owner=alice,
+        title="t",
+        family="diffusion",
+        dataset="moons",
+        steps=2000,
+        settings={},
+        cpu_budget_s=60,
+    )
+    from agora.lab.services.runs import validate_run
+
+    run.settings = validate_run(
+        user=alice, family="diffusion", dataset="moons", preset="quick", steps=2000, seed=0
+    )
+    run.cpu_seconds = 59.99  # an earlier attempt spent nearly all of it
+    run.save()
+    assert execution.execute_run(run_id=run.id, worker="test") == "failed"
+    run.refresh_from_db()
+    assert "CPU budget" in run.error and run.cpu_seconds > 60 and run.step < 2000

@@ -1,0 +1,259 @@
+"""Lesson widgets: the Markdown block, cached figures for visitors, members' quota, bad input,
+live trainings, lessons marked done."""
+
+import pytest
+from django.test import Client, override_settings
+
+from agora.core.markdown import render
+from agora.forum.models import Category
+from agora.learn import widgets
+from agora.learn.lessons import seed_lessons
+from agora.learn.models import Article, LessonCompletion, WidgetFrame, WidgetResult
+
+PNG = b"\x89PNG"
+
+
+@pytest.fixture
+def tutorials(db):
+    return Category.objects.get_or_create(slug="tutorials", defaults={"name": "Tutorials"})[0]
+
+
+@pytest.fixture
+def lessons(tutorials, staff):
+    seed_lessons(author=staff)
+    return {a.series_part: a for a in Article.objects.filter(language="en")}
+
+
+def schedules_url(t=300, T=1000, what="figure.png"):
+    return f"/learn/widgets/schedules/{what}?t={t}&T={T}"
+
+
+def test_a_widget_block_becomes_a_figure_and_bad_blocks_say_why(db):
+    html = render("```widget schedules\nt: 40\n```\n")
+    assert 'data-widget="schedules" data-state="t=40&amp;T=1000"' in html
+    assert '<img src="/learn/widgets/schedules/figure.png?t=40&amp;T=1000"' in html
+    bad = render('```widget schedules\nt: 4000\n```\n\n```widget x"><script>\n```\n')
+    assert "“t” must be between 1 and 1000." in bad and "<script" not in bad
+    assert bad.count('class="widget-error"') == 2 and "data-widget" not in bad
+
+
+def test_visitors_see_cached_figures_but_cannot_compute_new_ones(alice):
+    client, alice_client = Client(), Client()
+    alice_client.force_login(alice)
+    refused = client.get(schedules_url())
+    assert refused.status_code == 403 and "Sign in" in refused.content.decode()
+    assert not WidgetResult.objects.exists()
+    computed = alice_client.get(schedules_url())
+    assert computed.status_code == 200 and computed.content.startswith(PNG)
+    cached = client.get(schedules_url())  # the same state: the same bytes, for a visitor
+    assert cached.status_code == 200 and cached.content == computed.content
+    assert WidgetResult.objects.count() == 1
+
+
+def test_the_figures_a_staff_lesson_places_are_computed_for_its_first_visitor(client, lessons):
+    lesson = lessons[1]
+    declared = WidgetResult.objects.filter(status="declared", kind="schedules")
+    assert declared.count() == 1 and declared.get().requested_by is None
+    page = client.get(lesson.get_absolute_url()).content.decode()
+    figure = page.split('class="widget-figure" src="')[2].split('"')[0].replace("&amp;", "&")
+    response = client.get(figure)
+    assert response.status_code == 200 and response.content.startswith(PNG)
+    assert WidgetResult.objects.get(kind="schedules").status == "done"
+
+
+@override_settings(LEARN_WIDGET_QUOTA_PER_HOUR=2)
+def test_members_compute_within_an_hourly_quota(alice_client, bob):
+    assert alice_client.get(schedules_url(t=1)).status_code == 200
+    assert alice_client.get(schedules_url(t=2)).status_code == 200
+    again = alice_client.get(schedules_url(t=1))  # cached: free
+    assert again.status_code == 200
+    over = alice_client.get(schedules_url(t=3, what="panel/"))
+    assert over.status_code == 403
+    assert "2 new figures in the last hour" in over.content.decode()
+    assert WidgetResult.objects.count() == 2
+    alice_client.force_login(bob)  # another member has a quota of their own
+    assert alice_client.get(schedules_url(t=3)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("t=abc", "“t” must be a whole number."),
+        ("t=5000", "“t” must be between 1 and 1000."),
+        ("t=nan", "“t” must be a whole number."),
+        ("colour=red", "Unknown setting “colour” for this figure."),
+        ("t=" + "9" * 50, "“t” is too long."),
+    ],
+)
+def test_bad_settings_are_refused_and_nothing_is_cached(alice_client, query, message):
+    for what in ("figure.png", "panel/", ""):
+        response = alice_client.get(f"/learn/widgets/schedules/{what}?{query}")
+        assert response.status_code == 400
+        assert response.content.decode() == message
+    assert (
+        alice_client.get("/learn/widgets/forward-process/panel/?schedule=square").status_code == 400
+    )
+    assert alice_client.get("/learn/widgets/nothing/figure.png").status_code == 404
+    assert not WidgetResult.objects.exists()
+
+
+def test_the_forward_process_matches_its_closed_form_numbers(alice_client):
+    response = alice_client.get("/learn/widgets/forward-process/panel/?t=1000&image=digit-7")
+    body = response.content.decode()
+    assert response.status_code == 200 and "ᾱ_t" in body and "0.00004" in body
+    assert "/lab/runs/new/?family=diffusion" in body and "Share to the forum" in body
+
+
+def test_a_live_gan_training_streams_frames(alice_client, django_capture_on_commit_callbacks):
+    url = "/learn/widgets/gan-game/panel/?steps=50&loss=minimax&data=moons"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = alice_client.get(url)
+    assert first.status_code == 200
+    row = WidgetResult.objects.get(kind="gan-game")
+    assert row.status == "done" and row.frame_count == WidgetFrame.objects.count() >= 10
+    panel = alice_client.get(url).content.decode()
+    assert "every 1s" not in panel and "/learn/widgets/gan-game/figure.png?" in panel
+    frame = alice_client.get(f"/learn/widget-frames/{row.id}/0.png")
+    assert frame.status_code == 200 and frame.content.startswith(PNG)
+
+
+def test_a_running_training_is_polled_and_shows_its_progress(alice_client):
+    # Without the commit hook the worker never ran: the row waits, the panel polls.
+    response = alice_client.get("/learn/widgets/gan-game/panel/?steps=50")
+    body = response.content.decode()
+    assert response.status_code == 200 and 'data-hx-trigger="every 1s"' in body
+    assert "Waiting for a worker" in body
+
+
+def test_lesson_page_costs_a_constant_number_of_queries(
+    client, alice, lessons, django_assert_num_queries
+):
+    url = lessons[3].get_absolute_url()
+    with django_assert_num_queries(3):
+        page = client.get(url)
+    body = page.content.decode()
+    assert body.count('type="range"') >= 8 and "<math" in body
+    assert '<label for="w3-z1" class="widget-label">' in body
+    client.force_login(alice)
+    client.get(url)  # the first visit of the day writes the visit and the session
+    with django_assert_num_queries(8):
+        client.get(url)
+
+
+def test_members_mark_lessons_done_and_their_profile_lists_them(client, alice, lessons):
+    lesson = lessons[1]
+    done_url = f"/learn/{lesson.slug}/done/"
+    assert client.post(done_url).status_code == 302 and not LessonCompletion.objects.exists()
+    client.force_login(alice)
+    assert client.post(done_url).status_code == 302
+    assert client.post(done_url).status_code == 302  # twice: still once
+    assert LessonCompletion.objects.filter(user=alice).count() == 1
+    assert "You finished this lesson." in client.get(lesson.get_absolute_url()).content.decode()
+    profile = client.get("/u/alice/").content.decode()
+    assert lesson.title in profile
+    client.post(done_url, {"undo": "1"})
+    assert not LessonCompletion.objects.exists()
+
+
+def test_only_staff_and_the_authors_edit_a_lesson(alice_client, lessons):
+    lesson = lessons[1]
+    assert alice_client.get(f"/learn/{lesson.slug}/edit/").status_code == 403
+    response = alice_client.post(
+        f"/learn/{lesson.slug}/edit/", {"title": "Mine now", "summary": "", "body": "x" * 30}
+    )
+    assert response.status_code == 403
+    assert Article.objects.get(pk=lesson.pk).title == lesson.title
+
+
+def test_a_member_article_declares_nothing(alice, tutorials):
+    from agora.learn import services
+
+    services.create_article(
+        author=alice,
+        title="My own widgets",
+        body="```widget schedules\nt: 999\n```\n\nSome text to make it long enough.",
+        difficulty="beginner",
+        language="en",
+        area="diffusion",
+    )
+    assert not WidgetResult.objects.exists()
+
+
+def test_a_figure_shared_to_the_forum_is_prefilled_and_shows_the_cached_figure(
+    alice_client, tutorials
+):
+    alice_client.get(schedules_url(t=77))
+    panel = alice_client.get(schedules_url(t=77, what="panel/")).content.decode()
+    share = panel.split('href="/new-topic/?')[1].split('"')[0]
+    form = alice_client.get("/new-topic/?" + share.replace("&amp;", "&")).content.decode()
+    assert "```widget schedules" in form and "t: 77" in form
+    html = render("```widget schedules\nt: 77\nT: 1000\n```")
+    assert "/learn/widgets/schedules/figure.png?t=77&amp;T=1000" in html
+
+
+def test_the_state_key_does_not_depend_on_the_order_of_settings():
+    widget = widgets.get("forward-process")
+    a = widget.parse({"t": "5", "seed": "1"})
+    b = widget.parse({"seed": "1", "t": "5"})
+    assert widgets.state_key("forward-process", a) == widgets.state_key("forward-process", b)
+
+
+def _lesson_vae(beta: str = "1") -> None:
+    """The lesson's VAE for β, trained for 40 steps instead of the lesson's 1500."""
+    from agora.learn.widgets.live import vae_train
+
+    state = widgets.get("vae-train").defaults() | {"beta": beta}
+    key = widgets.state_key("vae-train", state)
+    drawn = vae_train(state | {"steps": 40}, lambda *a: None, key=key)
+    WidgetResult.objects.update_or_create(
+        key=key,
+        defaults={
+            "kind": "vae-train",
+            "state": state,
+            "status": "done",
+            "png": drawn.png,
+            "data": drawn.data,
+        },
+    )
+
+
+def test_the_vae_map_waits_for_the_lesson_model_then_decodes_points(alice_client):
+    waiting = alice_client.get("/learn/widgets/vae-map/panel/?z1=1.0").content.decode()
+    assert "still training" in waiting and 'data-hx-trigger="every 1s"' in waiting
+    assert not WidgetResult.objects.filter(kind="vae-map").exists()
+    assert WidgetResult.objects.get(kind="vae-train").requested_by is None  # the lesson's own
+    WidgetResult.objects.all().delete()
+    _lesson_vae()
+    first = alice_client.get("/learn/widgets/vae-map/panel/?z1=1.0").content.decode()
+    assert 'data-extent="3.0"' in first
+    moved = alice_client.get("/learn/widgets/vae-map/figure.png?z1=-2.0&z2=0.5")
+    assert moved.status_code == 200 and moved.content.startswith(PNG)
+    between = alice_client.get("/learn/widgets/vae-interpolate/figure.png?a=0&b=9&n=5")
+    assert between.status_code == 200 and between.content.startswith(PNG)
+
+
+def test_the_reverse_process_samples_from_the_newest_public_diffusion_model(
+    alice, alice_client, django_capture_on_commit_callbacks
+):
+    from agora.lab.services import publishing, runs
+
+    none_yet = alice_client.get("/learn/widgets/reverse-process/panel/?steps=10")
+    assert "no public diffusion model" in none_yet.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        run = runs.create_run(
+            owner=alice, title="t", family="diffusion", dataset="moons", preset="quick", steps=20
+        )
+    run.refresh_from_db()
+    model = publishing.publish_model(
+        user=alice, run=run, name="Moons", card="", licence="mit", private=False
+    )
+    ddim = alice_client.get("/learn/widgets/reverse-process/panel/?steps=10").content.decode()
+    ddpm = alice_client.get("/learn/widgets/reverse-process/panel/?sampler=ddpm").content.decode()
+    assert "<dd>10</dd>" in ddim and "<dd>1000</dd>" in ddpm  # network calls
+    row = WidgetResult.objects.filter(kind="reverse-process").first()
+    assert row.state["model"] == model.id
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.get("/learn/widgets/sampler-table/panel/")
+    table = WidgetResult.objects.get(kind="sampler-table")
+    assert table.status == "done" and len(table.data["table"]["rows"]) == 5
+    assert "MMD²" in alice_client.get("/learn/widgets/sampler-table/panel/").content.decode()

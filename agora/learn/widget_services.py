@@ -1,0 +1,215 @@
+"""Writes of lesson widgets: a figure for a state (cached, computed now, or queued for the
+worker), live trainings run by the worker, the sweep, and lessons marked done."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agora.core import jobs
+from agora.learn import permissions, widgets
+from agora.learn.models import Article, LessonCompletion, WidgetFrame, WidgetResult
+from agora.learn.widgets.compute import Drawn
+
+logger = logging.getLogger(__name__)
+Status = WidgetResult.Status
+
+
+class QuotaExceeded(PermissionDenied):
+    pass
+
+
+def _function(widget: widgets.Widget):
+    module, _dot, name = widget.compute.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def computed_this_hour(user) -> int:
+    since = timezone.now() - timedelta(hours=1)
+    return WidgetResult.objects.filter(requested_by=user, created_at__gte=since).count()
+
+
+def figure_for(*, user, kind: str, state: dict[str, Any]) -> WidgetResult:
+    """The row for `state`: the cached figure, or a new one computed now (or queued for the
+    worker when it is a live training). Nobody may compute a state that is not cached or declared
+    by a lesson unless a member within the hourly quota (PermissionDenied, QuotaExceeded).
+    Raises ModelNotReady when the figure decodes with a lesson model still training."""
+    widget = widgets.get(kind)
+    key = widgets.state_key(kind, state)
+    row = WidgetResult.objects.filter(key=key).first()
+    if row is not None and row.status != Status.DECLARED:
+        return row
+    requester = None
+    if row is None:
+        if not permissions.can_compute_widget(user):
+            raise PermissionDenied(
+                _("These settings have not been computed yet. Sign in to compute them.")
+            )
+        quota = settings.LEARN_WIDGET_QUOTA_PER_HOUR
+        if computed_this_hour(user) >= quota:
+            raise QuotaExceeded(
+                _(
+                    "You have computed %(n)d new figures in the last hour, the most allowed. "
+                    "Figures already computed stay open to you; try new settings later."
+                )
+                % {"n": quota}
+            )
+        requester = user
+    if widget.live:
+        return _queue(kind=kind, key=key, state=state, requester=requester)
+    drawn = _function(widget)(state)  # may raise ModelNotReady: nothing is stored then
+    return _store(kind=kind, key=key, state=state, requester=requester, drawn=drawn)
+
+
+@transaction.atomic
+def _store(*, kind, key, state, requester, drawn: Drawn) -> WidgetResult:
+    row, _created = WidgetResult.objects.update_or_create(
+        key=key,
+        defaults={
+            "kind": kind,
+            "state": state,
+            "status": Status.DONE,
+            "png": drawn.png,
+            "data": drawn.data,
+            "computed_at": timezone.now(),
+        },
+        create_defaults={
+            "kind": kind,
+            "state": state,
+            "status": Status.DONE,
+            "png": drawn.png,
+            "data": drawn.data,
+            "computed_at": timezone.now(),
+            "requested_by": requester,
+        },
+    )
+    return row
+
+
+def _queue(*, kind, key, state, requester) -> WidgetResult:
+    from agora.learn import tasks
+
+    with transaction.atomic():
+        row, created = WidgetResult.objects.get_or_create(
+            key=key,
+            defaults={
+                "kind": kind,
+                "state": state,
+                "status": Status.QUEUED,
+                "requested_by": requester,
+            },
+        )
+        if not created and row.status == Status.DECLARED:
+            WidgetResult.objects.filter(pk=row.pk, status=Status.DECLARED).update(
+                status=Status.QUEUED
+            )
+            row.status = Status.QUEUED
+        if row.status == Status.QUEUED:
+            jobs.wake_on_commit(tasks.run_widget, row.id)
+    return row
+
+
+def ensure_model(*, kind: str, state: dict[str, Any]) -> WidgetResult:
+    """The lesson model a figure decodes with (ModelNotReady): its training is the lesson's own
+    default, so it is queued for whoever asks, without quota."""
+    return _queue(kind=kind, key=widgets.state_key(kind, state), state=state, requester=None)
+
+
+def declare(*, user, html: str) -> int:
+    """Register the figures a staff-written article places, so its first reader sees them
+    computed (lazily, on first view) even as a visitor. Returns how many were new."""
+    from agora.learn.widget_markup import placed_widgets
+
+    if not permissions.can_declare_widgets(user):
+        return 0
+    rows = [
+        WidgetResult(
+            kind=kind, key=widgets.state_key(kind, state), state=state, status=Status.DECLARED
+        )
+        for kind, state in placed_widgets(html)
+    ]
+    before = WidgetResult.objects.filter(key__in=[r.key for r in rows]).count()
+    WidgetResult.objects.bulk_create(rows, ignore_conflicts=True)
+    return len({r.key for r in rows}) - before
+
+
+# --- the worker ----------------------------------------------------------------------------------
+
+
+def run_live(*, result_id: int) -> str:
+    """Claim a queued live training and run it, storing a frame every few steps."""
+    now = timezone.now()
+    claimed = WidgetResult.objects.filter(
+        Q(status=Status.QUEUED) | (Q(status=Status.RUNNING) & _stale(now)), pk=result_id
+    ).update(status=Status.RUNNING, claimed_at=now, step=0, frame_count=0)
+    if not claimed:
+        return "not-claimed"
+    row = WidgetResult.objects.get(pk=result_id)
+    WidgetFrame.objects.filter(result=row).delete()  # a retry after a lost worker starts over
+    widget = widgets.get(row.kind)
+
+    def report(step: int, total: int, drawn: Drawn) -> None:
+        number = WidgetResult.objects.values_list("frame_count", flat=True).get(pk=result_id)
+        WidgetFrame.objects.create(
+            result_id=result_id, number=number, step=step, png=drawn.png, data=drawn.data
+        )
+        WidgetResult.objects.filter(pk=result_id).update(
+            step=step, total_steps=total, frame_count=number + 1, claimed_at=timezone.now()
+        )
+
+    function = _function(widget)
+    try:
+        if row.kind == "vae-train":
+            drawn = function(row.state, report, key=row.key)
+        else:
+            drawn = function(row.state, report)
+    except Exception as exc:
+        logger.exception("lesson widget %s (%s) failed", result_id, row.kind)
+        WidgetResult.objects.filter(pk=result_id).update(
+            status=Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        return str(Status.FAILED)
+    WidgetResult.objects.filter(pk=result_id).update(
+        status=Status.DONE, png=drawn.png, data=drawn.data, computed_at=timezone.now()
+    )
+    return str(Status.DONE)
+
+
+def _stale(now) -> Q:
+    return Q(claimed_at__lt=now - timedelta(seconds=settings.JOB_LEASE_SECONDS))
+
+
+def sweep(*, now=None) -> list[int]:
+    """Wake queued trainings whose wake was lost and running ones whose worker died."""
+    from agora.learn import tasks
+
+    now = now or timezone.now()
+    due = Q(status=Status.QUEUED) | (Q(status=Status.RUNNING) & _stale(now))
+    return jobs.wake_due(WidgetResult, due, tasks.run_widget, now=now)
+
+
+# --- lessons done ------------------------------------------------------------------------------
+
+
+def mark_lesson_done(*, user, article: Article, done: bool = True) -> bool:
+    """Record (or withdraw) that `user` finished `article`; True when it is marked done."""
+    if not permissions.can_mark_lesson_done(user):
+        raise PermissionDenied(_("Sign in to keep track of the lessons you finished."))
+    if not done:
+        LessonCompletion.objects.filter(user=user, article=article).delete()
+        return False
+    try:
+        with transaction.atomic():
+            LessonCompletion.objects.get_or_create(user=user, article=article)
+    except IntegrityError:  # the same click twice at once: it is marked either way
+        pass
+    return True

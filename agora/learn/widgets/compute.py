@@ -1,0 +1,259 @@
+"""Figures computed in the web process: cheap enough to answer within a request (the forward
+process, the schedules, decoding points of a trained VAE). Each takes a validated state and
+returns a Drawn (PNG bytes and the numbers shown beside it)."""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.utils.translation import gettext_noop
+
+from agora.learn.widgets import figures
+
+EMOJI = {"grinning": "1f600", "cat": "1f431", "rainbow": "1f308"}
+
+
+class ModelNotReady(Exception):
+    """The figure needs a model that a live training widget has not finished yet."""
+
+    def __init__(self, kind: str, state: dict[str, Any]) -> None:
+        super().__init__(kind)
+        self.kind, self.state = kind, state
+
+
+@dataclass
+class Drawn:
+    png: bytes
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _schedule(kind: str, T: int = 1000):
+    from genlab.diffusion import NoiseSchedule
+
+    return NoiseSchedule.make(kind, T)
+
+
+@functools.lru_cache(maxsize=16)
+def source_image(name: str) -> np.ndarray:
+    """The picture to noise, (C, H, W) in [-1, 1]: the first MNIST digit of a class, or a
+    Twemoji image from the npm package the zoo data sets use."""
+    if name.startswith("digit-"):
+        return _first_digits()[int(name.removeprefix("digit-"))]
+    from PIL import Image
+
+    code = EMOJI[name.removeprefix("emoji-")]
+    path = Path(settings.BASE_DIR) / "node_modules/emoji-datasource-twitter/img/twitter/64"
+    rgba = (
+        Image.open(path / f"{code}.png").convert("RGBA").resize((32, 32), Image.Resampling.LANCZOS)
+    )
+    white = Image.new("RGBA", rgba.size, "white")
+    rgb = np.asarray(Image.alpha_composite(white, rgba).convert("RGB"), dtype=np.float32)
+    return rgb.transpose(2, 0, 1) / 127.5 - 1
+
+
+@functools.lru_cache(maxsize=1)
+def _first_digits() -> list[np.ndarray]:
+    """The first MNIST image of each class (the data set is read once per process)."""
+    from genlab.data import load_dataset
+
+    ds = load_dataset("mnist5k")
+    return [ds.x[int((ds.y == d).nonzero()[0, 0])].numpy() for d in range(10)]
+
+
+def forward_process(state: dict[str, Any]) -> Drawn:
+    """x_t by DDPM eq. 4 (one jump) beside x_t reached by t steps of eq. 2, from one image."""
+    import torch
+
+    from genlab.diffusion import q_sample, q_step
+
+    sched = _schedule(state["schedule"])
+    t = state["t"] - 1  # genlab's timesteps are 0-indexed
+    x0 = torch.from_numpy(source_image(state["image"])).unsqueeze(0)
+    gen = torch.Generator().manual_seed(state["seed"])
+    eps = torch.randn(x0.shape, generator=gen)
+    closed = q_sample(sched, x0, torch.tensor([t]), eps)
+    x = x0.clone()
+    for s in range(t + 1):
+        x = q_step(sched, x, s, torch.randn(x0.shape, generator=gen))
+    alpha_bar = float(sched.alpha_bar[t])
+    scale = 5 if x0.shape[-1] <= 28 else 4
+    image = figures.image_row(
+        [x0[0].numpy(), closed[0].numpy(), x[0].numpy()],
+        ["x₀", "q(x_t | x₀)", f"{state['t']} × q(x_s | x_s−1)"],
+        scale=scale,
+    )
+    return Drawn(
+        figures.to_png(image),
+        {
+            "numbers": [
+                ["ᾱ_t", f"{alpha_bar:.5f}"],
+                ["√ᾱ_t", f"{math.sqrt(alpha_bar):.4f}"],
+                ["√(1 − ᾱ_t)", f"{math.sqrt(1 - alpha_bar):.4f}"],
+                ["SNR = ᾱ_t / (1 − ᾱ_t)", f"{alpha_bar / max(1 - alpha_bar, 1e-12):.4g}"],
+            ]
+        },
+    )
+
+
+def schedules(state: dict[str, Any]) -> Drawn:
+    """β_t, ᾱ_t and log SNR for the linear and cosine schedules, t marked."""
+    T, t = state["T"], min(state["t"], state["T"])
+    lin, cos = _schedule("linear", T), _schedule("cosine", T)
+    xs = list(range(1, T + 1))
+    image = figures.blank(720, 230)
+    colours = {"linear": figures.PALETTE[0], "cosine": figures.PALETTE[1]}
+    panels = [
+        ("β_t", lambda s: s.betas.numpy(), (0.0, 0.05 if T >= 500 else 0.4)),
+        ("ᾱ_t", lambda s: s.alpha_bar.numpy(), (0.0, 1.0)),
+        ("log SNR", lambda s: np.log(s.alpha_bar.numpy() / (1 - s.alpha_bar.numpy())), (-12, 10)),
+    ]
+    for i, (title, values, ylim) in enumerate(panels):
+        left = 40 + i * 235
+        axes = figures.Axes(image, (left, 24, left + 190, 200), (1, T), ylim)
+        axes.ticks([ylim[0], (ylim[0] + ylim[1]) / 2, ylim[1]])
+        for name, sched in (("linear", lin), ("cosine", cos)):
+            axes.line(xs, [float(v) for v in values(sched)], colours[name])
+        axes.vline(t)
+        axes.frame(title, "t")
+        if i == 0:
+            axes.legend([("linear", colours["linear"]), ("cosine", colours["cosine"])])
+    data = {
+        "table": {
+            "head": [gettext_noop("schedule"), "β_t", "ᾱ_t", "SNR"],
+            "rows": [
+                [
+                    name,
+                    f"{float(s.betas[t - 1]):.5f}",
+                    f"{float(s.alpha_bar[t - 1]):.5f}",
+                    f"{float(s.alpha_bar[t - 1] / (1 - s.alpha_bar[t - 1])):.4g}",
+                ]
+                for name, s in (("linear", lin), ("cosine", cos))
+            ],
+        }
+    }
+    return Drawn(figures.to_png(image), data)
+
+
+# --- the VAE's latent space ------------------------------------------------------------------
+
+
+def lesson_vae(beta: str):
+    """The VAE a lesson's map decodes with: the one the `vae-train` widget trains with its
+    default settings for this β. Loaded through the lab's cache of loaded checkpoints."""
+    from agora.lab.checkpoints import cache
+    from agora.learn import widgets
+    from agora.learn.models import WidgetResult
+
+    widget = widgets.get("vae-train")
+    state = widget.defaults() | {"beta": beta}
+    row = (
+        WidgetResult.objects.filter(key=widgets.state_key("vae-train", state))
+        .values("status", "data")
+        .first()
+    )
+    if row is None or row["status"] != WidgetResult.Status.DONE:
+        raise ModelNotReady("vae-train", state)
+    path = checkpoint_path(widgets.state_key("vae-train", state))
+    if not path.is_file():
+        raise ModelNotReady("vae-train", state)
+    return cache().get(path, row["data"]["checkpoint_sha256"]).model
+
+
+def checkpoint_path(key: str) -> Path:
+    return Path(settings.VAR_DIR) / "lessons" / f"{key}.safetensors"
+
+
+@functools.lru_cache(maxsize=4)
+def _encoded_digits(beta: str, sha: str) -> tuple[np.ndarray, np.ndarray]:
+    """Latent means of 600 digits, for the map's dots (`sha` keys the cache to the model)."""
+    import torch
+
+    from genlab.data import load_dataset, to_unit
+
+    family = lesson_vae(beta)
+    ds = load_dataset("digits")
+    x, y = ds.x[:600], ds.y[:600]
+    with torch.no_grad():
+        mu, _log_var = family.model.encoder(to_unit(x).clamp(0, 1))
+    return mu.numpy(), y.numpy()
+
+
+def _decode(family, z: np.ndarray) -> np.ndarray:
+    import torch
+
+    with torch.no_grad():
+        mean = family.model.eval().decode_mean(torch.from_numpy(z.astype(np.float32)))
+        return family.to_data_space(mean).numpy()
+
+
+MAP_EXTENT = 3.0
+MAP_TILES = 11
+
+
+def vae_map(state: dict[str, Any]) -> Drawn:
+    """Left: the latent plane, decoded on a grid, with the digits' latent means as dots and the
+    chosen point ringed. Right: the chosen point decoded, large."""
+    from agora.learn import widgets
+    from agora.learn.models import WidgetResult
+
+    family = lesson_vae(state["beta"])
+    key = widgets.state_key(
+        "vae-train", widgets.get("vae-train").defaults() | {"beta": state["beta"]}
+    )
+    sha = WidgetResult.objects.values_list("data", flat=True).get(key=key)["checkpoint_sha256"]
+    mus, labels = _encoded_digits(state["beta"], sha)
+    grid = np.linspace(-MAP_EXTENT, MAP_EXTENT, MAP_TILES)
+    zs = np.array([[x, y] for y in grid[::-1] for x in grid])
+    tiles = _decode(family, zs)
+    size, scale = tiles.shape[-1], 3
+    tile_px = size * scale
+    plane = figures.blank(MAP_TILES * tile_px, MAP_TILES * tile_px)
+    for i, tile in enumerate(tiles):
+        plane.paste(
+            figures.pixels(tile, scale), ((i % MAP_TILES) * tile_px, (i // MAP_TILES) * tile_px)
+        )
+    half = tile_px / 2
+    axes = figures.Axes(
+        plane,
+        (int(half), int(half), int(plane.width - half), int(plane.height - half)),
+        (-MAP_EXTENT, MAP_EXTENT),
+        (-MAP_EXTENT, MAP_EXTENT),
+    )
+    for digit in range(10):
+        axes.points(mus[labels == digit], figures.PALETTE[digit % 8], r=1.2)
+    px, py = axes.px(state["z1"], state["z2"])
+    axes.draw.ellipse((px - 7, py - 7, px + 7, py + 7), outline="#d62728", width=3)
+    point = _decode(family, np.array([[state["z1"], state["z2"]]]))[0]
+    big = figures.image_row([point], [f"z = ({state['z1']:g}, {state['z2']:g})"], scale=16)
+    image = figures.side_by_side([plane, big])
+    return Drawn(
+        figures.to_png(image),
+        {"extent": MAP_EXTENT, "map_width": plane.width, "map_height": plane.height, "inset": half},
+    )
+
+
+def vae_interpolate(state: dict[str, Any]) -> Drawn:
+    """Decode evenly spaced points on the line between the latent means of two digits."""
+    import torch
+
+    from genlab.data import load_dataset, to_unit
+    from genlab.vae import interpolate
+
+    family = lesson_vae(state["beta"])
+    ds = load_dataset("digits")
+    a = int((ds.y == state["a"]).nonzero()[0, 0])
+    b = int((ds.y == state["b"]).nonzero()[0, 0])
+    with torch.no_grad():
+        mu, _log_var = family.model.encoder(to_unit(ds.x[[a, b]]).clamp(0, 1))
+        images = family.to_data_space(interpolate(family.model, mu[0], mu[1], state["n"]))
+    captions = [f"{i / (state['n'] - 1):.2f}" for i in range(state["n"])]
+    row = figures.image_row(
+        [ds.x[a].numpy(), *images.numpy(), ds.x[b].numpy()], ["x_a", *captions, "x_b"], scale=5
+    )
+    return Drawn(figures.to_png(row), {})

@@ -1,0 +1,163 @@
+"""Lesson widgets through the whole site path (URL, view, permission, cache row, PNG), measured
+in one run against a peer: a plain article page of the same site.
+
+1. a lesson page and a plain article page (its peer), visitors, p95;
+2. cached answers: a figure PNG and its htmx panel that someone computed before, p95;
+3. computed answers: new forward-process states (a member, every request a new t) and new points
+   of the VAE's latent map (after the lesson's VAE trained; here for --vae-steps steps), p95;
+4. a live GAN training: time to its first frame and to its end, run as the worker runs it.
+
+Runs in a throw-away SQLite database and var/ folder.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/learn.py
+    OMP_NUM_THREADS=1 .venv/bin/python bench/learn.py --repeat 40 --vae-steps 1500
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] * 1000
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for i in range(repeat):
+        started = time.perf_counter()
+        response = fn(i)
+        out.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"{response.status_code}: {response.content[:200]!r}")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--vae-steps", type=int, default=300)
+    parser.add_argument("--gan-steps", type=int, default=300)
+    args = parser.parse_args()
+    var = Path(tempfile.mkdtemp(prefix="bench-learn-"))
+    os.environ.update(
+        {
+            "AGORA_ENV": "development",
+            "AGORA_DEBUG": "0",
+            "AGORA_VAR_DIR": str(var),
+            "DATABASE_URL": f"sqlite:///{var / 'agora.sqlite3'}",
+            "SECRET_KEY": "bench-learn-not-a-secret",
+            "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+            "AGORA_LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "agora.settings",
+            "AGORA_LEARN_WIDGET_QUOTA_PER_HOUR": "100000",
+        }
+    )
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+
+    from agora.accounts.models import User
+    from agora.forum.models import Category
+    from agora.learn import services, widgets
+    from agora.learn.lessons import seed_lessons
+    from agora.learn.models import Article, WidgetResult
+    from agora.learn.widgets.live import gan_game, vae_train
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable", verbosity=0)
+    Category.objects.create(slug="tutorials", name="Tutorials")
+    staff = User.objects.create_user("teacher", "t@example.com", "x", is_staff=True)
+    member = User.objects.create_user("learner", "l@example.com", "x")
+    seed_lessons(author=staff)
+    plain = services.create_article(
+        author=staff,
+        title="A plain article",
+        body=Article.objects.get(language="en", series_part=1).body.split("```widget")[0] * 3,
+        difficulty="beginner",
+        language="en",
+        area="diffusion",
+    )
+    lesson = Article.objects.get(language="en", series_part=1)
+    visitor, learner = Client(), Client()
+    learner.force_login(member)
+    n = args.repeat
+
+    print(f"load: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; repeat {n}", flush=True)
+    visitor.get(plain.get_absolute_url())
+    visitor.get(lesson.get_absolute_url())
+    page_plain = timed(lambda i: visitor.get(plain.get_absolute_url()), n)
+    page_lesson = timed(lambda i: visitor.get(lesson.get_absolute_url()), n)
+
+    fig = "/learn/widgets/forward-process/figure.png?t=100"
+    panel = "/learn/widgets/forward-process/panel/?t=100"
+    started = time.perf_counter()
+    learner.get(fig)  # the first computation loads MNIST and torch: reported apart
+    first = (time.perf_counter() - started) * 1000
+    cached_png = timed(lambda i: visitor.get(fig), n)
+    cached_panel = timed(lambda i: visitor.get(panel), n)
+    computed_forward = timed(lambda i: learner.get(f"{fig[:-3]}{200 + i}"), n)
+
+    state = widgets.get("vae-train").defaults()
+    key = widgets.state_key("vae-train", state)
+    started = time.perf_counter()
+    drawn = vae_train(state | {"steps": args.vae_steps}, lambda *a: None, key=key)
+    vae_seconds = time.perf_counter() - started
+    WidgetResult.objects.update_or_create(
+        key=key,
+        defaults={
+            "kind": "vae-train",
+            "state": state,
+            "status": "done",
+            "png": drawn.png,
+            "data": drawn.data,
+        },
+    )
+    learner.get("/learn/widgets/vae-map/figure.png?z1=0.0")  # loads the checkpoint once
+    computed_map = timed(
+        lambda i: learner.get(f"/learn/widgets/vae-map/figure.png?z1={-2.9 + 0.1 * (i % 58):.1f}"),
+        n,
+    )
+
+    frames: list[float] = []
+    started = time.perf_counter()
+    gan_game(
+        widgets.get("gan-game").defaults() | {"steps": args.gan_steps},
+        lambda step, total, d: frames.append(time.perf_counter() - started),
+    )
+    gan_total = time.perf_counter() - started
+
+    print(f"plain article page     p95 {p95(page_plain):7.1f} ms")
+    print(f"lesson page            p95 {p95(page_lesson):7.1f} ms")
+    print(f"cached figure PNG      p95 {p95(cached_png):7.1f} ms")
+    print(f"cached figure panel    p95 {p95(cached_panel):7.1f} ms")
+    print(f"first forward figure       {first:7.1f} ms (loads MNIST and torch)")
+    print(f"computed forward       p95 {p95(computed_forward):7.1f} ms")
+    print(f"VAE trained {args.vae_steps} steps in {vae_seconds:.1f} s")
+    print(f"computed VAE map point p95 {p95(computed_map):7.1f} ms")
+    print(
+        f"GAN {args.gan_steps} steps: first frame after {frames[0]:.2f} s, "
+        f"{len(frames)} frames, done in {gan_total:.1f} s"
+    )
+    print(
+        f"bench: learn cached PNG p95 {p95(cached_png):.1f} ms, panel {p95(cached_panel):.1f} ms, "
+        f"lesson page {p95(page_lesson):.1f} ms vs plain article {p95(page_plain):.1f} ms "
+        f"(x{p95(page_lesson) / p95(page_plain):.2f}); computed forward p95 "
+        f"{p95(computed_forward):.0f} ms, VAE map p95 {p95(computed_map):.0f} ms; "
+        f"GAN first frame {frames[0]:.2f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Challenge tasks, without importing torch (the site's pages and forms read them): the data
+sets each task accepts and the metrics it reports, the first-listed being the usual ranking
+metric, each lower- or higher-is-better. How a kind of task is measured is in
+genlab/challenge.py (`MEASURES`); a new task is one entry here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Task:
+    key: str
+    kind: str  # "image" or "points": what the task's models generate (genlab.challenge.MEASURES)
+    datasets: tuple[str, ...]
+    metrics: tuple[str, ...]
+    lower_is_better: dict[str, bool] = field(default_factory=dict)
+
+    def better(self, metric: str) -> str:
+        return "lower" if self.lower_is_better.get(metric, True) else "higher"
+
+
+TASKS: dict[str, Task] = {
+    t.key: t
+    for t in (
+        Task(
+            "conditional-images",
+            "image",
+            ("mnist5k", "digits"),
+            ("classifier_fd", "class_accuracy", "elbo_nats"),
+            {"classifier_fd": True, "class_accuracy": False, "elbo_nats": False},
+        ),
+        Task(
+            "density-2d",
+            "points",
+            ("moons", "swissroll", "8gaussians", "checkerboard"),
+            ("mmd2",),
+            {"mmd2": True},
+        ),
+    )
+}
