@@ -362,13 +362,9 @@ PROFILE_SHOWN = 5
 
 
 def member_lab_work(member: User, viewer: User) -> dict:
-    """A profile's lab column: the member's published models and the texts they had written,
-    those the viewer may see (public models, or the viewer's own), newest first. Two queries."""
-    models = list(
-        LabModel.objects.filter(permissions.listed(viewer), owner=member)
-        .select_related("run")
-        .order_by("-created_at", "-id")[:PROFILE_SHOWN]
-    )
+    """A profile's texts: those the member had their models write, that the viewer may see
+    (public models, or the viewer's own), newest first. One query (their models are listed
+    with their works)."""
     texts = list(
         Generation.objects.filter(
             permissions.listed(viewer, prefix="model__"),
@@ -380,4 +376,4 @@ def member_lab_work(member: User, viewer: User) -> dict:
         .select_related("model")
         .order_by("-created_at", "-id")[:PROFILE_SHOWN]
     )
-    return {"models": models, "texts": texts}
+    return {"texts": texts}

@@ -145,20 +145,21 @@ def _estimate_table() -> dict:
     """Rows of families, columns of built-in data sets, each cell the quick and quality
     presets' estimated time on this server (agora/lab/estimates.py; one query)."""
     from agora.lab import estimates
-    from agora.lab.models import BUILTIN_DATASETS
+    from agora.lab.models import BUILTIN_DATASETS, TEXT_DATASETS
 
+    datasets = [name for name in BUILTIN_DATASETS if name not in TEXT_DATASETS]
     rates = estimates.measured_rates()
     rows: dict[str, dict] = {}
-    for dataset in BUILTIN_DATASETS:
+    for dataset in datasets:
         for e in estimates.estimates_for(dataset, rates=rates):
             row = rows.setdefault(e.family, {"label": e.family_label, "cells": {}})
             cell = row["cells"].setdefault(dataset, {"measured": e.measured_runs})
             cell[e.preset] = e.seconds
     table = [
-        {"label": row["label"], "cells": [row["cells"][d] for d in BUILTIN_DATASETS]}
+        {"label": row["label"], "cells": [row["cells"][d] for d in datasets]}
         for row in rows.values()
     ]
-    return {"datasets": BUILTIN_DATASETS, "rows": table}
+    return {"datasets": datasets, "rows": table}
 
 
 @require_safe

@@ -73,8 +73,9 @@ def test_a_run_started_from_a_model_records_its_base(alice, bob, client, django_
     published(bob, name="Other DDPM")
     client.force_login(alice)
     client.get("/")
-    # session, member, the base, alice's uploads, the base choices, unread notifications
-    with django_assert_num_queries(6):
+    # session, member, the base, alice's uploads, the base choices, the measured training
+    # rates (estimates), unread notifications
+    with django_assert_num_queries(7):
         page = client.get(f"/lab/runs/new/?base={base.id}").content.decode()
     assert "Fine-tuning “Digits DDPM”" in page
     # only its family, and only data sets it can learn: no 2-D points
