@@ -56,6 +56,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             member=member, viewer=request.user, access=forum_permissions.get_access(request)
         ),
         "trust_level": stats.trust_level if stats else 0,
+        "lab": lab_selectors.member_lab_work(member, request.user),
         "completed_lessons": completed_lessons(member=member),
         # what they made: works and lab models the viewer may see (one query each)
         "works": gallery_selectors.work_feed(viewer=request.user, author=member.username, limit=8)[

@@ -106,3 +106,29 @@ def cache() -> CheckpointCache:
     if _cache is None or _cache.size != settings.LAB_MODEL_CACHE_SIZE:
         _cache = CheckpointCache(settings.LAB_MODEL_CACHE_SIZE)
     return _cache
+
+
+def checkpoint_meta(path: str | Path) -> dict:
+    """The metadata genlab stored in a checkpoint's header ({"config", "data", ...}), read
+    without loading the weights or importing torch (the web process publishes models and checks
+    text recipes with it); {} when the file has none. genlab.checkpoint.load validates the whole
+    file when it is used."""
+    import json
+    import struct
+
+    with open(path, "rb") as handle:
+        (length,) = struct.unpack("<Q", handle.read(8))
+        if length > 16 * 1024 * 1024:
+            return {}
+        try:
+            header = json.loads(handle.read(length))
+            meta = json.loads(header.get("__metadata__", {}).get("genlab", "null"))
+        except (ValueError, AttributeError):
+            return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def data_spec(path: str | Path) -> dict:
+    """The data spec of a checkpoint ({"kind", "shape", "classes", "text"?}); {} if none."""
+    data = checkpoint_meta(path).get("data")
+    return data if isinstance(data, dict) else {}

@@ -1,16 +1,21 @@
-"""A demo model in the lab: a tiny diffusion model on the 2-D `moons` data, trained right here
-(a few seconds on the CPU), published with a card and one generation anyone can reproduce."""
+"""The lab's demo: the model zoo's base models published as official models (their weights are
+committed, so nothing is trained: each gets its reference samples), and a tiny diffusion model on
+the 2-D `moons` data trained right here (a few seconds on the CPU), published with a card and one
+generation anyone can reproduce."""
 
 from __future__ import annotations
+
+from django.core.exceptions import ValidationError
 
 from agora.accounts.models import User
 from agora.lab import execution
 from agora.lab.models import TrainingRun
-from agora.lab.services import generations, publishing, runs, sharing
+from agora.lab.services import generations, publishing, runs, sharing, zoo
 
 
 def seed(*, out) -> None:
-    if TrainingRun.objects.exists():
+    zoo.publish_zoo(out=out)
+    if TrainingRun.objects.exclude(owner__username=zoo.ZOO_USERNAME).exists():
         return
     alice = User.objects.filter(username="alice").first()
     if alice is None:
@@ -86,3 +91,79 @@ def seed(*, out) -> None:
         raw=sharing.run_card_markdown(run),
     )
     out.write("Trained and published the demo lab model.")
+    _fine_tune_demo(alice=alice, out=out)
+    _poem_demo(alice=alice, out=out)
+
+
+def _fine_tune_demo(*, alice, out) -> None:
+    """alice fine-tunes the zoo's moons model on the swiss roll (a few seconds), so the zoo
+    model's page shows a model tree with one fine-tune."""
+    from agora.lab.models import LabModel
+
+    base = LabModel.objects.filter(official=True, run__dataset="moons").first()
+    if base is None:
+        return
+    run = runs.create_run(
+        owner=alice,
+        title="Swiss roll, fine-tuned from the zoo's moons",
+        family=base.run.family,
+        dataset="swissroll",
+        preset="quick",
+        steps=200,
+        seed=1,
+        base_model=base,
+    )
+    status = execution.execute_run(run_id=run.id, worker="seed_demo")
+    if status != TrainingRun.Status.COMPLETED:
+        out.write(f"Demo fine-tune ended as {status}; the zoo model has no fine-tune.")
+        return
+    run.refresh_from_db()
+    publishing.publish_model(
+        user=alice,
+        run=run,
+        name="Swiss roll (fine-tuned from moons)",
+        licence="mit",
+        private=False,
+        card="200 steps from the zoo's moons DDPM instead of 3,000 from scratch.",
+    )
+    out.write("Fine-tuned the zoo's moons model on the swiss roll.")
+
+
+def _poem_demo(*, alice, out) -> None:
+    """With a text model in the zoo: an acrostic poem by alice, shared to the forum."""
+    from agora.forum.services import open_discussion
+    from agora.lab.models import Generation, LabModel
+    from agora.lab.services import texts
+
+    poet = LabModel.objects.filter(official=True, run__family="gpt").first()
+    if poet is None:
+        return
+    forms = list(poet.text_spec.get("forms") or {})
+    form = "qiyan-jueju" if "qiyan-jueju" in forms else (forms[0] if forms else "")
+    try:
+        generation = texts.request_text_generation(
+            user=alice,
+            model=poet,
+            form=form,
+            acrostic="春江花月" if form else "",
+            temperature=0.8,
+            top_k=0,
+            top_p=1.0,
+            seed=7,
+            length=64,
+            count=2,
+        )
+    except ValidationError as exc:  # a vocabulary without these characters: the demo goes on
+        out.write(f"Demo poem not written: {' '.join(exc.messages)}")
+        return
+    execution.execute_generation(generation_id=generation.id)
+    generation.refresh_from_db()
+    if generation.status != Generation.Status.DONE:
+        return
+    open_discussion(
+        author=alice,
+        category_slug="text-generation",
+        title=f"{poet.name}: 藏头诗 春江花月",
+        raw=sharing.text_card_markdown(generation),
+    )
+    out.write("Wrote and shared a demo poem.")

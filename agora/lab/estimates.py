@@ -67,13 +67,15 @@ def preset_steps(family: str, dataset: str, preset: str) -> int:
 
 def estimates_for(dataset: str, *, rates=None) -> list[Estimate]:
     """Every family's quick and quality presets on `dataset` (a built-in name or upload:<id>)."""
-    from agora.lab.models import FAMILY_CHOICES
+    from agora.lab.models import FAMILY_CHOICES, TEXT_FAMILIES
     from agora.lab.selectors import dataset_path
 
     rates = measured_rates() if rates is None else rates
     local = dataset_path(dataset) if dataset.startswith("upload:") else dataset
     found = []
     for family, label in FAMILY_CHOICES:
+        if family in TEXT_FAMILIES:  # not calibrated here: text models train on text sets only
+            continue
         measured, runs = rates.get((family, dataset), (0.0, 0))
         rate = measured or calibrated_rate(family, local)
         for preset in ("quick", "quality"):

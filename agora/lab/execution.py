@@ -65,6 +65,7 @@ def check_dataset(*, dataset_id: int) -> LabDataset:
         count=len(loaded),
         classes=list(loaded.classes),
         class_counts=[list(pair) for pair in class_counts(loaded)],
+        shape=list(loaded.shape),
         preview=str(preview.relative_to(settings.MEDIA_ROOT)),
     )
     dataset.refresh_from_db()
@@ -208,9 +209,14 @@ class RunReporter:
         self.lost_lease = self.lost_lease or not updated
 
     def on_samples(self, step: int, path: Path) -> None:
-        """A sample grid; or, from autoencoding families at the end, held-out images over their
-        reconstructions, kept apart (`reconstructions_url`) so the sample strip, the shared card
-        and the search thumbnail stay samples."""
+        """A sample grid (a text model's samples are kept inline, a few lines); or, from
+        autoencoding families at the end, held-out images over their reconstructions, kept apart
+        (`reconstructions_url`) so the sample strip, the shared card and the search thumbnail stay
+        samples."""
+        if path.suffix == ".txt":
+            texts = path.read_text(encoding="utf-8").splitlines()[:8]
+            self._add_sample({"step": step, "texts": [t[:300] for t in texts]})
+            return
         recon = path.name == "reconstructions.png"
         name = "reconstructions.png" if recon else f"step_{step:06d}.png"
         target = Path(settings.MEDIA_ROOT) / "lab" / "runs" / str(self.run_id) / name
@@ -221,8 +227,11 @@ class RunReporter:
         if recon:
             self._mine().update(reconstructions_url=url)
             return
+        self._add_sample({"step": step, "url": url})
+
+    def _add_sample(self, sample: dict) -> None:
         run = TrainingRun.objects.only("samples").get(pk=self.run_id)
-        samples = [s for s in run.samples if s["step"] != step] + [{"step": step, "url": url}]
+        samples = [s for s in run.samples if s["step"] != sample["step"]] + [sample]
         self._mine().update(samples=samples[-24:])
 
     def on_checkpoint(self, step: int, path: Path) -> None:
@@ -266,7 +275,7 @@ def execute_run(*, run_id: int, worker: str) -> str:
     lease = claim_run(run_id=run_id, worker=worker)
     if lease is None:
         return "not-claimed"
-    run = TrainingRun.objects.get(pk=run_id)
+    run = TrainingRun.objects.select_related("base_model").get(pk=run_id)
     out = run.out_dir
     resume = (out / "state.pt").is_file() or pull_run_state(run_id, out)
     _append_log(
@@ -275,6 +284,15 @@ def execute_run(*, run_id: int, worker: str) -> str:
     reporter = RunReporter(run, lease)
     _set_threads(run.dataset)
     config = training_config(run)
+    if run.base_sha256:  # a fine-tune: genlab loads the base and checks its hash
+        if run.base_model is None:
+            return _finish(
+                run_id,
+                lease,
+                RunStatus.FAILED,
+                error="the base model was deleted; this fine-tune cannot continue",
+            )
+        config["base_model"] = str(local_checkpoint(run.base_model))
     step_before, started = run.step, time.monotonic()
     try:
         result = train(config, out_dir=out, callbacks=[reporter], resume=resume)
@@ -415,6 +433,8 @@ def execute_generation(*, generation_id: int) -> str:
     if not claimed:
         return "not-claimed"
     generation = Generation.objects.select_related("model", "model__run").get(pk=generation_id)
+    if generation.is_text:
+        return _execute_text_generation(generation)
     started = time.monotonic()
     cpu_started = time.process_time()
     _set_threads(generation.model.run.dataset)
@@ -463,6 +483,42 @@ def execute_generation(*, generation_id: int) -> str:
         (cpu_sampled - cpu_loaded) * 1000,
         (cpu_finished - cpu_sampled) * 1000,
     )
+    return str(Status.DONE)
+
+
+def _execute_text_generation(generation: Generation) -> str:
+    """Write a text generation's texts (genlab.gpt) and their hash."""
+    from agora.lab.checkpoints import cache
+    from genlab.errors import GenlabError
+    from genlab.gpt import TextRecipe, generate_texts, texts_sha256
+
+    Status = Generation.Status
+    started = time.monotonic()
+    torch_threads = settings.LAB_TORCH_THREADS
+    import torch
+
+    torch.set_num_threads(torch_threads)
+    try:
+        recipe = TextRecipe.from_json(json.dumps(generation.recipe))
+        checkpoint = cache().get(
+            local_checkpoint(generation.model),
+            recipe.checkpoint_sha256 or generation.model.checkpoint_sha256,
+        )
+        texts = generate_texts(recipe, checkpoint)
+    except GenlabError as exc:
+        Generation.objects.filter(pk=generation.id).update(status=Status.FAILED, error=str(exc))
+        return str(Status.FAILED)
+    Generation.objects.filter(pk=generation.id).update(
+        status=Status.DONE,
+        texts=texts,
+        images_sha256=texts_sha256(texts),
+        duration_s=time.monotonic() - started,
+    )
+    from agora.core import jobs
+    from agora.lab.search import TEXT
+    from agora.search.tasks import index_objects
+
+    jobs.enqueue(index_objects, TEXT, [generation.id])  # update() sends no signal to follow
     return str(Status.DONE)
 
 

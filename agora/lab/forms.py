@@ -26,10 +26,36 @@ class RunForm(forms.Form):
         help_text=gettext_lazy("Empty: no budget. A run that spends it stops and fails."),
     )
     private = forms.BooleanField(label=gettext_lazy("Private run"), required=False)
+    base_model = forms.ChoiceField(
+        label=gettext_lazy("Start from"),
+        required=False,
+        choices=(),
+        help_text=gettext_lazy(
+            "A published model of the same family: the run fine-tunes its weights on your data "
+            "set (new classes extend its class embedding)."
+        ),
+    )
+    freeze_early = forms.BooleanField(
+        label=gettext_lazy("Freeze the early layers"),
+        required=False,
+        help_text=gettext_lazy(
+            "Only the later layers learn; fine-tunes on small data sets keep "
+            "more of what the base knew."
+        ),
+    )
 
-    def __init__(self, *args, datasets, **kwargs) -> None:
+    def __init__(self, *args, datasets, bases, families=None, **kwargs) -> None:
+        """`bases`: the models the member may start from (of the chosen family); `families`:
+        the families left to choose (a fine-tune keeps its base's)."""
         super().__init__(*args, **kwargs)
         self.fields["dataset"].choices = datasets
+        self.fields["base_model"].choices = bases
+        if families is not None:
+            self.fields["family"].choices = [c for c in FAMILY_CHOICES if c[0] in families]
+
+    def clean_base_model(self) -> int | None:
+        value = self.cleaned_data["base_model"]
+        return int(value) if value else None
 
 
 class PublishForm(forms.Form):
@@ -106,6 +132,58 @@ class GenerateForm(forms.Form):
 class DatasetForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=80)
     archive = forms.FileField(
-        label=gettext_lazy("Zip of images"),
-        help_text=gettext_lazy("PNG or JPEG files; one folder per class gives labels."),
+        label=gettext_lazy("Zip of images, or a text file"),
+        help_text=gettext_lazy(
+            "Images: a zip of PNG or JPEG files; one folder per class gives labels. Text: a "
+            "UTF-8 .txt (one document per line) or .jsonl (one record per line, with a "
+            '"text" field).'
+        ),
     )
+
+
+class TextGenerateForm(forms.Form):
+    """A text model's recipe: the poem form and acrostic only for a model trained on poems of
+    fixed form, and only the forms it was trained on."""
+
+    prompt = forms.CharField(
+        label=gettext_lazy("Prompt"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("The text starts with it (one line); empty: the model begins."),
+    )
+    # offered: the forms the model was trained on; another one posted gets the service's message
+    # (no max_length: a select takes no maxlength; the service refuses any unknown form)
+    form = forms.CharField(label=gettext_lazy("Poem form"), required=False, widget=forms.Select())
+    acrostic = forms.CharField(
+        label=gettext_lazy("Acrostic (藏头诗)"),
+        required=False,
+        max_length=8,
+        help_text=gettext_lazy("Characters that start each line, in order."),
+    )
+    temperature = forms.FloatField(label=gettext_lazy("Temperature"), initial=0.8)
+    top_k = forms.IntegerField(
+        label=gettext_lazy("Top-k"), initial=0, help_text=gettext_lazy("0: off.")
+    )
+    top_p = forms.FloatField(
+        label=gettext_lazy("Top-p"), initial=1.0, help_text=gettext_lazy("1: off.")
+    )
+    seed = forms.IntegerField(label=gettext_lazy("Seed (empty: random)"), required=False)
+    length = forms.IntegerField(
+        label=gettext_lazy("Length (tokens)"),
+        initial=120,
+        help_text=gettext_lazy("A poem form sets its own length."),
+    )
+    count = forms.IntegerField(label=gettext_lazy("Texts"), initial=4)
+
+    def __init__(self, *args, poem_forms: dict[str, str], **kwargs) -> None:
+        """`poem_forms`: the model's trained forms, key -> name; none: no form, no acrostic."""
+        super().__init__(*args, **kwargs)
+        if poem_forms:
+            self.fields["form"].widget.choices = [
+                ("", gettext_lazy("Free text")),
+                *poem_forms.items(),
+            ]
+        else:
+            del self.fields["form"]
+            del self.fields["acrostic"]
+            self.fields["length"].help_text = ""

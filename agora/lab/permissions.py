@@ -49,8 +49,15 @@ def can_share_generation(user, generation) -> bool:
     return is_member(user) and generation.owner_id == user.pk
 
 
-def listed(user) -> Q:
-    """Which runs and models a list shows the viewer: public ones and their own private ones."""
+def can_fine_tune(user, model) -> bool:
+    """Any model the member may see can be the start of their run (genlab fine-tunes image
+    and point models; a text model is trained from scratch)."""
+    return can_train(user) and can_see_model(user, model) and model.run.family != "gpt"
+
+
+def listed(user, prefix: str = "") -> Q:
+    """Which runs and models a list shows the viewer: public ones and their own private ones
+    (`prefix`: the same rule through a relation, e.g. "fine_tunes__")."""
     if is_member(user):
-        return Q(private=False) | Q(owner=user)
-    return Q(private=False)
+        return Q(**{f"{prefix}private": False}) | Q(**{f"{prefix}owner": user})
+    return Q(**{f"{prefix}private": False})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from agora.core.markdown import to_plain_text
-from agora.lab.models import FAMILY_CHOICES, LabModel
+from agora.lab.models import FAMILY_CHOICES, Generation, LabModel
 from agora.search.receivers import follow
 from agora.search.registry import (
     Card,
@@ -83,3 +83,77 @@ register_kind(
     )
 )
 follow(LabModel, MODEL)
+
+
+# --- texts the lab's text models wrote -----------------------------------------------------------
+
+TEXT = "text"
+
+
+def text_documents(ids: list[int]) -> dict[int, Document]:
+    """A finished text generation: found by its texts, its prompt and acrostic, and its model."""
+    generations = Generation.objects.filter(
+        id__in=ids, status=Generation.Status.DONE, recipe__kind="text", reproduces=None
+    ).select_related("model", "model__run")
+    return {
+        g.id: Document(
+            object_id=g.id,
+            title=text_title(g),
+            body="\n\n".join(g.texts),
+            keywords=" ".join([g.model.name, g.model.run.dataset, "gpt"]),
+            created_at=g.created_at,
+            is_private=g.model.private,
+            author_id=g.owner_id,
+        )
+        for g in generations
+    }
+
+
+def text_title(generation: Generation) -> str:
+    r = generation.recipe
+    what = r.get("acrostic") or r.get("prompt") or ""
+    return f"{generation.model.name} · {what}" if what else generation.model.name
+
+
+def text_visibility(viewer, access) -> Visibility:
+    """As the generation page: texts of a public model, and those of the viewer's own models."""
+    generations = Generation._meta.db_table
+    models = LabModel._meta.db_table
+    return Visibility(
+        joins=(
+            f" JOIN {generations} lg ON lg.id = d.object_id"
+            f" JOIN {models} lgm ON lgm.id = lg.model_id"
+        ),
+        where=" AND (lgm.private = %s OR lgm.owner_id = %s)",
+        params=[False, viewer_id(viewer)],
+    )
+
+
+def text_cards(ids: list[int], viewer) -> dict[int, Card]:
+    generations = Generation.objects.select_related("owner", "model").in_bulk(ids)
+    return {
+        g.id: Card(
+            url=g.get_absolute_url(),
+            title=text_title(g),
+            created_at=g.created_at,
+            author=g.owner,
+            details=[str(_("Text")), g.model.name],
+            flags=[str(_("Private"))] if g.model.private else [],
+        )
+        for g in generations.values()
+    }
+
+
+register_kind(
+    SearchKind(
+        name=TEXT,
+        documents=text_documents,
+        all_ids=lambda: Generation.objects.filter(recipe__kind="text").values_list("id", flat=True),
+        visibility=text_visibility,
+        label=_("Texts"),
+        noun=_("Text"),
+        order=55,
+        cards=text_cards,
+    )
+)
+follow(Generation, TEXT)

@@ -9,7 +9,16 @@ from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
 from agora.lab import permissions
-from agora.lab.models import BUILTIN_DATASETS, Generation, LabDataset, LabModel, Star, TrainingRun
+from agora.lab.models import (
+    BUILTIN_DATASETS,
+    POINT_DATASETS,
+    TEXT_FAMILIES,
+    Generation,
+    LabDataset,
+    LabModel,
+    Star,
+    TrainingRun,
+)
 from genlab.config import DIFFUSION_FAMILIES  # imports no torch
 
 MAX_COMPARED_RUNS = 6
@@ -23,7 +32,11 @@ def _id(value: int) -> int:
 
 
 def get_run_for_user(user: User, run_id: int) -> TrainingRun:
-    run = TrainingRun.objects.select_related("owner", "forked_from").filter(pk=_id(run_id)).first()
+    run = (
+        TrainingRun.objects.select_related("owner", "forked_from", "base_model").filter(
+            pk=_id(run_id)
+        )
+    ).first()
     if run is None or not permissions.can_see_run(user, run):
         raise Http404("No such run")
     return run
@@ -31,7 +44,9 @@ def get_run_for_user(user: User, run_id: int) -> TrainingRun:
 
 def get_model_for_user(user: User, model_id: int) -> LabModel:
     model = (
-        LabModel.objects.select_related("owner", "run", "topic").filter(pk=_id(model_id)).first()
+        LabModel.objects.select_related("owner", "run", "topic", "base")
+        .filter(pk=_id(model_id))
+        .first()
     )
     if model is None or not permissions.can_see_model(user, model):
         raise Http404("No such model")
@@ -91,13 +106,21 @@ def own_datasets(user: User) -> QuerySet[LabDataset]:
     return LabDataset.objects.filter(owner=user.pk or 0).order_by("-created_at")
 
 
-def usable_datasets(user: User) -> list[tuple[str, str]]:
-    """The data sets a run may train on: the built-in ones and the member's checked uploads."""
+def usable_datasets(user: User, uploads: list[LabDataset] | None = None) -> list[tuple[str, str]]:
+    """The data sets a run may train on: the built-in ones and the member's checked uploads
+    (`uploads`: those, when the caller has loaded them already)."""
     choices = [(name, name) for name in BUILTIN_DATASETS]
     if user.is_authenticated:
-        for upload in LabDataset.objects.filter(owner=user, status=LabDataset.Status.READY):
+        if uploads is None:
+            uploads = list(LabDataset.objects.filter(owner=user, status=LabDataset.Status.READY))
+        for upload in uploads:
             choices.append((upload.key, f"{upload.name} ({_('your upload')})"))
     return choices
+
+
+def dataset_upload(key: str) -> LabDataset | None:
+    """The uploaded data set a key names (None for a built-in one)."""
+    return _upload(key) if key.startswith("upload:") else None
 
 
 def _upload(key: str) -> LabDataset | None:
@@ -131,8 +154,12 @@ def dataset_label(key: str) -> str:
 
 
 def num_classes(run: TrainingRun) -> int:
+    """The classes of a run's data set (a fine-tune adds them to its base's: see
+    model_num_classes)."""
     if run.dataset in ("mnist5k", "digits"):
         return 10
+    if run.dataset == "emoji32":
+        return 9
     if run.dataset.startswith("upload:"):
         upload = _upload(run.dataset)
         return len(upload.classes) if upload else 0
@@ -153,10 +180,18 @@ def is_conditional(run: TrainingRun, classes: int | None = None) -> bool:
     return bool(conditional) and classes > 0
 
 
+def model_num_classes(model: LabModel) -> int:
+    """The classes a model's labels index: a fine-tune's are those its checkpoint names (its
+    base's classes and its new ones), any other model's its data set's."""
+    if model.run.base_sha256 and model.classes:
+        return len(model.classes)
+    return num_classes(model.run)
+
+
 def sampling_kind(model: LabModel) -> tuple[bool, int]:
     """(diffusion family, the classes a label may name: 0 for an unconditional model)."""
     diffusion = model.run.settings.get("family", model.run.family) in DIFFUSION_FAMILIES
-    classes = num_classes(model.run)
+    classes = model_num_classes(model)
     return diffusion, classes if is_conditional(model.run, classes) else 0
 
 
@@ -176,3 +211,170 @@ def best_sampler_settings(model: LabModel) -> dict:
 
 def published_model(run: TrainingRun) -> LabModel | None:
     return LabModel.objects.filter(run=run).first()
+
+
+# --- lineage and fine-tuning ---------------------------------------------------------------------
+
+
+def dataset_kind_and_channels(key: str, upload: LabDataset | None) -> tuple[str, int | None]:
+    """("points" | "image", colour channels or None when not known) of a data set key
+    (`upload`: the uploaded data set it names, if it names one)."""
+    from agora.lab.models import BUILTIN_CHANNELS, TEXT_DATASETS
+
+    if key in POINT_DATASETS:
+        return "points", None
+    if key in TEXT_DATASETS or (upload is not None and upload.kind == LabDataset.Kind.TEXT):
+        return "text", None
+    if key.startswith("upload:"):
+        shape = upload.shape if upload else []
+        return "image", (shape[0] if len(shape) == 3 else None)
+    return "image", BUILTIN_CHANNELS.get(key)
+
+
+def compatible_datasets(user: User, base: LabModel) -> list[tuple[str, str]]:
+    """The data sets a fine-tune of `base` may train on (one query for the member's uploads)."""
+    uploads = {
+        upload.key: upload
+        for upload in LabDataset.objects.filter(owner=user.pk or 0, status=LabDataset.Status.READY)
+    }
+    choices = []
+    for key, label in usable_datasets(user, uploads=list(uploads.values())):
+        if not _incompatibility(base, base.run.family, key, uploads.get(key)):
+            choices.append((key, label))
+    return choices
+
+
+def base_incompatibility(user: User, base: LabModel, *, family: str, dataset: str) -> str:
+    """Why `base` cannot start a run of `family` on `dataset` ("" when it can): a fine-tune
+    keeps its base's network, so the family, the kind of data and the colour channels must be
+    the same (image sizes are matched by resizing the new data to the base's)."""
+    upload = _upload(dataset) if dataset.startswith("upload:") else None
+    return _incompatibility(base, family, dataset, upload)
+
+
+def _incompatibility(base: LabModel, family: str, dataset: str, upload: LabDataset | None) -> str:
+    base_family = base.run.family
+    if base_family in TEXT_FAMILIES:  # genlab fine-tunes image and point models only
+        return _("Text models cannot be fine-tuned yet; train this family from scratch.")
+    if family != base_family:
+        return _(
+            "“%(model)s” is a %(base)s model; a fine-tune keeps its family, so choose %(base)s."
+        ) % {"model": base.name, "base": base.run.get_family_display()}
+    kind, channels = dataset_kind_and_channels(dataset, upload)
+    base_kind = base.data_kind or ("points" if base.run.dataset in POINT_DATASETS else "image")
+    if kind != base_kind:
+        return _(
+            "“%(model)s” was trained on %(base)s, not on %(kind)s; choose a data set of %(base)s."
+        ) % {
+            "model": base.name,
+            "base": _("2-D points") if base_kind == "points" else _("images"),
+            "kind": _("2-D points") if kind == "points" else _("images"),
+        }
+    base_channels = base.data_shape[0] if len(base.data_shape) == 3 else None
+    if kind == "image" and channels and base_channels and channels != base_channels:
+        return _(
+            "“%(model)s” draws %(base)s images and this data set has %(new)s images; "
+            "choose a data set of the same colours."
+        ) % {
+            "model": base.name,
+            "base": _("colour") if base_channels == 3 else _("greyscale"),
+            "new": _("colour") if channels == 3 else _("greyscale"),
+        }
+    return ""
+
+
+def fine_tunable_models(user: User, family: str | None = None) -> QuerySet[LabModel]:
+    """The published models the member may start a run from: those they may see (of one
+    family when given), most starred first."""
+    models = (
+        visible_models(user).exclude(run__family__in=TEXT_FAMILIES).order_by("-star_count", "-id")
+    )
+    if family:
+        models = models.filter(run__family=family)
+    return models
+
+
+def base_choices(user: User, family: str | None = None, limit: int = 200) -> list[tuple[str, str]]:
+    """The run form's "start from" choices: training from scratch, or one of the models the
+    member may see (only that family's when the form names one)."""
+    choices = [("", _("Nothing: train from scratch"))]
+    for model in fine_tunable_models(user, family)[:limit]:
+        label = (
+            f"{model.name} · {model.run.get_family_display()} · {dataset_label(model.run.dataset)}"
+        )
+        if model.official:
+            label += f" · {_('official')}"
+        choices.append((str(model.id), label))
+    return choices
+
+
+def lineage(user: User, model: LabModel) -> dict:
+    """The model tree around a model, like the Hugging Face Hub's: its ancestors (root first;
+    one the viewer may not see is shown without its name), and its fine-tunes the viewer may
+    see, each with its own number of fine-tunes. Three queries whatever the depth."""
+    from django.db.models import Count
+
+    ancestors = []
+    if model.lineage:
+        found = {
+            m.id: m
+            for m in LabModel.objects.filter(pk__in=model.lineage).select_related("owner", "run")
+        }
+        for ancestor_id in model.lineage:
+            ancestor = found.get(ancestor_id)
+            if ancestor is None:
+                ancestors.append({"model": None, "gone": True})
+            elif permissions.can_see_model(user, ancestor):
+                ancestors.append({"model": ancestor})
+            else:
+                ancestors.append({"model": None})
+    children = LabModel.objects.filter(permissions.listed(user), base=model)
+    visible_child = permissions.listed(user, prefix="fine_tunes__")
+    fine_tunes = list(
+        children.select_related("owner")
+        .annotate(fine_tune_count=Count("fine_tunes", filter=visible_child))
+        .order_by("-star_count", "-id")[:LINEAGE_SHOWN]
+    )
+    count = children.count() if len(fine_tunes) == LINEAGE_SHOWN else len(fine_tunes)
+    return {"ancestors": ancestors, "fine_tunes": fine_tunes, "fine_tune_count": count}
+
+
+LINEAGE_SHOWN = 12
+
+
+def trained_forms(model: LabModel) -> dict[str, str]:
+    """The poem forms a text model was trained on, key -> name (五言绝句 ...), in genlab's order."""
+    forms = model.text_spec.get("forms") or {}
+    if not forms:
+        return {}
+    from agora.lab.services.texts import form_names
+
+    return {key: name for key, name in form_names().items() if key in forms}
+
+
+def text_builtins() -> list[dict[str, str]]:
+    """The built-in text corpora with their one-line descriptions (genlab.text)."""
+    from genlab.text import list_text_datasets
+
+    return list_text_datasets()
+
+
+PROFILE_SHOWN = 5
+
+
+def member_lab_work(member: User, viewer: User) -> dict:
+    """A profile's texts: those the member had their models write, that the viewer may see
+    (public models, or the viewer's own), newest first. One query (their models are listed
+    with their works)."""
+    texts = list(
+        Generation.objects.filter(
+            permissions.listed(viewer, prefix="model__"),
+            owner=member,
+            status=Generation.Status.DONE,
+            recipe__kind="text",
+            reproduces=None,
+        )
+        .select_related("model")
+        .order_by("-created_at", "-id")[:PROFILE_SHOWN]
+    )
+    return {"texts": texts}

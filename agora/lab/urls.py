@@ -22,5 +22,6 @@ urlpatterns = [
     path("generations/<int:generation_id>/", views.generation, name="generation"),
     path("generations/<int:generation_id>/reproduce/", views.reproduce, name="reproduce"),
     path("generations/<int:generation_id>/share/", views.share, name="share"),
+    path("generations/<int:generation_id>/share-text/", views.share_text, name="share_text"),
     path("datasets/", views.datasets, name="datasets"),
 ]

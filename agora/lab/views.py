@@ -15,12 +15,20 @@ from agora.core.paging import keyset_page
 from agora.core.params import parse_id, parse_ids
 from agora.lab import permissions, selectors
 from agora.lab.dataset_summary import builtin_summary
-from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm
-from agora.lab.models import BUILTIN_DATASETS, POINT_DATASETS, Generation, TrainingRun
+from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm, TextGenerateForm
+from agora.lab.models import (
+    BUILTIN_DATASETS,
+    POINT_DATASETS,
+    TEXT_DATASETS,
+    TEXT_FAMILIES,
+    Generation,
+    TrainingRun,
+)
 from agora.lab.services import datasets as dataset_services
 from agora.lab.services import generations as generation_services
 from agora.lab.services import publishing, sharing
 from agora.lab.services import runs as run_services
+from agora.lab.services import texts as text_services
 
 LAB_PER_PAGE = 30
 GENERATIONS_PER_PAGE = 12
@@ -77,9 +85,10 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def new_run(request: HttpRequest) -> HttpResponse:
-    datasets = selectors.usable_datasets(request.user)
+    """A new run: from scratch, a fork of a run (`?fork=`), or a fine-tune of a published model
+    (`?base=`: the form then offers only its family and the data sets it can learn)."""
     # Prefilled from a link ("train this yourself" in a lesson); checked when the form is sent.
-    initial = {
+    initial: dict[str, object] = {
         name: request.GET[name]
         for name in ("title", "family", "dataset", "preset", "steps", "seed")
         if name in request.GET
@@ -93,20 +102,42 @@ def new_run(request: HttpRequest) -> HttpResponse:
             "preset": fork.preset,
             "steps": fork.steps,
             "seed": fork.seed,
+            "base_model": fork.base_model_id or "",
+            "freeze_early": fork.freeze_early,
         }
-    form = RunForm(request.POST or None, initial=initial, datasets=datasets)
+    base_id = parse_id(request.GET.get("base", ""))
+    base = selectors.get_model_for_user(request.user, base_id) if base_id else None
+    if base:
+        initial.update(
+            {"title": f"{base.name} (fine-tune)", "family": base.run.family, "base_model": base.id}
+        )
+        datasets = selectors.compatible_datasets(request.user, base)
+    else:
+        datasets = selectors.usable_datasets(request.user)
+    # With a base chosen, only its family and its family's models; otherwise every model the
+    # member may see (the service says why one does not fit the family or data set chosen).
+    families = [base.run.family] if base else None
+    bases = selectors.base_choices(request.user, family=base.run.family if base else None)
+    form = RunForm(
+        request.POST or None, initial=initial, datasets=datasets, bases=bases, families=families
+    )
     if request.method == "POST" and form.is_valid():
         forked_from = _run_named(request, request.POST.get("forked_from", ""))
+        data = dict(form.cleaned_data)
+        chosen = data.pop("base_model")
         try:
             run = run_services.create_run(
-                owner=request.user, forked_from=forked_from, **form.cleaned_data
+                owner=request.user,
+                forked_from=forked_from,
+                base_model=selectors.get_model_for_user(request.user, chosen) if chosen else None,
+                **data,
             )
         except ValidationError as exc:
             add_validation_errors(form, exc)
         else:
             return redirect(run.get_absolute_url())
     status = 400 if form.is_bound and form.errors else 200
-    context = {"form": form, "fork": fork, "estimates": _estimate_table()}
+    context = {"form": form, "fork": fork, "base": base, "estimates": _estimate_table()}
     return render(request, "lab/new_run.html", context, status=status)
 
 
@@ -114,20 +145,21 @@ def _estimate_table() -> dict:
     """Rows of families, columns of built-in data sets, each cell the quick and quality
     presets' estimated time on this server (agora/lab/estimates.py; one query)."""
     from agora.lab import estimates
-    from agora.lab.models import BUILTIN_DATASETS
+    from agora.lab.models import BUILTIN_DATASETS, TEXT_DATASETS
 
+    datasets = [name for name in BUILTIN_DATASETS if name not in TEXT_DATASETS]
     rates = estimates.measured_rates()
     rows: dict[str, dict] = {}
-    for dataset in BUILTIN_DATASETS:
+    for dataset in datasets:
         for e in estimates.estimates_for(dataset, rates=rates):
             row = rows.setdefault(e.family, {"label": e.family_label, "cells": {}})
             cell = row["cells"].setdefault(dataset, {"measured": e.measured_runs})
             cell[e.preset] = e.seconds
     table = [
-        {"label": row["label"], "cells": [row["cells"][d] for d in BUILTIN_DATASETS]}
+        {"label": row["label"], "cells": [row["cells"][d] for d in datasets]}
         for row in rows.values()
     ]
-    return {"datasets": BUILTIN_DATASETS, "rows": table}
+    return {"datasets": datasets, "rows": table}
 
 
 @require_safe
@@ -140,6 +172,8 @@ def run(request: HttpRequest, run_id: int) -> HttpResponse:
         "publish_form": PublishForm(initial={"name": obj.title}),
         "published": selectors.published_model(obj),
         "can_share": permissions.can_share_run(request.user, obj),
+        "base_visible": obj.base_model is not None
+        and permissions.can_see_model(request.user, obj.base_model),
     }
     if request.headers.get("HX-Request"):
         if not obj.is_active:  # finished: reload the whole page for its new actions
@@ -222,29 +256,33 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
     if request.headers.get("HX-Request") == "true" and cursor:
         context = {"generations": generations, "next_cursor": next_cursor}
         return render(request, "lab/model.html#generation-rows", context)
-    diffusion, classes = selectors.sampling_kind(obj)
-    conditional = classes > 0
-    # the form starts from genlab's measured best settings for the family (docs/benchmarks.md)
-    best = selectors.best_sampler_settings(obj)
     context = {
         "model": obj,
-        "best": best,
-        "form": GenerateForm(
-            initial={
-                "sampler": best["sampler"],
-                "count": 1000 if obj.run.dataset in POINT_DATASETS else 16,
-                "steps": best["steps"],
-                "eta": best["eta"],
-                "guidance": best["guidance"],
-            },
-            diffusion=diffusion,
-            conditional=conditional,
-        ),
         "generations": generations,
         "next_cursor": next_cursor,
         "starred": selectors.has_starred(request.user, obj),
-        "num_classes": classes,
+        "tree": selectors.lineage(request.user, obj),
+        "can_fine_tune": permissions.can_fine_tune(request.user, obj),
     }
+    if obj.run.family in TEXT_FAMILIES:
+        context["form"] = TextGenerateForm(poem_forms=selectors.trained_forms(obj))
+        return render(request, "lab/model.html", context)
+    diffusion, classes = selectors.sampling_kind(obj)
+    # the form starts from genlab's measured best settings for the family (docs/benchmarks.md)
+    best = selectors.best_sampler_settings(obj)
+    context["best"] = best
+    context["num_classes"] = classes
+    context["form"] = GenerateForm(
+        initial={
+            "sampler": best["sampler"],
+            "count": 1000 if obj.run.dataset in POINT_DATASETS else 16,
+            "steps": best["steps"],
+            "eta": best["eta"],
+            "guidance": best["guidance"],
+        },
+        diffusion=diffusion,
+        conditional=classes > 0,
+    )
     return render(request, "lab/model.html", context)
 
 
@@ -268,6 +306,8 @@ def star(request: HttpRequest, model_id: int) -> HttpResponse:
 @require_POST
 def generate(request: HttpRequest, model_id: int) -> HttpResponse:
     obj = selectors.get_model_for_user(request.user, model_id)
+    if obj.run.family in TEXT_FAMILIES:
+        return _generate_text(request, obj)
     diffusion, classes = selectors.sampling_kind(obj)
     form = GenerateForm(request.POST, diffusion=diffusion, conditional=classes > 0)
     if form.is_valid():
@@ -294,6 +334,41 @@ def generate(request: HttpRequest, model_id: int) -> HttpResponse:
         "generations": [],
         "starred": False,
         "num_classes": classes,
+        "tree": selectors.lineage(request.user, obj),
+        "can_fine_tune": permissions.can_fine_tune(request.user, obj),
+    }
+    return render(request, "lab/model.html", context, status=400)
+
+
+def _generate_text(request: HttpRequest, obj) -> HttpResponse:
+    form = TextGenerateForm(request.POST, poem_forms=selectors.trained_forms(obj))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            generation = text_services.request_text_generation(
+                user=request.user,
+                model=obj,
+                prompt=data["prompt"],
+                form=data.get("form", ""),
+                acrostic=data.get("acrostic", ""),
+                temperature=data["temperature"],
+                top_k=data["top_k"],
+                top_p=data["top_p"],
+                seed=data["seed"],
+                length=data["length"],
+                count=data["count"],
+            )
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+        else:
+            return redirect(generation.get_absolute_url())
+    context = {
+        "model": obj,
+        "form": form,
+        "generations": [],
+        "starred": False,
+        "tree": selectors.lineage(request.user, obj),
+        "can_fine_tune": permissions.can_fine_tune(request.user, obj),
     }
     return render(request, "lab/model.html", context, status=400)
 
@@ -342,6 +417,22 @@ def share(request: HttpRequest, generation_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def share_text(request: HttpRequest, generation_id: int) -> HttpResponse:
+    """Start a topic, or reply to one, with the texts and their recipe card (through the
+    composer's draft, as a run is shared)."""
+    obj = selectors.get_generation_for_user(request.user, generation_id)
+    try:
+        target = sharing.share_text_to_forum(
+            user=request.user, generation=obj, topic_reference=request.POST.get("topic", "")[:500]
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect(obj.get_absolute_url())
+    return redirect(target)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def datasets(request: HttpRequest) -> HttpResponse:
     form = DatasetForm(request.POST or None, request.FILES or None)
@@ -361,7 +452,10 @@ def datasets(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "mine": mine,
-            "builtins": [builtin_summary(name) for name in BUILTIN_DATASETS],
+            "builtins": [
+                builtin_summary(name) for name in BUILTIN_DATASETS if name not in TEXT_DATASETS
+            ],
+            "text_builtins": selectors.text_builtins(),
         },
         status=status,
     )

@@ -23,6 +23,7 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
     model = LabModel.objects.get(pk=site["lab:model"]["model_id"])
     LabModel.objects.filter(pk=model.pk).update(private=False)
     model.run.__class__.objects.filter(pk=model.run_id).update(private=False)
+    text_model, fine_tune, poem = _lab_text_and_tree(alice=alice, bob=bob, base=model)
     public_work = Work.objects.get(title="Public sunset")
     from agora.learn.lessons import seed_lessons
     from agora.learn.models import Article
@@ -40,6 +41,9 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
         "work": reverse("gallery:work", kwargs={"work_id": public_work.id}),
         "lab": reverse("lab:index"),
         "model": reverse("lab:model", kwargs=site["lab:model"]),
+        "fine_tune": fine_tune.get_absolute_url(),
+        "text_model": text_model.get_absolute_url(),
+        "text_generation": poem.get_absolute_url(),
         "learn": reverse("learn:index"),
         "article": reverse("learn:article", kwargs=site["learn:article"]),
         "lesson": lesson.get_absolute_url(),
@@ -55,3 +59,63 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
         "contests": reverse("challenges:contests"),
         "contest": reverse("challenges:contest", kwargs=site["challenges:contest"]),
     }
+
+
+def _lab_text_and_tree(*, alice, bob, base):
+    """A public text model with a poem it wrote, and bob's fine-tune of alice's model (the
+    model tree on both pages). No weights are read to draw these pages."""
+    from agora.lab.models import Generation, LabModel, TrainingRun
+
+    def published(owner, name, family, dataset, **extra):
+        run = TrainingRun.objects.create(
+            owner=owner,
+            title=name,
+            family=family,
+            dataset=dataset,
+            steps=10,
+            status=TrainingRun.Status.COMPLETED,
+            base_model=extra.get("base"),
+            base_sha256=extra["base"].checkpoint_sha256 if extra.get("base") else "",
+        )
+        return LabModel.objects.create(
+            run=run,
+            owner=owner,
+            name=name,
+            checkpoint="lab/models/x.safetensors",
+            checkpoint_sha256="1" * 64,
+            **extra,
+        )
+
+    poet = published(
+        alice,
+        "Tang poet",
+        "gpt",
+        "tang",
+        official=True,
+        data_kind="text",
+        text_spec={"tokenizer": "char", "forms": {"wuyan-jueju": 40}, "block_size": 72},
+    )
+    poem = Generation.objects.create(
+        model=poet,
+        owner=alice,
+        recipe={
+            "kind": "text",
+            "prompt": "",
+            "form": "wuyan-jueju",
+            "acrostic": "春江花月",
+            "temperature": 0.8,
+            "top_k": 0,
+            "top_p": 1.0,
+            "seed": 7,
+            "length": 200,
+            "count": 1,
+        },
+        recipe_hash="2" * 64,
+        status=Generation.Status.DONE,
+        texts=["春风吹落花，江水向东流。花开又一年，月照故人楼。"],
+        images_sha256="3" * 64,
+    )
+    fine_tune = published(
+        bob, "Bob's digits", base.run.family, "digits", base=base, lineage=[base.id]
+    )
+    return poet, fine_tune, poem

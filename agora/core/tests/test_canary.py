@@ -207,6 +207,33 @@ def _plant(*, alice, bob, charlie, staff, site) -> dict[str, Canary]:
     )
     Work.objects.filter(pk=recipe.pk).update(model_name="canaryrecipemodel", prompt="a sunset")
     canaries["hidden recipe model"] = Canary("canaryrecipemodel", frozenset({"alice", "staff"}))
+    # Texts alice's private model wrote (indexed for search), and her text data set.
+    from agora.core import jobs
+    from agora.lab.models import Generation, LabDataset, LabModel
+    from agora.lab.search import TEXT
+    from agora.search.tasks import index_objects
+
+    text = Generation.objects.create(
+        model=LabModel.objects.get(pk=site["lab:model"]["model_id"]),
+        owner=alice,
+        recipe={"kind": "text", "prompt": "canarytextprompt", "acrostic": ""},
+        recipe_hash="c" * 64,
+        status=Generation.Status.DONE,
+        texts=["canarygeneratedtext in a poem"],
+    )
+    jobs.enqueue(index_objects, TEXT, [text.id])
+    canaries["private model's text"] = Canary("canarygeneratedtext", frozenset({"alice", "staff"}))
+    canaries["private model's prompt"] = Canary("canarytextprompt", frozenset({"alice", "staff"}))
+    LabDataset.objects.create(
+        owner=alice,
+        name="canarydatasetname",
+        kind=LabDataset.Kind.TEXT,
+        status=LabDataset.Status.READY,
+        count=1,
+        text_preview="canarydatasettext line",
+    )
+    canaries["text data set"] = Canary("canarydatasettext", frozenset({"alice", "staff"}))
+    canaries["text data set name"] = Canary("canarydatasetname", frozenset({"alice", "staff"}))
     return canaries
 
 
@@ -285,6 +312,12 @@ def _route_kwargs(route: str, name: str, site: dict, canaries: dict[str, Canary]
             if "number" in names:
                 kwargs["number"] = canary.post.number if canary.post else 1
             variants.append(kwargs)
+    if "generation_id" in names:  # every generation: the canary's texts have their own
+        variants += [
+            {**base, "generation_id": generation_id}
+            for generation_id in _generation_ids()
+            if generation_id != base.get("generation_id")
+        ]
     return variants
 
 
@@ -396,7 +429,7 @@ def _walk_api(site, canaries, leaks: Leaks, *, alice, bob, charlie, staff) -> No
         "collection_id": [site["gallery:collection"]["collection_id"]],
         "run_id": [site["lab:run"]["run_id"], *_run_ids()],
         "model_id": [site["lab:model"]["model_id"]],
-        "generation_id": [site["lab:generation"]["generation_id"]],
+        "generation_id": [site["lab:generation"]["generation_id"], *_generation_ids()],
         "resource_id": [site["learn:resource"]["resource_id"]],
         "challenge_id": [site["challenges:challenge"]["challenge_id"]],
         "contest_id": [site["challenges:contest"]["contest_id"]],
@@ -431,6 +464,12 @@ def _work_ids() -> list[int]:
     from agora.gallery.models import Work
 
     return list(Work.objects.values_list("id", flat=True))
+
+
+def _generation_ids() -> list[int]:
+    from agora.lab.models import Generation
+
+    return list(Generation.objects.values_list("id", flat=True))
 
 
 def _run_ids() -> list[int]:

@@ -148,6 +148,7 @@ MATRIX: dict[str, tuple[int | None, ...]] = {
     "lab:generation": (404, 404, 404, 200, 200, 405, 405),
     "lab:reproduce": (302, 405, 405, 405, 405, 302, 404),
     "lab:share": (302, 405, 405, 405, 405, 302, 404),
+    "lab:share_text": (302, 405, 405, 405, 405, 302, 404),
     "lab:datasets": (302, 200, 200, 200, 200, 302, 200),
     "challenges:index": (200, 200, 200, 200, 200, 405, 405),
     "challenges:new": (302, 403, 403, 403, 200, 302, 403),
@@ -204,6 +205,7 @@ FORBIDDEN_POSTS = [
     ("lab:publish", {"name": "Stolen model", "card": "", "licence": "cc-by-4.0"}),
     ("lab:generate", {"count": "1", "seed": "1"}),
     ("lab:share", {"index": "0", "title": "Stolen"}),
+    ("lab:share_text", {"topic": ""}),
     ("challenges:vote", {}),
 ]
 

@@ -269,6 +269,7 @@ def build(*, alice, bob, charlie, staff) -> dict[str, dict]:
         "lab:generation": {"generation_id": generation.id},
         "lab:reproduce": {"generation_id": generation.id},
         "lab:share": {"generation_id": generation.id},
+        "lab:share_text": {"generation_id": generation.id},
         "challenges:challenge": {"challenge_id": challenge.id},
         "challenges:submit": {"challenge_id": challenge.id},
         "challenges:follow": {"challenge_id": challenge.id},

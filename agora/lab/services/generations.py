@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from agora.accounts.models import User
 from agora.lab import permissions
 from agora.lab.models import POINT_DATASETS, Generation, LabModel
-from agora.lab.selectors import best_sampler_settings, is_conditional, num_classes
+from agora.lab.selectors import best_sampler_settings, is_conditional, model_num_classes
 from agora.lab.tasks import enqueue
 from genlab.config import SAMPLER_DEFAULTS  # imports no torch
 
@@ -69,7 +69,7 @@ def request_generation(
     if not 0 <= seed < 2**31:
         errors["seed"] = _("The seed must be a whole number from 0 to 2147483647.")
     if labels:
-        classes = num_classes(model.run)
+        classes = model_num_classes(model)
         if not is_conditional(model.run, classes):
             errors["labels"] = _("This model is not conditional; leave the label empty.")
         elif any(not 0 <= label < classes for label in labels):
@@ -101,6 +101,10 @@ def request_generation(
 
 
 def reproduce(*, user: User, generation: Generation) -> Generation:
+    if generation.is_text:
+        from agora.lab.services.texts import reproduce_text
+
+        return reproduce_text(user=user, generation=generation)
     from genlab.recipe import Recipe
 
     recipe = Recipe.from_json(json.dumps(generation.recipe))

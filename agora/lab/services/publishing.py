@@ -35,9 +35,20 @@ def publish_model(
         pull_run_state(run.id, run.out_dir)
     if not source.is_file():
         raise ValidationError(_("The run's checkpoint is missing; it cannot be published."))
+    from agora.lab.checkpoints import checkpoint_meta
+
+    meta = checkpoint_meta(source)
+    spec = meta.get("data") if isinstance(meta.get("data"), dict) else {}
+    base = run.base_model
     model = LabModel(
         run=run,
         owner=user,
+        base=base,
+        lineage=[*base.lineage, base.id] if base else [],
+        data_kind=str(spec.get("kind", ""))[:10],
+        data_shape=list(spec.get("shape", [])),
+        classes=[str(name)[:80] for name in spec.get("classes", [])][:1000],
+        text_spec=text_spec(meta),
         name=name.strip(),
         card=card,
         card_html=render(card) if card.strip() else "",
@@ -60,6 +71,23 @@ def publish_model(
         )
         model.save(update_fields=["topic"])
     return model
+
+
+def text_spec(meta: dict) -> dict:
+    """What the site needs to know of a text model without loading it: its tokenizer's kind,
+    the poem forms it was trained on and its context (the vocabulary stays in the file)."""
+    text = (meta.get("data") or {}).get("text")
+    if not isinstance(text, dict):
+        return {}
+    import json
+
+    try:
+        kind = json.loads(text.get("tokenizer", "{}")).get("kind", "")
+    except (ValueError, AttributeError):
+        kind = ""
+    forms = text.get("forms") if isinstance(text.get("forms"), dict) else {}
+    config = meta.get("config") or {}
+    return {"tokenizer": kind, "forms": forms, "block_size": config.get("block_size")}
 
 
 def toggle_star(*, user: User, model: LabModel) -> bool:

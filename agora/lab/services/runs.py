@@ -12,8 +12,14 @@ from django.utils.translation import gettext as _
 from agora.accounts.models import User
 from agora.core.limits import check_lengths
 from agora.lab import permissions
-from agora.lab.models import FAMILY_CHOICES, POINT_DATASETS, TrainingRun
-from agora.lab.selectors import dataset_name, usable_datasets
+from agora.lab.models import FAMILY_CHOICES, TEXT_FAMILIES, LabModel, TrainingRun
+from agora.lab.selectors import (
+    base_incompatibility,
+    dataset_kind_and_channels,
+    dataset_name,
+    dataset_upload,
+    usable_datasets,
+)
 from agora.lab.tasks import enqueue
 
 Status = TrainingRun.Status
@@ -39,7 +45,15 @@ def validate_run(
         errors["seed"] = _("The seed must be a whole number from 0 to 2147483647.")
     if errors:
         raise ValidationError(errors)
-    kind = "points" if dataset in POINT_DATASETS else "image"
+    kind, _channels = dataset_kind_and_channels(dataset, dataset_upload(dataset))
+    if (family in TEXT_FAMILIES) != (kind == "text"):
+        raise ValidationError(
+            {
+                "dataset": _("A text model learns from text: choose tang, kjv or a text upload.")
+                if family in TEXT_FAMILIES
+                else _("This family learns images or points; choose one of those data sets.")
+            }
+        )
     try:
         config = resolve_config(
             family, dataset_name(dataset), preset, kind=kind, steps=steps, seed=seed
@@ -61,10 +75,19 @@ def create_run(
     seed: int = 0,
     private: bool = False,
     forked_from: TrainingRun | None = None,
+    base_model: LabModel | None = None,
+    freeze_early: bool = False,
     cpu_budget_minutes: int | None = None,
 ) -> TrainingRun:
+    """A queued run; with `base_model`, a fine-tune that starts from that model's weights."""
     if not permissions.can_train(owner):
         raise PermissionDenied(_("Log in to train models."))
+    if base_model is not None and not permissions.can_fine_tune(owner, base_model):
+        raise PermissionDenied(_("You may not use this model."))
+    if freeze_early and base_model is None:
+        raise ValidationError(
+            {"freeze_early": _("Only a fine-tune has early layers to freeze; choose a base model.")}
+        )
     active = TrainingRun.objects.filter(status__in=[Status.QUEUED, Status.RUNNING])
     if active.filter(owner=owner).count() >= settings.LAB_MAX_ACTIVE_RUNS_PER_MEMBER:
         raise ValidationError(
@@ -77,6 +100,11 @@ def create_run(
     config = validate_run(
         user=owner, family=family, dataset=dataset, preset=preset, steps=steps, seed=seed
     )
+    if base_model is not None:
+        reason = base_incompatibility(owner, base_model, family=family, dataset=dataset)
+        if reason:
+            raise ValidationError({"base_model": reason})
+        config = fine_tune_config(config, base_model, freeze_early=freeze_early)
     if cpu_budget_minutes is not None and not 1 <= cpu_budget_minutes <= 24 * 60:
         raise ValidationError(
             {"cpu_budget_minutes": _("The CPU budget must be between 1 and 1440 minutes.")}
@@ -97,11 +125,47 @@ def create_run(
         settings=config,
         private=private,
         forked_from=forked_from,
+        base_model=base_model,
+        base_sha256=base_model.checkpoint_sha256 if base_model else "",
+        freeze_early=freeze_early,
         total_steps=steps,
         cpu_budget_s=cpu_budget_minutes * 60 if cpu_budget_minutes else None,
     )
     transaction.on_commit(lambda: enqueue("train_run", run.id))
     return run
+
+
+# The options that shape a network's weights: a fine-tune takes them from its base, so that the
+# base's tensors fit (genlab/config.py's TrainConfig).
+ARCHITECTURE_OPTIONS = (
+    "image_size",
+    "conditional",
+    "loss",
+    "z_dim",
+    "likelihood",
+    "schedule",
+    "T",
+    "schedule_version",
+    "base",
+    "mults",
+    "attention",
+    "hidden",
+    "width",
+)
+
+
+def fine_tune_config(config: dict, base_model: LabModel, *, freeze_early: bool = False) -> dict:
+    """The run's settings with its base's architecture (its image size too: the new data is
+    resized to it), the hash of the base's weights (genlab refuses other weights under that
+    name) and the freezing. The worker names the base's file (base_model) when it trains."""
+    base_settings = base_model.run.settings
+    merged = dict(config, base_sha256=base_model.checkpoint_sha256, freeze_early=freeze_early)
+    for name in ARCHITECTURE_OPTIONS:
+        if name in base_settings:
+            merged[name] = base_settings[name]
+    if merged.get("image_size") is None and len(base_model.data_shape) == 3:
+        merged["image_size"] = base_model.data_shape[-1]
+    return merged
 
 
 def request_cancel(*, user: User, run: TrainingRun) -> None:

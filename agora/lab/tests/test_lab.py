@@ -85,7 +85,8 @@ def test_train_publish_generate_reproduce_and_share(
     [
         ("steps", "5", "between 10 and"),
         ("dataset", "imagenet", "Select a valid choice"),
-        ("family", "gpt", "Select a valid choice"),
+        ("family", "transformer", "Select a valid choice"),
+        ("family", "gpt", "A text model learns from text"),  # moons are points
         ("seed", "-1", "from 0 to"),
     ],
 )

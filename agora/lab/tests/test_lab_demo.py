@@ -17,11 +17,21 @@ def lab_dirs(settings, tmp_path):
     settings.LAB_RUNS_DIR = tmp_path / "runs"
 
 
+@pytest.fixture
+def small_zoo(monkeypatch):
+    """The zoo's smallest model only: sampling every zoo model's reference grid takes longer."""
+    import genlab.zoo
+
+    moons = genlab.zoo.get_model("moons-diffusion")
+    monkeypatch.setattr(genlab.zoo, "list_models", lambda root=None: [moons])
+    return moons
+
+
 @pytest.mark.django_db
-def test_demo_publishes_a_model_and_shares_its_work_and_run(alice, client):
+def test_demo_publishes_a_model_and_shares_its_work_and_run(alice, client, small_zoo):
     Category.objects.create(slug="image-generation", name="Image generation")
     demo.seed(out=io.StringIO())
-    model = LabModel.objects.get()
+    model = LabModel.objects.get(official=False, base=None)
     assert model.topic is not None
     made = sorted((g.recipe["eta"], g.status) for g in model.generations.all())
     assert made == [(0.0, "done"), (1.0, "done")]  # deterministic DDIM beside eta 1
@@ -35,3 +45,49 @@ def test_demo_publishes_a_model_and_shares_its_work_and_run(alice, client):
     assert "| Data set | moons |" in shared.posts.first().raw
     assert "Moons DDPM" in client.get("/learn/resources/?kind=model").content.decode()
     assert "Two moons from noise" in client.get("/gallery/?dataset=moons").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_zoo_is_published_as_official_models_with_full_cards(
+    alice, bob, client, small_zoo, django_capture_on_commit_callbacks
+):
+    from agora.lab.models import Generation
+
+    out = io.StringIO()
+    demo.seed(out=out)
+    demo.seed(out=out)  # again: nothing published twice
+    model = LabModel.objects.get(official=True)
+    assert model.owner.username == "zoo" and model.owner.is_staff
+    assert model.checkpoint_sha256 == small_zoo.weights_sha256
+    assert model.run.status == "completed" and model.run.family == "diffusion"
+    assert model.run.metrics == small_zoo.metrics and model.data_shape == [2]
+    page = client.get(model.get_absolute_url()).content.decode()
+    assert "Official" in page and "Agora model zoo" in page
+    for shown in (
+        small_zoo.recipe_sha256,  # recipe and hash
+        small_zoo.weights_sha256,
+        "CPU-minutes",
+        "none needed (synthetic)",  # the data set's licence
+        "mmd2",  # the metrics of genlab's evaluation
+        "python -m genlab zoo build moons-diffusion",
+    ):
+        assert shown in page, shown
+    reference = Generation.objects.get(model=model)
+    assert reference.status == "done" and reference.recipe["seed"] == small_zoo.reference["seed"]
+    assert reference.get_absolute_url() in page
+    # the site's pixels hash like the zoo card's reference: the card says so
+    assert reference.images_sha256 == small_zoo.card["reference_sha256"]
+    assert "identical to the zoo card" in page
+
+    # anyone who logs in reproduces it: the same pixels
+    client.force_login(bob)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/lab/generations/{reference.id}/reproduce/")
+    copy = Generation.objects.get(reproduces=reference)
+    assert response["Location"] == copy.get_absolute_url()
+    assert copy.verified is True
+    assert "Identical" in client.get(copy.get_absolute_url()).content.decode()
+    # and may fine-tune it; alice's demo did (the zoo model's tree shows it)
+    page = client.get(model.get_absolute_url()).content.decode()
+    assert "Fine-tune this model" in page
+    assert "Fine-tunes: 1 model" in page and "Swiss roll (fine-tuned from moons)" in page

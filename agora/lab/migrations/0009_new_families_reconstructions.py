@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("lab", "0007_merge_20261203_0950"),
+        ("lab", "0008_merge_0006_lineage_zoo_text_0007_merge_20261203_0950"),
     ]
 
     operations = [

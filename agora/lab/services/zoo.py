@@ -1,0 +1,279 @@
+"""Publishing genlab's model zoo (genlab/zoo/) as the site's official models: one completed run and
+one model per built zoo entry, owned by the zoo's account, with a card that states the data set
+and its licence, the recipe and hashes, the CPU-minutes to train and the metrics genlab's
+evaluation measured; and the reference generation, sampled by the lab's own worker from the
+committed weights, which anyone can reproduce."""
+
+from __future__ import annotations
+
+from django.core.files import File
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from agora.accounts.models import User
+from agora.core.markdown import render
+from agora.lab.models import Generation, LabModel, TrainingRun
+
+ZOO_USERNAME = "zoo"
+
+
+def zoo_account() -> User:
+    """The account the official models belong to: staff, no password (nobody logs in as it)."""
+    account = User.objects.filter(username=ZOO_USERNAME).first()
+    if account is None:
+        account = User(
+            username=ZOO_USERNAME,
+            email="zoo@agora.invalid",
+            display_name="Agora model zoo",
+            bio="The lab's official base models: rebuilt bit for bit from their recipes "
+            "(python -m genlab zoo build) and checked by python -m genlab zoo verify.",
+            is_staff=True,
+        )
+        account.set_unusable_password()
+        account.full_clean()
+        account.save()
+    return account
+
+
+def site_family(config: dict) -> str:
+    """The lab's family name (FAMILY_CHOICES) of a genlab config: its aliases come back."""
+    family = config["family"]
+    if family == "gan":
+        loss = config.get("loss", "nonsaturating")
+        if loss in ("wgan-gp", "wgan"):
+            return loss
+        return "cgan" if config.get("conditional") else "gan"
+    if family == "vae" and float(config.get("beta", 1.0)) != 1.0:
+        return "beta-vae"
+    return family
+
+
+def model_licence(dataset_licence: str) -> str:
+    """A model inherits its data's terms: CC-BY-SA-3.0 -> cc-by-sa-3.0; synthetic data -> MIT."""
+    first = dataset_licence.split()[0] if dataset_licence.strip() else ""
+    return first.lower()[:40] if first.upper().startswith("CC") else "mit"
+
+
+def card_markdown(entry) -> str:
+    """The model card of a zoo entry (genlab.zoo.ZooModel)."""
+
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    card = entry.card
+    data = entry.licence
+    train = card.get("train", {})
+    lines = [entry.about, ""] if entry.about else []
+    lines += [
+        _(
+            "An official base model of the Agora model zoo (`genlab/zoo/models/%(name)s/`). "
+            "Rebuild it bit for bit with `python -m genlab zoo build %(name)s`; check its weights "
+            "and reference samples with `python -m genlab zoo verify %(name)s`."
+        )
+        % {"name": entry.name},
+        "",
+        "| | |",
+        "|---|---|",
+    ]
+    dataset = data.get("name", entry.dataset)
+    if data.get("url"):
+        dataset = f"[{cell(dataset)}]({data['url']})"
+    rows = [
+        (_("Data set"), f"{dataset} · {cell(data.get('source', ''))}"),
+        (_("Data licence"), cell(data.get("licence", ""))),
+    ]
+    if data.get("attribution"):
+        rows.append((_("Attribution"), cell(data["attribution"])))
+    if card.get("parameters"):
+        rows.append((_("Parameters"), f"{card['parameters']:,}"))
+    if train.get("cpu_minutes") is not None:
+        load = train.get("load_average") or []
+        rows.append(
+            (
+                _("Training"),
+                _(
+                    "%(cpu).2f CPU-minutes (%(wall).1f min wall, %(threads)s thread(s), "
+                    "torch %(torch)s, %(date)s, load %(load)s)"
+                )
+                % {
+                    "cpu": train["cpu_minutes"],
+                    "wall": train.get("wall_minutes", 0),
+                    "threads": train.get("threads", 1),
+                    "torch": train.get("torch", "?"),
+                    "date": train.get("date", "?"),
+                    "load": f"{load[0]:.1f}" if load else "?",
+                },
+            )
+        )
+    rows += [
+        (_("Recipe SHA-256"), f"`{entry.recipe_sha256}`"),
+        (
+            _("Weights SHA-256"),
+            f"`{entry.weights_sha256}` ({card.get('weights_dtype', 'float32')})",
+        ),
+    ]
+    if card.get("reference_sha256"):
+        rows.append((_("Reference samples SHA-256"), f"`{card['reference_sha256']}`"))
+    lines += [f"| {label} | {value} |" for label, value in rows]
+    if entry.metrics:
+        evaluation = card.get("evaluation", {})
+        lines += [
+            "",
+            _("Metrics measured by genlab's evaluation (%(tool)s, %(n)s samples):")
+            % {"tool": evaluation.get("tool", "genlab.metrics.evaluate"), "n": evaluation.get("n")},
+            "",
+            f"| {_('Metric')} | {_('Value')} |",
+            "|---|---|",
+        ]
+        lines += [f"| {cell(k)} | {v:.4g} |" for k, v in sorted(entry.metrics.items())]
+    return "\n".join(lines)
+
+
+def zoo_data_kind(entry) -> str:
+    if entry.family == "gpt":
+        return "text"
+    return "points" if len(entry.card.get("data_shape", [])) == 1 else "image"
+
+
+@transaction.atomic
+def publish_zoo_model(*, entry) -> LabModel | None:
+    """Publish one built zoo entry as an official model (None when it has no weights yet).
+    Safe to run again: a model with the same weights is not published twice."""
+    from agora.lab.checkpoints import checkpoint_meta
+    from agora.lab.services.publishing import text_spec
+    from genlab.zoo import weights_sha256
+
+    if not entry.built:
+        return None
+    existing = LabModel.objects.filter(official=True, checkpoint_sha256=entry.weights_sha256)
+    if existing.exists():
+        return None
+    sha = weights_sha256(entry.weights_path)
+    if sha != entry.weights_sha256:  # zoo verify says the same; never publish other bytes
+        raise ValueError(
+            f"zoo model {entry.name}: weights hash {sha[:12]} is not its card's "
+            f"{entry.weights_sha256[:12]}"
+        )
+    account = zoo_account()
+    config = dict(entry.recipe["config"])
+    family = site_family(config)
+    run = TrainingRun.objects.create(
+        owner=account,
+        title=entry.title,
+        family=family,
+        dataset=entry.dataset,
+        preset=config.get("preset", "quick"),
+        steps=config["steps"],
+        seed=config.get("seed", 0),
+        settings=config,
+        status=TrainingRun.Status.COMPLETED,
+        step=config["steps"],
+        total_steps=config["steps"],
+        metrics={k: float(v) for k, v in entry.metrics.items()},
+        checkpoint_sha256=sha,
+        log=f"Built by python -m genlab zoo build {entry.name}; recipe {entry.recipe_sha256}\n",
+    )
+    card = card_markdown(entry)
+    model = LabModel(
+        run=run,
+        owner=account,
+        name=entry.title,
+        card=card,
+        card_html=render(card),
+        licence=model_licence(entry.licence.get("licence", "")),
+        official=True,
+        checkpoint_sha256=sha,
+        data_kind=zoo_data_kind(entry),
+        data_shape=list(entry.card.get("data_shape", [])),
+        classes=[str(c) for c in entry.card.get("classes", [])],
+        text_spec=text_spec(checkpoint_meta(entry.weights_path)),
+    )
+    with entry.weights_path.open("rb") as handle:
+        model.checkpoint.save(f"zoo-{sha[:16]}.safetensors", File(handle), save=False)
+    model.full_clean()
+    model.save()
+    return model
+
+
+def reference_generation(*, model: LabModel, entry) -> Generation:
+    """The zoo entry's reference generation (its card's recipe) asked of the lab's worker."""
+    from agora.lab.services.generations import request_generation
+
+    reference = entry.reference
+    if entry.family == "gpt":  # sample poems (genlab.gpt.zoo_reference's TextRecipe fields)
+        from agora.lab.services.texts import request_text_generation
+
+        return request_text_generation(
+            user=model.owner,
+            model=model,
+            prompt=reference.get("prompt", ""),
+            form=reference.get("form") or "",
+            acrostic=reference.get("acrostic", ""),
+            temperature=reference.get("temperature", 0.8),
+            top_k=reference.get("top_k", 0),
+            top_p=reference.get("top_p", 1.0),
+            seed=reference.get("seed", 0),
+            length=reference.get("length", 200),
+            count=reference.get("count", 1),
+        )
+    return request_generation(
+        user=model.owner,
+        model=model,
+        sampler=reference.get("sampler") or "ddim",
+        steps=reference.get("steps", 50),
+        guidance=reference.get("guidance", 0.0),
+        eta=reference.get("eta", 0.0),
+        seed=reference.get("seed", 0),
+        labels=reference.get("labels"),
+        count=reference.get("count", 16),
+    )
+
+
+def note_reference(*, model: LabModel, generation: Generation, entry) -> None:
+    """Add the reference generation to the card: where to see and reproduce it, and whether the
+    site's pixels hash like the zoo card's reference."""
+    expected = entry.card.get("reference_sha256", "")
+    if generation.status != Generation.Status.DONE:
+        note = _("The reference samples could not be generated here: %(error)s") % {
+            "error": generation.error
+        }
+    elif generation.images_sha256 == expected:
+        note = _(
+            "[Reference samples](%(url)s), generated by this site from the committed weights: "
+            "✓ identical to the zoo card's reference hash. Press **Reproduce and verify** on "
+            "them to check again."
+        ) % {"url": generation.get_absolute_url()}
+    else:
+        note = _(
+            "[Reference samples](%(url)s), generated by this site from the committed weights: "
+            "their hash `%(got)s` differs from the zoo card's `%(want)s` on this machine (a "
+            "different CPU or torch build); **Reproduce and verify** checks this site's own."
+        ) % {
+            "url": generation.get_absolute_url(),
+            "got": generation.images_sha256[:12],
+            "want": expected[:12],
+        }
+    card = f"{model.card}\n\n{note}"
+    LabModel.objects.filter(pk=model.pk).update(card=card, card_html=render(card))
+
+
+def publish_zoo(*, out) -> list[LabModel]:
+    """Publish every built zoo model not yet on the site, each with its reference samples
+    sampled by the lab's worker code here and now (seconds: no training)."""
+    from agora.lab import execution
+    from genlab.zoo import list_models
+
+    published = []
+    for entry in list_models():
+        model = publish_zoo_model(entry=entry)
+        if model is None:
+            continue
+        generation = reference_generation(model=model, entry=entry)
+        execution.execute_generation(generation_id=generation.id)
+        generation.refresh_from_db()
+        note_reference(model=model, generation=generation, entry=entry)
+        out.write(
+            f"Published the zoo model {entry.name} ({generation.duration_s:.1f} s to sample)."
+        )
+        published.append(model)
+    return published
