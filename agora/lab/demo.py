@@ -54,6 +54,7 @@ def seed(*, out) -> None:
         sampler="ddim",
         steps=20,
         guidance=0.0,
+        eta=0.0,  # deterministic DDIM (left out, the measured default eta 1 would apply)
         seed=7,
         labels=None,
         count=1000,  # a point cloud: 16 points would be a blank tile

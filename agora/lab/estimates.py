@@ -21,11 +21,23 @@ from dataclasses import dataclass
 from django.db.models import Avg, Count
 
 from agora.lab.models import TrainingRun
+from genlab.errors import ConfigError
+
+PRESETS = ("quick", "quality")
 
 # steps per second on 8x8 images, per family group
 IMAGE_CALIBRATION = {"diffusion": 1.0, "latent": 1.0, "vae": 5.0, "gan": 2.5}
 POINTS_CALIBRATION = 100.0
-GROUP = {"cgan": "gan", "wgan": "gan", "wgan-gp": "gan", "beta-vae": "vae"}
+# families calibrated like their nearest kin: an autoencoder, a GAN, or diffusion on latents
+GROUP = {
+    "cgan": "gan",
+    "wgan": "gan",
+    "wgan-gp": "gan",
+    "stylegan": "gan",
+    "beta-vae": "vae",
+    "vqvae": "vae",
+    "latent-unet": "latent",
+}
 
 
 @dataclass
@@ -76,9 +88,12 @@ def estimates_for(dataset: str, *, rates=None) -> list[Estimate]:
     for family, label in FAMILY_CHOICES:
         if family in TEXT_FAMILIES:  # not calibrated here: text models train on text sets only
             continue
+        try:
+            steps_of = {preset: preset_steps(family, local, preset) for preset in PRESETS}
+        except ConfigError:  # a family that does not learn this kind of data (images only, ...)
+            continue
         measured, runs = rates.get((family, dataset), (0.0, 0))
         rate = measured or calibrated_rate(family, local)
-        for preset in ("quick", "quality"):
-            steps = preset_steps(family, local, preset)
+        for preset, steps in steps_of.items():
             found.append(Estimate(family, str(label), preset, steps, steps / rate, runs))
     return found

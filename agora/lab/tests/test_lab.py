@@ -240,7 +240,6 @@ def test_empty_steps_take_the_presets_steps_for_the_family_and_data_set(alice):
 def test_site_runs_get_the_same_settings_as_the_command_line(alice, dataset, mults):
     """The UNet and preset follow the data set's own image size on the site as in `genlab train`:
     an 8x8 digits run gets the small-image network, not the 28x28 one."""
-    import argparse
 
     from genlab import cli
 
@@ -253,18 +252,9 @@ def test_site_runs_get_the_same_settings_as_the_command_line(alice, dataset, mul
         seen["cfg"] = cfg.to_dict()
         raise SystemExit
 
-    args = argparse.Namespace(
-        family="diffusion",
-        dataset=dataset,
-        preset="quick",
-        out=None,
-        resume=False,
-        set=[],
-        steps=None,
-        seed=0,
-        image_size=None,
-        sample_every=None,
-        checkpoint_every=None,
+    # the command line a member would type, parsed by genlab's own parser
+    args = cli.build_parser().parse_args(
+        ["train", "diffusion", "--dataset", dataset, "--preset", "quick", "--seed", "0"]
     )
     import genlab.train
 
