@@ -233,10 +233,12 @@ def test_the_vae_map_waits_for_the_lesson_model_then_decodes_points(alice_client
 
 
 def test_the_reverse_process_samples_from_the_newest_public_diffusion_model(
-    alice, alice_client, django_capture_on_commit_callbacks
+    alice, alice_client, django_capture_on_commit_callbacks, monkeypatch
 ):
     from agora.lab.services import publishing, runs
+    from agora.learn.widgets import reverse
 
+    monkeypatch.setattr(reverse, "zoo_model", lambda: None)  # a build without the model zoo
     none_yet = alice_client.get("/learn/widgets/reverse-process/panel/?steps=10")
     assert "no public diffusion model" in none_yet.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
@@ -257,3 +259,13 @@ def test_the_reverse_process_samples_from_the_newest_public_diffusion_model(
     table = WidgetResult.objects.get(kind="sampler-table")
     assert table.status == "done" and len(table.data["table"]["rows"]) == 5
     assert "MMD²" in alice_client.get("/learn/widgets/sampler-table/panel/").content.decode()
+
+
+def test_the_reverse_process_prefers_the_model_zoo_when_it_is_built():
+    from agora.learn.widgets import reverse
+    from genlab import zoo
+
+    built = [m for m in zoo.list_models() if m.family == "diffusion" and m.built]
+    state = reverse.model_state()
+    assert built and state["model"].startswith("zoo:")
+    assert state["checkpoint"] == zoo.get_model(state["model"][4:]).weights_sha256[:16]
