@@ -106,7 +106,7 @@ def test_home_shows_members_their_own_private_things_only(client, alive, alice, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("persona", "queries"), [(None, 7), ("alice", 12), ("staff", 11)])
+@pytest.mark.parametrize(("persona", "queries"), [(None, 10), ("alice", 15), ("staff", 14)])
 def test_home_costs_the_same_queries_however_much_is_alive(
     client, alice, bob, staff, persona, queries, django_assert_num_queries, request
 ):
