@@ -494,6 +494,71 @@ def texts_sha256(texts: list[str]) -> str:
     return hashlib.sha256(json.dumps(texts, ensure_ascii=False).encode()).hexdigest()
 
 
+# ------------------------------------------------------------------------------- inspection
+
+
+@dataclass(frozen=True)
+class NextChar:
+    """The next-token distribution after a prompt (the lessons' GPT widget): `probs` is
+    softmax(logits / T) over the whole vocabulary, `kept` the nucleus of top-p (the tokens
+    sampling may pick), `nucleus` the probabilities renormalised over it (0 outside)."""
+
+    logits: torch.Tensor  # (V,)
+    probs: torch.Tensor  # (V,)
+    kept: torch.Tensor  # (V,) bool
+    nucleus: torch.Tensor  # (V,)
+
+
+def prompt_ids(model: GPTFamily, prompt: str) -> list[int]:
+    """The start token then the prompt's tokens; unknown characters and a prompt longer than
+    the context are refused (RecipeError) with a message naming them."""
+    check_text_recipe(model, TextRecipe("", prompt=prompt))
+    return [model.tokenizer.sep_id, *(model.tokenizer.encode(prompt) if prompt else [])]
+
+
+@torch.inference_mode()
+def next_char_distribution(
+    model: GPTFamily, prompt: str, temperature: float, top_p: float
+) -> NextChar:
+    """What sample_tokens draws the next token from (no top-k, no form): softmax(logits / T)
+    restricted to the nucleus of top-p by the same filter, and renormalised."""
+    if not (temperature > 0 and math.isfinite(temperature)):
+        raise RecipeError(f"temperature must be above 0, got {temperature}")
+    if not 0 < top_p <= 1:
+        raise RecipeError(f"top_p must be in (0, 1], got {top_p}")
+    idx = torch.tensor([prompt_ids(model, prompt)], dtype=torch.long)
+    logits = model.gpt.eval()(idx, last_only=True)[0, -1].float()
+    scaled = logits / temperature
+    filtered = top_p_filter(scaled, top_p)
+    kept = torch.isfinite(filtered)
+    return NextChar(logits, scaled.softmax(-1), kept, filtered.softmax(-1))
+
+
+@torch.inference_mode()
+def attention_weights(model: GPTFamily, prompt: str) -> torch.Tensor:
+    """The attention weights of every layer and head over the start token and the prompt,
+    (n_layer, n_head, T, T): row i is softmax(q_i k_j^T / sqrt(d) + causal mask) over j, the
+    weights F.scaled_dot_product_attention applies inside CausalSelfAttention."""
+    net = model.gpt.eval()
+    idx = torch.tensor([prompt_ids(model, prompt)], dtype=torch.long)
+    t = net.transformer
+    T = idx.shape[1]
+    x = t.wte(idx) + t.wpe(torch.arange(T))
+    future = torch.ones(T, T, dtype=torch.bool).triu(1)
+    maps = []
+    for block in t.h:
+        attn = block.attn
+        B, _T, C = x.shape
+        hs = C // attn.n_head
+        q, k, _v = attn.c_attn(block.ln_1(x)).split(C, dim=2)
+        q = q.view(B, T, attn.n_head, hs).transpose(1, 2)
+        k = k.view(B, T, attn.n_head, hs).transpose(1, 2)
+        scores = (q @ k.transpose(-2, -1)) / math.sqrt(hs)
+        maps.append(scores.masked_fill(future, -math.inf).softmax(-1)[0])
+        x = block(x)
+    return torch.stack(maps)
+
+
 # --------------------------------------------------------------------------------- metrics
 
 

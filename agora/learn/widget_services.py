@@ -131,12 +131,19 @@ def declare(*, user, html: str) -> int:
 
     if not permissions.can_declare_widgets(user):
         return 0
-    rows = [
-        WidgetResult(
-            kind=kind, key=widgets.state_key(kind, state), state=state, status=Status.DECLARED
+    from agora.learn.widgets.reverse import NoModel
+
+    rows = []
+    for kind, placed in placed_widgets(html):
+        try:  # the key names the model too (what a reader's request asks for)
+            state = widgets.get(kind).with_extra(placed)
+        except NoModel:
+            continue
+        rows.append(
+            WidgetResult(
+                kind=kind, key=widgets.state_key(kind, state), state=state, status=Status.DECLARED
+            )
         )
-        for kind, state in placed_widgets(html)
-    ]
     before = WidgetResult.objects.filter(key__in=[r.key for r in rows]).count()
     WidgetResult.objects.bulk_create(rows, ignore_conflicts=True)
     return len({r.key for r in rows}) - before

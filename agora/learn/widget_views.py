@@ -52,6 +52,8 @@ def lab_url(kind: str, state: dict) -> str:
     elif kind.startswith("vae"):
         family = "beta-vae" if state.get("beta") == "4" else "vae"
         query = {"family": family, "dataset": "digits", "steps": state.get("steps", 1500)}
+    elif kind.startswith("gpt"):
+        query = {"family": "gpt", "dataset": "tang"}
     elif kind == "reverse-process" or kind == "sampler-table":
         query = {"family": "diffusion", "dataset": "moons", "steps": 300}
     else:
@@ -74,11 +76,12 @@ def panel_context(request: HttpRequest, kind: str, state: dict, *, compute: bool
     viewer may (compute=True), the progress of a live training, or why there is none."""
     widget = widgets.get(kind)
     row, message, waiting_for = None, "", None
+    bad_input = False
     try:
         keyed = _keyed(widget, state)
-    except NoModel:
+    except NoModel as exc:
         keyed, compute = None, False
-        message = NO_MODEL_MESSAGE()
+        message = str(exc) or NO_MODEL_MESSAGE()
     if compute:
         try:
             row = widget_services.figure_for(user=request.user, kind=kind, state=keyed)
@@ -90,6 +93,8 @@ def panel_context(request: HttpRequest, kind: str, state: dict, *, compute: bool
             ) % {"step": waiting_for.step, "total": waiting_for.total_steps or exc.state["steps"]}
         except PermissionDenied as exc:
             message = str(exc)
+        except widgets.WidgetInputError as exc:  # what only the model could tell (a prompt)
+            message, bad_input = str(exc), True
     elif keyed is not None:
         row = WidgetResult.objects.filter(key=widgets.state_key(kind, keyed)).first()
     frame = None
@@ -109,6 +114,7 @@ def panel_context(request: HttpRequest, kind: str, state: dict, *, compute: bool
         "row": row,
         "frame": frame,
         "message": message,
+        "bad_input": bad_input,
         "active": active,
         "query": query,
         "panel_url": reverse("learn:widget_panel", kwargs={"kind": kind}) + "?" + query,
@@ -134,9 +140,15 @@ def widget_panel(request: HttpRequest, kind: str) -> HttpResponse:
     try:
         _widget, state = _widget_and_state(request, kind)
     except widgets.WidgetInputError as exc:
+        if request.headers.get("HX-Request"):  # typed into the form: the panel says why
+            return render(
+                request, "learn/widgets/_panel_error.html", {"message": str(exc)}, status=400
+            )
         return _bad_input(request, str(exc))
     context = panel_context(request, kind, state, compute=True)
     status = 403 if context["row"] is None and not context["active"] else 200
+    if context["bad_input"]:
+        status = 400
     return render(request, "learn/widgets/_panel.html", {"w": context}, status=status)
 
 
@@ -149,8 +161,12 @@ def widget_figure(request: HttpRequest, kind: str) -> HttpResponse:
         return _bad_input(request, str(exc))
     try:
         row = widget_services.figure_for(user=request.user, kind=kind, state=_keyed(_widget, state))
-    except NoModel:
-        return HttpResponse(NO_MODEL_MESSAGE(), status=503, content_type="text/plain")
+    except NoModel as exc:
+        return HttpResponse(
+            str(exc) or NO_MODEL_MESSAGE(), status=503, content_type="text/plain; charset=utf-8"
+        )
+    except widgets.WidgetInputError as exc:
+        return _bad_input(request, str(exc))
     except PermissionDenied as exc:
         return HttpResponse(str(exc), status=403, content_type="text/plain; charset=utf-8")
     except ModelNotReady as exc:
@@ -166,7 +182,12 @@ def widget_figure(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 def _png(data: bytes) -> HttpResponse:
-    response = HttpResponse(data, content_type="image/png")
+    """A figure's bytes: PNG, or SVG for figures whose labels need the reader's fonts (CJK)."""
+    svg = data.startswith(b"<svg")
+    response = HttpResponse(data, content_type="image/svg+xml" if svg else "image/png")
+    if svg:  # shown in <img>, where nothing in it runs; opened alone, it stays inert too
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = f"public, max-age={CACHED_FIGURE_SECONDS}"
     return response
 

@@ -371,3 +371,54 @@ def test_metrics_and_cli(poem_ckpt: Path, tmp_path: Path, capsys: pytest.Capture
     assert "val_bits_per_char" in capsys.readouterr().out
     assert main(["sample", str(poem_ckpt), "--prompt", "xyz"]) == 2
     assert "vocabulary" in capsys.readouterr().err
+
+
+def test_next_char_distribution_is_the_nucleus_of_the_tempered_softmax(poem_ckpt: Path) -> None:
+    from genlab.gpt import next_char_distribution, prompt_ids
+
+    model = load(poem_ckpt).model
+    prompt = HAN[:3]
+    with torch.no_grad():
+        logits = model.gpt.eval()(torch.tensor([prompt_ids(model, prompt)]))[0, -1]
+    for temperature, top_p in [(1.0, 1.0), (0.5, 0.9), (2.0, 0.3), (0.7, 0.05)]:
+        out = next_char_distribution(model, prompt, temperature, top_p)
+        probs = torch.softmax(logits / temperature, -1)
+        torch.testing.assert_close(out.probs, probs)
+        # the nucleus (Holtzman et al.): the fewest most likely tokens whose mass reaches top_p
+        order = probs.argsort(descending=True)
+        mass = probs[order].cumsum(0)
+        n = int((mass < top_p - 1e-6).sum()) + 1
+        kept = torch.zeros_like(out.kept)
+        kept[order[:n]] = True
+        assert torch.equal(out.kept, kept)
+        expected = torch.where(kept, probs, 0) / probs[kept].sum()
+        torch.testing.assert_close(out.nucleus, expected)
+        assert abs(float(out.nucleus.sum()) - 1) < 1e-5 and float(out.nucleus[~kept].sum()) == 0
+    with pytest.raises(RecipeError, match="not in this model"):
+        next_char_distribution(model, "ABC", 1.0, 1.0)
+
+
+def test_attention_weights_are_causal_rows_that_sum_to_one(poem_ckpt: Path) -> None:
+    from genlab.gpt import attention_weights, prompt_ids
+
+    model = load(poem_ckpt).model
+    prompt = HAN[:9]
+    maps = attention_weights(model, prompt)
+    T = len(prompt) + 1
+    assert maps.shape == (model.cfg.n_layer, model.cfg.n_head, T, T)
+    torch.testing.assert_close(maps.sum(-1), torch.ones(maps.shape[:-1]))
+    assert float(maps.triu(1).abs().max()) == 0  # no position looks at a later one
+    assert float(maps.min()) >= 0 and float(maps[..., 0, 0].min()) == 1
+    # the weights are those the block applies: weights @ v through c_proj is its output
+    net = model.gpt.eval()
+    t = net.transformer
+    idx = torch.tensor([prompt_ids(model, prompt)])
+    with torch.no_grad():
+        x = t.wte(idx) + t.wpe(torch.arange(T))
+        block = t.h[0]
+        C = x.shape[-1]
+        hs = C // block.attn.n_head
+        _q, _k, v = block.attn.c_attn(block.ln_1(x)).split(C, dim=2)
+        v = v.view(1, T, block.attn.n_head, hs).transpose(1, 2)
+        y = (maps[0].unsqueeze(0) @ v).transpose(1, 2).reshape(1, T, C)
+        torch.testing.assert_close(block.attn.c_proj(y), block.attn(block.ln_1(x)))

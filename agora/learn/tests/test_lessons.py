@@ -269,3 +269,56 @@ def test_the_reverse_process_prefers_the_model_zoo_when_it_is_built():
     state = reverse.model_state()
     assert built and state["model"].startswith("zoo:")
     assert state["checkpoint"] == zoo.get_model(state["model"][4:]).weights_sha256[:16]
+
+
+def test_the_gpt_lesson_shows_the_next_character_and_one_head_over_the_prompt(
+    alice_client, lessons
+):
+    from agora.learn.widgets import gpt
+
+    client = Client()  # a visitor
+    lesson = lessons[5]
+    page = client.get(lesson.get_absolute_url()).content.decode()
+    assert page.count("<math") >= 3 and 'value="床前明月光"' in page
+    assert 'data-hx-trigger="load"' in page  # the panels (figure and table) load with the page
+    # a visitor: the lesson's own settings are computed for them, as SVG with the characters
+    panel = client.get("/learn/widgets/gpt-next/panel/?prompt=床前明月光&temperature=1.0&top_p=0.9")
+    body = panel.content.decode()
+    assert panel.status_code == 200 and "characters in the nucleus" in body
+    figure = client.get("/learn/widgets/gpt-next/figure.png?prompt=床前明月光")
+    assert figure["Content-Type"] == "image/svg+xml" and figure.content.startswith(b"<svg")
+    assert "床前明月光" in figure.content.decode() and "<script" not in figure.content.decode()
+    # new settings: members only; a colder temperature keeps fewer characters
+    moved = "/learn/widgets/gpt-next/panel/?prompt=床前明月光&temperature=0.1&top_p=0.9"
+    assert client.get(moved).status_code == 403
+    cold = alice_client.get(moved).content.decode()
+    row = WidgetResult.objects.get(kind="gpt-next", state__temperature=0.1)
+    assert row.data["numbers"][0][1] < WidgetResult.objects.get(
+        kind="gpt-next", state__temperature=1.0
+    ).data["numbers"][0][1]
+    assert row.state["model"] == "zoo:tang-gpt" and "<td>✓</td>" in cold
+    kept = [r for r in row.data["table"]["rows"] if r[3] == "✓"]
+    assert abs(sum(float(r[4]) for r in kept) - 1) < 0.01 or len(kept) == 20
+    # one head: rows over the prompt, and the layer and head the model has
+    heat = alice_client.get("/learn/widgets/gpt-attention/panel/?prompt=春風&layer=4&head=2")
+    assert heat.status_code == 200 and "looks most at" in heat.content.decode()
+    data = WidgetResult.objects.get(kind="gpt-attention", state__layer=4).data
+    assert [r[1] for r in data["table"]["rows"]] == [gpt.START, "春", "風"]
+    assert data["table"]["rows"][0][2] == gpt.START  # the start token can only look at itself
+
+
+def test_the_gpt_widgets_refuse_a_prompt_the_model_cannot_read(alice_client, tutorials):
+    simplified = alice_client.get("/learn/widgets/gpt-next/figure.png?prompt=春风")
+    assert simplified.status_code == 400
+    message = simplified.content.decode()
+    assert "does not know these characters: 风" in message and "traditional" in message
+    typed = alice_client.get(
+        "/learn/widgets/gpt-next/panel/?prompt=春风", headers={"HX-Request": "true"}
+    )
+    assert typed.status_code == 400 and 'class="widget-panel"' in typed.content.decode()
+    assert alice_client.get("/learn/widgets/gpt-attention/figure.png?layer=9").status_code == 400
+    long = alice_client.get("/learn/widgets/gpt-next/figure.png?prompt=" + "春" * 30)
+    assert long.status_code == 400 and "at most 24 characters" in long.content.decode()
+    assert not WidgetResult.objects.exists()
+    bad = render("```widget gpt-next\nprompt: 春风\n```\n")
+    assert 'class="widget-error"' in bad and "风" in bad

@@ -29,7 +29,7 @@ class WidgetInputError(ValueError):
 class Param:
     name: str
     label: str | Promise
-    kind: str  # "int", "float" or "choice"
+    kind: str  # "int", "float", "choice" or "text" (one line of at most `max` characters)
     default: Any
     min: float = 0
     max: float = 0
@@ -47,6 +47,14 @@ class Param:
                     _("“%(name)s” must be one of: %(allowed)s.")
                     % {"name": self.name, "allowed": allowed}
                 )
+            return raw
+        if self.kind == "text":
+            if len(raw) > self.max:
+                raise WidgetInputError(
+                    _("“%(name)s” is at most %(n)d characters.") % {"name": self.name, "n": self.max}
+                )
+            if any(not c.isprintable() for c in raw):
+                raise WidgetInputError(_("“%(name)s” is one line.") % {"name": self.name})
             return raw
         try:
             value = int(raw) if self.kind == "int" else float(raw)
@@ -79,6 +87,11 @@ class Widget:
     # checkpoint a figure is drawn with), so a new model never answers with an old figure.
     extra: str | None = None
     notes: tuple[str, ...] = field(default=())
+    # Dotted path of a function that refuses a parsed state (WidgetInputError) for reasons the
+    # ranges cannot say (a prompt's characters the model does not know).
+    check: str | None = None
+    # The panel (its numbers and table) loads with the page, not only the figure.
+    details: bool = False
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
@@ -99,20 +112,26 @@ class Widget:
         for p in self.params:
             if p.name in data:
                 state[p.name] = p.parse(str(data[p.name]))
+        if self.check is not None:
+            _dotted(self.check)(state)
         return state
 
     def with_extra(self, state: dict[str, Any]) -> dict[str, Any]:
         if self.extra is None:
             return state
-        import importlib
-
-        module, _dot, name = self.extra.rpartition(".")
-        return state | getattr(importlib.import_module(module), name)()
+        return state | _dotted(self.extra)()
 
     def query(self, state: Mapping[str, Any]) -> str:
         from urllib.parse import urlencode
 
         return urlencode([(p.name, state[p.name]) for p in self.params])
+
+
+def _dotted(path: str):
+    import importlib
+
+    module, _dot, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 def state_key(kind: str, state: Mapping[str, Any]) -> str:
@@ -126,6 +145,10 @@ def _ints(name, label, default, low, high, step=1) -> Param:
 
 def _floats(name, label, default, low, high, step) -> Param:
     return Param(name, label, "float", default, low, high, step)
+
+
+def _text(name, label, default, most) -> Param:
+    return Param(name, label, "text", default, 0, most)
 
 
 def _choice(name, label, default, choices) -> Param:
@@ -145,6 +168,7 @@ GAN_LOSSES = (
     ("nonsaturating", gettext_lazy("non-saturating")),
     ("wgan-gp", "WGAN-GP"),
 )
+PROMPT_CHARS = 24
 BETAS = (("1", "β = 1"), ("4", "β = 4"))
 SAMPLERS = (("ddpm", "DDPM"), ("ddim", "DDIM"))
 
@@ -236,6 +260,32 @@ WIDGETS: dict[str, Widget] = {
                 _ints("n", gettext_lazy("Images"), 8, 3, 12),
             ),
             "agora.learn.widgets.compute.vae_interpolate",
+        ),
+        Widget(
+            "gpt-next",
+            gettext_lazy("The next character"),
+            (
+                _text("prompt", gettext_lazy("Prompt"), "床前明月光", PROMPT_CHARS),
+                _floats("temperature", gettext_lazy("Temperature T"), 1.0, 0.1, 2.0, 0.1),
+                _floats("top_p", gettext_lazy("Top-p"), 0.9, 0.05, 1.0, 0.05),
+            ),
+            "agora.learn.widgets.gpt.next_char",
+            extra="agora.learn.widgets.gpt.model_state",
+            check="agora.learn.widgets.gpt.check",
+            details=True,
+        ),
+        Widget(
+            "gpt-attention",
+            gettext_lazy("Attention of one head"),
+            (
+                _text("prompt", gettext_lazy("Prompt"), "床前明月光，疑是地上霜。", PROMPT_CHARS),
+                _ints("layer", gettext_lazy("Layer"), 1, 1, 4),
+                _ints("head", gettext_lazy("Head"), 1, 1, 4),
+            ),
+            "agora.learn.widgets.gpt.attention",
+            extra="agora.learn.widgets.gpt.model_state",
+            check="agora.learn.widgets.gpt.check",
+            details=True,
         ),
     )
 }

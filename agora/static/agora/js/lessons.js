@@ -38,10 +38,20 @@
   // htmx leaves error responses out unless told otherwise.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    if (event.detail.xhr.status === 403 && target && target.classList.contains("widget-panel")) {
+    var status = event.detail.xhr.status;
+    var said = status === 403 || (status === 400 && event.detail.xhr.responseText.indexOf("widget-panel") !== -1);
+    if (said && target && target.classList.contains("widget-panel")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
+  });
+
+  // Enter in a widget's text field (a prompt) refreshes the figure instead of leaving the page.
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || !input.matches || !input.matches(".widget-controls input[type=text]")) return;
+    event.preventDefault();
+    input.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
   document.addEventListener("pointerup", function (event) {
