@@ -5,7 +5,10 @@ in one run against a peer: a plain article page of the same site.
 2. cached answers: a figure PNG and its htmx panel that someone computed before, p95;
 3. computed answers: new forward-process states (a member, every request a new t) and new points
    of the VAE's latent map (after the lesson's VAE trained; here for --vae-steps steps), p95;
-4. a live GAN training: time to its first frame and to its end, run as the worker runs it.
+4. a live GAN training: time to its first frame and to its end, run as the worker runs it;
+5. lesson 5 (GPT, the zoo's poetry model): the next-character panel cached for a visitor, and
+   computed for a member (every request a new temperature and top-p), the attention figure
+   computed (a new layer, head or prompt each time), p95.
 
 Runs in a throw-away SQLite database and var/ folder.
 
@@ -130,6 +133,27 @@ def main() -> None:
         n,
     )
 
+    gpt_panel = "/learn/widgets/gpt-next/panel/?prompt=床前明月光&temperature=1.0&top_p=0.9"
+    started = time.perf_counter()
+    learner.get(gpt_panel)  # loads the zoo's checkpoint once (the lab's checkpoint cache)
+    gpt_first = (time.perf_counter() - started) * 1000
+    cached_gpt = timed(lambda i: visitor.get(gpt_panel), n)
+    computed_gpt = timed(
+        lambda i: learner.get(
+            "/learn/widgets/gpt-next/panel/?prompt=床前明月光"
+            f"&temperature={0.1 + 0.1 * (i % 20):.1f}&top_p={0.05 + 0.05 * (i // 20 % 19):.2f}"
+        ),
+        n,
+    )
+    prompts = ["床前明月光，疑是地上霜。", "春眠不覺曉", "白日依山盡，黃河入海流。"]
+    computed_heads = timed(
+        lambda i: learner.get(
+            f"/learn/widgets/gpt-attention/figure.png?prompt={prompts[i // 16 % 3]}"
+            f"&layer={1 + i % 4}&head={1 + i // 4 % 4}"
+        ),
+        n,
+    )
+
     frames: list[float] = []
     started = time.perf_counter()
     gan_game(
@@ -146,6 +170,10 @@ def main() -> None:
     print(f"computed forward       p95 {p95(computed_forward):7.1f} ms")
     print(f"VAE trained {args.vae_steps} steps in {vae_seconds:.1f} s")
     print(f"computed VAE map point p95 {p95(computed_map):7.1f} ms")
+    print(f"first GPT panel            {gpt_first:7.1f} ms (loads the zoo checkpoint)")
+    print(f"cached GPT panel       p95 {p95(cached_gpt):7.1f} ms")
+    print(f"computed GPT next char p95 {p95(computed_gpt):7.1f} ms")
+    print(f"computed GPT attention p95 {p95(computed_heads):7.1f} ms")
     print(
         f"GAN {args.gan_steps} steps: first frame after {frames[0]:.2f} s, "
         f"{len(frames)} frames, done in {gan_total:.1f} s"
@@ -155,7 +183,9 @@ def main() -> None:
         f"lesson page {p95(page_lesson):.1f} ms vs plain article {p95(page_plain):.1f} ms "
         f"(x{p95(page_lesson) / p95(page_plain):.2f}); computed forward p95 "
         f"{p95(computed_forward):.0f} ms, VAE map p95 {p95(computed_map):.0f} ms; "
-        f"GAN first frame {frames[0]:.2f} s"
+        f"GAN first frame {frames[0]:.2f} s; GPT panel cached p95 {p95(cached_gpt):.1f} ms, "
+        f"computed next char p95 {p95(computed_gpt):.0f} ms, attention p95 "
+        f"{p95(computed_heads):.0f} ms"
     )
 
 

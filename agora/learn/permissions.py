@@ -42,3 +42,11 @@ def can_declare_widgets(user) -> bool:
 
 def can_mark_lesson_done(user) -> bool:
     return is_member(user)
+
+
+def can_draw_from_work(user, work) -> bool:
+    """Use a gallery work as a lesson figure's image (x_0 of the forward process), and see the
+    figures drawn from it: whoever may see the work (its author and staff for a private one)."""
+    from agora.gallery.permissions import can_see_work
+
+    return can_see_work(user, work)

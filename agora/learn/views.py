@@ -65,7 +65,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     for segment in segments:
         if segment.kind:
             segment.context = placed_widget_context(
-                segment.kind, segment.state, uid=f"w{segment.index}"
+                segment.kind, segment.state, uid=f"w{segment.index}", user=request.user
             )
     context = {
         "article": obj,

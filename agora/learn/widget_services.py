@@ -33,6 +33,37 @@ def _function(widget: widgets.Widget):
     return getattr(importlib.import_module(module), name)
 
 
+class NotYours(PermissionDenied):
+    pass
+
+
+def check_access(user, state: dict[str, Any]) -> None:
+    """A state drawn from a gallery work (work-<id>) is for those who may see that work, cached
+    or not: its figure shows the work. A private work of someone else and a missing one get the
+    same answer (NotYours), so nobody learns which exists."""
+    image = state.get("image", "")
+    if not (isinstance(image, str) and image.startswith("work-")):
+        return
+    from agora.gallery.models import Work
+
+    work = (
+        Work.objects.filter(pk=int(image.removeprefix("work-"))).only("author", "private").first()
+    )
+    if work is None or not permissions.can_draw_from_work(user, work):
+        raise NotYours(_("There is no work #%(id)s that you may use.") % {"id": image[5:]})
+
+
+def own_works(user, limit: int = 12) -> list[tuple[str, str]]:
+    """A member's latest works, as choices of the forward process's image (work-<id>, title)."""
+    from agora.core.permissions import is_member
+    from agora.gallery.models import Work
+
+    if not is_member(user):
+        return []
+    works = Work.objects.filter(author=user).order_by("-created_at", "-id")[:limit]
+    return [(f"work-{pk}", title) for pk, title in works.values_list("pk", "title")]
+
+
 def computed_this_hour(user) -> int:
     since = timezone.now() - timedelta(hours=1)
     return WidgetResult.objects.filter(requested_by=user, created_at__gte=since).count()
@@ -44,6 +75,7 @@ def figure_for(*, user, kind: str, state: dict[str, Any]) -> WidgetResult:
     by a lesson unless a member within the hourly quota (PermissionDenied, QuotaExceeded).
     Raises ModelNotReady when the figure decodes with a lesson model still training."""
     widget = widgets.get(kind)
+    check_access(user, state)
     key = widgets.state_key(kind, state)
     row = WidgetResult.objects.filter(key=key).first()
     if row is not None and row.status != Status.DECLARED:

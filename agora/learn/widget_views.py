@@ -109,7 +109,7 @@ def panel_context(request: HttpRequest, kind: str, state: dict, *, compute: bool
     return {
         "widget": widget,
         "state": state,
-        "params": [(p, state[p.name]) for p in widget.params],
+        "params": _params(widget, state, request.user),
         "uid": "w1",
         "row": row,
         "frame": frame,
@@ -178,7 +178,10 @@ def widget_figure(request: HttpRequest, kind: str) -> HttpResponse:
         return HttpResponse(
             _("This figure is still being computed."), status=404, content_type="text/plain"
         )
-    return _png(bytes(row.png))
+    response = _png(bytes(row.png))
+    if str(state.get("image", "")).startswith("work-"):  # drawn from a work: maybe private
+        response["Cache-Control"] = f"private, max-age={CACHED_FIGURE_SECONDS}"
+    return response
 
 
 def _png(data: bytes) -> HttpResponse:
@@ -218,7 +221,22 @@ def mark_done(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(article.get_absolute_url())
 
 
-def placed_widget_context(kind: str, state: dict, *, uid: str) -> dict:
+def _params(widget, state: dict, user) -> list[tuple]:
+    """Each setting with its value and the viewer's own extra choices (their gallery works for
+    an image that takes them; the chosen work stays listed when it is someone else's)."""
+    out = []
+    for p in widget.params:
+        own: list[tuple[str, str]] = []
+        if p.also:
+            own = widget_services.own_works(user)
+            value = state[p.name]
+            if value not in {v for v, _label in (*p.choices, *own)}:
+                own.append((value, _("work #%(id)s") % {"id": value.removeprefix("work-")}))
+        out.append((p, state[p.name], own))
+    return out
+
+
+def placed_widget_context(kind: str, state: dict, *, uid: str, user=None) -> dict:
     """A widget as an article places it: its controls and a panel that loads its figure
     lazily (no query here: the figure and its numbers come in their own requests)."""
     widget = widgets.get(kind)
@@ -226,7 +244,7 @@ def placed_widget_context(kind: str, state: dict, *, uid: str) -> dict:
     return {
         "widget": widget,
         "state": state,
-        "params": [(p, state[p.name]) for p in widget.params],
+        "params": _params(widget, state, user),
         "uid": uid,
         "lazy": True,
         "row": None,

@@ -148,3 +148,37 @@ def test_the_vae_map_decodes_where_it_is_clicked(page, live_server, lesson_pages
     interpolate = page.locator("section.lesson-widget").last
     assert "b=8" in press(interpolate, "To digit")
     assert page.problems == []
+
+
+def test_the_gpt_lesson_moves_with_temperature_top_p_the_prompt_and_the_head(
+    page, live_server, lesson_pages
+):
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server.url, "learner")
+    page.goto(lesson_pages[5], wait_until="domcontentloaded")
+    nxt, heads = (
+        page.locator("section.lesson-widget").nth(0),
+        page.locator("section.lesson-widget").nth(1),
+    )
+    first = figure_src(nxt)
+    table = nxt.locator("table.widget-table").inner_text()
+    assert "temperature=1.1" in press(nxt, "Temperature T")
+    assert nxt.locator("table.widget-table").inner_text() != table  # the numbers moved too
+    assert "top_p=0.85" in press(nxt, "Top-p", "ArrowLeft")
+    prompt = nxt.get_by_label("Prompt")
+    prompt.fill("春風")
+    prompt.press("Enter")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.widget-panel img.widget-figure');"
+        " return i && i.getAttribute('src').includes(encodeURIComponent('春風')); }",
+        timeout=60_000,
+    )
+    assert page.url == lesson_pages[5]  # Enter refreshed the figure, it did not leave the page
+    prompt.fill("春风")  # simplified: the model only knows traditional characters
+    prompt.press("Enter")
+    nxt.get_by_text("traditional characters").wait_for()
+    assert first != figure_src(heads)
+    assert "layer=2" in press(heads, "Layer")
+    assert "head=2" in press(heads, "Head")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.problems == []

@@ -293,9 +293,10 @@ def test_the_gpt_lesson_shows_the_next_character_and_one_head_over_the_prompt(
     assert client.get(moved).status_code == 403
     cold = alice_client.get(moved).content.decode()
     row = WidgetResult.objects.get(kind="gpt-next", state__temperature=0.1)
-    assert row.data["numbers"][0][1] < WidgetResult.objects.get(
-        kind="gpt-next", state__temperature=1.0
-    ).data["numbers"][0][1]
+    assert (
+        row.data["numbers"][0][1]
+        < WidgetResult.objects.get(kind="gpt-next", state__temperature=1.0).data["numbers"][0][1]
+    )
     assert row.state["model"] == "zoo:tang-gpt" and "<td>✓</td>" in cold
     kept = [r for r in row.data["table"]["rows"] if r[3] == "✓"]
     assert abs(sum(float(r[4]) for r in kept) - 1) < 0.01 or len(kept) == 20
@@ -322,3 +323,50 @@ def test_the_gpt_widgets_refuse_a_prompt_the_model_cannot_read(alice_client, tut
     assert not WidgetResult.objects.exists()
     bad = render("```widget gpt-next\nprompt: 春风\n```\n")
     assert 'class="widget-error"' in bad and "风" in bad
+
+
+def test_a_member_noises_their_own_work_and_nobody_else_sees_a_private_one(
+    alice, bob, lessons, settings, tmp_path
+):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from agora.gallery import services as gallery
+
+    settings.MEDIA_ROOT = tmp_path
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(picture, format="PNG")
+    work, _notes = gallery.upload_work(
+        author=alice,
+        upload=SimpleUploadedFile("w.png", picture.getvalue()),
+        title="Canary fox 7f3a",
+        private=True,
+    )
+    owner, other, visitor = Client(), Client(), Client()
+    owner.force_login(alice)
+    other.force_login(bob)
+    lesson = lessons[1].get_absolute_url()
+    assert (
+        f'<option value="work-{work.pk}">Canary fox 7f3a</option>'
+        in owner.get(lesson).content.decode()
+    )
+    assert "Canary fox 7f3a" not in other.get(lesson).content.decode()
+    url = f"/learn/widgets/forward-process/figure.png?image=work-{work.pk}&t=50"
+    mine = owner.get(url)
+    assert mine.status_code == 200 and mine.content.startswith(PNG)
+    assert mine["Cache-Control"].startswith("private")
+    # cached now, but still alice's: bob and a visitor get the same refusal as for no work at all
+    for client in (other, visitor):
+        refused = client.get(url)
+        assert refused.status_code == 403 and mine.content not in refused.content
+        assert f"no work #{work.pk} that you may use" in refused.content.decode()
+        missing = client.get(url.replace(f"work-{work.pk}", "work-999999"))
+        assert missing.content.decode().replace("999999", str(work.pk)) == refused.content.decode()
+    panel = other.get(url.replace("figure.png", "panel/")).content.decode()
+    assert "Canary fox" not in panel and "widget-figure" not in panel
+    assert WidgetResult.objects.filter(state__image=f"work-{work.pk}").count() == 1
+    work.private = False  # shared publicly: now anyone may look at its noising
+    work.save(update_fields=["private"])
+    assert visitor.get(url).content == mine.content

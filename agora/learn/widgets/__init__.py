@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,12 +36,17 @@ class Param:
     max: float = 0
     step: float = 1
     choices: tuple[tuple[str, str | Promise], ...] = ()
+    # A choice that also takes values of this form (the forward process's own works: work-<id>);
+    # who may use such a value is the widget services' business, not the parser's.
+    also: str = ""
 
     def parse(self, raw: str) -> Any:
         raw = raw.strip()
         if len(raw) > MAX_VALUE_CHARS:
             raise WidgetInputError(_("“%(name)s” is too long.") % {"name": self.name})
         if self.kind == "choice":
+            if self.also and re.fullmatch(self.also, raw):
+                return raw
             if raw not in {value for value, _label in self.choices}:
                 allowed = ", ".join(value for value, _label in self.choices)
                 raise WidgetInputError(
@@ -51,7 +57,8 @@ class Param:
         if self.kind == "text":
             if len(raw) > self.max:
                 raise WidgetInputError(
-                    _("“%(name)s” is at most %(n)d characters.") % {"name": self.name, "n": self.max}
+                    _("“%(name)s” is at most %(n)d characters.")
+                    % {"name": self.name, "n": self.max}
                 )
             if any(not c.isprintable() for c in raw):
                 raise WidgetInputError(_("“%(name)s” is one line.") % {"name": self.name})
@@ -151,8 +158,11 @@ def _text(name, label, default, most) -> Param:
     return Param(name, label, "text", default, 0, most)
 
 
-def _choice(name, label, default, choices) -> Param:
-    return Param(name, label, "choice", default, choices=tuple(choices))
+def _choice(name, label, default, choices, also="") -> Param:
+    return Param(name, label, "choice", default, choices=tuple(choices), also=also)
+
+
+WORK_IMAGE = r"work-[1-9][0-9]{0,11}"  # a gallery work as the forward process's x_0
 
 
 SCHEDULES = (("linear", gettext_lazy("linear")), ("cosine", gettext_lazy("cosine")))
@@ -188,7 +198,7 @@ WIDGETS: dict[str, Widget] = {
             "forward-process",
             gettext_lazy("The forward process"),
             (
-                _choice("image", gettext_lazy("Image"), "digit-3", IMAGES),
+                _choice("image", gettext_lazy("Image"), "digit-3", IMAGES, also=WORK_IMAGE),
                 _choice("schedule", gettext_lazy("Schedule"), "linear", SCHEDULES),
                 _ints("t", gettext_lazy("Timestep t"), 100, 1, 1000),
                 _ints("seed", gettext_lazy("Noise seed"), 0, 0, 99),

@@ -39,8 +39,31 @@ def _schedule(kind: str, T: int = 1000):
     return NoiseSchedule.make(kind, T)
 
 
-@functools.lru_cache(maxsize=16)
+def work_image(work_id: int) -> np.ndarray:
+    """A gallery work as x_0: its image cropped to a centred square and scaled to 32 × 32 RGB,
+    in [-1, 1]. Who may use which work is decided before (widget_services.check_access)."""
+    from PIL import Image
+
+    from agora.gallery.models import Work
+
+    work = Work.objects.only("image").get(pk=work_id)
+    with work.image.open("rb") as handle:
+        picture = Image.open(handle).convert("RGB")
+    side = min(picture.size)
+    left, top = (picture.width - side) // 2, (picture.height - side) // 2
+    square = picture.crop((left, top, left + side, top + side))
+    rgb = np.asarray(square.resize((32, 32), Image.Resampling.LANCZOS), dtype=np.float32)
+    return rgb.transpose(2, 0, 1) / 127.5 - 1
+
+
 def source_image(name: str) -> np.ndarray:
+    if name.startswith("work-"):
+        return work_image(int(name.removeprefix("work-")))
+    return _built_in_image(name)
+
+
+@functools.lru_cache(maxsize=16)
+def _built_in_image(name: str) -> np.ndarray:
     """The picture to noise, (C, H, W) in [-1, 1]: the first MNIST digit of a class, or a
     Twemoji image from the npm package the zoo data sets use."""
     if name.startswith("digit-"):

@@ -68,8 +68,11 @@ def _vocabulary(path: str, sha: str) -> tuple[str, int, int, int]:
     text = (meta.get("data") or {}).get("text") or {}
     config = meta.get("config") or {}
     chars = json.loads(text.get("tokenizer", "{}")).get("chars", "")
-    return chars, int(config.get("block_size", 0)), int(config.get("n_layer", 0)), int(
-        config.get("n_head", 0)
+    return (
+        chars,
+        int(config.get("block_size", 0)),
+        int(config.get("n_layer", 0)),
+        int(config.get("n_head", 0)),
     )
 
 
@@ -84,10 +87,7 @@ def check(state: dict[str, Any]) -> None:
     unknown = sorted({c for c in prompt if c not in chars})
     if chars and unknown:
         raise WidgetInputError(
-            _(
-                "This model does not know these characters: %(chars)s. It knows "
-                "%(n)d characters."
-            )
+            _("This model does not know these characters: %(chars)s. It knows %(n)d characters.")
             % {"chars": "".join(unknown[:20]), "n": len(chars)}
             + " "
             + _("The Tang poems are written in traditional characters (風, not 风).")
@@ -113,7 +113,7 @@ def _svg(width: int, height: int, body: list[str], label: str) -> bytes:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}" '
-        'font-family="system-ui, -apple-system, \'Noto Sans CJK TC\', \'PingFang TC\', '
+        "font-family=\"system-ui, -apple-system, 'Noto Sans CJK TC', 'PingFang TC', "
         "'Microsoft JhengHei', sans-serif\">"
         f'<rect width="{width}" height="{height}" fill="white"/>'
     )
@@ -246,7 +246,9 @@ def attention(state: dict[str, Any]) -> Drawn:
     width, height = left + side + 70, top + side + 12
     body = []
     for i in range(T):
-        body.append(_text(left - 8, top + i * cell + cell / 2 + 5, labels[i], min(16, cell - 2), "end"))
+        body.append(
+            _text(left - 8, top + i * cell + cell / 2 + 5, labels[i], min(16, cell - 2), "end")
+        )
         body.append(_text(left + i * cell + cell / 2, top - 10, labels[i], min(16, cell - 2)))
         for j in range(T):
             fill = FAINT if j > i else _blue(float(weights[i, j]))
