@@ -181,4 +181,5 @@ def test_the_gpt_lesson_moves_with_temperature_top_p_the_prompt_and_the_head(
     assert "layer=2" in press(heads, "Layer")
     assert "head=2" in press(heads, "Head")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    assert page.problems == []
+    # only the refused prompt's answer (400, which the panel shows) was an error
+    assert [p for p in page.problems if "status of 400" not in p] == []
