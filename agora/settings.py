@@ -292,6 +292,8 @@ CELERY_TASK_ROUTES = {
     "agora.lab.tasks.train_run": {"queue": "training"},
     # an evaluation rebuilds the run: it trains, so it waits in the training queue
     "agora.challenges.tasks.evaluate_submission": {"queue": "training"},
+    # lesson widgets' live trainings (GAN game, VAE, sampler table) are trainings too
+    "agora.learn.tasks.run_widget": {"queue": "training"},
 }
 # Members of trust level 3 and up may create challenges and contests (staff always may).
 CHALLENGES_TRUSTED_MAY_CREATE = env_bool("AGORA_CHALLENGES_TRUSTED_MAY_CREATE", False)

@@ -370,3 +370,14 @@ def test_a_member_noises_their_own_work_and_nobody_else_sees_a_private_one(
     work.private = False  # shared publicly: now anyone may look at its noising
     work.save(update_fields=["private"])
     assert visitor.get(url).content == mine.content
+
+
+def test_live_lesson_trainings_wait_in_the_training_queue():
+    from agora.celery import app
+    from agora.learn import tasks
+
+    def queue(task):
+        return app.amqp.router.route({}, task.name, args=(1,), kwargs={})["queue"].name
+
+    assert queue(tasks.run_widget) == "training"
+    assert queue(tasks.sweep_widgets) != "training"  # the sweep only wakes rows: quick
