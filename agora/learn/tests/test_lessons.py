@@ -278,6 +278,10 @@ def test_the_gpt_lesson_shows_the_next_character_and_one_head_over_the_prompt(
 
     client = Client()  # a visitor
     lesson = lessons[5]
+    assert lesson.topic_id is not None  # its own discussion thread, like lessons 1-4
+    chinese = Article.objects.get(series__title="动手学生成模型", series_part=5)
+    zh = client.get(chinese.get_absolute_url(), headers={"accept-language": "zh-hans"})
+    assert "下一个字" in zh.content.decode() and "温度 T" in zh.content.decode()
     page = client.get(lesson.get_absolute_url()).content.decode()
     assert page.count("<math") >= 3 and 'value="床前明月光"' in page
     assert 'data-hx-trigger="load"' in page  # the panels (figure and table) load with the page
