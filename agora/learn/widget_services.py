@@ -37,20 +37,25 @@ class NotYours(PermissionDenied):
     pass
 
 
-def check_access(user, state: dict[str, Any]) -> None:
+def check_access(user, state: dict[str, Any]) -> dict[str, Any]:
     """A state drawn from a gallery work (work-<id>) is for those who may see that work, cached
     or not: its figure shows the work. A private work of someone else and a missing one get the
-    same answer (NotYours), so nobody learns which exists."""
+    same answer (NotYours), so nobody learns which exists. Returns the state with what its key
+    adds: the work's stored file (a random name per upload), so a work deleted and an id used
+    again never answers with the old work's figure."""
     image = state.get("image", "")
     if not (isinstance(image, str) and image.startswith("work-")):
-        return
+        return state
     from agora.gallery.models import Work
 
     work = (
-        Work.objects.filter(pk=int(image.removeprefix("work-"))).only("author", "private").first()
+        Work.objects.filter(pk=int(image.removeprefix("work-")))
+        .only("author", "private", "image")
+        .first()
     )
     if work is None or not permissions.can_draw_from_work(user, work):
         raise NotYours(_("There is no work #%(id)s that you may use.") % {"id": image[5:]})
+    return state | {"work_file": work.image.name}
 
 
 def own_works(user, limit: int = 12) -> list[tuple[str, str]]:
@@ -75,7 +80,7 @@ def figure_for(*, user, kind: str, state: dict[str, Any]) -> WidgetResult:
     by a lesson unless a member within the hourly quota (PermissionDenied, QuotaExceeded).
     Raises ModelNotReady when the figure decodes with a lesson model still training."""
     widget = widgets.get(kind)
-    check_access(user, state)
+    state = check_access(user, state)
     key = widgets.state_key(kind, state)
     row = WidgetResult.objects.filter(key=key).first()
     if row is not None and row.status != Status.DECLARED:

@@ -30,6 +30,7 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
 
     seed_lessons(author=staff)
     lesson = Article.objects.get(series__title="Generative models, hands-on", series_part=1)
+    gpt_lesson = Article.objects.get(series__title="Generative models, hands-on", series_part=5)
     lounge = Category.objects.get(slug="lounge")
     return {
         "home": reverse("home"),
@@ -47,6 +48,7 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
         "learn": reverse("learn:index"),
         "article": reverse("learn:article", kwargs=site["learn:article"]),
         "lesson": lesson.get_absolute_url(),
+        "lesson_gpt": gpt_lesson.get_absolute_url(),
         "widget": reverse("learn:widget", kwargs={"kind": "gan-game"}),
         "events": reverse("events:list"),
         "event": reverse("events:detail", kwargs=site["events:detail"]),

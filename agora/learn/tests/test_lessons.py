@@ -370,7 +370,8 @@ def test_a_member_noises_their_own_work_and_nobody_else_sees_a_private_one(
         assert missing.content.decode().replace("999999", str(work.pk)) == refused.content.decode()
     panel = other.get(url.replace("figure.png", "panel/")).content.decode()
     assert "Canary fox" not in panel and "widget-figure" not in panel
-    assert WidgetResult.objects.filter(state__image=f"work-{work.pk}").count() == 1
+    row = WidgetResult.objects.get(state__image=f"work-{work.pk}")
+    assert row.state["work_file"] == work.image.name  # a new upload under the id: a new key
     work.private = False  # shared publicly: now anyone may look at its noising
     work.save(update_fields=["private"])
     assert visitor.get(url).content == mine.content
