@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 from html import escape
 from typing import Any
 
@@ -30,12 +31,29 @@ class NoTextModel(NoModel):
 
 
 def zoo_model():
-    """The zoo's poetry GPT when this build has its weights; None otherwise."""
+    """The zoo's poetry GPT when this build has its weights; None otherwise. Read again only
+    when its files change (every panel asks three times; the zoo's list reads every model)."""
     try:
         from genlab import zoo
+    except ImportError:
+        return None
+    directory = zoo.ZOO_DIR / ZOO_NAME
+    try:
+        stamp = tuple(
+            os.stat(directory / name).st_mtime_ns for name in (zoo.RECIPE, zoo.CARD, zoo.WEIGHTS)
+        )
+    except OSError:  # no such model, or not built
+        return None
+    return _zoo_entry(stamp)
 
+
+@functools.lru_cache(maxsize=2)
+def _zoo_entry(stamp: tuple[int, ...]):
+    from genlab import zoo
+
+    try:
         found = zoo.get_model(ZOO_NAME)
-    except Exception:  # no zoo in this build, or no such model
+    except zoo.ZooError:
         return None
     return found if found.built else None
 
