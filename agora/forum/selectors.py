@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.core import trending
 from agora.core.paging import decode_cursor, encode_cursor, keyset_page
 from agora.forum import permissions
 from agora.forum.models import (
@@ -32,6 +33,8 @@ from agora.forum.permissions import CategoryAccess
 TOPICS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
 TOP_PERIODS = {
+    # the week's topics ranked by agora.core.trending's score (likes, replies, views, decay)
+    "trending": trending.WINDOW,
     "day": timedelta(days=1),
     "week": timedelta(weeks=1),
     "month": timedelta(days=30),
@@ -282,9 +285,23 @@ def top_topics(
     if span is not None:
         queryset = queryset.filter(created_at__gte=timezone.now() - span)
     page = max(1, min(page, 100))
-    queryset = _decorate(queryset, viewer, authors).order_by("-like_count", "-post_count", "-id")
+    # each order has its index: topic_trending, topic_top
+    order = (
+        ("-trending_score", "-id")
+        if period == "trending"
+        else ("-like_count", "-post_count", "-id")
+    )
+    queryset = _decorate(queryset, viewer, authors).order_by(*order)
     rows = _finish(list(queryset[(page - 1) * limit : page * limit + 1]), access, authors)
     return rows[:limit], len(rows) > limit
+
+
+def trending_topics(*, viewer: User, access: CategoryAccess, limit: int = 5) -> list[Topic]:
+    """The home page's strip: the week's topics by trending score, titles and counts only (one
+    query, through the topic_trending index)."""
+    queryset = _listable(viewer, access).filter(created_at__gte=timezone.now() - trending.WINDOW)
+    fields = ("id", "title", "like_count", "post_count", "created_at", "category_id")
+    return list(queryset.only(*fields).order_by("-trending_score", "-id")[:limit])
 
 
 def new_topics(
