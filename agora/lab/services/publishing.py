@@ -12,6 +12,7 @@ from agora.accounts.models import User
 from agora.core import trending
 from agora.core.limits import check_lengths
 from agora.core.markdown import render
+from agora.following.signals import member_shared
 from agora.lab import permissions
 from agora.lab.models import LabModel, Star, TrainingRun
 
@@ -71,6 +72,9 @@ def publish_model(
             raw=raw,
         )
         model.save(update_fields=["topic"])
+        transaction.on_commit(
+            lambda: member_shared.send(sender=LabModel, kind="model", object_id=model.pk)
+        )
     return model
 
 
