@@ -87,12 +87,18 @@ def lab(alice):
 
 def visible_english(html: str) -> list[str]:
     body = html[html.index("<main") : html.index("</main>")]
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.DOTALL)
+    # scripts, styles and machine text (the recipe's JSON, hashes) are not prose
+    body = re.sub(r"<(script|style|pre|code)\b.*?</\1>", " ", body, flags=re.DOTALL)
     # what a reader sees: text and the words of alt, title, aria-label and placeholder
     shown = " ".join(re.findall(r'(?:alt|title|aria-label|placeholder)="([^"]*)"', body))
     text = re.sub(r"<[^>]+>", " ", body) + " " + shown
     for mine in MEMBER_TEXT:
         text = text.replace(mine, " ")
+    import os
+
+    if os.environ.get("LAB_WORDS"):
+        with open(os.environ["LAB_WORDS"], "a") as out:
+            out.write(" ".join(sorted(set(re.findall(r"[A-Za-z][A-Za-z-]{2,}", text)))) + "\n")
     return sorted({match.group(0) for match in ENGLISH.finditer(text)})
 
 
