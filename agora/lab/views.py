@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from agora.core.forms import add_validation_errors
 from agora.core.paging import keyset_page
 from agora.core.params import parse_id, parse_ids
+from agora.lab.templatetags.lab_labels import curve_labels
 from agora.lab import permissions, selectors
 from agora.lab.dataset_summary import builtin_summary
 from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm, TextGenerateForm
@@ -170,6 +171,7 @@ def run(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": obj,
         "can_manage": permissions.can_manage_run(request.user, obj),
         "curves_json": json.dumps(obj.curves[-600:]),
+        "curve_labels_json": json.dumps(curve_labels(obj.curves[0] if obj.curves else {})),
         "publish_form": PublishForm(initial={"name": obj.title}),
         "published": selectors.published_model(obj),
         "can_share": permissions.can_share_run(request.user, obj),

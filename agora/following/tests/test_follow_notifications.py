@@ -125,3 +125,19 @@ def test_the_setting_is_on_by_default_and_shown_on_the_settings_page(client, ali
     page = client.get("/notifications/settings/").content.decode()
     assert "Tell me when a member I follow shares a new work, model or topic" in page
     assert re.search(r'<input type="checkbox" name="notify_on_followed"[^>]*checked', page)
+
+
+@pytest.mark.django_db
+def test_demo_members_follow_each_other_once(alice, bob):
+    import io
+
+    from agora.conftest import make_member
+    from agora.following import demo
+    from agora.following.models import Follow
+
+    make_member("chenwei")
+    make_member("linxiao")
+    demo.seed(out=io.StringIO())
+    demo.seed(out=io.StringIO())  # seed_demo runs again on every start
+    assert Follow.objects.count() == sum(len(v) for v in demo.FOLLOWS.values())
+    assert Follow.objects.filter(follower=bob, followed=alice).exists()

@@ -27,6 +27,22 @@ METRICS = {
     "best_validation_step": _("Best validation step"),
 }
 
+# training curve keys (genlab.train) → legend labels of the run page's chart
+CURVES = {
+    "loss": _("loss"),
+    "d_loss": _("discriminator loss"),
+    "g_loss": _("generator loss"),
+    "kl": _("KL divergence"),
+    "vae_loss": _("VAE loss"),
+    "ae_loss": _("autoencoder loss"),
+    "commitment": _("commitment loss"),
+}
+
+
+def curve_labels(keys) -> dict[str, str]:
+    """{curve key: label} for the chart's legend (an unknown key keeps its name)."""
+    return {key: str(CURVES.get(key, key)) for key in keys if key != "step"}
+
 
 @register.filter
 def metric_label(key: str) -> str:
