@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from agora.core.forms import add_validation_errors
 from agora.core.paging import keyset_page
 from agora.core.params import parse_id, parse_ids
-from agora.lab.templatetags.lab_labels import curve_labels
 from agora.lab import permissions, selectors
 from agora.lab.dataset_summary import builtin_summary
 from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm, TextGenerateForm
@@ -30,6 +29,7 @@ from agora.lab.services import generations as generation_services
 from agora.lab.services import publishing, sharing
 from agora.lab.services import runs as run_services
 from agora.lab.services import texts as text_services
+from agora.lab.templatetags.lab_labels import curve_labels
 
 LAB_PER_PAGE = 30
 GENERATIONS_PER_PAGE = 12

@@ -128,5 +128,5 @@ def test_lab_pages_at_zh_hans_show_no_english(client, alice, lab):
     assert found == {}
     # the run chart's legend and axis, drawn by script from the page's data attributes
     page = client.get(run.get_absolute_url()).content.decode()
-    assert "data-x-label=\"步数\"" in page
+    assert 'data-x-label="步数"' in page
     assert "损失" in re.search(r"data-labels='([^']*)'", page).group(1)
