@@ -4,6 +4,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from agora.core import trending
@@ -74,7 +75,9 @@ def test_likes_replies_and_views_move_a_topic_up(alice, bob, lounge):
 
 
 @pytest.mark.django_db
-def test_home_strip_shows_the_trending_topics_the_viewer_may_see(client, alice, bob, lounge, secret):
+def test_home_strip_shows_the_trending_topics_the_viewer_may_see(
+    client, alice, bob, lounge, secret
+):
     topic(alice, lounge, "Glowing fox prompts", hours_ago=1, likes=12, replies=3)
     topic(alice, lounge, "Calm corner", hours_ago=3)
     topic(bob, secret, "Insiders only plans", hours_ago=1, likes=50)
@@ -109,3 +112,23 @@ def test_trending_list_costs_the_same_queries_as_the_top_list(
         assert client.get("/top/?period=trending").status_code == 200
     with django_assert_num_queries(3 if persona is None else 9):
         assert client.get("/top/?period=all").status_code == 200
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+@pytest.mark.django_db
+def test_trending_lists_read_their_index_in_order(alice, lounge):
+    """The home page's trending strips walk topic_trending and labmodel_trending in order:
+    no sort of the week's topics or of all models."""
+    from agora.core.tests.test_paging import _plan
+    from agora.forum import selectors
+    from agora.forum.permissions import category_access_for
+    from agora.lab.selectors import visible_models
+
+    access = category_access_for(alice)
+    strip = _plan(lambda: selectors.trending_topics(viewer=alice, access=access), "forum_topic")
+    models = _plan(
+        lambda: list(visible_models(alice).order_by("-trending_score", "-id")[:4]),
+        "lab_labmodel",
+    )
+    assert "topic_trending" in strip and "TEMP B-TREE" not in strip, strip
+    assert "labmodel_trending" in models and "TEMP B-TREE" not in models, models
