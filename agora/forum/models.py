@@ -9,10 +9,9 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.validators import MinLengthValidator, RegexValidator
 from django.db import models
-from django.utils import timezone
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _

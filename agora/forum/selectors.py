@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, QuerySet
+from django.db.models import Count, DateTimeField, Exists, Func, IntegerField, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -282,7 +282,10 @@ def top_topics(
 ) -> tuple[list[Topic], bool]:
     queryset = _listable(viewer, access)
     span = TOP_PERIODS.get(period, TOP_PERIODS["week"])
-    if span is not None:
+    if period == "trending":  # walk topic_trending in order, checking the week on the way
+        queryset = queryset.alias(made=_Unindexed("created_at", output_field=DateTimeField()))
+        queryset = queryset.filter(made__gte=timezone.now() - span)
+    elif span is not None:
         queryset = queryset.filter(created_at__gte=timezone.now() - span)
     page = max(1, min(page, 100))
     # each order has its index: topic_trending, topic_top
@@ -299,7 +302,13 @@ def top_topics(
 def trending_topics(*, viewer: User, access: CategoryAccess, limit: int = 5) -> list[Topic]:
     """The home page's strip: the week's topics by trending score, titles and counts only (one
     query, through the topic_trending index)."""
-    queryset = _listable(viewer, access).filter(created_at__gte=timezone.now() - trending.WINDOW)
+    # the week's bound is checked on the rows the index walk reads, not used to pick an index
+    since = timezone.now() - trending.WINDOW
+    queryset = (
+        _listable(viewer, access)
+        .alias(made=_Unindexed("created_at", output_field=DateTimeField()))
+        .filter(made__gte=since)
+    )
     fields = ("id", "title", "like_count", "post_count", "created_at", "category_id")
     return list(queryset.only(*fields).order_by("-trending_score", "-id")[:limit])
 

@@ -84,7 +84,8 @@ def upload(request: HttpRequest) -> HttpResponse:
         parent = None
         if data.get("remix_of"):
             parent = Work.objects.filter(pk=data["remix_of"]).first()
-        chosen = data["image"] or services.open_kept(*kept)
+        new_file = data["image"]  # add_error below takes it out of cleaned_data
+        chosen = new_file or services.open_kept(*kept)
         try:
             created, notes = services.upload_work(
                 author=request.user,
@@ -105,13 +106,13 @@ def upload(request: HttpRequest) -> HttpResponse:
             else:
                 form.add_error("image", exc.messages)
         else:
-            if kept and not data["image"]:
+            if kept and not new_file:
                 services.discard_kept(kept[1])
             for note in notes:
                 messages.warning(request, _("Some metadata was ignored: %(note)s") % {"note": note})
             return redirect(created.get_absolute_url())
         finally:
-            if chosen is not data["image"]:
+            if chosen is not new_file:
                 chosen.close()
     if form.is_bound and form.errors:
         # keep a newly chosen file that passed its checks, so the member need not choose again

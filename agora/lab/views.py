@@ -171,7 +171,9 @@ def run(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": obj,
         "can_manage": permissions.can_manage_run(request.user, obj),
         "curves_json": json.dumps(obj.curves[-600:]),
-        "curve_labels_json": json.dumps(curve_labels(obj.curves[0] if obj.curves else {})),
+        "curve_labels_json": json.dumps(
+            curve_labels(obj.curves[0] if obj.curves else {}), ensure_ascii=False
+        ),
         "publish_form": PublishForm(initial={"name": obj.title}),
         "published": selectors.published_model(obj),
         "can_share": permissions.can_share_run(request.user, obj),
