@@ -542,8 +542,8 @@ class NotificationOut(Schema):
     id: int
     kind: str
     actor: MemberRef | None
-    topic_id: int
-    topic_title: str
+    topic_id: int | None  # None for a followed member's new work or model
+    topic_title: str  # the title of what it is about (the topic, work or model)
     post_id: int | None
     post_number: int | None
     read: bool

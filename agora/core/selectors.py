@@ -16,7 +16,7 @@ class Alive:
 
 
 def whats_alive(*, viewer) -> Alive:
-    """Recent and trending works, models with their latest sample grid, the lab's latest
+    """Recent and trending works, trending models with their latest sample grid, the lab's latest
     finished runs and upcoming events: five queries for anyone."""
     from agora.events.selectors import upcoming_events
     from agora.gallery.selectors import work_feed
@@ -26,7 +26,8 @@ def whats_alive(*, viewer) -> Alive:
     recent, _next = work_feed(viewer=viewer, sort="newest", limit=8)
     trending, _next = work_feed(viewer=viewer, sort="trending", limit=8)
     shown = {w.id for w in recent}
-    models = list(visible_models(viewer).order_by("-star_count", "-id")[:4])
+    # trending: stars and others' generations with a time decay (index labmodel_trending)
+    models = list(visible_models(viewer).order_by("-trending_score", "-id")[:4])
     runs = list(
         visible_runs(viewer)
         .filter(status=TrainingRun.Status.COMPLETED)

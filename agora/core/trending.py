@@ -7,6 +7,10 @@ reactions ranks with one from last night with 100. Because the age term grows wi
 time instead of shrinking with the present, a score changes only when the reactions do, so it is
 stored in a column and paged by its index like any other key (×1e6 as a whole number, which keyset
 paging needs). "Trending this week" keeps the last seven days and ranks them by the score.
+
+What counts as a reaction differs by kind (each app's rescore function says so once):
+works count reactions; lab models count stars and a fifth of the generations other members
+made with them; forum topics count likes, replies and a tenth of their views.
 """
 
 from __future__ import annotations
@@ -19,6 +23,6 @@ DECADE_S = 45_000  # seconds of age worth a factor of ten in reactions
 WINDOW = timedelta(days=7)
 
 
-def score(reactions: int, created_at: datetime) -> int:
+def score(reactions: float, created_at: datetime) -> int:
     age_term = (created_at - EPOCH).total_seconds() / DECADE_S
     return round((math.log10(max(reactions, 1)) + age_term) * 1_000_000)

@@ -11,7 +11,7 @@ from django.core.validators import MinLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -171,6 +171,8 @@ class Topic(models.Model):
     post_count = models.PositiveIntegerField(default=1)
     like_count = models.PositiveIntegerField(default=0)
     view_count = models.PositiveIntegerField(default=0)
+    # agora.core.trending.score(likes + replies + views / 10, created_at): services.rescore_topic
+    trending_score = models.BigIntegerField(default=0)
     pinned_globally = models.BooleanField(default=False)
     pinned_in_category = models.BooleanField(default=False)
     closed = models.BooleanField(default=False)
@@ -188,6 +190,7 @@ class Topic(models.Model):
             models.Index(fields=["-bumped_at", "-id"], name="topic_bumped"),
             models.Index(fields=["-created_at"], name="topic_created"),
             models.Index(fields=["-like_count", "-post_count"], name="topic_top"),
+            models.Index(fields=["-trending_score", "-id"], name="topic_trending"),
             models.Index(fields=["author", "-created_at"], name="topic_author_created"),
             models.Index(
                 fields=["-bumped_at"],
@@ -202,6 +205,14 @@ class Topic(models.Model):
                 name="topic_private_xor_category",
             )
         ]
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding and not self.trending_score:
+            from agora.core.trending import score
+
+            # a new topic starts where a new one with no likes does (services.topic_score)
+            self.trending_score = score(0, self.created_at or timezone.now())
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.title

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, QuerySet
+from django.db.models import Count, DateTimeField, Exists, Func, IntegerField, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.core import trending
 from agora.core.paging import decode_cursor, encode_cursor, keyset_page
 from agora.forum import permissions
 from agora.forum.models import (
@@ -32,6 +33,8 @@ from agora.forum.permissions import CategoryAccess
 TOPICS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
 TOP_PERIODS = {
+    # the week's topics ranked by agora.core.trending's score (likes, replies, views, decay)
+    "trending": trending.WINDOW,
     "day": timedelta(days=1),
     "week": timedelta(weeks=1),
     "month": timedelta(days=30),
@@ -279,12 +282,35 @@ def top_topics(
 ) -> tuple[list[Topic], bool]:
     queryset = _listable(viewer, access)
     span = TOP_PERIODS.get(period, TOP_PERIODS["week"])
-    if span is not None:
+    if period == "trending":  # walk topic_trending in order, checking the week on the way
+        queryset = queryset.alias(made=_Unindexed("created_at", output_field=DateTimeField()))
+        queryset = queryset.filter(made__gte=timezone.now() - span)
+    elif span is not None:
         queryset = queryset.filter(created_at__gte=timezone.now() - span)
     page = max(1, min(page, 100))
-    queryset = _decorate(queryset, viewer, authors).order_by("-like_count", "-post_count", "-id")
+    # each order has its index: topic_trending, topic_top
+    order = (
+        ("-trending_score", "-id")
+        if period == "trending"
+        else ("-like_count", "-post_count", "-id")
+    )
+    queryset = _decorate(queryset, viewer, authors).order_by(*order)
     rows = _finish(list(queryset[(page - 1) * limit : page * limit + 1]), access, authors)
     return rows[:limit], len(rows) > limit
+
+
+def trending_topics(*, viewer: User, access: CategoryAccess, limit: int = 5) -> list[Topic]:
+    """The home page's strip: the week's topics by trending score, titles and counts only (one
+    query, through the topic_trending index)."""
+    # the week's bound is checked on the rows the index walk reads, not used to pick an index
+    since = timezone.now() - trending.WINDOW
+    queryset = (
+        _listable(viewer, access)
+        .alias(made=_Unindexed("created_at", output_field=DateTimeField()))
+        .filter(made__gte=since)
+    )
+    fields = ("id", "title", "like_count", "post_count", "created_at", "category_id")
+    return list(queryset.only(*fields).order_by("-trending_score", "-id")[:limit])
 
 
 def new_topics(

@@ -705,6 +705,7 @@ def home(request: HttpRequest) -> HttpResponse:
     ).topics
     context = {
         "topics": topics,
+        "trending_topics": selectors.trending_topics(viewer=request.user, access=access),
         "rows": topic_rows(request, [*pinned, *topics]),
         "pinned": pinned,
         "categories": [c for c in access.visible_categories() if c.parent_id is None],

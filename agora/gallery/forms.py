@@ -5,7 +5,8 @@ from agora.gallery.models import Work
 
 
 class UploadForm(forms.Form):
-    image = forms.FileField(label=gettext_lazy("Image"))
+    # not required when a file chosen before is kept (services.keep_upload): `kept_name`
+    image = forms.FileField(label=gettext_lazy("Image"), required=False)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     description = forms.CharField(
         label=gettext_lazy("Description"),
@@ -23,3 +24,14 @@ class UploadForm(forms.Form):
     )
     private = forms.BooleanField(label=gettext_lazy("Private: only I can see it"), required=False)
     remix_of = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, kept_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept_name = kept_name
+        self.fields["image"].widget.attrs["aria-required"] = "true"
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("image") and not self.kept_name and "image" not in self.errors:
+            self.add_error("image", self.fields["image"].error_messages["required"])
+        return data

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import io
+import logging
 import secrets
+from datetime import timedelta
 
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,8 +25,11 @@ from agora.core import trending
 from agora.core.images import encode_webp, open_checked_image
 from agora.core.limits import check_lengths, length_errors
 from agora.core.markdown import render
+from agora.following.signals import member_shared
 from agora.gallery import metadata, permissions
 from agora.gallery.models import Collection, Comment, Reaction, ViewerSettings, Work
+
+logger = logging.getLogger(__name__)
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -157,6 +165,10 @@ def upload_work(
     # the score counts from the stored creation time
     work.trending_score = trending.score(0, work.created_at)
     Work.objects.filter(pk=work.pk).update(trending_score=work.trending_score)
+    if not work.private:
+        transaction.on_commit(
+            lambda: member_shared.send(sender=Work, kind="work", object_id=work.pk)
+        )
     return work, recipe.notes
 
 
@@ -278,3 +290,70 @@ def withdraw_reactions(*, user: User) -> None:
     reactions = Reaction.objects.filter(user=user)
     withdraw_marks(reactions, target="work", counted=Work, field="reaction_count")
     reactions.delete()
+
+
+# --- a chosen file kept while the member corrects the rest of the upload form -------------------
+
+KEPT_DIR = "tmp/kept-uploads"
+KEPT_MAX_AGE = timedelta(hours=1)
+_KEPT_SALT = "agora.gallery.kept-upload"
+
+
+def keep_upload(*, user: User, upload) -> str | None:
+    """Store a chosen image that passed its checks under media tmp/ and return a signed token
+    only its uploader can use for an hour (browsers drop a file input's choice when a form
+    comes back with an error); None for a file that would be refused anyway."""
+    try:
+        open_checked_image(upload, max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS)
+    except ValidationError:
+        return None
+    sweep_kept_uploads()
+    upload.seek(0)
+    path = default_storage.save(f"{KEPT_DIR}/{secrets.token_hex(16)}", upload)
+    name = (upload.name or "image").rsplit("/", 1)[-1][-120:]
+    return signing.dumps({"u": user.pk, "p": path, "n": name}, salt=_KEPT_SALT, compress=True)
+
+
+def kept_upload(*, user: User, token: str) -> tuple[str, str] | None:
+    """(file name as chosen, storage path) of the member's own kept file, or None for a forged,
+    stale, someone else's or already used token."""
+    if not token:
+        return None
+    try:
+        data = signing.loads(token, salt=_KEPT_SALT, max_age=KEPT_MAX_AGE)
+        owner, path, name = int(data["u"]), str(data["p"]), str(data["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if owner != user.pk or not path.startswith(f"{KEPT_DIR}/") or ".." in path:
+        return None
+    if not default_storage.exists(path):
+        return None
+    return name, path
+
+
+def open_kept(name: str, path: str) -> File:
+    return File(default_storage.open(path, "rb"), name=name)
+
+
+def discard_kept(path: str) -> None:
+    if path.startswith(f"{KEPT_DIR}/"):
+        default_storage.delete(path)
+
+
+def sweep_kept_uploads() -> int:
+    """Delete kept files older than their tokens (the member never came back); returns how many."""
+    try:
+        _dirs, files = default_storage.listdir(KEPT_DIR)
+    except (FileNotFoundError, NotImplementedError):
+        return 0
+    cutoff = timezone.now() - KEPT_MAX_AGE
+    removed = 0
+    for name in files:
+        path = f"{KEPT_DIR}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                removed += 1
+        except (FileNotFoundError, NotImplementedError) as exc:
+            logger.warning("kept upload %s not swept: %s", path, exc)
+    return removed

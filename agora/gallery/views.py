@@ -69,20 +69,27 @@ def work(request: HttpRequest, work_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
+    kept = None
+    if request.method == "POST":
+        kept = services.kept_upload(user=request.user, token=request.POST.get("kept_image", ""))
     form = UploadForm(
         request.POST or None,
         request.FILES or None,
         initial={"remix_of": request.GET.get("remix_of")},
+        kept_name=kept[0] if kept else "",
     )
+    kept_token = request.POST.get("kept_image", "") if kept else ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         parent = None
         if data.get("remix_of"):
             parent = Work.objects.filter(pk=data["remix_of"]).first()
+        new_file = data["image"]  # add_error below takes it out of cleaned_data
+        chosen = new_file or services.open_kept(*kept)
         try:
             created, notes = services.upload_work(
                 author=request.user,
-                upload=data["image"],
+                upload=chosen,
                 title=data["title"],
                 description=data["description"],
                 licence=data["licence"],
@@ -99,11 +106,29 @@ def upload(request: HttpRequest) -> HttpResponse:
             else:
                 form.add_error("image", exc.messages)
         else:
+            if kept and not new_file:
+                services.discard_kept(kept[1])
             for note in notes:
                 messages.warning(request, _("Some metadata was ignored: %(note)s") % {"note": note})
             return redirect(created.get_absolute_url())
+        finally:
+            if chosen is not new_file:
+                chosen.close()
+    if form.is_bound and form.errors:
+        # keep a newly chosen file that passed its checks, so the member need not choose again
+        new_file = form.cleaned_data.get("image") if "image" not in form.errors else None
+        if new_file:
+            if kept:
+                services.discard_kept(kept[1])
+            kept_token = services.keep_upload(user=request.user, upload=new_file) or ""
+            kept = services.kept_upload(user=request.user, token=kept_token)
+        elif "image" in form.errors and kept:
+            services.discard_kept(kept[1])
+            kept, kept_token = None, ""
+        form.kept_name = kept[0] if kept else ""
     status = 400 if form.is_bound and form.errors else 200
-    return render(request, "gallery/upload.html", {"form": form}, status=status)
+    context = {"form": form, "kept_token": kept_token if form.kept_name else ""}
+    return render(request, "gallery/upload.html", context, status=status)
 
 
 @login_required

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 FAMILY_CHOICES = [
@@ -237,6 +238,10 @@ class LabModel(models.Model):
     checkpoint = models.FileField(upload_to="lab/models/")
     checkpoint_sha256 = models.CharField(max_length=64, db_index=True)
     star_count = models.PositiveIntegerField(default=0)
+    # Generations other members made with the model (its owner's own do not count).
+    generation_count = models.PositiveIntegerField(default=0)
+    # agora.core.trending.score(stars + generations / 5, created_at): services.rescore_model
+    trending_score = models.BigIntegerField(default=0)
     # Lineage, like the Hub's model tree: the model this one was fine-tuned from, and the ids of
     # all its ancestors, root first (one query draws the whole chain on the model page).
     base = models.ForeignKey(
@@ -259,7 +264,18 @@ class LabModel(models.Model):
 
     class Meta:
         # The keyset of the library's pages of lab models, most starred first.
-        indexes = [models.Index(fields=["-star_count", "-id"], name="labmodel_starred")]
+        indexes = [
+            models.Index(fields=["-star_count", "-id"], name="labmodel_starred"),
+            models.Index(fields=["-trending_score", "-id"], name="labmodel_trending"),
+        ]
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding and not self.trending_score:
+            from agora.core.trending import score
+
+            # a new model starts where a new one nobody used does (services.rescore_model)
+            self.trending_score = score(0, self.created_at or timezone.now())
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.name

@@ -29,6 +29,7 @@ from agora.lab.services import generations as generation_services
 from agora.lab.services import publishing, sharing
 from agora.lab.services import runs as run_services
 from agora.lab.services import texts as text_services
+from agora.lab.templatetags.lab_labels import curve_labels
 
 LAB_PER_PAGE = 30
 GENERATIONS_PER_PAGE = 12
@@ -170,6 +171,9 @@ def run(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": obj,
         "can_manage": permissions.can_manage_run(request.user, obj),
         "curves_json": json.dumps(obj.curves[-600:]),
+        "curve_labels_json": json.dumps(
+            curve_labels(obj.curves[0] if obj.curves else {}), ensure_ascii=False
+        ),
         "publish_form": PublishForm(initial={"name": obj.title}),
         "published": selectors.published_model(obj),
         "can_share": permissions.can_share_run(request.user, obj),

@@ -16,6 +16,7 @@ class Notification(models.Model):
         LIKE = "like", _("Like")
         WATCHING = "watching", _("New post in a watched topic")
         PRIVATE_MESSAGE = "private_message", _("Private message")
+        FOLLOWED = "followed", _("New from a member you follow")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -28,7 +29,16 @@ class Notification(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    topic = models.ForeignKey("forum.Topic", on_delete=models.CASCADE, related_name="+")
+    # What it is about: a topic (and post), or, for a followed member's new work or model, that.
+    topic = models.ForeignKey(
+        "forum.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    work = models.ForeignKey(
+        "gallery.Work", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    lab_model = models.ForeignKey(
+        "lab.LabModel", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     post = models.ForeignKey(
         "forum.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -41,11 +51,32 @@ class Notification(models.Model):
         constraints = [
             # Tasks may run twice: the second run finds the row and creates nothing.
             models.UniqueConstraint(fields=["user", "kind", "post"], name="notification_once"),
+            models.UniqueConstraint(
+                fields=["user", "kind", "work"], name="notification_once_per_work"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "lab_model"], name="notification_once_per_model"
+            ),
             models.CheckConstraint(
                 condition=models.Q(
-                    kind__in=["reply", "mention", "quote", "like", "watching", "private_message"]
+                    kind__in=[
+                        "reply",
+                        "mention",
+                        "quote",
+                        "like",
+                        "watching",
+                        "private_message",
+                        "followed",
+                    ]
                 ),
                 name="notification_kind_valid",
+            ),
+            # exactly one thing it is about
+            models.CheckConstraint(
+                condition=models.Q(topic__isnull=False, work=None, lab_model=None)
+                | models.Q(topic=None, work__isnull=False, lab_model=None)
+                | models.Q(topic=None, work=None, lab_model__isnull=False),
+                name="notification_one_subject",
             ),
         ]
         indexes = [
@@ -60,7 +91,18 @@ class Notification(models.Model):
     def is_read(self) -> bool:
         return self.read_at is not None
 
+    def subject_title(self) -> str:
+        if self.work_id is not None:
+            return self.work.title
+        if self.lab_model_id is not None:
+            return self.lab_model.name
+        return self.topic.title
+
     def target_url(self) -> str:
+        if self.work_id is not None:
+            return self.work.get_absolute_url()
+        if self.lab_model_id is not None:
+            return self.lab_model.get_absolute_url()
         if self.post is not None:
             return self.post.get_absolute_url()
         return self.topic.get_absolute_url()
@@ -79,6 +121,11 @@ class NotificationSettings(models.Model):
     )
     email_on_events = models.BooleanField(
         _("email me about events I signed up for (a seat opened up, reminders)"), default=True
+    )
+    # Like Civitai (and Discourse's follow plugin), following someone means hearing about their
+    # new works, models and topics unless the member turns it off; in the bell, never by email.
+    notify_on_followed = models.BooleanField(
+        _("tell me when a member I follow shares a new work, model or topic"), default=True
     )
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from agora.core import jobs
+from agora.following.signals import member_shared
 from agora.forum import signals
 
 
@@ -20,3 +21,10 @@ def post_liked(sender, *, like_id: int, **kwargs) -> None:
     from agora.notifications.tasks import notify_post_liked
 
     jobs.enqueue(notify_post_liked, like_id)
+
+
+@receiver(member_shared, dispatch_uid="notifications.member_shared")
+def member_shared_something(sender, *, kind: str, object_id: int, **kwargs) -> None:
+    from agora.notifications.tasks import notify_followers
+
+    jobs.enqueue(notify_followers, kind, object_id)

@@ -30,9 +30,18 @@ def visible_notifications(*, user: User) -> QuerySet[Notification]:
     in_category = Q(topic__is_private=False) & permissions.visible_category_q(
         user, prefix="topic__category__"
     )
+    from agora.gallery.selectors import visible_works
+    from agora.lab.selectors import visible_models
+
+    # a followed member's work or model: while it is still listed for the member
+    work = Exists(visible_works(user).filter(pk=OuterRef("work_id")))
+    model = Exists(visible_models(user).filter(pk=OuterRef("lab_model_id")))
+    about_topic = Q(topic__isnull=False, topic__deleted_at=None) & (
+        in_category | Q(Exists(participant), topic__is_private=True)
+    )
     return (
-        Notification.objects.filter(user=user, topic__deleted_at=None)
-        .filter(in_category | Q(Exists(participant), topic__is_private=True))
+        Notification.objects.filter(user=user)
+        .filter(about_topic | Q(work__isnull=False) & work | Q(lab_model__isnull=False) & model)
         .exclude(Q(post__deleted_at__isnull=False) | Q(post__hidden=True))
     )
 
@@ -44,7 +53,7 @@ def unread_count(*, user: User) -> int:
 def notifications_for(*, user: User, cursor: str | None = None) -> NotificationPage:
     """The member's notifications, newest first, leaving out what they can no longer see."""
     queryset = visible_notifications(user=user).select_related(
-        "actor", "topic", "post", "post__topic"
+        "actor", "topic", "post", "post__topic", "work", "lab_model"
     )
     rows, next_cursor = keyset_page(queryset, key="created_at", cursor=cursor, limit=PER_PAGE)
     return NotificationPage(rows, next_cursor)

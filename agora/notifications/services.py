@@ -29,7 +29,14 @@ Kind = Notification.Kind
 MAX_MENTIONS = 20  # like Discourse's max_mentions_per_post: a post cannot page the whole forum
 MAX_QUOTES = 20
 # Most important first: one post gives each member at most one notification, the first that fits.
-PRIORITY = [Kind.MENTION, Kind.QUOTE, Kind.REPLY, Kind.PRIVATE_MESSAGE, Kind.WATCHING]
+PRIORITY = [
+    Kind.MENTION,
+    Kind.QUOTE,
+    Kind.REPLY,
+    Kind.PRIVATE_MESSAGE,
+    Kind.WATCHING,
+    Kind.FOLLOWED,
+]
 # The quote button links to /t/<slug>/<topic id>/<number>/#post-<number>.
 QUOTE_LINK = re.compile(r"\]\(\s*(?:https?://[^\s/)]+)?/t/[^/\s)]+/(\d+)/(\d+)/")
 _BLOCKQUOTE_LINE = re.compile(r"^ {0,3}>.*$", re.MULTILINE)
@@ -133,6 +140,9 @@ def _recipients_for_post(post: Post) -> dict[int, str]:
                 category_id=topic.category_id, notification_level=NotificationLevel.WATCHING
             ).values_list("user_id", flat=True)
         )
+    if post.is_first and not topic.is_private:
+        for user_id in _followers_who_want_it(post.author_id):
+            add(user_id, Kind.FOLLOWED)
     levels = _levels(topic, (watchers | set(candidates)) - {post.author_id})
     for user_id in watchers:
         if levels.get(user_id) == NotificationLevel.WATCHING:
@@ -205,6 +215,51 @@ def notify_post_liked(*, like_id: int) -> Notification | None:
             user=author, kind=Kind.LIKE, post=post, created_at__lt=like.created_at
         ).update(actor=like.user, created_at=like.created_at, read_at=None)
     return notification
+
+
+def _followers_who_want_it(member_id: int) -> list[int]:
+    """The active followers of a member who did not turn off hearing about their new things."""
+    return list(
+        User.objects.filter(is_active=True, following__followed_id=member_id)
+        .exclude(notification_settings__notify_on_followed=False)
+        .values_list("id", flat=True)
+    )
+
+
+def notify_followers(*, kind: str, object_id: int) -> list[Notification]:
+    """A followed member's new public work or model: a notification in each follower's bell
+    (who asked for them and may see it; a new topic goes through `notify_post_created`)."""
+    from agora.gallery.models import Work
+    from agora.gallery.permissions import can_see_work
+    from agora.lab.models import LabModel
+    from agora.lab.permissions import can_see_model
+
+    if kind == "work":
+        thing = Work.objects.select_related("author").filter(pk=object_id).first()
+        author, can_see, field = (thing.author if thing else None), can_see_work, "work"
+    elif kind == "model":
+        thing = LabModel.objects.select_related("owner").filter(pk=object_id).first()
+        author, can_see, field = (thing.owner if thing else None), can_see_model, "lab_model"
+    else:
+        logger.error("notify_followers: unknown kind %r (object %s)", kind, object_id)
+        return []
+    if thing is None or thing.private:
+        return []  # gone, or only its author's (staff who could open it are not told either)
+    created = []
+    followers = User.objects.filter(pk__in=_followers_who_want_it(author.pk))
+    for member in followers:
+        if not can_see(member, thing):
+            continue
+        notification = _create_once(
+            user=member,
+            kind=Kind.FOLLOWED,
+            actor=author,
+            created_at=thing.created_at,
+            **{field: thing},
+        )
+        if notification is not None:
+            created.append(notification)
+    return created
 
 
 def _create_once(**fields) -> Notification | None:
@@ -319,9 +374,9 @@ def unsubscribe(*, member: User, kind: str) -> NotificationSettings:
 
 def mark_read(*, user: User, notification_id: int) -> Notification:
     """Mark one of the member's own notifications read (another's: DoesNotExist)."""
-    notification = Notification.objects.select_related("topic", "post", "post__topic").get(
-        pk=notification_id, user=user
-    )
+    notification = Notification.objects.select_related(
+        "topic", "post", "post__topic", "work", "lab_model"
+    ).get(pk=notification_id, user=user)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         Notification.objects.filter(pk=notification.pk, read_at=None).update(
@@ -341,8 +396,10 @@ def update_settings(
     email_on_reply: bool,
     email_on_private_message: bool,
     email_on_events: bool | None = None,
+    notify_on_followed: bool | None = None,
 ) -> NotificationSettings:
-    """Save the member's email choices; `email_on_events` None keeps what they chose before."""
+    """Save the member's choices; `email_on_events` or `notify_on_followed` None keeps what
+    they chose before."""
     defaults = {
         "email_on_mention": email_on_mention,
         "email_on_reply": email_on_reply,
@@ -350,6 +407,8 @@ def update_settings(
     }
     if email_on_events is not None:
         defaults["email_on_events"] = email_on_events
+    if notify_on_followed is not None:
+        defaults["notify_on_followed"] = notify_on_followed
     preferences, _created = NotificationSettings.objects.update_or_create(
         user=user, defaults=defaults
     )

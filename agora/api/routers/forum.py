@@ -159,7 +159,8 @@ def list_unread_topics(request: HttpRequest, cursor: str | None = None):
 def list_top_topics(
     request: HttpRequest, period: one_of(selectors.TOP_PERIODS) = "week", cursor: str | None = None
 ):
-    """The most liked topics of a period (`day`, `week`, `month`, `year`, `all`); the cursor is
+    """The most liked topics of a period (`day`, `week`, `month`, `year`, `all`), or the week's
+    by trending score with a time decay (`trending`); the cursor is
     the next page's number (at most 100 pages)."""
     if period not in selectors.TOP_PERIODS:
         raise ValidationError({"period": [_("Unknown period.")]})

@@ -153,7 +153,7 @@ def notification_out(notification: Notification) -> dict:
         "kind": notification.kind,
         "actor": member_ref(notification.actor) if notification.actor else None,
         "topic_id": notification.topic_id,
-        "topic_title": notification.topic.title,
+        "topic_title": notification.subject_title(),
         "post_id": notification.post_id,
         "post_number": post.number if post else None,
         "read": notification.read_at is not None,

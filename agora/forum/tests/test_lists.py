@@ -57,7 +57,7 @@ def test_topic_page_queries_do_not_grow_with_posts(
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/", 16),  # the home page: topics plus one query per strip of what is alive
+        ("/", 17),  # the home page: topics plus one query per strip of what is alive
         ("/latest/", 10),
         ("/categories/", 6),
         ("/top/?period=all", 9),
@@ -229,6 +229,9 @@ def test_pinned_topics_show_once_on_top(alice, staff, lounge, client):
     services.set_topic_state(actor=staff, topic=topics[0], pinned_globally=True)
     for url in ("/", "/latest/", "/c/lounge/"):
         body = client.get(url).content.decode()
+        if url == "/":  # the latest topics' table (the trending strip beside it lists them too)
+            body = body[body.index('id="latest-heading"') :]
+            body = body[: body.index("</table>")]
         assert body.count(topics[0].title) == 1, url
         assert body.index(topics[0].title) < body.index(topics[2].title), url
 

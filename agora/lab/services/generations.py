@@ -14,6 +14,7 @@ from agora.accounts.models import User
 from agora.lab import permissions
 from agora.lab.models import POINT_DATASETS, Generation, LabModel
 from agora.lab.selectors import best_sampler_settings, is_conditional, model_num_classes
+from agora.lab.services.publishing import count_generation
 from agora.lab.tasks import enqueue
 from genlab.config import SAMPLER_DEFAULTS  # imports no torch
 
@@ -96,6 +97,7 @@ def request_generation(
         recipe_hash=recipe.hash,
         reproduces=reproduces,
     )
+    count_generation(user=user, model=model)
     transaction.on_commit(lambda: enqueue("generate", generation.id))
     return generation
 

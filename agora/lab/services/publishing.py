@@ -9,8 +9,10 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from agora.accounts.models import User
+from agora.core import trending
 from agora.core.limits import check_lengths
 from agora.core.markdown import render
+from agora.following.signals import member_shared
 from agora.lab import permissions
 from agora.lab.models import LabModel, Star, TrainingRun
 
@@ -70,6 +72,9 @@ def publish_model(
             raw=raw,
         )
         model.save(update_fields=["topic"])
+        transaction.on_commit(
+            lambda: member_shared.send(sender=LabModel, kind="model", object_id=model.pk)
+        )
     return model
 
 
@@ -97,14 +102,44 @@ def toggle_star(*, user: User, model: LabModel) -> bool:
         deleted, _details = Star.objects.filter(model=model, user=user).delete()
         if deleted:
             LabModel.objects.filter(pk=model.pk).update(star_count=F("star_count") - 1)
+            rescore_model(model.pk)
             return False
     try:
         with transaction.atomic():
             Star.objects.create(model=model, user=user)
             LabModel.objects.filter(pk=model.pk).update(star_count=F("star_count") + 1)
+            rescore_model(model.pk)
     except IntegrityError:
         pass
     return True
+
+
+GENERATIONS_PER_STAR = 5  # others' generations count a fifth of a star in trending
+
+
+def model_score(model: LabModel) -> int:
+    """agora.core.trending's score of a model: stars and a fifth of others' generations."""
+    activity = model.star_count + model.generation_count / GENERATIONS_PER_STAR
+    return trending.score(activity, model.created_at)
+
+
+def rescore_model(model_id: int) -> None:
+    """The trending score follows the counts it is made of."""
+    model = (
+        LabModel.objects.filter(pk=model_id)
+        .only("star_count", "generation_count", "created_at")
+        .first()
+    )
+    if model is not None:
+        LabModel.objects.filter(pk=model_id).update(trending_score=model_score(model))
+
+
+def count_generation(*, user: User, model: LabModel) -> None:
+    """Another member sampled the model: it trends a little (its owner's own runs do not)."""
+    if user.pk == model.owner_id:
+        return
+    LabModel.objects.filter(pk=model.pk).update(generation_count=F("generation_count") + 1)
+    rescore_model(model.pk)
 
 
 def withdraw_stars(*, user: User) -> None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from agora.accounts.models import User
 from agora.lab import permissions
 from agora.lab.models import Generation, LabModel
+from agora.lab.services.publishing import count_generation
 from agora.lab.tasks import enqueue
 
 MAX_TEXTS = 16  # texts in one generation
@@ -178,6 +179,7 @@ def request_text_generation(
             recipe_hash=recipe.hash,
             reproduces=reproduces,
         )
+        count_generation(user=user, model=model)
         transaction.on_commit(lambda: enqueue("generate", generation.id))
     return generation
 

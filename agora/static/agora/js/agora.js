@@ -240,12 +240,13 @@
       var points = JSON.parse(canvas.dataset.curves || "[]");
       if (!points.length) return;
       var keys = Object.keys(points[0]).filter(function (k) { return k !== "step"; });
+      var names = JSON.parse(canvas.dataset.labels || "{}");  // legend in the page's language
       new window.Chart(canvas, {
         type: "line",
         data: {
           labels: points.map(function (p) { return p.step; }),
           datasets: keys.map(function (k, i) {
-            return { label: k, data: points.map(function (p) { return p[k]; }), borderColor: COLOURS[i % 6], pointRadius: 0, borderWidth: 1.5 };
+            return { label: names[k] || k, data: points.map(function (p) { return p[k]; }), borderColor: COLOURS[i % 6], pointRadius: 0, borderWidth: 1.5 };
           }),
         },
         options: { animation: false, responsive: true, scales: { x: { title: { display: true, text: canvas.dataset.xLabel || "step" } } } },
