@@ -7,6 +7,9 @@ the throughput ratio. Everything it creates lives under --workdir (default var/b
 
     .venv/bin/python bench/forum.py --topics 1000 --posts-per-topic 20 --seconds 10
 
+With --misago-venv (a virtualenv holding misago==0.39.*, gunicorn and psycopg2-binary), Agora on
+PostgreSQL (--pg-url) and Misago on PostgreSQL join the run with the same data and page sizes.
+
 This module imports no Django at the top: bench/_forum_spirit.py imports the data generator from
 it under Spirit's own interpreter.
 """
