@@ -4,7 +4,8 @@ Runs under Misago's own interpreter (`--misago-venv`), with DJANGO_SETTINGS_MODU
 pointing at the bench's Misago settings (forum.py sets both). Posts are stored with their
 Markdown rendered by Python-Markdown, the library Misago's own parser is built on; threads and
 categories are synchronised by Misago's own methods; the eight categories copy the default
-category's permissions, as Misago's own fake-data command does.
+category's permissions, as Misago's own fake-data command does. The page sizes are set to
+Agora's through Misago's own threads settings form (the one its admin shows).
 """
 
 from __future__ import annotations
@@ -15,11 +16,46 @@ import sys
 import time
 
 import django
-from forum import CATEGORIES, batches, progress, usernames  # bench/ is sys.path[0]
+from forum import (  # bench/ is sys.path[0]
+    CATEGORIES,
+    POSTS_PER_PAGE,
+    TOPICS_PER_PAGE,
+    batches,
+    progress,
+    usernames,
+)
 
 sys.path.pop(0)  # ...and holds a markdown.py of its own, which would shadow Python-Markdown
 
 AVATARS = [{"size": 400, "url": "/static/misago/img/blank-avatar.png"}]
+
+
+def set_page_sizes() -> dict:
+    """Agora's page sizes through Misago's threads settings form, as its admin saves them; no
+    orphans (Misago's default of 6 would show up to 26 posts on a thread's last page)."""
+    from misago.conf.admin.forms.threads import ThreadsSettingsForm
+    from misago.conf.models import Setting
+
+    settings = {
+        s.setting: s for s in Setting.objects.filter(setting__in=ThreadsSettingsForm.settings)
+    }
+    initial = {name: setting.value for name, setting in settings.items()}
+    data = {name: value for name, value in initial.items() if settings[name].python_type != "image"}
+    data |= {
+        "threads_per_page": TOPICS_PER_PAGE,
+        "posts_per_page": POSTS_PER_PAGE,
+        "posts_per_page_orphans": 0,
+    }
+    form = ThreadsSettingsForm(data, {}, request=None, initial=initial)
+    if not form.is_valid():
+        raise RuntimeError(f"Misago refused its settings: {form.errors.as_json()}")
+    form.save(settings)
+    return {
+        s.setting: s.value
+        for s in Setting.objects.filter(
+            setting__in=["threads_per_page", "posts_per_page", "posts_per_page_orphans"]
+        )
+    }
 
 
 def main() -> None:
@@ -37,6 +73,8 @@ def main() -> None:
     from misago.categories.models import Category
     from misago.faker.categories import copy_acl_to_fake_category
     from misago.threads.models import Post, Thread
+
+    print(f"  misago page sizes: {set_page_sizes()}", flush=True)
 
     # One member through Misago's create_user (rank, role, avatars), the others as copies of it
     # in one insert: create_user took seconds a member on the shared machine.

@@ -7,6 +7,9 @@ the throughput ratio. Everything it creates lives under --workdir (default var/b
 
     .venv/bin/python bench/forum.py --topics 1000 --posts-per-topic 20 --seconds 10
 
+With --misago-venv (a virtualenv holding misago==0.39.*, gunicorn and psycopg2-binary), Agora on
+PostgreSQL (--pg-url) and Misago on PostgreSQL join the run with the same data and page sizes.
+
 This module imports no Django at the top: bench/_forum_spirit.py imports the data generator from
 it under Spirit's own interpreter.
 """
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.client import HTTPConnection, HTTPException
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 GUNICORN = "gunicorn==27.0.1"
@@ -187,14 +191,16 @@ def progress(label: str, done: int, total: int, started: float) -> None:
 # --- Agora -----------------------------------------------------------------------------------
 
 
-def agora_env(workdir: Path) -> dict[str, str]:
-    var = workdir / "agora"
+def agora_env(workdir: Path, database_url: str = "") -> dict[str, str]:
+    """Agora's environment: SQLite in workdir/agora/, or `database_url` (PostgreSQL, the peer of
+    Misago) with workdir/agora-pg/ as its var folder."""
+    var = workdir / ("agora-pg" if database_url else "agora")
     return {
         **os.environ,
         "AGORA_ENV": "development",
         "AGORA_DEBUG": "0",
         "AGORA_VAR_DIR": str(var),
-        "DATABASE_URL": f"sqlite:///{var / 'agora.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{var / 'agora.sqlite3'}",
         "SECRET_KEY": "bench-forum-not-a-secret",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "AGORA_LOG_LEVEL": "WARNING",
@@ -202,9 +208,10 @@ def agora_env(workdir: Path) -> dict[str, str]:
     }
 
 
-def seed_agora(workdir: Path, *, topics: int, posts_per_topic: int) -> dict:
-    """Runs in this process: the environment points Django at the bench's own database."""
-    os.environ.update(agora_env(workdir))
+def seed_agora(workdir: Path, *, topics: int, posts_per_topic: int, database_url: str = "") -> dict:
+    """Runs in this process: the environment points Django at the bench's own database (Django
+    is set up once a process, so the PostgreSQL copy is seeded by a child: `seed_agora_pg`)."""
+    os.environ.update(agora_env(workdir, database_url))
     sys.path.insert(0, str(REPO))
     import django
 
@@ -406,6 +413,279 @@ def planner_statistics(db: Path, *, analyze: bool) -> None:
     conn.close()
 
 
+# --- Agora on PostgreSQL and Misago (--misago-venv) -------------------------------------------
+
+MISAGO = "misago==0.39.*"
+MISAGO_SETTINGS = '''"""Misago for the bench: its devproject settings, DEBUG off, no debug toolbar,
+Celery eager, connections reused as Agora's."""
+
+from devproject.settings import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "bench-forum-not-a-secret"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+DATABASES = {{
+    "default": {{
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": {name!r},
+        "USER": {user!r},
+        "PASSWORD": {password!r},
+        "HOST": {host!r},
+        "PORT": {port!r},
+        "CONN_MAX_AGE": 60,  # as Agora's: connections kept between requests
+    }}
+}}
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "debug_toolbar"]  # noqa: F405
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("debug_toolbar")]  # noqa: F405
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+'''
+
+
+@dataclass(frozen=True)
+class PgDatabase:
+    """One database on the PostgreSQL server of --pg-url."""
+
+    url: str
+    name: str
+
+    @classmethod
+    def of(cls, url: str, suffix: str = "") -> PgDatabase:
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/") + suffix
+        return cls(urlunsplit(parts._replace(path=f"/{name}")), name)
+
+    @property
+    def parts(self):
+        return urlsplit(self.url)
+
+    def _admin(self):
+        import psycopg  # Agora's PostgreSQL driver; imported here, not under Spirit's interpreter
+
+        server = urlunsplit(self.parts._replace(path="/postgres"))
+        return psycopg.connect(server, autocommit=True)
+
+    def exists(self) -> bool:
+        with self._admin() as conn:
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name])
+            return found.fetchone() is not None
+
+    def create(self, *, template: PgDatabase | None = None) -> None:
+        """Drops the database if it exists and creates it (empty, or as a copy of `template`)."""
+        from psycopg import sql
+
+        with self._admin() as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name))
+            )
+            create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name))
+            if template:
+                create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template.name))
+            conn.execute(create)
+
+    def analyze(self) -> None:
+        """Planner statistics now, for both PostgreSQL forums alike (not whenever autovacuum
+        gets to them)."""
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute("ANALYZE")
+
+    def backend_cpu(self) -> dict[int, int]:
+        """CPU clock ticks of each PostgreSQL backend now connected to this database, by pid
+        (found by their process titles, `postgres: ... USER DBNAME HOST(PORT) ...`; a local
+        server only)."""
+        needle = f" {self.name} ".encode()
+        ticks = {}
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                title = cmdline.read_bytes().replace(b"\0", b" ")
+                if not title.startswith(b"postgres: ") or needle not in title:
+                    continue
+                fields = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            ticks[int(cmdline.parent.name)] = int(fields[11]) + int(fields[12])
+        return ticks
+
+
+class BackendMeter:
+    """CPU seconds the backends of a database use while the meter runs. Connections come and go
+    (Agora's and Misago's are closed after 60 s), and an ended backend's time cannot be read
+    any more, so a thread samples every `interval` and each backend counts up to its last
+    sample."""
+
+    def __init__(self, database: PgDatabase, interval: float = 0.25) -> None:
+        self.database, self.interval = database, interval
+        self.start_ticks = database.backend_cpu()
+        self.last: dict[int, int] = dict(self.start_ticks)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while not self.done.wait(self.interval):
+            self.last.update(self.database.backend_cpu())
+
+    def stop(self) -> float:
+        self.done.set()
+        self.thread.join()
+        self.last.update(self.database.backend_cpu())
+        used = sum(ticks - self.start_ticks.get(pid, 0) for pid, ticks in self.last.items())
+        return used / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class MisagoPaths:
+    venv: Path
+    project: Path  # holds misagobench_settings.py
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "PATH": f"{self.venv / 'bin'}:{os.environ.get('PATH', '')}",
+            "DJANGO_SETTINGS_MODULE": "misagobench_settings",
+            "PYTHONPATH": str(self.project),
+        }
+
+
+def find_misago(venv: Path | None, workdir: Path) -> MisagoPaths | None:
+    """The venv given by --misago-venv, if it holds Misago, gunicorn and psycopg2; else None,
+    with a message saying how to make one."""
+    make = f"python3.11 -m venv VENV && VENV/bin/pip install '{MISAGO}' {GUNICORN} psycopg2-binary"
+    if venv is None:
+        print(f"== Misago: skipped (no --misago-venv; make one with: {make})", flush=True)
+        return None
+    paths = MisagoPaths(venv=venv.resolve(), project=workdir / "misago")
+    check = [str(paths.python), "-c", "import misago, gunicorn, psycopg2, devproject"]
+    if not paths.python.exists() or subprocess.run(check, capture_output=True).returncode:
+        print(f"== Misago: skipped ({venv} holds no Misago; make it with: {make})", flush=True)
+        return None
+    version = subprocess.run(
+        [
+            str(paths.python),
+            "-c",
+            "import django, misago; print(misago.__version__, django.get_version())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    print(f"== Misago {version[0]} (Django {version[1]}) from {paths.venv}", flush=True)
+    return paths
+
+
+def seed_agora_pg(
+    workdir: Path, db: PgDatabase, *, topics: int, posts_per_topic: int, out: Path
+) -> None:
+    """Agora's data set into PostgreSQL, by a child process (Django is set up once a process)."""
+    db.create()
+    run(
+        [
+            sys.executable,
+            __file__,
+            "--seed-agora-pg",
+            out,
+            "--pg-url",
+            db.url,
+            "--topics",
+            topics,
+            "--posts-per-topic",
+            posts_per_topic,
+            "--workdir",
+            workdir,
+        ]
+    )
+
+
+def seed_misago(
+    paths: MisagoPaths, db: PgDatabase, *, topics: int, posts_per_topic: int, out: Path
+) -> None:
+    """Misago's tables come from a migrated copy kept as `<name>_migrated` (its migrations take
+    minutes here), then bench/_forum_misago.py seeds the data and sets the page sizes."""
+    migrated = PgDatabase.of(db.url, "_migrated")
+    manage = [paths.venv / "bin" / "django-admin"]
+    if migrated.exists():
+        db.create(template=migrated)
+    else:
+        db.create()
+        print("  Misago's migrations: minutes, once per workdir", flush=True)
+        run([*manage, "migrate", "--noinput", "-v", "0"], env=paths.env, cwd=paths.project)
+        migrated.create(template=db)
+    run([*manage, "migrate", "--noinput", "-v", "0"], env=paths.env, cwd=paths.project)
+    helper = Path(__file__).with_name("_forum_misago.py")
+    run(
+        [
+            paths.python,
+            helper,
+            "--topics",
+            topics,
+            "--posts-per-topic",
+            posts_per_topic,
+            "--out",
+            out,
+        ],
+        env=paths.env,
+        cwd=paths.project,
+    )
+
+
+def prepare_misago(args: argparse.Namespace, paths: MisagoPaths) -> tuple[dict, dict]:
+    """Seeds Agora on PostgreSQL and Misago unless their marker says they hold this size."""
+    workdir: Path = args.workdir
+    agora_db, misago_db = PgDatabase.of(args.pg_url), PgDatabase.of(args.pg_url, "_misago")
+    parts = misago_db.parts
+    paths.project.mkdir(parents=True, exist_ok=True)
+    (paths.project / "misagobench_settings.py").write_text(
+        MISAGO_SETTINGS.format(
+            name=misago_db.name,
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            host=parts.hostname or "",
+            port=parts.port or 5432,
+        )
+    )
+    size = {
+        "topics": args.topics,
+        "posts_per_topic": args.posts_per_topic,
+        "seed": SEED,
+        "pg_url": args.pg_url,
+        "v": 1,
+    }
+    marker = workdir / "misago-seeded.json"
+    agora_urls, misago_urls = workdir / "agora-pg-urls.json", workdir / "misago-urls.json"
+    if args.reseed or not marker.exists() or json.loads(marker.read_text()) != size:
+        marker.unlink(missing_ok=True)
+        print(f"== seeding Agora on PostgreSQL ({agora_db.name}): {args.topics} topics", flush=True)
+        seed_agora_pg(
+            workdir,
+            agora_db,
+            topics=args.topics,
+            posts_per_topic=args.posts_per_topic,
+            out=agora_urls,
+        )
+        print(f"== seeding Misago ({misago_db.name}): {args.topics} topics", flush=True)
+        seed_misago(
+            paths,
+            misago_db,
+            topics=args.topics,
+            posts_per_topic=args.posts_per_topic,
+            out=misago_urls,
+        )
+        agora_db.analyze()
+        misago_db.analyze()
+        marker.write_text(json.dumps(size))
+    else:
+        print(f"== reusing Agora-PG and Misago in {agora_db.name}, {misago_db.name}", flush=True)
+    return json.loads(agora_urls.read_text()), json.loads(misago_urls.read_text())
+
+
 # --- servers ---------------------------------------------------------------------------------
 
 
@@ -421,6 +701,7 @@ class Server:
     port: int
     process: subprocess.Popen
     log: Path
+    database: PgDatabase | None = None  # PostgreSQL: its backends' CPU counts too
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -443,6 +724,7 @@ def start_server(
     threads: int,
     logdir: Path,
     port: int = 0,
+    database: PgDatabase | None = None,
 ) -> Server:
     port = port or free_port()
     log = logdir / f"{name}.log"
@@ -466,7 +748,7 @@ def start_server(
     ]
     with log.open("wb") as handle:
         process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
-    return Server(name, port, process, log)
+    return Server(name, port, process, log, database)
 
 
 def cpu_seconds(server: Server) -> float:
@@ -514,6 +796,7 @@ class Result:
     seconds: float
     body_bytes: int
     cpu: float = 0.0  # server CPU seconds used meanwhile
+    db_cpu: float = 0.0  # ...and its PostgreSQL backends' (0 on SQLite, which runs in-process)
 
     @property
     def rps(self) -> float:
@@ -522,7 +805,11 @@ class Result:
     @property
     def cpu_ms(self) -> float:
         """Server CPU per request: what a page costs, whatever else the machine is doing."""
-        return self.cpu / max(self.requests, 1) * 1000
+        return (self.cpu + self.db_cpu) / max(self.requests, 1) * 1000
+
+    @property
+    def db_cpu_ms(self) -> float:
+        return self.db_cpu / max(self.requests, 1) * 1000
 
     @classmethod
     def merge(cls, parts: list[Result]) -> Result:
@@ -533,6 +820,7 @@ class Result:
             seconds=sum(part.seconds for part in parts),
             body_bytes=sum(part.body_bytes for part in parts),
             cpu=sum(part.cpu for part in parts),
+            db_cpu=sum(part.db_cpu for part in parts),
         )
 
     @property
@@ -619,6 +907,19 @@ def parse_args() -> argparse.Namespace:
         default=0,
         help="Agora's port (Spirit gets the next one); default: any free ports",
     )
+    parser.add_argument(
+        "--misago-venv",
+        type=Path,
+        help="a virtualenv with misago==0.39.*, gunicorn and psycopg2-binary: adds Misago on "
+        "PostgreSQL against Agora on PostgreSQL (skipped with a message when absent)",
+    )
+    parser.add_argument(
+        "--pg-url",
+        default="postgres://postgres@127.0.0.1:5432/agora_bench_forum",
+        help="Agora's PostgreSQL database with --misago-venv (dropped and created when seeding); "
+        "Misago's is the same name + _misago",
+    )
+    parser.add_argument("--seed-agora-pg", type=Path, help=argparse.SUPPRESS)  # the child's job
     parser.add_argument("--reseed", action="store_true", help="drop the data sets and seed again")
     parser.add_argument(
         "--analyze",
@@ -660,45 +961,104 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+# (label, Agora's server, the peer's server) per pair; the ratios say how many times Agora.
+PAIRS = [("", "agora", "spirit"), ("misago_", "agora-pg", "misago")]
+
+
+def print_pair(rows: list, a_name: str, s_name: str) -> None:
+    head = f"{'page':<10}{a_name + ' req/s':>15}{'p95 ms':>9}{s_name + ' req/s':>15}{'p95 ms':>9}"
+    print(head + f"{'ratio':>8}{'CPU ms/req A / P':>19}{'CPU ratio':>11}{'of which DB A / P':>20}")
+    for page, results in rows:
+        a, s = results[a_name], results[s_name]
+        ratio = a.rps / s.rps if s.rps else float("inf")
+        cpu_ratio = s.cpu_ms / a.cpu_ms if a.cpu_ms else float("inf")
+        print(
+            f"{page:<10}{a.rps:>15.1f}{a.p95_ms:>9.1f}{s.rps:>15.1f}{s.p95_ms:>9.1f}{ratio:>7.2f}x"
+            f"{a.cpu_ms:>10.1f} / {s.cpu_ms:<6.1f}{cpu_ratio:>10.2f}x"
+            f"{a.db_cpu_ms:>11.1f} / {s.db_cpu_ms:<6.1f}"
+        )
+
+
 def main() -> int:
     args = parse_args()
+    args.workdir = args.workdir.resolve()
+    if args.seed_agora_pg:  # the child of seed_agora_pg
+        urls = seed_agora(
+            args.workdir,
+            topics=args.topics,
+            posts_per_topic=args.posts_per_topic,
+            database_url=args.pg_url,
+        )
+        args.seed_agora_pg.write_text(json.dumps(urls))
+        return 0
     # Ctrl-C and kill both unwind through the `finally` that stops the servers.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
-    args.workdir = args.workdir.resolve()
     (args.workdir / "logs").mkdir(parents=True, exist_ok=True)
     agora_urls, spirit_urls, spirit, gunicorn_path = prepare(args)
+    misago = find_misago(args.misago_venv, args.workdir)
+    urls = {"agora": agora_urls, "spirit": spirit_urls}
+    if misago:
+        urls["agora-pg"], urls["misago"] = prepare_misago(args, misago)
     for db in [args.workdir / "agora" / "agora.sqlite3", args.workdir / "spirit.sqlite3"]:
         planner_statistics(db, analyze=args.analyze)
     settings = {"workers": args.workers, "threads": args.threads, "logdir": args.workdir / "logs"}
     servers: list[Server] = []
     try:
-        env = agora_env(args.workdir) | {"PYTHONPATH": f"{gunicorn_path}:{REPO}"}
-        servers.append(
-            start_server(
+        agora_path = {"PYTHONPATH": f"{gunicorn_path}:{REPO}"}
+        starts = [
+            (
                 "agora",
-                python=Path(sys.executable),
-                app="agora.wsgi:application",
-                cwd=REPO,
-                env=env,
-                port=args.port,
-                **settings,
-            )
-        )
-        servers.append(
-            start_server(
+                Path(sys.executable),
+                "agora.wsgi:application",
+                REPO,
+                agora_env(args.workdir) | agora_path,
+                None,
+            ),
+            (
                 "spirit",
-                python=spirit.python,
-                app="spiritbench.wsgi:application",
-                cwd=spirit.project,
-                env=spirit.env,
-                port=args.port + 1 if args.port else 0,
-                **settings,
+                spirit.python,
+                "spiritbench.wsgi:application",
+                spirit.project,
+                spirit.env,
+                None,
+            ),
+        ]
+        if misago:
+            agora_db = PgDatabase.of(args.pg_url)
+            starts += [
+                (
+                    "agora-pg",
+                    Path(sys.executable),
+                    "agora.wsgi:application",
+                    REPO,
+                    agora_env(args.workdir, agora_db.url) | agora_path,
+                    agora_db,
+                ),
+                (
+                    "misago",
+                    misago.python,
+                    "devproject.wsgi:application",
+                    misago.project,
+                    misago.env,
+                    PgDatabase.of(args.pg_url, "_misago"),
+                ),
+            ]
+        for offset, (name, python, app, cwd, env, database) in enumerate(starts):
+            servers.append(
+                start_server(
+                    name,
+                    python=python,
+                    app=app,
+                    cwd=cwd,
+                    env=env,
+                    port=args.port + offset if args.port else 0,
+                    database=database,
+                    **settings,
+                )
             )
-        )
-        agora, spirit_server = servers
-        wait_ready(agora, agora_urls["latest"])
-        wait_ready(spirit_server, spirit_urls["latest"])
+        for server in servers:
+            wait_ready(server, urls[server.name]["latest"])
         print(
             f"== load: {args.clients} clients, {args.seconds:.0f}s per page and forum in "
             f"{args.rounds} alternating slices, gunicorn "
@@ -707,59 +1067,56 @@ def main() -> int:
         )
         rows = []
         for page in ["topic", "latest", "category"]:
-            measured: dict[str, list[Result]] = {"agora": [], "spirit": []}
-            targets = [(agora, agora_urls), (spirit_server, spirit_urls)]
-            for server, urls in targets:
-                hammer(server.port, pickers(urls)[page], clients=args.clients, seconds=args.warmup)
-            # Alternate short slices so the load of a shared machine drifts onto both alike.
+            measured: dict[str, list[Result]] = {server.name: [] for server in servers}
+            for server in servers:
+                pick = pickers(urls[server.name])[page]
+                hammer(server.port, pick, clients=args.clients, seconds=args.warmup)
+            # Alternate short slices so the load of a shared machine drifts onto all alike.
             for _ in range(args.rounds):
-                for server, urls in targets:
+                for server in servers:
                     cpu_before = cpu_seconds(server)
+                    meter = BackendMeter(server.database) if server.database else None
                     result = hammer(
                         server.port,
-                        pickers(urls)[page],
+                        pickers(urls[server.name])[page],
                         clients=args.clients,
                         seconds=args.seconds / args.rounds,
                     )
                     result.cpu = cpu_seconds(server) - cpu_before
+                    if meter:
+                        result.db_cpu = meter.stop()
                     measured[server.name].append(result)
             for name in measured:
                 result = Result.merge(measured[name])
                 print(
-                    f"  {page:<9}{name:<7}{result.rps:8.1f} req/s  p95 "
-                    f"{result.p95_ms:7.1f} ms  {result.cpu_ms:6.1f} ms CPU/req  "
-                    f"{result.kb_per_page:5.1f} KB/page  "
+                    f"  {page:<9}{name:<9}{result.rps:8.1f} req/s  p95 "
+                    f"{result.p95_ms:7.1f} ms  {result.cpu_ms:6.1f} ms CPU/req "
+                    f"(DB {result.db_cpu_ms:4.1f})  {result.kb_per_page:5.1f} KB/page  "
                     f"errors {dict(result.errors) or 0}",
                     flush=True,
                 )
-            rows.append((page, Result.merge(measured["agora"]), Result.merge(measured["spirit"])))
+            rows.append((page, {name: Result.merge(parts) for name, parts in measured.items()}))
     finally:
         for server in servers:
             server.stop()
 
-    print()
-    header = f"{'page':<10}{'Agora req/s':>12}{'p95 ms':>9}{'Spirit req/s':>14}{'p95 ms':>9}"
-    print(header + f"{'ratio':>8}{'CPU ms/req A / S':>19}{'CPU ratio':>11}")
-    for page, a, s in rows:
-        ratio = a.rps / s.rps if s.rps else float("inf")
-        cpu_ratio = s.cpu_ms / a.cpu_ms if a.cpu_ms else float("inf")
-        print(
-            f"{page:<10}{a.rps:>12.1f}{a.p95_ms:>9.1f}{s.rps:>14.1f}{s.p95_ms:>9.1f}{ratio:>7.2f}x"
-            f"{a.cpu_ms:>10.1f} / {s.cpu_ms:<6.1f}{cpu_ratio:>10.2f}x"
-        )
-    errors = sum((a.errors + s.errors for _, a, s in rows), Counter())
+    summary = []
+    for label, a_name, s_name in PAIRS[: 2 if misago else 1]:
+        print()
+        print_pair(rows, a_name, s_name)
+        for unit in ["", "_cpu"]:
+            for page, results in rows:
+                a, s = results[a_name], results[s_name]
+                # throughput: Agora's / the peer's; CPU per request: the peer's / Agora's
+                num, den = (s.cpu_ms, a.cpu_ms) if unit else (a.rps, s.rps)
+                ratio = f"{num / den:.2f}x" if den else "inf"
+                summary.append(f"{label}{page}{unit}={ratio}")
+    errors = sum((result.errors for _, results in rows for result in results.values()), Counter())
     if errors:
         print(f"non-200 responses and failures: {dict(errors)}")
-    summary = " ".join(
-        f"{page}={a.rps / s.rps:.2f}x" if s.rps else f"{page}=inf" for page, a, s in rows
-    )
-    cpu_summary = " ".join(
-        f"{page}_cpu={s.cpu_ms / a.cpu_ms:.2f}x" if a.cpu_ms else f"{page}_cpu=inf"
-        for page, a, s in rows
-    )
     print(
-        f"bench: forum {summary} {cpu_summary} topics={args.topics} "
-        f"posts_per_topic={args.posts_per_topic} "
+        f"bench: forum {' '.join(summary)} topics={args.topics} "
+        f"posts_per_topic={args.posts_per_topic} misago={int(misago is not None)} "
         f"analyze={int(args.analyze)} errors={sum(errors.values())}"
     )
     return 0
@@ -769,5 +1126,5 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except KeyboardInterrupt:
-        print("interrupted; both servers stopped", file=sys.stderr)
+        print("interrupted; the servers stopped", file=sys.stderr)
         sys.exit(130)
