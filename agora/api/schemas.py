@@ -530,20 +530,28 @@ class EmailSettingsOut(Schema):
     email_on_mention: bool
     email_on_reply: bool
     email_on_private_message: bool
+    email_on_challenges: bool
 
 
 class EmailSettingsIn(InSchema):
     email_on_mention: bool | None = None
     email_on_reply: bool | None = None
     email_on_private_message: bool | None = None
+    email_on_challenges: bool | None = None
 
 
 class NotificationOut(Schema):
+    """A forum notification has `topic_id`; one about a challenge or contest (kinds
+    `entry_scored`, `entry_refused`, `challenge_closing`, `challenge_won`, `contest_voting`,
+    `contest_results`) has `challenge_id` or `contest_id`, and `topic_title` is its title."""
+
     id: int
     kind: str
     actor: MemberRef | None
-    topic_id: int
+    topic_id: int | None
     topic_title: str
+    challenge_id: int | None
+    contest_id: int | None
     post_id: int | None
     post_number: int | None
     read: bool

@@ -1,4 +1,5 @@
-"""What a member is told about: replies, mentions, quotes, likes, watched topics, messages."""
+"""What a member is told about: replies, mentions, quotes, likes, watched topics, messages, and
+their challenge entries, the challenges they follow and the contests they entered."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ class Notification(models.Model):
         LIKE = "like", _("Like")
         WATCHING = "watching", _("New post in a watched topic")
         PRIVATE_MESSAGE = "private_message", _("Private message")
+        # About a challenge or a contest (no topic): agora/challenges/notices.py writes them.
+        ENTRY_SCORED = "entry_scored", _("Your challenge entry was scored")
+        ENTRY_REFUSED = "entry_refused", _("Your challenge entry was refused")
+        CHALLENGE_CLOSING = "challenge_closing", _("A challenge you follow closes tomorrow")
+        CHALLENGE_WON = "challenge_won", _("You placed in a challenge")
+        CONTEST_VOTING = "contest_voting", _("Voting opened in a contest you entered")
+        CONTEST_RESULTS = "contest_results", _("The results of a contest you entered")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -28,9 +36,21 @@ class Notification(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    topic = models.ForeignKey("forum.Topic", on_delete=models.CASCADE, related_name="+")
+    # A forum notification has a topic; a challenge or contest one has its challenge or contest.
+    topic = models.ForeignKey(
+        "forum.Topic", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     post = models.ForeignKey(
         "forum.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    challenge = models.ForeignKey(
+        "challenges.Challenge", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    submission = models.ForeignKey(
+        "challenges.Submission", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    contest = models.ForeignKey(
+        "challenges.Contest", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -41,10 +61,37 @@ class Notification(models.Model):
         constraints = [
             # Tasks may run twice: the second run finds the row and creates nothing.
             models.UniqueConstraint(fields=["user", "kind", "post"], name="notification_once"),
+            # Beat tasks and the worker may run twice: one notice per entry, challenge, contest.
+            models.UniqueConstraint(
+                fields=["user", "kind", "submission"],
+                condition=models.Q(submission__isnull=False),
+                name="notification_entry_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "challenge"],
+                condition=models.Q(challenge__isnull=False, submission__isnull=True),
+                name="notification_challenge_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "contest"],
+                condition=models.Q(contest__isnull=False),
+                name="notification_contest_once",
+            ),
             models.CheckConstraint(
                 condition=models.Q(
-                    kind__in=["reply", "mention", "quote", "like", "watching", "private_message"]
-                ),
+                    kind__in=["reply", "mention", "quote", "like", "watching", "private_message"],
+                    topic__isnull=False,
+                )
+                | models.Q(
+                    kind__in=[
+                        "entry_scored",
+                        "entry_refused",
+                        "challenge_closing",
+                        "challenge_won",
+                    ],
+                    challenge__isnull=False,
+                )
+                | models.Q(kind__in=["contest_voting", "contest_results"], contest__isnull=False),
                 name="notification_kind_valid",
             ),
         ]
@@ -54,7 +101,8 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.user_id} ({self.post_id or self.topic_id})"
+        about = self.post_id or self.topic_id or self.challenge_id or self.contest_id
+        return f"{self.kind} → {self.user_id} ({about})"
 
     @property
     def is_read(self) -> bool:
@@ -63,7 +111,20 @@ class Notification(models.Model):
     def target_url(self) -> str:
         if self.post is not None:
             return self.post.get_absolute_url()
-        return self.topic.get_absolute_url()
+        if self.topic is not None:
+            return self.topic.get_absolute_url()
+        if self.challenge is not None:
+            return self.challenge.get_absolute_url()
+        return self.contest.get_absolute_url()
+
+    @property
+    def title(self) -> str:
+        """What it is about: the topic's, challenge's or contest's title."""
+        if self.topic is not None:
+            return self.topic.title
+        if self.challenge is not None:
+            return self.challenge.localized_title
+        return self.contest.title
 
 
 class NotificationSettings(models.Model):
@@ -79,6 +140,10 @@ class NotificationSettings(models.Model):
     )
     email_on_events = models.BooleanField(
         _("email me about events I signed up for (a seat opened up, reminders)"), default=True
+    )
+    email_on_challenges = models.BooleanField(
+        _("email me about my challenge entries, challenges I follow and contests I entered"),
+        default=True,
     )
 
     class Meta:

@@ -30,9 +30,15 @@ def visible_notifications(*, user: User) -> QuerySet[Notification]:
     in_category = Q(topic__is_private=False) & permissions.visible_category_q(
         user, prefix="topic__category__"
     )
+    from agora.challenges.permissions import notices_listed
+
     return (
         Notification.objects.filter(user=user, topic__deleted_at=None)
-        .filter(in_category | Q(Exists(participant), topic__is_private=True))
+        .filter(
+            in_category
+            | Q(Exists(participant), topic__is_private=True)
+            | (Q(topic__isnull=True) & notices_listed(user))
+        )
         .exclude(Q(post__deleted_at__isnull=False) | Q(post__hidden=True))
     )
 
@@ -44,7 +50,7 @@ def unread_count(*, user: User) -> int:
 def notifications_for(*, user: User, cursor: str | None = None) -> NotificationPage:
     """The member's notifications, newest first, leaving out what they can no longer see."""
     queryset = visible_notifications(user=user).select_related(
-        "actor", "topic", "post", "post__topic"
+        "actor", "topic", "post", "post__topic", "challenge", "submission", "contest"
     )
     rows, next_cursor = keyset_page(queryset, key="created_at", cursor=cursor, limit=PER_PAGE)
     return NotificationPage(rows, next_cursor)
