@@ -269,3 +269,6 @@ def test_the_leaderboard_pages_by_fifty_in_a_stable_order_at_a_constant_query_co
     assert keys == sorted(keys)
     assert board[0].cpu_seconds == 59 and board[1].cpu_seconds == 60
     assert client.get(url + "?page=abc").status_code == 200  # bad input: page 1
+    api = client.get(f"/api/v1/challenges/{challenge.id}/leaderboard?page=2").json()
+    assert (api["page"], api["pages"], api["total"]) == (2, 2, 55)
+    assert [e["rank"] for e in api["entries"]] == [51, 52, 53, 54, 55]
