@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from agora.challenges import services
 from agora.challenges.models import Contest, Entry
-from agora.core.tests.test_pages_browser import SCREENSHOTS, _contexts
+from agora.core.tests.test_pages_browser import pages_wider_than_the_screen
 
 pytestmark = [pytest.mark.browser]
 
@@ -67,21 +67,7 @@ def challenge_pages(transactional_db, alice, bob, staff, settings, tmp_path) -> 
 
 
 def test_no_challenge_page_is_wider_than_a_phone(browser, live_server, challenge_pages, alice):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    too_wide = []
-    for state, language, page in _contexts(browser, live_server, alice):
-        lang = "zh" if language.startswith("zh") else "en"
-        page.set_viewport_size({"width": 390, "height": 900})
-        for name, path in challenge_pages.items():
-            response = page.goto(live_server.url + path)
-            assert response.status == 200, f"{path} as {state}: {response.status}"
-            page.wait_for_load_state("load")
-            scroll, inner = page.evaluate(
-                "[document.documentElement.scrollWidth, window.innerWidth]"
-            )
-            if scroll > inner:
-                too_wide.append(f"{name}, {lang}, {state}: {scroll} px")
-            page.screenshot(
-                path=str(SCREENSHOTS / f"challenge-{name}-390-{lang}-{state}.png"), full_page=True
-            )
+    too_wide = pages_wider_than_the_screen(
+        browser, live_server, alice, challenge_pages, widths=(390,), prefix="challenge-"
+    )
     assert not too_wide, "\n".join(too_wide)

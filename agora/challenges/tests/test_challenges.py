@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from agora.challenges import services
 from agora.challenges.models import Submission
-from agora.challenges.tests.conftest import train
+from agora.challenges.tests.conftest import recorded_run, train
 from agora.lab.models import TrainingRun
 
 
@@ -128,16 +128,7 @@ def test_evaluations_go_to_the_training_queue_never_the_default_one(
 
     woken: list[str] = []
     monkeypatch.setattr(jobs, "wake", lambda task, *args: woken.append(task.name) or True)
-    run = TrainingRun.objects.create(
-        owner=alice,
-        title="entered",
-        family="diffusion",
-        dataset="moons",
-        steps=10,
-        status="completed",
-        checkpoint_sha256="0" * 64,
-        cpu_seconds=5,
-    )
+    run = recorded_run(alice, title="entered", cpu_seconds=5)
     with django_capture_on_commit_callbacks(execute=True):
         entry = services.submit(user=alice, challenge=challenge, run=run)
     Submission.objects.filter(pk=entry.pk).update(created_at=entry.created_at.replace(year=2000))

@@ -14,25 +14,16 @@ from django.utils import timezone
 
 from agora.challenges import evaluation, notices, services
 from agora.challenges.models import Challenge, Contest, Submission
+from agora.challenges.tests.conftest import recorded_run
 from agora.challenges.tests.test_contests import to_voting, work
 from agora.challenges.tests.test_pages import scored
-from agora.lab.models import TrainingRun
 from agora.notifications.models import Notification
 
 SECRET = "canaryrefusalreason"
 
 
 def queued(challenge, member) -> Submission:
-    run = TrainingRun.objects.create(
-        owner=member,
-        title="queued run",
-        family="diffusion",
-        dataset=challenge.dataset,
-        steps=10,
-        status="completed",
-        checkpoint_sha256="0" * 64,
-        cpu_seconds=30,
-    )
+    run = recorded_run(member, title="queued run", dataset=challenge.dataset, cpu_seconds=30)
     return Submission.objects.create(
         challenge=challenge, submitter=member, run=run, status="running", cpu_seconds=30
     )

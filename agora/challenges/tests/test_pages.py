@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from agora.challenges import services
 from agora.challenges.models import Challenge, Submission
+from agora.challenges.tests.conftest import recorded_run
 from agora.conftest import make_member
 from agora.lab.models import TrainingRun
 
@@ -71,16 +72,7 @@ def test_trusted_members_create_challenges_only_where_the_site_allows_it(setting
 
 
 def scored(challenge, member, score, cpu, **extra) -> Submission:
-    run = TrainingRun.objects.create(
-        owner=member,
-        title=f"run {score}",
-        family="diffusion",
-        dataset=challenge.dataset,
-        steps=10,
-        status="completed",
-        checkpoint_sha256="0" * 64,
-        cpu_seconds=cpu,
-    )
+    run = recorded_run(member, title=f"run {score}", dataset=challenge.dataset, cpu_seconds=cpu)
     return Submission.objects.create(
         challenge=challenge,
         submitter=member,
@@ -152,16 +144,7 @@ def test_each_page_costs_an_exact_number_of_queries(
 
 @pytest.mark.django_db
 def test_submitting_through_the_page_refuses_others_runs_and_bad_ids(challenge, alice, bob, client):
-    run = TrainingRun.objects.create(
-        owner=bob,
-        title="bob's",
-        family="diffusion",
-        dataset="moons",
-        steps=10,
-        status="completed",
-        checkpoint_sha256="0" * 64,
-        cpu_seconds=5,
-    )
+    run = recorded_run(bob, title="bob's", cpu_seconds=5)
     client.force_login(alice)
     url = f"/challenges/{challenge.id}/submit/"
     assert client.post(url, {"run": str(run.id)}).status_code == 403
@@ -198,16 +181,7 @@ def test_at_the_end_of_the_window_the_board_freezes_and_winners_are_announced(
     assert "@bob" in announcement.raw and "@alice" in announcement.raw
     assert Notification.objects.filter(kind="challenge_won").count() == 2
     assert "Challenge placings" in client.get("/u/bob/").content.decode()
-    late = TrainingRun.objects.create(
-        owner=charlie,
-        title="late",
-        family="diffusion",
-        dataset="moons",
-        steps=10,
-        status="completed",
-        checkpoint_sha256="0" * 64,
-        cpu_seconds=5,
-    )
+    late = recorded_run(charlie, title="late", cpu_seconds=5)
     with pytest.raises(Exception, match="closed"):
         services.submit(user=charlie, challenge=challenge, run=late)
 
