@@ -31,6 +31,15 @@ TASKS: dict[str, Task] = {
             {"classifier_fd": True, "class_accuracy": False, "elbo_nats": False},
         ),
         Task(
+            # 32x32 colour emoji in categories (genlab/emoji.py); the data set's own evaluation
+            # classifier gives the Frechet distance and the class accuracy, as for digits
+            "conditional-emoji",
+            "image",
+            ("emoji32",),
+            ("classifier_fd", "class_accuracy", "elbo_nats"),
+            {"classifier_fd": True, "class_accuracy": False, "elbo_nats": False},
+        ),
+        Task(
             "density-2d",
             "points",
             ("moons", "swissroll", "8gaussians", "checkerboard"),

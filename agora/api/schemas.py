@@ -530,20 +530,28 @@ class EmailSettingsOut(Schema):
     email_on_mention: bool
     email_on_reply: bool
     email_on_private_message: bool
+    email_on_challenges: bool
 
 
 class EmailSettingsIn(InSchema):
     email_on_mention: bool | None = None
     email_on_reply: bool | None = None
     email_on_private_message: bool | None = None
+    email_on_challenges: bool | None = None
 
 
 class NotificationOut(Schema):
+    """A forum notification has `topic_id`; one about a challenge or contest (kinds
+    `entry_scored`, `entry_refused`, `challenge_closing`, `challenge_won`, `contest_voting`,
+    `contest_results`) has `challenge_id` or `contest_id`, and `topic_title` is its title."""
+
     id: int
     kind: str
     actor: MemberRef | None
-    topic_id: int | None  # None for a followed member's new work or model
-    topic_title: str  # the title of what it is about (the topic, work or model)
+    topic_id: int | None  # None for a work, model, challenge or contest notice
+    topic_title: str  # the title of what it is about (topic, work, model, challenge, contest)
+    challenge_id: int | None
+    contest_id: int | None
     post_id: int | None
     post_number: int | None
     read: bool

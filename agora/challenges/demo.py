@@ -1,6 +1,7 @@
 """Demo: one open model challenge (moons in a CPU-minute) with entries from demo members, each
-a tiny run trained here in seconds, scored on the sealed split and verified by rebuilding; and
-a work contest taking entries."""
+a tiny run trained here in seconds, and the zoo's published moons model (entered by the zoo
+account), all scored on the sealed split and verified by rebuilding; and a work contest taking
+entries."""
 
 from __future__ import annotations
 
@@ -17,6 +18,26 @@ from agora.lab.services import runs
 
 # (member, steps, seed): different trainings, so the board and its Pareto chart have a shape
 ENTRANTS = [("alice", 150, 11), ("bob", 60, 12), ("chenwei", 300, 13)]
+
+
+def _enter_zoo_models(challenge: Challenge) -> int:
+    """The zoo's official models on the challenge's data set, within its budget, entered by the
+    zoo account (their owner) and evaluated like any entry: rebuilt from the zoo recipe."""
+    from agora.lab.models import LabModel
+    from agora.lab.services.zoo import ZOO_USERNAME
+
+    placed = 0
+    models = LabModel.objects.filter(
+        official=True,
+        owner__username=ZOO_USERNAME,
+        run__dataset=challenge.dataset,
+        run__cpu_seconds__gt=0,
+        run__cpu_seconds__lte=challenge.cpu_budget_minutes * 60,
+    ).select_related("run", "owner")
+    for model in models:
+        entry = services.submit(user=model.owner, challenge=challenge, model=model, sampler="ddim")
+        placed += evaluation.evaluate(submission_id=entry.id) == "scored"
+    return placed
 
 
 def seed(*, out) -> None:
@@ -75,6 +96,7 @@ def seed(*, out) -> None:
         run.refresh_from_db()
         entry = services.submit(user=member, challenge=challenge, run=run, sampler="ddim")
         placed += evaluation.evaluate(submission_id=entry.id) == "scored"
+    placed += _enter_zoo_models(challenge)
     contest = Contest.objects.create(
         creator=creator,
         title="Moonlight",

@@ -14,7 +14,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from agora.challenges.models import ChallengeNotice, Submission
+from agora.challenges.models import Submission
 
 logger = logging.getLogger(__name__)
 Status = Submission.Status
@@ -104,7 +104,7 @@ def evaluate(*, submission_id: int) -> str:
             eval_seconds=time.process_time() - cpu_started,
             evaluated_at=timezone.now(),
         )
-        _after(submission, ChallengeNotice.Kind.SCORED)
+        _after(submission)
     return str(Status.SCORED)
 
 
@@ -117,18 +117,13 @@ def _refuse(submission: Submission, cpu_started: float, reason: str) -> str:
             eval_seconds=time.process_time() - cpu_started,
             evaluated_at=timezone.now(),
         )
-        _after(submission, ChallengeNotice.Kind.REFUSED)
+        _after(submission)
     return str(Status.REFUSED)
 
 
-def _after(submission: Submission, kind: str) -> None:
+def _after(submission: Submission) -> None:
+    from agora.challenges import notices
     from agora.challenges.hooks import submission_evaluated
-    from agora.challenges.services import notify
 
-    notify(
-        user_id=submission.submitter_id,
-        kind=kind,
-        challenge_id=submission.challenge_id,
-        submission_id=submission.id,
-    )
+    notices.entry_evaluated(submission)
     transaction.on_commit(lambda: submission_evaluated(submission.id))

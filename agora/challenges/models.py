@@ -128,7 +128,15 @@ class Submission(models.Model):
             models.UniqueConstraint(fields=["challenge", "run"], name="submission_run_once")
         ]
         indexes = [
-            models.Index(fields=["challenge", "status", "score"], name="submission_board"),
+            # The leaderboard's order, one index per direction of the ranking metric.
+            models.Index(
+                fields=["challenge", "status", "score", "cpu_seconds", "created_at", "id"],
+                name="submission_board_low",
+            ),
+            models.Index(
+                fields=["challenge", "status", "-score", "cpu_seconds", "created_at", "id"],
+                name="submission_board_high",
+            ),
             models.Index(fields=["submitter", "-created_at"], name="submission_member"),
         ]
 
@@ -156,39 +164,6 @@ class Follow(models.Model):
         ]
 
 
-class ChallengeNotice(models.Model):
-    """What a member is told about challenges and contests (their entry was scored, a challenge
-    they follow closes tomorrow, they won); shown on the notices page and, once, by the bell."""
-
-    class Kind(models.TextChoices):
-        SCORED = "scored", _("Your entry was scored")
-        REFUSED = "refused", _("Your entry was refused")
-        CLOSING = "closing", _("A challenge you follow closes tomorrow")
-        WON = "won", _("You placed in a challenge")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="challenge_notices"
-    )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="+")
-    submission = models.ForeignKey(
-        Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            # tasks may run twice: one notice per (member, kind, challenge, submission)
-            models.UniqueConstraint(
-                fields=["user", "kind", "challenge", "submission"],
-                name="challenge_notice_once",
-                nulls_distinct=False,
-            )
-        ]
-        indexes = [models.Index(fields=["user", "-created_at"], name="challenge_notice_inbox")]
-
-
 class Contest(models.Model):
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contests_created"
@@ -203,6 +178,7 @@ class Contest(models.Model):
     entries_close_at = models.DateTimeField(_("entries close at"))
     voting_closes_at = models.DateTimeField(_("voting closes at"))
     finished_at = models.DateTimeField(null=True, blank=True)  # results counted and shown
+    voting_announced_at = models.DateTimeField(null=True, blank=True)  # entrants told, once
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -75,3 +75,18 @@ def entries_listed(viewer) -> Q:
     if is_member(viewer):
         return Q(work__private=False) | Q(work__author=viewer)
     return Q(work__private=False)
+
+
+def can_be_told_about(user, challenge_or_contest) -> bool:
+    """Challenges and contests are public pages; notices about one go to active members only
+    (a deactivated account hears nothing)."""
+    return is_member(user) and bool(user.is_active)
+
+
+def notices_listed(user) -> Q:
+    """Which challenge and contest notices a member's list and bell show: about a challenge or
+    contest, and an entry's notice only to its own submitter."""
+    about_challenge = Q(challenge__isnull=False) & (
+        Q(submission__isnull=True) | Q(submission__submitter_id=user.pk)
+    )
+    return about_challenge | Q(contest__isnull=False)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from agora.challenges import permissions
-from agora.challenges.models import Challenge, ChallengeNotice, Contest, Entry, Follow, Submission
+from agora.challenges.models import Challenge, Contest, Entry, Follow, Submission
 from agora.core.paging import keyset_page
 
 PAGE_SIZE = 30
@@ -36,40 +38,93 @@ def better_first(challenge: Challenge) -> str:
     return "score" if TASKS[challenge.task].better(challenge.metric) == "lower" else "-score"
 
 
-def leaderboard(challenge: Challenge) -> list[Submission]:
-    """Scored entries by score, ties to fewer CPU-minutes, then the earlier entry; each carries
-    `rank` (the frozen rank once the window closed) and `pareto` (no other entry is at least as
-    good on both score and CPU time and better on one)."""
-    rows = list(
-        Submission.objects.filter(challenge=challenge, status=Submission.Status.SCORED)
-        .select_related("submitter", "run", "model")
-        .order_by(better_first(challenge), "cpu_seconds", "created_at", "id")
+BOARD_PAGE_SIZE = 50
+
+
+def _board(challenge: Challenge) -> QuerySet[Submission]:
+    """Scored entries in leaderboard order: by score, ties to fewer CPU-minutes, then the
+    earlier entry (indexes submission_board_low / submission_board_high, one per direction)."""
+    return Submission.objects.filter(challenge=challenge, status=Submission.Status.SCORED).order_by(
+        better_first(challenge), "cpu_seconds", "created_at", "id"
     )
-    lower = better_first(challenge) == "score"
-    for index, row in enumerate(rows, start=1):
+
+
+def pareto_ids(points: list[tuple[int, float, float]]) -> set[int]:
+    """Ids of the entries no other entry beats on both score and CPU time at once (at least as
+    good on both, better on one), from (id, score, cpu_seconds) in leaderboard order: one sweep,
+    keeping the least CPU time among the strictly better scores."""
+    front: set[int] = set()
+    best_cpu_before = float("inf")
+    index = 0
+    while index < len(points):
+        score = points[index][1]
+        group = []
+        while index < len(points) and points[index][1] == score:
+            group.append(points[index])
+            index += 1
+        least = min(cpu for _id, _score, cpu in group)
+        for entry_id, _score, cpu in group:
+            if cpu == least and cpu < best_cpu_before:
+                front.add(entry_id)
+        best_cpu_before = min(best_cpu_before, least)
+    return front
+
+
+def _place(rows: list[Submission], offset: int, front: set[int]) -> None:
+    for index, row in enumerate(rows, start=offset + 1):
         row.rank = row.final_rank or index
-        row.pareto = not any(_dominates(other, row, lower) for other in rows if other is not row)
+        row.pareto = row.id in front
+
+
+def leaderboard(challenge: Challenge) -> list[Submission]:
+    """The whole board (freezing, webhooks, the API): each entry carries `rank` (the frozen rank
+    once the window closed) and `pareto`."""
+    rows = list(_board(challenge).select_related("submitter", "run", "model"))
+    _place(rows, 0, pareto_ids([(r.id, r.score, r.cpu_seconds) for r in rows]))
     return rows
 
 
-def _dominates(a: Submission, b: Submission, lower: bool) -> bool:
-    sa, sb = (a.score, b.score) if lower else (-a.score, -b.score)
-    return (
-        sa <= sb and a.cpu_seconds <= b.cpu_seconds and (sa < sb or a.cpu_seconds < b.cpu_seconds)
+@dataclass
+class BoardPage:
+    rows: list[Submission]
+    number: int
+    pages: int
+    total: int
+    points: list[dict]  # every entry, for the chart
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.pages else None
+
+
+def leaderboard_page(challenge: Challenge, page: int = 1) -> BoardPage:
+    """One page of the board (50 rows) and the chart's points for every entry: two queries
+    however many entries (a light one over all of them, and the page's rows). A page past the
+    end shows the last one."""
+    light = list(
+        _board(challenge).values_list(
+            "id", "score", "cpu_seconds", "submitter__display_name", "submitter__username"
+        )
     )
-
-
-def chart_points(board: list[Submission]) -> list[dict]:
-    """The score-against-CPU-minutes chart's data (a JSON script element, read by chart.js)."""
-    return [
-        {
-            "x": round(s.cpu_minutes, 3),
-            "y": s.score,
-            "label": s.submitter.name,
-            "pareto": s.pareto,
-        }
-        for s in board
+    front = pareto_ids([(i, score, cpu) for i, score, cpu, _name, _user in light])
+    total = len(light)
+    pages = max(1, -(-total // BOARD_PAGE_SIZE))
+    number = min(max(1, page), pages)
+    offset = (number - 1) * BOARD_PAGE_SIZE
+    rows: list[Submission] = []
+    if total:
+        page_rows = _board(challenge).select_related("submitter", "run", "model")
+        rows = list(page_rows[offset : offset + BOARD_PAGE_SIZE])
+    _place(rows, offset, front)
+    points = [
+        {"x": round(cpu / 60, 3), "y": score, "label": name or user, "pareto": i in front}
+        for i, score, cpu, name, user in light
     ]
+    return BoardPage(rows, number, pages, total, points)
 
 
 def own_submissions(*, user, challenge: Challenge) -> list[Submission]:
@@ -112,14 +167,6 @@ def wins_of(user) -> list[Submission]:
         Submission.objects.filter(submitter=user, final_rank__lte=3)
         .select_related("challenge")
         .order_by("-challenge__closes_at")[:20]
-    )
-
-
-def notices(user) -> list[ChallengeNotice]:
-    return list(
-        ChallengeNotice.objects.filter(user=user)
-        .select_related("challenge", "submission")
-        .order_by("-created_at", "-id")[:50]
     )
 
 

@@ -16,7 +16,6 @@ from agora.accounts.models import User
 from agora.challenges import permissions, selectors
 from agora.challenges.models import (
     Challenge,
-    ChallengeNotice,
     Contest,
     Entry,
     Follow,
@@ -244,18 +243,11 @@ def toggle_follow(*, user: User, challenge: Challenge) -> bool:
     return True
 
 
-def notify(*, user_id: int, kind: str, challenge_id: int, submission_id: int | None = None) -> None:
-    try:
-        with transaction.atomic():
-            ChallengeNotice.objects.create(
-                user_id=user_id, kind=kind, challenge_id=challenge_id, submission_id=submission_id
-            )
-    except IntegrityError:
-        pass  # told already (a task ran twice)
-
-
 def remind_closing(*, now: datetime | None = None) -> list[int]:
-    """Beat: followers of a challenge that closes within a day are told, once."""
+    """Beat: followers of a challenge that closes within a day are told, once (the flag
+    `closing_reminded_at` is claimed by a conditional update before anyone is told)."""
+    from agora.challenges import notices
+
     now = now or timezone.now()
     due = Challenge.objects.filter(
         closing_reminded_at__isnull=True,
@@ -264,12 +256,10 @@ def remind_closing(*, now: datetime | None = None) -> list[int]:
     )
     reminded = []
     for challenge_id in due.values_list("id", flat=True):
-        if not due.filter(pk=challenge_id).update(closing_reminded_at=now):
-            continue
-        for user_id in Follow.objects.filter(challenge_id=challenge_id).values_list(
-            "user_id", flat=True
-        ):
-            notify(user_id=user_id, kind=ChallengeNotice.Kind.CLOSING, challenge_id=challenge_id)
+        with transaction.atomic():
+            if not due.filter(pk=challenge_id).update(closing_reminded_at=now):
+                continue
+            notices.closing_tomorrow(Challenge.objects.get(pk=challenge_id))
         reminded.append(challenge_id)
     return reminded
 
@@ -301,13 +291,9 @@ def freeze(*, challenge: Challenge, now: datetime | None = None) -> bool:
         Submission.objects.filter(pk=entry.pk).update(final_rank=index)
         entry.final_rank = index
     winners = board[:3]
-    for entry in winners:
-        notify(
-            user_id=entry.submitter_id,
-            kind=ChallengeNotice.Kind.WON,
-            challenge_id=challenge.id,
-            submission_id=entry.id,
-        )
+    from agora.challenges import notices
+
+    notices.placed(challenge, winners)
     _announce(challenge, winners)
     from agora.challenges.hooks import challenge_closed
 
@@ -433,8 +419,35 @@ def vote(*, user: User, entry: Entry) -> None:
         _refuse(_("You already voted for this work."))
 
 
+def announce_due_votes(*, now: datetime | None = None) -> list[int]:
+    """Beat: the entrants of a contest whose voting opened are told, once (the flag
+    `voting_announced_at` is claimed by a conditional update first)."""
+    from agora.challenges import notices
+    from agora.notifications.models import Notification
+
+    now = now or timezone.now()
+    due = Contest.objects.filter(
+        voting_announced_at__isnull=True,
+        entries_close_at__lte=now,
+        voting_closes_at__gt=now,
+        finished_at__isnull=True,
+    )
+    announced = []
+    for contest in due:
+        with transaction.atomic():
+            if not due.filter(pk=contest.pk).update(voting_announced_at=now):
+                continue
+            notices.contest_entrants(contest, Notification.Kind.CONTEST_VOTING)
+        announced.append(contest.id)
+    return announced
+
+
 def finish_due_contests(*, now: datetime | None = None) -> list[int]:
-    """Beat: contests whose voting closed get their ranks (votes, ties to the earlier entry)."""
+    """Beat: contests whose voting closed get their ranks (votes, ties to the earlier entry)
+    and their entrants are told."""
+    from agora.challenges import notices
+    from agora.notifications.models import Notification
+
     now = now or timezone.now()
     done = []
     for contest_id in Contest.objects.filter(
@@ -450,6 +463,8 @@ def finish_due_contests(*, now: datetime | None = None) -> list[int]:
             )
             for index, entry_id in enumerate(ranked.values_list("id", flat=True), start=1):
                 Entry.objects.filter(pk=entry_id).update(final_rank=index)
+            contest = Contest.objects.get(pk=contest_id)
+            notices.contest_entrants(contest, Notification.Kind.CONTEST_RESULTS)
         done.append(contest_id)
     return done
 
@@ -459,6 +474,7 @@ def close_all_due() -> dict[str, list[int]]:
     return {
         "frozen": freeze_due(),
         "reminded": remind_closing(),
+        "voting": announce_due_votes(),
         "contests": finish_due_contests(),
         "woken": _wake_lost_evaluations(),
     }

@@ -9,7 +9,6 @@ urlpatterns = [
     path("new/", views.new_challenge, name="new"),
     path("feed.rss", feeds.ChallengesFeed(), name="feed"),
     path("feed.atom", feeds.ChallengesAtomFeed, name="feed_atom"),
-    path("notices/", views.notices, name="notices"),
     path("<int:challenge_id>/", views.challenge, name="challenge"),
     path("<int:challenge_id>/submit/", views.submit, name="submit"),
     path("<int:challenge_id>/follow/", views.follow, name="follow"),

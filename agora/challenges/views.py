@@ -15,17 +15,28 @@ from agora.core.forms import add_validation_errors
 from agora.core.params import parse_id
 
 
+def _list_page(
+    request: HttpRequest, *, page, name: str, template: str, partial: str, can_create: bool
+) -> HttpResponse:
+    """A newest-first list of challenges or contests: the whole page, or (htmx asking for the
+    next cursor) only its rows, the template's partial."""
+    rows, next_cursor = page
+    context = {name: rows, "next_cursor": next_cursor, "can_create": can_create}
+    if request.headers.get("HX-Request") == "true" and request.GET.get("cursor"):
+        template = f"{template}#{partial}"
+    return render(request, template, context)
+
+
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
-    challenges, next_cursor = selectors.challenge_page(cursor=request.GET.get("cursor"))
-    context = {
-        "challenges": challenges,
-        "next_cursor": next_cursor,
-        "can_create": permissions.can_create_challenge(request.user),
-    }
-    if request.headers.get("HX-Request") == "true" and request.GET.get("cursor"):
-        return render(request, "challenges/index.html#challenge-rows", context)
-    return render(request, "challenges/index.html", context)
+    return _list_page(
+        request,
+        page=selectors.challenge_page(cursor=request.GET.get("cursor")),
+        name="challenges",
+        template="challenges/index.html",
+        partial="challenge-rows",
+        can_create=permissions.can_create_challenge(request.user),
+    )
 
 
 @login_required
@@ -45,10 +56,16 @@ def new_challenge(request: HttpRequest) -> HttpResponse:
     return render(request, "challenges/new.html", {"form": form}, status=status)
 
 
+def parse_page(request: HttpRequest) -> int:
+    """`?page=N` of the leaderboard; anything else is page 1."""
+    raw = request.GET.get("page", "")
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
+
+
 def _challenge_context(request: HttpRequest, challenge, form=None) -> dict:
     from genlab.tasks import TASKS
 
-    board = selectors.leaderboard(challenge)
+    board = selectors.leaderboard_page(challenge, parse_page(request))
     mine = selectors.own_submissions(user=request.user, challenge=challenge)
     if form is None and request.user.is_authenticated and challenge.state == "open":
         form = SubmitForm(
@@ -59,7 +76,6 @@ def _challenge_context(request: HttpRequest, challenge, form=None) -> dict:
         "challenge": challenge,
         "task": TASKS[challenge.task],
         "board": board,
-        "chart_points": selectors.chart_points(board),
         "mine": mine,
         "form": form,
         "following": selectors.is_following(user=request.user, challenge=challenge),
@@ -120,26 +136,19 @@ def follow(request: HttpRequest, challenge_id: int) -> HttpResponse:
     return redirect(obj.get_absolute_url())
 
 
-@login_required
-@require_safe
-def notices(request: HttpRequest) -> HttpResponse:
-    return render(request, "challenges/notices.html", {"notices": selectors.notices(request.user)})
-
-
 # --- contests ------------------------------------------------------------------------------------
 
 
 @require_safe
 def contests(request: HttpRequest) -> HttpResponse:
-    rows, next_cursor = selectors.contest_page(cursor=request.GET.get("cursor"))
-    context = {
-        "contests": rows,
-        "next_cursor": next_cursor,
-        "can_create": permissions.can_create_contest(request.user),
-    }
-    if request.headers.get("HX-Request") == "true" and request.GET.get("cursor"):
-        return render(request, "challenges/contests.html#contest-rows", context)
-    return render(request, "challenges/contests.html", context)
+    return _list_page(
+        request,
+        page=selectors.contest_page(cursor=request.GET.get("cursor")),
+        name="contests",
+        template="challenges/contests.html",
+        partial="contest-rows",
+        can_create=permissions.can_create_contest(request.user),
+    )
 
 
 @login_required

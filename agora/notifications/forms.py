@@ -11,5 +11,6 @@ class NotificationSettingsForm(forms.ModelForm):
             "email_on_reply",
             "email_on_private_message",
             "email_on_events",
+            "email_on_challenges",
             "notify_on_followed",
         ]

@@ -30,6 +30,7 @@ def visible_notifications(*, user: User) -> QuerySet[Notification]:
     in_category = Q(topic__is_private=False) & permissions.visible_category_q(
         user, prefix="topic__category__"
     )
+    from agora.challenges.permissions import notices_listed
     from agora.gallery.selectors import visible_works
     from agora.lab.selectors import visible_models
 
@@ -41,7 +42,12 @@ def visible_notifications(*, user: User) -> QuerySet[Notification]:
     )
     return (
         Notification.objects.filter(user=user)
-        .filter(about_topic | Q(work__isnull=False) & work | Q(lab_model__isnull=False) & model)
+        .filter(
+            about_topic
+            | Q(work__isnull=False) & work
+            | Q(lab_model__isnull=False) & model
+            | notices_listed(user)
+        )
         .exclude(Q(post__deleted_at__isnull=False) | Q(post__hidden=True))
     )
 
@@ -53,7 +59,15 @@ def unread_count(*, user: User) -> int:
 def notifications_for(*, user: User, cursor: str | None = None) -> NotificationPage:
     """The member's notifications, newest first, leaving out what they can no longer see."""
     queryset = visible_notifications(user=user).select_related(
-        "actor", "topic", "post", "post__topic", "work", "lab_model"
+        "actor",
+        "topic",
+        "post",
+        "post__topic",
+        "work",
+        "lab_model",
+        "challenge",
+        "submission",
+        "contest",
     )
     rows, next_cursor = keyset_page(queryset, key="created_at", cursor=cursor, limit=PER_PAGE)
     return NotificationPage(rows, next_cursor)

@@ -273,6 +273,31 @@ def _create_once(**fields) -> Notification | None:
     return notification
 
 
+# --- challenges and contests --------------------------------------------------------------------
+
+CHALLENGE_KINDS = (
+    Kind.ENTRY_SCORED,
+    Kind.ENTRY_REFUSED,
+    Kind.CHALLENGE_CLOSING,
+    Kind.CHALLENGE_WON,
+    Kind.CONTEST_VOTING,
+    Kind.CONTEST_RESULTS,
+)
+
+
+def notify_about(
+    *, user: User, kind: str, challenge=None, submission=None, contest=None
+) -> Notification | None:
+    """A notice about a challenge, an entry or a contest (agora/challenges/notices.py decides who
+    hears): in the bell, and by email unless the member turned challenge emails off. None when
+    an earlier run already told them."""
+    if kind not in CHALLENGE_KINDS:
+        raise ValueError(f"not a challenge notice: {kind}")
+    return _create_once(
+        user=user, kind=kind, challenge=challenge, submission=submission, contest=contest
+    )
+
+
 # --- email ---------------------------------------------------------------------------------------
 
 
@@ -282,6 +307,9 @@ def site_url(path: str) -> str:
 
 def _email_if_wanted(notification: Notification) -> None:
     member = notification.user
+    if notification.kind in CHALLENGE_KINDS:
+        _email_challenge_notice(notification)
+        return
     if notification.kind not in (Kind.MENTION, Kind.REPLY, Kind.PRIVATE_MESSAGE):
         return
     if not member.email:
@@ -316,16 +344,56 @@ def _email_if_wanted(notification: Notification) -> None:
     )
 
 
+def _email_challenge_notice(notification: Notification) -> None:
+    member = notification.user
+    if not member.email or not wants_email(member, CHALLENGES):
+        return
+    entry = notification.submission
+    with translation.override(language_of(member)):
+        subjects = {
+            Kind.ENTRY_SCORED: _("Your entry in “%(title)s” was scored and verified"),
+            Kind.ENTRY_REFUSED: _("Your entry in “%(title)s” was refused"),
+            Kind.CHALLENGE_CLOSING: _("“%(title)s” closes tomorrow"),
+            Kind.CHALLENGE_WON: _("You placed in “%(title)s”"),
+            Kind.CONTEST_VOTING: _("Voting opened in “%(title)s”"),
+            Kind.CONTEST_RESULTS: _("The results of “%(title)s” are out"),
+        }
+        what = subjects[notification.kind] % {"title": notification.title}
+        detail = ""
+        if entry is not None and notification.kind == Kind.ENTRY_REFUSED:
+            detail = entry.refusal
+        elif entry is not None and entry.score is not None:
+            detail = _("%(metric)s %(score).5g with %(minutes).2f CPU-minutes") % {
+                "metric": notification.challenge.metric,
+                "score": entry.score,
+                "minutes": entry.cpu_minutes,
+            }
+    queue_member_email(
+        member=member,
+        subject=f"[Agora] {what}",
+        template="notifications/email/notification",
+        context={
+            "what": what,
+            "detail": detail,
+            "link": site_url(notification.target_url()),
+            "settings_url": site_url("/notifications/settings/"),
+        },
+        unsubscribe_url=unsubscribe_url(member=member, kind=CHALLENGES),
+    )
+
+
 # --- one-click unsubscribe (RFC 8058) ------------------------------------------------------------
 
 _UNSUBSCRIBE_SALT = "agora.notifications.unsubscribe"
 EVENTS = "events"  # the emails about events a member signed up for
+CHALLENGES = "challenges"  # the emails about entries, followed challenges and entered contests
 # The email kinds a link can turn off, and the setting each one clears.
 UNSUBSCRIBE_FIELDS = {
     Kind.MENTION: "email_on_mention",
     Kind.REPLY: "email_on_reply",
     Kind.PRIVATE_MESSAGE: "email_on_private_message",
     EVENTS: "email_on_events",
+    CHALLENGES: "email_on_challenges",
 }
 
 
@@ -339,6 +407,8 @@ def unsubscribe_label(kind: str) -> str:
     """What a member stops getting with this unsubscribe link, in the active language."""
     if kind == EVENTS:
         return _("emails about events you signed up for")
+    if kind == CHALLENGES:
+        return _("emails about your challenge entries, challenges you follow and contests")
     return str(Kind(kind).label)
 
 
@@ -375,7 +445,7 @@ def unsubscribe(*, member: User, kind: str) -> NotificationSettings:
 def mark_read(*, user: User, notification_id: int) -> Notification:
     """Mark one of the member's own notifications read (another's: DoesNotExist)."""
     notification = Notification.objects.select_related(
-        "topic", "post", "post__topic", "work", "lab_model"
+        "topic", "post", "post__topic", "work", "lab_model", "challenge", "contest"
     ).get(pk=notification_id, user=user)
     if notification.read_at is None:
         notification.read_at = timezone.now()
@@ -396,10 +466,11 @@ def update_settings(
     email_on_reply: bool,
     email_on_private_message: bool,
     email_on_events: bool | None = None,
+    email_on_challenges: bool | None = None,
     notify_on_followed: bool | None = None,
 ) -> NotificationSettings:
-    """Save the member's choices; `email_on_events` or `notify_on_followed` None keeps what
-    they chose before."""
+    """Save the member's choices; `email_on_events`, `email_on_challenges` or
+    `notify_on_followed` None keeps what they chose before."""
     defaults = {
         "email_on_mention": email_on_mention,
         "email_on_reply": email_on_reply,
@@ -407,6 +478,8 @@ def update_settings(
     }
     if email_on_events is not None:
         defaults["email_on_events"] = email_on_events
+    if email_on_challenges is not None:
+        defaults["email_on_challenges"] = email_on_challenges
     if notify_on_followed is not None:
         defaults["notify_on_followed"] = notify_on_followed
     preferences, _created = NotificationSettings.objects.update_or_create(

@@ -48,3 +48,22 @@ def test_only_challenge_scoring_reads_the_sealed_part():
         if re.search(r"heldout_parts\(\)\[1\]|sealed_split\(", text):
             readers.append(path.relative_to(ROOT).as_posix())
     assert readers == ["genlab/challenge.py"]
+
+
+def test_an_emoji_entry_is_scored_on_the_sealed_emoji_and_its_samples_regenerate(tmp_path):
+    """The conditional-emoji task: a tiny class-conditional diffusion model on emoji32, sampled
+    under a small protocol, scored by the emoji classifier on the sealed part."""
+    from genlab.challenge import TASKS, Protocol, regenerate_digest, score
+    from genlab.checkpoint import load
+    from genlab.config import resolve_config
+    from genlab.train import train
+
+    task = TASKS["conditional-emoji"]
+    assert task.datasets == ("emoji32",) and task.better("class_accuracy") == "higher"
+    cfg = resolve_config("diffusion", "emoji32", steps=2, batch_size=4, base=8, T=50)
+    ckpt = load(train(cfg, out_dir=tmp_path).checkpoint)
+    scored = score(ckpt, task, Protocol(seed=1, count=20, max_steps=3), sampler="ddim", steps=3)
+    assert set(scored.metrics) == {"classifier_fd", "class_accuracy"}
+    assert 0.0 <= scored.metrics["class_accuracy"] <= 1.0
+    assert len(scored.recipe.labels) == 20 and len(set(scored.recipe.labels)) > 1
+    assert regenerate_digest(ckpt, scored.recipe) == scored.samples_sha256

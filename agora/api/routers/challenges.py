@@ -60,6 +60,9 @@ class LeaderboardOut(Schema):
     better: str
     frozen: bool
     entries: list[EntryOut]
+    page: int
+    pages: int
+    total: int
 
 
 class SubmissionIn(InSchema):
@@ -150,18 +153,22 @@ def get_challenge(request: HttpRequest, challenge_id: int):
 
 
 @router.get("/challenges/{challenge_id}/leaderboard", response={200: LeaderboardOut, **ERRORS})
-def leaderboard(request: HttpRequest, challenge_id: int):
+def leaderboard(request: HttpRequest, challenge_id: int, page: int = 1):
     """Scored, verified entries by score (ties: fewer CPU-minutes, then the earlier entry), each
-    marked when it is on the Pareto front of score against CPU-minutes."""
+    marked when it is on the Pareto front of score against CPU-minutes; 50 a page (`page`,
+    from 1; past the end gives the last page)."""
     challenge = selectors.get_challenge(challenge_id)
     user = viewer(request)
-    board = selectors.leaderboard(challenge)
+    board = selectors.leaderboard_page(challenge, page)
     return {
         "challenge": challenge.id,
         "metric": challenge.metric,
         "better": _better(challenge),
         "frozen": challenge.is_frozen,
-        "entries": [entry_out(e, user, rank=e.rank, pareto=e.pareto) for e in board],
+        "entries": [entry_out(e, user, rank=e.rank, pareto=e.pareto) for e in board.rows],
+        "page": board.number,
+        "pages": board.pages,
+        "total": board.total,
     }
 
 

@@ -128,6 +128,7 @@ def _email_settings_out(settings) -> dict:
         "email_on_mention": settings.email_on_mention,
         "email_on_reply": settings.email_on_reply,
         "email_on_private_message": settings.email_on_private_message,
+        "email_on_challenges": settings.email_on_challenges,
     }
 
 
@@ -153,7 +154,9 @@ def notification_out(notification: Notification) -> dict:
         "kind": notification.kind,
         "actor": member_ref(notification.actor) if notification.actor else None,
         "topic_id": notification.topic_id,
-        "topic_title": notification.subject_title(),
+        "topic_title": notification.title,
+        "challenge_id": notification.challenge_id,
+        "contest_id": notification.contest_id,
         "post_id": notification.post_id,
         "post_number": post.number if post else None,
         "read": notification.read_at is not None,

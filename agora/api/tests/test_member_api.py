@@ -115,7 +115,13 @@ def test_email_settings_partial_update(client, world, alice):
         "email_on_mention": True,
         "email_on_reply": True,
         "email_on_private_message": True,
+        "email_on_challenges": True,
     }
+    turned_off = call(
+        client, world, "owner", "PATCH", "/api/v1/me/email-settings", {"email_on_challenges": False}
+    )
+    assert turned_off.json()["email_on_challenges"] is False
+    assert NotificationSettings.objects.get(user=alice).email_on_challenges is False
     saved = call(
         client, world, "owner", "PATCH", "/api/v1/me/email-settings", {"email_on_reply": False}
     )

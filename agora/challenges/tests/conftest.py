@@ -48,3 +48,18 @@ def train(owner, capture, *, dataset="moons", steps=30, seed=3, **extra) -> Trai
     run.refresh_from_db()
     assert run.status == "completed", run.error
     return run
+
+
+def recorded_run(owner, *, dataset="moons", title="a run", cpu_seconds=5.0) -> TrainingRun:
+    """A completed run as the lab records it (CPU time, a checkpoint hash), not trained: for
+    tests of entering, ranking and telling, not of scoring."""
+    return TrainingRun.objects.create(
+        owner=owner,
+        title=title,
+        family="diffusion",
+        dataset=dataset,
+        steps=10,
+        status="completed",
+        checkpoint_sha256="0" * 64,
+        cpu_seconds=cpu_seconds,
+    )

@@ -2,8 +2,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from agora.challenges import services
-from agora.challenges.models import ChallengeNotice, Submission
-from agora.challenges.tests.conftest import train
+from agora.challenges.models import Submission
+from agora.challenges.tests.conftest import recorded_run, train
 from agora.lab.models import TrainingRun
 
 
@@ -21,7 +21,9 @@ def test_a_submitted_run_is_scored_on_the_sealed_split_and_verified_by_rebuildin
     assert entry.verified and entry.score == entry.metrics["mmd2"]
     assert entry.recipe["count"] == 200 and entry.recipe["steps"] == 10
     assert entry.cpu_seconds == run.cpu_seconds
-    assert ChallengeNotice.objects.filter(user=alice, kind="scored").count() == 1
+    from agora.notifications.models import Notification
+
+    assert Notification.objects.filter(user=alice, kind="entry_scored").count() == 1
 
 
 @pytest.mark.django_db
@@ -107,3 +109,38 @@ def test_a_run_over_its_cpu_budget_stops_and_fails_saying_so(
     assert execution.execute_run(run_id=run.id, worker="test") == "failed"
     run.refresh_from_db()
     assert "CPU budget" in run.error and run.cpu_seconds > 60 and run.step < 2000
+
+
+@pytest.mark.django_db
+def test_evaluations_go_to_the_training_queue_never_the_default_one(
+    alice, challenge, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Queue starvation: an evaluation trains a rebuild, so it must wait behind training runs and
+    never take a worker of the default queue (emails, notifications, webhooks). The entry is
+    woken as `evaluate_submission` itself, on submitting and by the sweep (never wrapped in a
+    default-queue job), and Celery's router sends that task to `training`, the queue only the
+    training worker of `manage.py serve` consumes."""
+    from celery import current_app
+
+    from agora.challenges import tasks
+    from agora.core import jobs
+    from agora.core.management.commands.serve import worker_commands
+
+    woken: list[str] = []
+    monkeypatch.setattr(jobs, "wake", lambda task, *args: woken.append(task.name) or True)
+    run = recorded_run(alice, title="entered", cpu_seconds=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = services.submit(user=alice, challenge=challenge, run=run)
+    Submission.objects.filter(pk=entry.pk).update(created_at=entry.created_at.replace(year=2000))
+    assert services._wake_lost_evaluations() == [entry.id]
+    assert woken == [tasks.evaluate_submission.name] * 2
+
+    def queue_of(name: str) -> str:
+        route = current_app.amqp.router.route({}, name, args=(entry.id,), kwargs={})
+        return route["queue"].name
+
+    assert queue_of(tasks.evaluate_submission.name) == "training"
+    assert queue_of(tasks.sweep_challenges.name) == "default"  # the light sweep stays there
+    default, training = worker_commands(concurrency=2, training_concurrency=1)
+    assert default[default.index("--queues") + 1] == "default"
+    assert training[training.index("--queues") + 1] == "training"

@@ -21,3 +21,19 @@ def test_demo_opens_a_challenge_with_verified_entries(alice, bob, staff, client)
     assert page.count("✓ verified") == 3 and "pareto-points" in page
     demo.seed(out=io.StringIO())  # safe to run again
     assert Challenge.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_demo_challenge_has_the_zoo_moons_model_as_a_verified_entry(alice, bob, staff, client):
+    from agora.lab.services.zoo import ZOO_USERNAME, publish_zoo_model
+    from genlab.zoo import list_models
+
+    (moons,) = [e for e in list_models() if e.name == "moons-diffusion"]
+    model = publish_zoo_model(entry=moons)
+    assert 0 < model.run.cpu_seconds <= 60  # the zoo card's measured CPU time is recorded
+    demo.seed(out=io.StringIO())
+    zoo_entry = Submission.objects.get(submitter__username=ZOO_USERNAME)
+    assert zoo_entry.status == "scored" and zoo_entry.verified, zoo_entry.refusal
+    assert zoo_entry.model_id == model.id
+    page = client.get(zoo_entry.challenge.get_absolute_url()).content.decode()
+    assert model.get_absolute_url() in page

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from agora.challenges import services
 from agora.challenges.models import Challenge, Submission
+from agora.challenges.tests.conftest import recorded_run
 from agora.conftest import make_member
 from agora.lab.models import TrainingRun
 
@@ -71,16 +72,7 @@ def test_trusted_members_create_challenges_only_where_the_site_allows_it(setting
 
 
 def scored(challenge, member, score, cpu, **extra) -> Submission:
-    run = TrainingRun.objects.create(
-        owner=member,
-        title=f"run {score}",
-        family="diffusion",
-        dataset=challenge.dataset,
-        steps=10,
-        status="completed",
-        checkpoint_sha256="0" * 64,
-        cpu_seconds=cpu,
-    )
+    run = recorded_run(member, title=f"run {score}", dataset=challenge.dataset, cpu_seconds=cpu)
     return Submission.objects.create(
         challenge=challenge,
         submitter=member,
@@ -110,7 +102,7 @@ def test_the_leaderboard_ranks_ties_by_cpu_minutes_and_marks_the_pareto_front(
 
 
 # Exact queries per page: (anonymous, member)
-EXPECTED = {"index": (1, 4), "challenge": (2, 8), "contests": (1, 4), "contest": (2, 8)}
+EXPECTED = {"index": (1, 4), "challenge": (3, 9), "contests": (1, 4), "contest": (2, 8)}
 
 
 @pytest.mark.django_db
@@ -152,16 +144,7 @@ def test_each_page_costs_an_exact_number_of_queries(
 
 @pytest.mark.django_db
 def test_submitting_through_the_page_refuses_others_runs_and_bad_ids(challenge, alice, bob, client):
-    run = TrainingRun.objects.create(
-        owner=bob,
-        title="bob's",
-        family="diffusion",
-        dataset="moons",
-        steps=10,
-        status="completed",
-        checkpoint_sha256="0" * 64,
-        cpu_seconds=5,
-    )
+    run = recorded_run(bob, title="bob's", cpu_seconds=5)
     client.force_login(alice)
     url = f"/challenges/{challenge.id}/submit/"
     assert client.post(url, {"run": str(run.id)}).status_code == 403
@@ -174,8 +157,9 @@ def test_submitting_through_the_page_refuses_others_runs_and_bad_ids(challenge, 
 def test_at_the_end_of_the_window_the_board_freezes_and_winners_are_announced(
     challenge, alice, bob, charlie, client, django_capture_on_commit_callbacks
 ):
-    from agora.challenges.models import ChallengeNotice, Follow
+    from agora.challenges.models import Follow
     from agora.forum.models import Category, Post
+    from agora.notifications.models import Notification
 
     first = scored(challenge, bob, 0.01, 60)
     second = scored(challenge, alice, 0.02, 60)
@@ -183,7 +167,7 @@ def test_at_the_end_of_the_window_the_board_freezes_and_winners_are_announced(
     Challenge.objects.filter(pk=challenge.pk).update(closes_at=timezone.now() + timedelta(hours=2))
     assert services.remind_closing() == [challenge.id]
     assert services.remind_closing() == []  # told once
-    assert ChallengeNotice.objects.filter(user=charlie, kind="closing").count() == 1
+    assert Notification.objects.filter(user=charlie, kind="challenge_closing").count() == 1
     Category.objects.create(name="Image generation", slug="image-generation")
     Challenge.objects.filter(pk=challenge.pk).update(closes_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
@@ -195,17 +179,70 @@ def test_at_the_end_of_the_window_the_board_freezes_and_winners_are_announced(
     challenge.refresh_from_db()
     announcement = Post.objects.filter(topic=challenge.topic).last()
     assert "@bob" in announcement.raw and "@alice" in announcement.raw
-    assert ChallengeNotice.objects.filter(kind="won").count() == 2
+    assert Notification.objects.filter(kind="challenge_won").count() == 2
     assert "Challenge placings" in client.get("/u/bob/").content.decode()
-    late = TrainingRun.objects.create(
-        owner=charlie,
-        title="late",
-        family="diffusion",
-        dataset="moons",
-        steps=10,
-        status="completed",
-        checkpoint_sha256="0" * 64,
-        cpu_seconds=5,
-    )
+    late = recorded_run(charlie, title="late", cpu_seconds=5)
     with pytest.raises(Exception, match="closed"):
         services.submit(user=charlie, challenge=challenge, run=late)
+
+
+@pytest.mark.django_db
+def test_the_leaderboard_pages_by_fifty_in_a_stable_order_at_a_constant_query_cost(
+    challenge, alice, bob, client, django_assert_num_queries
+):
+    from agora.challenges.selectors import BOARD_PAGE_SIZE
+
+    def add(n: int, start: int) -> list[Submission]:
+        runs = TrainingRun.objects.bulk_create(
+            TrainingRun(
+                owner=alice,
+                title=f"board run {i}",
+                family="diffusion",
+                dataset="moons",
+                steps=10,
+                status="completed",
+                checkpoint_sha256="0" * 64,
+                cpu_seconds=60,
+            )
+            for i in range(start, start + n)
+        )
+        return Submission.objects.bulk_create(
+            Submission(
+                challenge=challenge,
+                submitter=alice,
+                run=run,
+                status="scored",
+                verified=True,
+                # ties: pairs share a score; in a pair the second used less CPU and goes first
+                score=0.001 * (i // 2),
+                metrics={"mmd2": 0.001 * (i // 2)},
+                cpu_seconds=60 - (i % 2),
+            )
+            for i, run in zip(range(start, start + n), runs, strict=True)
+        )
+
+    add(3, 0)
+    url = challenge.get_absolute_url()
+    client.get("/")
+    with django_assert_num_queries(3):
+        assert client.get(url + "?page=2").status_code == 200  # past the end: the last page
+    add(BOARD_PAGE_SIZE + 5 - 3, 3)
+    with django_assert_num_queries(3):  # the same cost with 55 entries
+        page2 = client.get(url + "?page=2").content.decode()
+    rows = page2.split("<tbody>")[1].split("</tbody>")[0].split("<tr")[1:]
+    assert len(rows) == 5
+    assert "<td>51</td>" in rows[0] and "<td>55</td>" in rows[-1]
+    assert "Page 2 of 2 (55 entries)" in page2 and 'rel="prev"' in page2
+    page1 = client.get(url).content.decode()
+    assert page1.split("<tbody>")[1].count("<tr") == BOARD_PAGE_SIZE and 'rel="next"' in page1
+    # The order: score, then fewer CPU-minutes, then the earlier entry.
+    from agora.challenges.selectors import leaderboard
+
+    board = leaderboard(challenge)
+    keys = [(s.score, s.cpu_seconds, s.created_at, s.id) for s in board]
+    assert keys == sorted(keys)
+    assert board[0].cpu_seconds == 59 and board[1].cpu_seconds == 60
+    assert client.get(url + "?page=abc").status_code == 200  # bad input: page 1
+    api = client.get(f"/api/v1/challenges/{challenge.id}/leaderboard?page=2").json()
+    assert (api["page"], api["pages"], api["total"]) == (2, 2, 55)
+    assert [e["rank"] for e in api["entries"]] == [51, 52, 53, 54, 55]

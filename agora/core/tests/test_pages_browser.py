@@ -61,14 +61,19 @@ def _contexts(browser, live_server, alice, *, color_scheme: str = "light") -> It
                 context.close()
 
 
-def test_no_main_page_is_wider_than_the_screen(browser, live_server, main_pages, alice):
+def pages_wider_than_the_screen(
+    browser, live_server, alice, pages: dict[str, str], *, widths=WIDTHS, prefix: str = ""
+) -> list[str]:
+    """Open each page at each width, as a visitor and alice, in each language; save a full-page
+    screenshot `<prefix><name>-<width>-<lang>-<state>.png`; return the pages that scroll
+    sideways."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     too_wide = []
     for state, language, page in _contexts(browser, live_server, alice):
         lang = "zh" if language.startswith("zh") else "en"
-        for width in WIDTHS:
+        for width in widths:
             page.set_viewport_size({"width": width, "height": 900})
-            for name, path in main_pages.items():
+            for name, path in pages.items():
                 response = page.goto(live_server.url + path)
                 assert response.status == 200, f"{path} as {state}: {response.status}"
                 page.wait_for_load_state("load")
@@ -77,9 +82,13 @@ def test_no_main_page_is_wider_than_the_screen(browser, live_server, main_pages,
                 )
                 if scroll > inner:
                     too_wide.append(f"{name} at {width} px, {lang}, {state}: {scroll} px")
-                page.screenshot(
-                    path=str(SCREENSHOTS / f"{name}-{width}-{lang}-{state}.png"), full_page=True
-                )
+                shot = SCREENSHOTS / f"{prefix}{name}-{width}-{lang}-{state}.png"
+                page.screenshot(path=str(shot), full_page=True)
+    return too_wide
+
+
+def test_no_main_page_is_wider_than_the_screen(browser, live_server, main_pages, alice):
+    too_wide = pages_wider_than_the_screen(browser, live_server, alice, main_pages)
     assert not too_wide, "\n".join(too_wide)
 
 

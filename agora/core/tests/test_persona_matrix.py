@@ -154,7 +154,6 @@ MATRIX: dict[str, tuple[int | None, ...]] = {
     "challenges:new": (302, 403, 403, 403, 200, 302, 403),
     "challenges:feed": (200, 200, 200, 200, 200, 200, 200),
     "challenges:feed_atom": (200, 200, 200, 200, 200, 200, 200),
-    "challenges:notices": (302, 200, 200, 200, 200, 302, 405),
     "challenges:challenge": (200, 200, 200, 200, 200, 405, 405),
     "challenges:submit": (302, 405, 405, 405, 405, 302, 400),
     "challenges:follow": (302, 405, 405, 405, 405, 302, 302),

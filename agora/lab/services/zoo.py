@@ -171,6 +171,8 @@ def publish_zoo_model(*, entry) -> LabModel | None:
         total_steps=config["steps"],
         metrics={k: float(v) for k, v in entry.metrics.items()},
         checkpoint_sha256=sha,
+        # the CPU time the zoo build measured (its card), so a challenge can hold it to a budget
+        cpu_seconds=round(float(entry.card.get("train", {}).get("cpu_minutes", 0)) * 60, 1),
         log=f"Built by python -m genlab zoo build {entry.name}; recipe {entry.recipe_sha256}\n",
     )
     card = card_markdown(entry)
