@@ -41,7 +41,7 @@ def test_a_file_chosen_before_a_correction_is_kept_and_used(alice_client, alice,
     # the private checkbox is still ticked, inside its own label
     assert re.search(
         r'<label for="id_private" class="checkbox-label"><input type="checkbox" name="private"'
-        r'[^>]*checked[^>]*> Private: only I can see it</label>',
+        r"[^>]*checked[^>]*> Private: only I can see it</label>",
         page,
     )
     assert len(kept_files(media)) == 1
@@ -53,9 +53,7 @@ def test_a_file_chosen_before_a_correction_is_kept_and_used(alice_client, alice,
 
 
 @pytest.mark.django_db
-def test_a_kept_file_survives_a_second_correction_and_a_new_choice_replaces_it(
-    alice_client, media
-):
+def test_a_kept_file_survives_a_second_correction_and_a_new_choice_replaces_it(alice_client, media):
     page = upload(alice_client, png(), name="first.png", title="").content.decode()
     again = resubmit(alice_client, token_of(page), title="x")  # still too short
     assert again.status_code == 400 and "Kept: first.png" in again.content.decode()
