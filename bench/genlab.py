@@ -346,8 +346,10 @@ class QualityClock(Callback):
     both wall time and this process's CPU time (time.process_time, all threads), so a run on a
     shared machine stays interpretable. Stops at the target or at either cap."""
 
-    def __init__(self, metric, target: float, cap_cpu_s: float, cap_wall_s: float) -> None:
-        self.metric, self.target = metric, target
+    def __init__(
+        self, metric, target: float, cap_cpu_s: float, cap_wall_s: float, first: int = 0
+    ) -> None:
+        self.metric, self.target, self.first = metric, target, first
         self.cap_cpu_s, self.cap_wall_s = cap_cpu_s, cap_wall_s
         self.t0, self.c0 = time.perf_counter(), time.process_time()
         self.eval_wall = self.eval_cpu = 0.0
@@ -361,6 +363,8 @@ class QualityClock(Callback):
     def on_checkpoint(self, step: int, path: Path) -> None:
         if self.history and self.history[-1][0] == step:
             return  # the checkpoint written on cancel, right after the one just evaluated
+        if step <= self.first:
+            return  # a two-stage family's first stage: nothing to sample from yet
         wall, cpu = self.spent()
         t, c = time.perf_counter(), time.process_time()
         value = self.metric(load(path))
@@ -429,7 +433,9 @@ def item3(
             f"{torch.get_num_threads()} thread(s)",
             flush=True,
         )
-        clock = QualityClock(metric, target, cap_cpu_min * 60, cap_wall_min * 60)
+        # latent-unet: its autoencoder's steps count on the clock but are not evaluated
+        first = cfg.vae_steps if family == "latent-unet" else 0
+        clock = QualityClock(metric, target, cap_cpu_min * 60, cap_wall_min * 60, first)
         train(cfg, out_dir=work / f"ttq-{family}", callbacks=[clock])
         best = max((h[3] for h in clock.history), default=float("nan"))
         r = {"reached": clock.reached, "best": best, "history": clock.history}

@@ -117,6 +117,15 @@ def test_vae_early_stopping_saves_the_best_validation_weights_and_evaluate_repor
     assert scores["iwae_k"] == 20
 
 
+def test_the_quality_vae_preset_stops_early_on_validation_and_the_quick_one_does_not() -> None:
+    quality = resolve_config("vae", "mnist5k", "quality")
+    assert (quality.val_every, quality.shift_px, quality.steps) == (250, 1, 10000)
+    quick = resolve_config("vae", "mnist5k")
+    assert (quick.val_every, quick.shift_px) == (0, 0)
+    # an explicit option still wins over the preset
+    assert resolve_config("vae", "mnist5k", "quality", val_every=0).val_every == 0
+
+
 def test_cli_evaluate_and_info(digits_diffusion: Path) -> None:
     run = [sys.executable, "-m", "genlab"]
     ev = subprocess.run(
