@@ -69,8 +69,8 @@ def main() -> None:
     load = os.getloadavg()
     print(
         f"bench: zoo seed {len(entries)} models: stored references {stored_cpu:.1f} CPU-s "
-        f"({stored_wall:.1f} s wall) vs sampling them {sampled_cpu:.1f} CPU-s ({sampled_wall:.1f} s "
-        f"wall): {sampled_cpu / max(stored_cpu, 1e-9):.1f}x less CPU; load "
+        f"({stored_wall:.1f} s wall) vs sampling them {sampled_cpu:.1f} CPU-s "
+        f"({sampled_wall:.1f} s wall): {sampled_cpu / max(stored_cpu, 1e-9):.1f}x less CPU; load "
         f"{load_before[0]:.1f} -> {load[0]:.1f} on {os.cpu_count()} CPUs"
     )
 
