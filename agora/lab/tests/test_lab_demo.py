@@ -69,6 +69,7 @@ def test_the_zoo_is_published_as_official_models_with_full_cards(
         "CPU-minutes",
         "none needed (synthetic)",  # the data set's licence
         "mmd2",  # the metrics of genlab's evaluation
+        "to held-out points",  # and their headline in words
         "python -m genlab zoo build moons-diffusion",
     ):
         assert shown in page, shown
