@@ -418,9 +418,6 @@ def execute_generation(*, generation_id: int) -> str:
     """Sample a queued generation and store its images, each PNG carrying the recipe. The model's
     checkpoint comes from this process's cache of loaded checkpoints (agora/lab/checkpoints.py)
     when the same file was used before; otherwise it is read, validated and hashed."""
-    from PIL import Image
-    from PIL.PngImagePlugin import PngInfo
-
     from agora.lab.checkpoints import cache
     from genlab.errors import GenlabError
     from genlab.recipe import Recipe
@@ -452,20 +449,7 @@ def execute_generation(*, generation_id: int) -> str:
         Generation.objects.filter(pk=generation_id).update(status=Status.FAILED, error=str(exc))
         return str(Status.FAILED)
     sampled, cpu_sampled = time.monotonic(), time.process_time()
-    folder = Path(settings.MEDIA_ROOT) / "lab" / "generations" / str(generation_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(images.tobytes()).hexdigest()
-    recipe_json = recipe.to_json()
-    url = f"{settings.MEDIA_URL}lab/generations/{generation_id}/"
-    stored = []
-    for index, pixels in enumerate(images):
-        info = PngInfo()
-        info.add_text("parameters", recipe_parameters(generation, index))
-        info.add_text("agora-recipe", recipe_json)
-        name = f"{index:02d}.png"
-        Image.fromarray(pixels.squeeze()).save(folder / name, pnginfo=info)
-        _to_bucket(folder / name)
-        stored.append({"name": name, "url": url + name})
+    stored, digest = store_images(generation, images, recipe.to_json())
     finished, cpu_finished = time.monotonic(), time.process_time()
     Generation.objects.filter(pk=generation_id).update(
         status=Status.DONE, images=stored, images_sha256=digest, duration_s=finished - started
@@ -484,6 +468,28 @@ def execute_generation(*, generation_id: int) -> str:
         (cpu_finished - cpu_sampled) * 1000,
     )
     return str(Status.DONE)
+
+
+def store_images(generation: Generation, images, recipe_json: str) -> tuple[list[dict], str]:
+    """Write a generation's uint8 images (N, H, W, C) as PNGs carrying the recipe (and to the
+    bucket); returns (the ``images`` field, the pixels' SHA-256)."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    folder = Path(settings.MEDIA_ROOT) / "lab" / "generations" / str(generation.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(images.tobytes()).hexdigest()
+    url = f"{settings.MEDIA_URL}lab/generations/{generation.id}/"
+    stored = []
+    for index, pixels in enumerate(images):
+        info = PngInfo()
+        info.add_text("parameters", recipe_parameters(generation, index))
+        info.add_text("agora-recipe", recipe_json)
+        name = f"{index:02d}.png"
+        Image.fromarray(pixels.squeeze()).save(folder / name, pnginfo=info)
+        _to_bucket(folder / name)
+        stored.append({"name": name, "url": url + name})
+    return stored, digest
 
 
 def _execute_text_generation(generation: Generation) -> str:

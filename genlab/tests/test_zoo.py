@@ -105,3 +105,31 @@ def test_float16_weights_load_as_rounded_float32(tmp_path: Path) -> None:
     b = rounded.model.sampling_modules()["eps_theta"].state_dict()
     assert all(b[k].dtype == torch.float32 for k in b)
     assert all(torch.equal(a[k].half().float(), b[k]) for k in a)
+
+
+def test_the_stored_reference_is_the_cards_without_sampling(tmp_path: Path, monkeypatch) -> None:
+    import numpy as np
+    from PIL import Image
+
+    import genlab.sample
+
+    def no_sampling(*args, **kwargs):
+        raise AssertionError("stored_reference sampled")
+
+    monkeypatch.setattr(genlab.sample, "generate", no_sampling)
+    for m in zoo.list_models():  # every model: images cut back out of reference.png, or texts
+        output = zoo.stored_reference(m)
+        assert output is not None, m.name
+        if m.family in zoo.IMAGE_FAMILIES:
+            assert zoo.images_sha256(output) == m.card["reference_sha256"], m.name
+            assert output.shape[0] == (1 if m.card["data_shape"] == [2] else m.reference["count"])
+        else:
+            assert output == m.card["reference_texts"]
+    # a reference.png that is not the card's: none (the caller samples instead)
+    root = tmp_path / "models"
+    shutil.copytree(zoo.ZOO_DIR / "mnist5k-cgan", root / "mnist5k-cgan")
+    png = root / "mnist5k-cgan" / zoo.REFERENCE_PNG
+    pixels = np.asarray(Image.open(png)).copy()
+    pixels[2, 2] ^= 1
+    Image.fromarray(pixels).save(png)
+    assert zoo.stored_reference(zoo.get_model("mnist5k-cgan", root)) is None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import tempfile
@@ -284,7 +285,57 @@ def reference_texts(entry: ZooModel, weights: Path | None = None) -> list[str]:
 
 
 def texts_sha256(texts: list[str]) -> str:
-    return sha256_bytes(canonical_json(texts).encode())
+    """The texts' hash as the site and ``genlab.gpt`` compute it (genlab.gpt.texts_sha256), so a
+    generation the site makes from the same recipe compares with the card."""
+    return sha256_bytes(json.dumps(texts, ensure_ascii=False).encode())
+
+
+def stored_reference(entry: ZooModel) -> Any:
+    """The reference output the build stored, without sampling anything: the uint8 images cut
+    back out of ``reference.png`` (N, H, W, C), or the card's texts; None when there is none, or
+    when its SHA-256 is not the card's ``reference_sha256`` (then sample it: reference_digest)."""
+    want = entry.card.get("reference_sha256")
+    if not want:
+        return None
+    if entry.family not in IMAGE_FAMILIES:
+        texts = entry.card.get("reference_texts")
+        if not isinstance(texts, list) or texts_sha256([str(t) for t in texts]) != want:
+            return None
+        return [str(t) for t in texts]
+    import numpy as np
+    from PIL import Image
+
+    if not entry.reference_png.is_file():
+        return None
+    try:
+        with Image.open(entry.reference_png) as img:
+            png = np.asarray(img)
+    except (OSError, ValueError):
+        return None
+    if png.ndim == 2:
+        png = png[..., None]
+    shape = list(entry.card.get("data_shape", []))
+    if len(shape) != 3:  # 2-D points: the reference is one scatter plot
+        images = png[None]
+    else:
+        c, h, w = shape
+        n = int(entry.reference.get("count", 1))
+        if n == 1:
+            images = png[None]
+        else:
+            nrow = _nrow(entry) or max(1, math.ceil(math.sqrt(n)))
+            pad = 2  # genlab.images.grid
+            tiles = []
+            for i in range(n):
+                r, col = divmod(i, nrow)
+                y0, x0 = pad + r * (h + pad), pad + col * (w + pad)
+                tiles.append(png[y0 : y0 + h, x0 : x0 + w])
+            if any(t.shape != (h, w, c) for t in tiles):
+                return None
+            images = np.stack(tiles)
+    if images_sha256(images) != want:
+        return None
+    return images
 
 
 def reference_digest(entry: ZooModel) -> tuple[str, Any]:

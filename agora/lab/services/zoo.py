@@ -121,12 +121,45 @@ def card_markdown(entry) -> str:
             "",
             _("Metrics measured by genlab's evaluation (%(tool)s, %(n)s samples):")
             % {"tool": evaluation.get("tool", "genlab.metrics.evaluate"), "n": evaluation.get("n")},
-            "",
-            f"| {_('Metric')} | {_('Value')} |",
-            "|---|---|",
         ]
+        headline = headline_metrics(entry.metrics)
+        if headline:
+            lines += ["", headline]
+        lines += ["", f"| {_('Metric')} | {_('Value')} |", "|---|---|"]
         lines += [f"| {cell(k)} | {v:.4g} |" for k, v in sorted(entry.metrics.items())]
     return "\n".join(lines)
+
+
+def headline_metrics(metrics: dict) -> str:
+    """The card's first line of quality: what the site's evaluation says in words (classifier
+    FD against real data's floor and conditional accuracy for images; bits per character and
+    the form rate for poems; MMD² for 2-D points)."""
+    parts = []
+    if "classifier_fd" in metrics:
+        text = _("Classifier FD %(fd).1f") % {"fd": metrics["classifier_fd"]}
+        if "real_fd_floor" in metrics:
+            text += " " + _("(real images at this sample count: %(floor).1f; lower is better)") % {
+                "floor": metrics["real_fd_floor"]
+            }
+        parts.append(text)
+    if "class_accuracy" in metrics:
+        parts.append(
+            _("%(acc).0f %% of samples classified as the class asked for")
+            % {"acc": 100 * metrics["class_accuracy"]}
+        )
+    if "val_bits_per_char" in metrics:
+        parts.append(
+            _("%(bits).2f bits per character on held-out text")
+            % {"bits": metrics["val_bits_per_char"]}
+        )
+    if "form_rate" in metrics:
+        parts.append(
+            _("%(rate).0f %% of free samples in a regular poem form")
+            % {"rate": 100 * metrics["form_rate"]}
+        )
+    if "mmd2" in metrics:
+        parts.append(_("MMD² %(mmd).4f to held-out points") % {"mmd": metrics["mmd2"]})
+    return " · ".join(f"**{p}**" for p in parts)
 
 
 def zoo_data_kind(entry) -> str:
@@ -231,6 +264,61 @@ def reference_generation(*, model: LabModel, entry) -> Generation:
     )
 
 
+def stored_reference_generation(*, model: LabModel, entry) -> Generation | None:
+    """The reference generation from the output the zoo build stored (``reference.png`` cut
+    into its images, or the card's texts), after its SHA-256 is checked against the card's
+    ``reference_sha256``: nothing is sampled. None when there is no such output (then the
+    worker samples it: reference_generation)."""
+    import json
+
+    from agora.lab import execution
+    from genlab import zoo as genlab_zoo
+
+    output = genlab_zoo.stored_reference(entry)
+    if output is None:
+        return None
+    Status = Generation.Status
+    if entry.family == "gpt":
+        from genlab.gpt import TextRecipe
+
+        recipe = TextRecipe(model.checkpoint_sha256, **entry.reference)
+        generation = Generation.objects.create(
+            model=model,
+            owner=model.owner,
+            recipe=json.loads(recipe.to_json()),
+            recipe_hash=recipe.hash,
+            status=Status.DONE,
+            texts=output,
+            images_sha256=entry.card["reference_sha256"],
+        )  # created done: the search follows it (post_save)
+        return generation
+    recipe = genlab_zoo.reference_recipe(entry, model.checkpoint_sha256)
+    generation = Generation.objects.create(
+        model=model,
+        owner=model.owner,
+        recipe=json.loads(recipe.to_json()),
+        recipe_hash=recipe.hash,
+        status=Status.RUNNING,
+    )
+    stored, digest = execution.store_images(generation, output, recipe.to_json())
+    Generation.objects.filter(pk=generation.pk).update(
+        status=Status.DONE, images=stored, images_sha256=digest
+    )
+    generation.refresh_from_db()
+    return generation
+
+
+def note_stored_reference(*, model: LabModel, generation: Generation) -> None:
+    """Add the stored reference generation to the card (its hash is the card's: checked)."""
+    note = _(
+        "[Reference samples](%(url)s), made from the committed weights by `python -m genlab zoo "
+        "build` and stored with them: ✓ their hash is the zoo card's reference hash. Press "
+        "**Reproduce and verify** on them to have this site sample them again."
+    ) % {"url": generation.get_absolute_url()}
+    card = f"{model.card}\n\n{note}"
+    LabModel.objects.filter(pk=model.pk).update(card=card, card_html=render(card))
+
+
 def note_reference(*, model: LabModel, generation: Generation, entry) -> None:
     """Add the reference generation to the card: where to see and reproduce it, and whether the
     site's pixels hash like the zoo card's reference."""
@@ -259,16 +347,29 @@ def note_reference(*, model: LabModel, generation: Generation, entry) -> None:
     LabModel.objects.filter(pk=model.pk).update(card=card, card_html=render(card))
 
 
-def publish_zoo(*, out) -> list[LabModel]:
-    """Publish every built zoo model not yet on the site, each with its reference samples
-    sampled by the lab's worker code here and now (seconds: no training)."""
+def publish_zoo(*, out, sample: bool = False) -> list[LabModel]:
+    """Publish every built zoo model not yet on the site, each with its reference samples: those
+    the zoo build stored, when their hash is the card's (no training, no sampling); else, or with
+    ``sample``, sampled by the lab's worker code here and now."""
+    import time
+
     from agora.lab import execution
     from genlab.zoo import list_models
 
     published = []
     for entry in list_models():
+        started = time.monotonic()
         model = publish_zoo_model(entry=entry)
         if model is None:
+            continue
+        stored = None if sample else stored_reference_generation(model=model, entry=entry)
+        if stored is not None:
+            note_stored_reference(model=model, generation=stored)
+            out.write(
+                f"Published the zoo model {entry.name} with its stored reference samples "
+                f"({time.monotonic() - started:.1f} s)."
+            )
+            published.append(model)
             continue
         generation = reference_generation(model=model, entry=entry)
         execution.execute_generation(generation_id=generation.id)
