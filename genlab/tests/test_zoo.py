@@ -33,10 +33,15 @@ def test_every_model_has_a_recipe_a_card_and_a_licence() -> None:
 
 
 def test_verify_checks_weights_and_regenerates_reference_samples() -> None:
-    checks = zoo.verify()
-    assert checks and all(c.ok and not c.problems for c in checks), [
-        (c.name, c.problems) for c in checks
-    ]
+    """Weights and recipes are bit for bit the cards'. The regenerated grids are too on the CPU
+    that built them; another CPU (AVX2 here against the AVX-512 build machine) may round a
+    pixel that sits on a half level the other way, so one 8-bit level is allowed and reported
+    (measured 2026-12-03: emoji32-diffusion differs by 1 level here, the others are identical)."""
+    checks = zoo.verify(tolerance=1)
+    assert checks and all(c.ok for c in checks), [(c.name, c.problems) for c in checks]
+    for check in checks:
+        assert all("within tolerance" in problem for problem in check.problems), check.problems
+        assert check.max_pixel_diff in (0, 1, None), (check.name, check.max_pixel_diff)
 
 
 def test_verify_catches_changed_weights_and_recipes(tmp_path: Path) -> None:
