@@ -247,6 +247,10 @@ def notify_followers(*, kind: str, object_id: int) -> list[Notification]:
         return []  # gone, or only its author's (staff who could open it are not told either)
     created = []
     followers = User.objects.filter(pk__in=_followers_who_want_it(author.pk))
+    if field == "work" and thing.nsfw > Work.NSFW.NONE:
+        # A suggestive or mature work: only followers who opted in to see that level unblurred
+        # (the gallery blurs it for the others; a bell line would point them at it anyway).
+        followers = followers.filter(gallery_settings__max_nsfw__gte=thing.nsfw)
     for member in followers:
         if not can_see(member, thing):
             continue

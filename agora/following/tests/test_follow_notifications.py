@@ -110,6 +110,21 @@ def test_canary_an_opted_out_follower_and_private_or_hidden_things_tell_nobody(
 
 
 @pytest.mark.django_db
+def test_a_mature_work_reaches_only_followers_who_opted_in_to_its_level(
+    client, on_commit, bob, followers, alice, charlie
+):
+    from agora.gallery.models import ViewerSettings, Work
+
+    ViewerSettings.objects.create(user=alice, max_nsfw=Work.NSFW.MATURE)
+    with on_commit():
+        shared = work(bob, "Cranes after dark")
+        Work.objects.filter(pk=shared.pk).update(nsfw=Work.NSFW.MATURE)
+    notifications.notify_followers(kind="work", object_id=shared.pk)
+    assert "Cranes after dark" in bell(client, alice)
+    assert "Cranes after dark" not in bell(client, charlie)
+
+
+@pytest.mark.django_db
 def test_a_work_made_private_later_leaves_the_bell(client, on_commit, bob, followers, alice):
     with on_commit():
         shared = work(bob, "Cranes, first draft")
