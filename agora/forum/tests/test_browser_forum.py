@@ -86,3 +86,32 @@ def test_write_a_rich_topic_and_quote_a_reply(page, live_server):
     page.get_by_text("mei mentioned you in “Notes on the DDPM loss”").click()
     page.wait_for_url("**/3/**")
     assert page.locator("article.post#post-3").is_visible()
+
+
+def test_post_times_read_relative_in_the_readers_language(page, live_server):
+    """The server writes each post's time in the reader's format (no per-post `naturaltime`);
+    the browser says it relative to now, in English and in Chinese, and the written time stays
+    as the tooltip."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lounge = Category.objects.create(slug="lounge", name="Lounge")
+    mei = make_member("mei")
+    topic = services.create_topic(
+        author=mei, category=lounge, title="Seeds that reproduce", raw="Seed 7 gives the same grid."
+    )
+    Post.objects.filter(topic=topic).update(created_at=timezone.now() - timedelta(days=3))
+    url = live_server.url + topic.get_absolute_url()
+
+    page.goto(url)
+    when = page.locator("article.post time[data-relative]").first
+    assert when.inner_text() == "3 days ago"
+    assert when.get_attribute("title")  # the written date and time, in the reader's zone
+    page.context.add_cookies(
+        [{"name": "agora_language", "value": "zh-hans", "url": live_server.url}]
+    )
+    page.goto(url)
+    assert page.locator("html").get_attribute("lang").startswith("zh")
+    assert page.locator("article.post time[data-relative]").first.inner_text() == "3天前"
+    assert page.problems == []

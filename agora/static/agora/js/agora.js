@@ -23,6 +23,37 @@
     if (zone) post(body.dataset.settzUrl, { timezone: zone }).catch(function () {});
   }
 
+  // Post times: the server writes the time in the viewer's zone and format; the browser says it
+  // relative to now ("3 days ago", "3天前") in the page's language, as Discourse does, so the
+  // server does no per-post work for it. Without Intl.RelativeTimeFormat the written time stays.
+  var RELATIVE_STEPS = [
+    [60, 1, "second"], [3600, 60, "minute"], [86400, 3600, "hour"], [2592000, 86400, "day"],
+    [31536000, 2629800, "month"], [Infinity, 31557600, "year"]
+  ];
+  var relativeFormat = null;
+  function relativeTimes(root) {
+    if (!window.Intl || !Intl.RelativeTimeFormat || !root.querySelectorAll) return;
+    if (!relativeFormat) {
+      try {
+        relativeFormat = new Intl.RelativeTimeFormat(document.documentElement.lang || undefined, { numeric: "auto" });
+      } catch (e) {
+        relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+      }
+    }
+    var now = Date.now();
+    root.querySelectorAll("time[data-relative]").forEach(function (el) {
+      var then = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(then)) return;
+      var seconds = (then - now) / 1000;
+      for (var i = 0; i < RELATIVE_STEPS.length; i++) {
+        if (Math.abs(seconds) < RELATIVE_STEPS[i][0]) {
+          el.textContent = relativeFormat.format(Math.round(seconds / RELATIVE_STEPS[i][1]), RELATIVE_STEPS[i][2]);
+          return;
+        }
+      }
+    });
+  }
+
   // Close an open dropdown when the visitor clicks elsewhere or presses Escape.
   function closeDropdowns(except) {
     document.querySelectorAll("details.dropdown[open]").forEach(function (d) {
@@ -312,6 +343,7 @@
   });
   document.addEventListener("DOMContentLoaded", function () {
     sendTimezone();
+    relativeTimes(document);
     renderDiagrams(document);
     drawCharts(document);
     drawParetoCharts(document);
@@ -324,6 +356,7 @@
     if (input) box.style.setProperty("--agora-quick-top", Math.round(input.getBoundingClientRect().bottom + 4) + "px");
   }
   document.addEventListener("htmx:afterSwap", function (event) {
+    relativeTimes(event.target);
     renderDiagrams(event.target);
     drawCharts(event.target);
     if (event.target.id === "search-quick") placeQuickResults(event.target);
