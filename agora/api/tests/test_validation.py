@@ -158,9 +158,13 @@ def test_the_schema_declares_allowed_values():
         for p in schema["paths"][path][method]["parameters"]
         if p["name"] == "period"
     }
-    assert periods["period"]["enum"] in (["day", "week"], ["day", "week", "month", "year", "all"])
+    assert periods["period"]["enum"] in (
+        ["day", "week"],
+        ["trending", "day", "week", "month", "year", "all"],
+    )
     top = schema["paths"]["/api/v1/topics/top"]["get"]["parameters"]
     assert next(p for p in top if p["name"] == "period")["schema"]["enum"] == [
+        "trending",
         "day",
         "week",
         "month",

@@ -176,9 +176,7 @@ def test_gallery_costs_the_same_queries_whatever_the_sort(
 
 
 @pytest.mark.django_db
-def test_after_a_correction_the_upload_form_asks_for_the_file_and_keeps_labels_by_boxes(
-    client, alice
-):
+def test_after_a_correction_the_upload_form_keeps_the_file_and_labels_by_boxes(client, alice):
     client.force_login(alice)
     response = client.post(
         "/gallery/upload/",
@@ -192,7 +190,7 @@ def test_after_a_correction_the_upload_form_asks_for_the_file_and_keeps_labels_b
     )
     page = response.content.decode()
     assert response.status_code == 400 and not Work.objects.exists()
-    assert "Choose the file again" in page
+    assert "Kept: w.png" in page  # the checked file waits for the corrected form
     # each checkbox sits inside its own label, the typed title and the ticked box are kept
     assert re.search(
         r'<label for="id_private" class="checkbox-label"><input type="checkbox" name="private"'
