@@ -21,3 +21,12 @@ def work_file(user, path, match):
 
 
 register_media("works/", r"works/(?P<author>\d+)/[^/]+", work_file)
+
+
+def kept_upload_file(user, path, match):
+    """A file kept across a form correction (services.keep_upload) may be a private work not
+    saved yet: it is read only by the server, never served, to anyone."""
+    return None
+
+
+register_media("tmp/", r"tmp/.+", kept_upload_file)

@@ -80,3 +80,15 @@ def test_a_refused_file_is_not_kept_and_a_token_is_its_uploaders_alone(
     assert not Work.objects.exists()
     forged = resubmit(alice_client, token_of(page)[:-2] + "xx")
     assert forged.status_code == 400 and not Work.objects.exists()
+
+
+@pytest.mark.django_db
+def test_canary_a_kept_file_is_never_served_even_to_its_uploader(alice_client, client, media):
+    """A kept file may be a private work that is not saved yet: the media view finds nothing
+    under tmp/ for anyone, whatever its name."""
+    response = upload(alice_client, png(), name="secret.png", title="", private="on")
+    assert response.status_code == 400
+    (kept,) = kept_files(media)
+    url = f"/media/{KEPT_DIR}/{kept.name}"
+    assert alice_client.get(url).status_code == 404
+    assert client.get(url).status_code == 404
