@@ -31,7 +31,7 @@ def test_core_registries_import_no_app(module):
 
 def test_each_app_declares_its_private_folders_and_public_content():
     folders = {rule.folder for rule in media_access._RULES}
-    assert folders == {"works/", "lab/", "uploads/"}
+    assert folders == {"works/", "lab/", "uploads/", "tmp/"}
     assert set(sitemaps.SITEMAPS) == {
         "categories",
         "topics",
