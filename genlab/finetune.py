@@ -11,6 +11,11 @@
 - The learning rate warms up linearly from 0 at the base's weights (``warmup`` steps, 10 % of
   the run up to 100 steps unless given); ``freeze_early`` freezes the first layers
   (Family.early_modules).
+- Text (gpt): the context, width, depth and heads are the base's (an explicit other value is
+  refused); the tokenizer is the base's, and a character vocabulary gains the new data's
+  characters it lacks as new rows of the token embedding (the tied output layer grows with it),
+  starting from the mean of the known rows; freeze_early freezes the embeddings' known rows, the
+  position embedding and the first half of the blocks (GPTFamily.freeze_early).
 - Lineage: the config records ``base_model`` and the SHA-256 of the base's weights
   (``base_sha256``); a rerun (or resume) with other weights under that name is refused, so a
   fine-tune reproduces like any run.
@@ -55,7 +60,40 @@ TARGETS: dict[str, dict[str, tuple[str, ...]]] = {
     "latent": {"vae": ("vae",), "eps_theta": ("eps_theta", "ema"), "scale": ("scale",)},
     "vae": {"vae": ("vae", "best")},
     "gan": {"G": ("G",)},
+    "gpt": {"gpt": ("gpt",)},
 }
+# gpt: the options whose values the base's tensors have (a fine-tune keeps them)
+GPT_ARCHITECTURE = ("n_layer", "n_head", "n_embd", "block_size")
+GPT_OPTION_NAMES = {
+    "block_size": "context (block_size)",
+    "n_embd": "width (n_embd)",
+    "n_layer": "depth (n_layer)",
+    "n_head": "heads (n_head)",
+}
+
+
+def base_config(name_or_path: str) -> dict:
+    """The training config stored in a base model's checkpoint header (weights not loaded)."""
+    import json
+
+    from genlab.checkpoint import read_header
+    from genlab.zoo import resolve_base
+
+    path = resolve_base(name_or_path)
+    raw = path.read_bytes()
+    try:
+        meta = json.loads(read_header(raw, path.name)["__metadata__"]["genlab"])
+        return dict(meta["config"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path.name} is not a genlab checkpoint: {exc}") from exc
+
+
+def base_architecture(name_or_path: str) -> dict:
+    """A gpt base's shape options, the defaults of a fine-tune's config (genlab.config)."""
+    config = base_config(name_or_path)
+    if config.get("family") != "gpt":
+        return {}
+    return {k: config[k] for k in (*GPT_ARCHITECTURE, "tokenizer") if k in config}
 
 
 def load_base(cfg: TrainConfig) -> tuple[Checkpoint, Path]:
@@ -80,10 +118,28 @@ def load_base(cfg: TrainConfig) -> tuple[Checkpoint, Path]:
 
 def finetune_config(cfg: TrainConfig, base: Checkpoint) -> TrainConfig:
     """cfg with the base's architecture, the base's hash and a warm-up."""
+    if cfg.family == "gpt":
+        return _gpt_finetune_config(cfg, base)
     arch = {k: getattr(base.config, k) for k in ARCHITECTURE}
     warmup = cfg.warmup or min(100, max(1, cfg.steps // 10))
     vae_steps = 0 if cfg.family == "latent" and cfg.freeze_early else cfg.vae_steps
     out = replace(cfg, **arch, base_sha256=base.sha256, warmup=warmup, vae_steps=vae_steps)
+    out.validate()
+    return out
+
+
+def _gpt_finetune_config(cfg: TrainConfig, base: Checkpoint) -> TrainConfig:
+    """A text fine-tune keeps the base's context, width, depth and heads; a config that asks
+    for others is refused by name (genlab.config.resolve_config takes them from the base)."""
+    for name in GPT_ARCHITECTURE:
+        ours, theirs = getattr(cfg, name), getattr(base.config, name)
+        if ours != theirs:
+            raise ConfigError(
+                f"base model {cfg.base_model!r} has a {GPT_OPTION_NAMES[name]} of {theirs}; "
+                f"this run asks for {ours}, and a fine-tune keeps its base's shape"
+            )
+    warmup = cfg.warmup or min(100, max(1, cfg.steps // 10))
+    out = replace(cfg, tokenizer=base.config.tokenizer, base_sha256=base.sha256, warmup=warmup)
     out.validate()
     return out
 
@@ -125,6 +181,7 @@ def load_finetune_data(cfg: TrainConfig, base: Checkpoint) -> Dataset:
 def apply_base(model: Family, base: Checkpoint) -> None:
     """Copy the base's weights into a freshly built model; class embeddings are extended."""
     trained = model.trained_modules()
+    v_old = _vocab_size(base)
     k_old, k_new = base.spec.num_classes, model.spec.num_classes
     for prefix, source in base.model.sampling_modules().items():
         for target_name in TARGETS[base.family].get(prefix, ()):
@@ -142,6 +199,11 @@ def apply_base(model: Family, base: Checkpoint) -> None:
                 elif key.endswith("label.weight"):  # a GAN's plain class embedding
                     dest[:k_old] = value
                     dest[k_old:] = value.mean(0)
+                elif key == "transformer.wte.weight" and dest.shape[0] > v_old:
+                    # new characters (the tied output layer is this matrix too): the known rows
+                    # keep their weights, new ones start from their mean (Hewitt 2021)
+                    dest[:v_old] = value
+                    dest[v_old:] = value.mean(0)
                 else:
                     raise ConfigError(
                         f"base model tensor {prefix}.{key} has shape {tuple(value.shape)}, the "
@@ -151,8 +213,16 @@ def apply_base(model: Family, base: Checkpoint) -> None:
         raise ConfigError("a fine-tune cannot drop the base model's classes")
 
 
+def _vocab_size(base: Checkpoint) -> int:
+    tokenizer = getattr(base.model, "tokenizer", None)
+    return int(tokenizer.vocab_size) if tokenizer is not None else 0
+
+
 def freeze(model: Family) -> int:
     """Freeze Family.early_modules; returns the number of frozen parameters."""
+    custom = getattr(model, "freeze_early_layers", None)
+    if custom is not None:  # a family that freezes part of a tensor (gpt's known tokens)
+        return int(custom())
     n = 0
     for module in model.early_modules():
         for p in module.parameters():

@@ -144,6 +144,8 @@ class GPTFamily(Family):
             raise RecipeError("a gpt data spec needs its tokenizer")
         self.tokenizer = Tokenizer.from_json(text["tokenizer"])
         self.forms: dict[str, int] = dict(text.get("forms", {}))
+        self.frozen_rows = 0  # a fine-tune's frozen token rows (freeze_early_layers)
+        self._frozen: torch.Tensor | None = None
         self.gpt = GPT(
             self.tokenizer.vocab_size, cfg.block_size, cfg.n_layer, cfg.n_head, cfg.n_embd
         )
@@ -160,6 +162,37 @@ class GPTFamily(Family):
 
     def trained_modules(self) -> dict[str, nn.Module]:
         return {"gpt": self.gpt}
+
+    def early_modules(self) -> list[nn.Module]:
+        """The position embedding and the first half of the blocks (the token embedding is
+        frozen by rows: see freeze_early_layers)."""
+        t = self.gpt.transformer
+        return [t.wpe, *list(t.h)[: self.cfg.n_layer // 2]]
+
+    def freeze_early_layers(self) -> int:
+        """freeze_early for a fine-tune: early_modules, and the token embedding's rows of the
+        base's vocabulary. Rows added for new characters keep learning (they are the tied output
+        layer's too): their gradient flows, the known rows' is zeroed, and after each step the
+        known rows are written back (AdamW's weight decay would move them)."""
+        n = 0
+        for module in self.early_modules():
+            for p in module.parameters():
+                p.requires_grad_(False)
+                n += p.numel()
+        wte = self.gpt.transformer.wte.weight
+        known = int((self.spec.text or {}).get("base_vocab_size") or wte.shape[0])
+        if known >= wte.shape[0]:
+            wte.requires_grad_(False)
+            return n + wte.numel()
+        self.frozen_rows = known
+
+        def keep_known(grad: torch.Tensor) -> torch.Tensor:
+            grad = grad.clone()
+            grad[:known] = 0
+            return grad
+
+        wte.register_hook(keep_known)
+        return n + known * wte.shape[1]
 
     def sampling_modules(self) -> dict[str, nn.Module]:
         return {"gpt": self.gpt}
@@ -205,7 +238,14 @@ class GPTFamily(Family):
         loss.backward()
         if self.cfg.grad_clip:
             nn.utils.clip_grad_norm_(self.gpt.parameters(), self.cfg.grad_clip)
+        wte = self.gpt.transformer.wte.weight
+        if self.frozen_rows and self._frozen is None:
+            # the known rows as they are now: the base's (or, resumed, the same rows kept)
+            self._frozen = wte.detach()[: self.frozen_rows].clone()
         self.opt.step()
+        if self._frozen is not None:
+            with torch.no_grad():
+                wte[: self.frozen_rows] = self._frozen
         return {"loss": float(loss.detach())}
 
     def generate(

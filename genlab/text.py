@@ -546,17 +546,45 @@ def describe(corpus: TextCorpus) -> dict[str, Any]:
     return {"name": corpus.name, "documents": len(corpus.documents), "licence": corpus.licence}
 
 
-def prepare_text(cfg: Any) -> tuple[Any, TextDataset, TextDataset, Any]:
+MAX_VOCAB = 65536
+
+
+def extend_tokenizer(tok: Tokenizer, docs: list[str]) -> tuple[Tokenizer, str]:
+    """A base's tokenizer for a fine-tune on `docs`: a character vocabulary gains the characters
+    it lacks, appended in code-point order (returned too), so every known character keeps its
+    id; a byte-level BPE spells anything and is kept as it is."""
+    if not isinstance(tok, CharTokenizer):
+        return tok, ""
+    new = "".join(sorted({c for d in docs for c in d} - set(tok.stoi)))
+    if tok.vocab_size + len(new) > MAX_VOCAB:
+        raise DatasetError(
+            f"the data set has {len(new)} characters the base model does not know; with them "
+            f"its vocabulary would exceed {MAX_VOCAB} tokens"
+        )
+    return (CharTokenizer(tok.chars + new) if new else tok), new
+
+
+def prepare_text(cfg: Any, base: Any = None) -> tuple[Any, TextDataset, TextDataset, Any]:
     """The driver's `prepare` for text: split by document, train the tokenizer on the training
-    part, and resolve `tokenizer` in the config (as `conditional` is resolved for images)."""
+    part, and resolve `tokenizer` in the config (as `conditional` is resolved for images). A
+    fine-tune (`base`: the base's DataSpec) uses the base's tokenizer, extended by the new
+    characters of the training part; its trained forms are the base's and the new data's."""
     from dataclasses import replace
 
     from genlab.family import DataSpec
 
     corpus = load_corpus(cfg.dataset)
     train_docs, val_docs = corpus.split()
-    kind = auto_tokenizer(train_docs) if cfg.tokenizer == "auto" else cfg.tokenizer
-    tok, train_docs = build_tokenizer(kind, train_docs, cfg.vocab_size)
+    extra: dict[str, Any] = {}
+    if base is not None:
+        base_text = base.text or {}
+        base_tok = Tokenizer.from_json(base_text["tokenizer"])
+        tok, new_chars = extend_tokenizer(base_tok, train_docs)
+        kind = tok.kind
+        extra = {"base_vocab_size": base_tok.vocab_size, "new_characters": new_chars}
+    else:
+        kind = auto_tokenizer(train_docs) if cfg.tokenizer == "auto" else cfg.tokenizer
+        tok, train_docs = build_tokenizer(kind, train_docs, cfg.vocab_size)
     train = to_stream(corpus.name, tok, train_docs, drop_unknown=False)
     val = to_stream(corpus.name, tok, val_docs, drop_unknown=True)
     if len(train) < cfg.block_size + 2 or len(val) < cfg.block_size + 1:
@@ -571,11 +599,24 @@ def prepare_text(cfg: Any) -> tuple[Any, TextDataset, TextDataset, Any]:
         (),
         {
             "tokenizer": tok.to_json(),
-            "forms": trained_forms(train_docs),
+            "forms": _forms(train_docs, base),
             "documents": train.documents,
             "about": corpus.about,
             "licence": corpus.licence,
             "fingerprint": corpus_fingerprint(train_docs),
+            **extra,
         },
     )
     return replace(cfg, tokenizer=kind), train, val, spec
+
+
+def _forms(train_docs: list[str], base: Any) -> dict[str, int]:
+    """The poem forms a model was trained on, with their training documents: a fine-tune's
+    base's count too (a char model only: forms are enforced over characters)."""
+    forms = trained_forms(train_docs)
+    base_forms = dict((base.text or {}).get("forms", {})) if base is not None else {}
+    if not base_forms:
+        return forms
+    counts = Counter(form_of(d) for d in train_docs)
+    merged = {k: base_forms.get(k, 0) + counts[k] for k in FORMS if k in base_forms or k in forms}
+    return merged

@@ -78,10 +78,14 @@ def prepare(cfg: TrainConfig) -> tuple[TrainConfig, Dataset, Dataset, DataSpec]:
     (genlab.finetune)."""
     cfg.validate()
     if cfg.family == "gpt":
-        if cfg.base_model:
-            raise ConfigError("fine-tuning a gpt model from a base is not supported yet")
         from genlab.text import prepare_text
 
+        if cfg.base_model:
+            from genlab import finetune
+
+            base, _ = finetune.load_base(cfg)
+            cfg = finetune.finetune_config(cfg, base)
+            return prepare_text(cfg, base=base.spec)  # type: ignore[return-value]
         return prepare_text(cfg)  # type: ignore[return-value]
     if cfg.base_model:
         from genlab import finetune
