@@ -32,7 +32,7 @@ class RunForm(forms.Form):
         choices=(),
         help_text=gettext_lazy(
             "A published model of the same family: the run fine-tunes its weights on your data "
-            "set (new classes extend its class embedding)."
+            "set (new classes extend its class embedding, new characters its vocabulary)."
         ),
     )
     freeze_early = forms.BooleanField(

@@ -50,9 +50,9 @@ def can_share_generation(user, generation) -> bool:
 
 
 def can_fine_tune(user, model) -> bool:
-    """Any model the member may see can be the start of their run (genlab fine-tunes image
-    and point models; a text model is trained from scratch)."""
-    return can_train(user) and can_see_model(user, model) and model.run.family != "gpt"
+    """Any model the member may see can be the start of their run: an image, point or text
+    model (genlab.finetune)."""
+    return can_train(user) and can_see_model(user, model)
 
 
 def listed(user, prefix: str = "") -> Q:

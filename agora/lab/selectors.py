@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from agora.accounts.models import User
 from agora.lab import permissions
@@ -254,22 +255,27 @@ def base_incompatibility(user: User, base: LabModel, *, family: str, dataset: st
 
 def _incompatibility(base: LabModel, family: str, dataset: str, upload: LabDataset | None) -> str:
     base_family = base.run.family
-    if base_family in TEXT_FAMILIES:  # genlab fine-tunes image and point models only
-        return _("Text models cannot be fine-tuned yet; train this family from scratch.")
     if family != base_family:
         return _(
             "“%(model)s” is a %(base)s model; a fine-tune keeps its family, so choose %(base)s."
         ) % {"model": base.name, "base": base.run.get_family_display()}
     kind, channels = dataset_kind_and_channels(dataset, upload)
-    base_kind = base.data_kind or ("points" if base.run.dataset in POINT_DATASETS else "image")
+    base_kind = base.data_kind or (
+        "text"
+        if base_family in TEXT_FAMILIES
+        else "points"
+        if base.run.dataset in POINT_DATASETS
+        else "image"
+    )
     if kind != base_kind:
+        names = {
+            "points": _("2-D points"),
+            "image": _("images"),
+            "text": pgettext("kind of data", "text"),
+        }
         return _(
             "“%(model)s” was trained on %(base)s, not on %(kind)s; choose a data set of %(base)s."
-        ) % {
-            "model": base.name,
-            "base": _("2-D points") if base_kind == "points" else _("images"),
-            "kind": _("2-D points") if kind == "points" else _("images"),
-        }
+        ) % {"model": base.name, "base": names[base_kind], "kind": names[kind]}
     base_channels = base.data_shape[0] if len(base.data_shape) == 3 else None
     if kind == "image" and channels and base_channels and channels != base_channels:
         return _(
@@ -286,9 +292,7 @@ def _incompatibility(base: LabModel, family: str, dataset: str, upload: LabDatas
 def fine_tunable_models(user: User, family: str | None = None) -> QuerySet[LabModel]:
     """The published models the member may start a run from: those they may see (of one
     family when given), most starred first."""
-    models = (
-        visible_models(user).exclude(run__family__in=TEXT_FAMILIES).order_by("-star_count", "-id")
-    )
+    models = visible_models(user).order_by("-star_count", "-id")
     if family:
         models = models.filter(run__family=family)
     return models

@@ -151,6 +151,12 @@ ARCHITECTURE_OPTIONS = (
     "attention",
     "hidden",
     "width",
+    # gpt: the context, width, depth and heads, and the tokenizer (genlab.finetune)
+    "block_size",
+    "n_embd",
+    "n_layer",
+    "n_head",
+    "tokenizer",
 )
 
 
