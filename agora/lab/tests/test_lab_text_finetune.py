@@ -7,7 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agora.lab.models import LabDataset, LabModel, TrainingRun
-from agora.lab.tests.test_lab_text import poem_checkpoint, quatrains, text_model  # noqa: F401
+from agora.lab.tests import test_lab_text
+from agora.lab.tests.test_lab_text import quatrains, text_model
+
+poem_checkpoint = test_lab_text.poem_checkpoint  # the tiny gpt trained once for the module
 
 NEW = "龍鳳麟龜"
 
