@@ -22,6 +22,7 @@ from agora.forum.models import BODY_MAX, TITLE_MAX, TITLE_MIN, NotificationLevel
 from agora.gallery.models import Collection, Comment, Reaction, Work
 from agora.lab.forms import PublishForm
 from agora.lab.models import FAMILY_CHOICES, LabModel, TrainingRun
+from agora.lab.services.texts import MAX_PROMPT_CHARS, MAX_TEXTS
 from agora.learn.models import Article, Resource, Series
 from agora.moderation.models import Flag
 from agora.showcase.models import Launch, PartnerRequest, TrySignup
@@ -253,6 +254,12 @@ class DatasetOut(Schema):
     created_at: datetime
 
 
+class ModelRef(Schema):
+    id: int
+    name: str
+    url: str
+
+
 class RunOut(Schema):
     id: int
     title: str
@@ -271,9 +278,18 @@ class RunOut(Schema):
     created_at: datetime
     finished_at: datetime | None
     url: str
+    # a fine-tune: its base (null when the caller may not see it or it was removed; then
+    # base_sha256 still names the weights it started from), and whether early layers were frozen
+    base: ModelRef | None
+    base_sha256: str
+    freeze_early: bool
 
 
 class RunIn(InSchema):
+    """`base_model`: the id of a published model the caller may see; the run fine-tunes it
+    (same family; it keeps the base's network — for a text model its context, width, depth and
+    tokenizer — and new classes or characters extend it). `freeze_early` needs a base."""
+
     title: text(TrainingRun, "title") = ""
     family: one_of(value for value, _label in FAMILY_CHOICES)
     dataset: text(TrainingRun, "dataset", min_length=1)
@@ -282,6 +298,8 @@ class RunIn(InSchema):
     steps: Annotated[int, Field(ge=10)] | None = None
     seed: SEED = 0
     private: bool = False
+    base_model: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    freeze_early: bool = False
 
 
 class ModelOut(Schema):
@@ -297,6 +315,18 @@ class ModelOut(Schema):
     star_count: int
     created_at: datetime
     url: str
+    # the model it was fine-tuned from (null: trained from scratch, or a base the caller may
+    # not see or that was removed; base_sha256 is then still set)
+    base: ModelRef | None
+    base_sha256: str
+
+
+class ModelDetailOut(ModelOut):
+    """One model: also its fine-tunes the caller may see (most starred first, at most 12) and
+    how many there are."""
+
+    fine_tunes: list[ModelRef]
+    fine_tune_count: int
 
 
 class StarOut(Schema):
@@ -320,13 +350,31 @@ class GenerationIn(InSchema):
     eta: Annotated[float, Field(ge=0, le=1)] | None = None
 
 
+class TextGenerationIn(InSchema):
+    """A text model's recipe, checked as the site's form checks it (genlab.gpt.TextRecipe):
+    `form` (e.g. "wuyan-jueju" or 五言绝句) and `acrostic` only for a model trained on poems of
+    that form; `seed` left out draws one; a form sets its own length."""
+
+    prompt: limited(MAX_PROMPT_CHARS) = ""
+    form: limited(20) = ""
+    acrostic: limited(8) = ""
+    temperature: Annotated[float, Field(ge=0, le=10)] = 0.8
+    top_k: Annotated[int, Field(ge=0, le=100_000)] = 0
+    top_p: Annotated[float, Field(gt=0, le=1)] = 1.0
+    seed: SEED | None = None
+    length: Annotated[int, Field(ge=1, le=2048)] = 120
+    count: Annotated[int, Field(ge=1, le=MAX_TEXTS)] = 1
+
+
 class GenerationOut(Schema):
     id: int
     model_id: int
     owner: MemberRef
     status: str
+    kind: str  # "image" (images, points) or "text" (texts)
     recipe: dict[str, Any]
     recipe_hash: str
+    texts: list[str]
     images: list[dict[str, str]]
     images_sha256: str
     reproduces: int | None

@@ -75,6 +75,14 @@ def visible_models(user: User | None) -> QuerySet[LabModel]:
     return LabModel.objects.select_related("owner", "run").filter(permissions.listed(user))
 
 
+def visible_text_generations(user: User | None) -> QuerySet[Generation]:
+    """Texts written by the models the viewer may see (public models and their own), as
+    get_generation_for_user decides for one."""
+    return Generation.objects.select_related("owner", "model", "reproduces").filter(
+        permissions.listed(user, prefix="model__"), recipe__kind="text"
+    )
+
+
 def own_runs(user: User) -> QuerySet[TrainingRun]:
     return TrainingRun.objects.filter(owner=user.pk or 0)
 

@@ -14,6 +14,7 @@ from agora.api.schemas import (
     DatasetOut,
     GenerationIn,
     GenerationOut,
+    ModelDetailOut,
     ModelOut,
     PublishIn,
     RunIn,
@@ -21,18 +22,20 @@ from agora.api.schemas import (
     ShareIn,
     ShareRunIn,
     StarOut,
+    TextGenerationIn,
     WorkOut,
     member_ref,
     page_of,
 )
 from agora.core.limits import max_length
 from agora.core.params import parse_id
-from agora.lab import selectors
+from agora.lab import permissions, selectors
 from agora.lab.models import Generation, LabDataset, LabModel, TrainingRun
 from agora.lab.services import datasets as dataset_services
 from agora.lab.services import generations as generation_services
 from agora.lab.services import publishing, sharing
 from agora.lab.services import runs as run_services
+from agora.lab.services import texts as text_services
 
 router = Router(tags=["lab"])
 RunPage = page_of(RunOut)
@@ -68,7 +71,15 @@ def dataset_out(dataset: LabDataset) -> dict:
     }
 
 
-def run_out(run: TrainingRun) -> dict:
+def model_ref(user, model: LabModel | None) -> dict | None:
+    """A base model's id and name, or None when there is none or the caller may not see it
+    (lab.permissions)."""
+    if model is None or not permissions.can_see_model(user, model):
+        return None
+    return {"id": model.id, "name": model.name, "url": model.get_absolute_url()}
+
+
+def run_out(run: TrainingRun, user=None) -> dict:
     return {
         "id": run.id,
         "title": run.title,
@@ -87,10 +98,13 @@ def run_out(run: TrainingRun) -> dict:
         "created_at": run.created_at,
         "finished_at": run.finished_at,
         "url": run.get_absolute_url(),
+        "base": model_ref(user, run.base_model) if run.base_model_id else None,
+        "base_sha256": run.base_sha256,
+        "freeze_early": run.freeze_early,
     }
 
 
-def model_out(model: LabModel) -> dict:
+def model_out(model: LabModel, user=None) -> dict:
     return {
         "id": model.id,
         "name": model.name,
@@ -104,6 +118,8 @@ def model_out(model: LabModel) -> dict:
         "star_count": model.star_count,
         "created_at": model.created_at,
         "url": model.get_absolute_url(),
+        "base": model_ref(user, model.base) if model.base_id else None,
+        "base_sha256": model.run.base_sha256,
     }
 
 
@@ -113,8 +129,10 @@ def generation_out(generation: Generation) -> dict:
         "model_id": generation.model_id,
         "owner": member_ref(generation.owner),
         "status": generation.status,
+        "kind": "text" if generation.is_text else "image",
         "recipe": dict(generation.recipe or {}),
         "recipe_hash": generation.recipe_hash,
+        "texts": [str(t) for t in generation.texts or []],
         "images": [
             {"name": str(i.get("name", "")), "url": str(i.get("url", ""))}
             for i in generation.images or []
@@ -156,20 +174,29 @@ def list_runs(request: HttpRequest, mine: bool = False, cursor: str | None = Non
     queryset = selectors.visible_runs(user)
     if mine:
         queryset = queryset.filter(owner=user.pk or 0)
-    return _page(queryset, cursor, run_out)
+    return _page(queryset.select_related("base_model"), cursor, lambda r: run_out(r, user))
 
 
 @router.get("/runs/{run_id}", response={200: RunOut, **ERRORS})
 def get_run(request: HttpRequest, run_id: int):
-    return run_out(selectors.get_run_for_user(viewer(request), run_id))
+    user = viewer(request)
+    return run_out(selectors.get_run_for_user(user, run_id), user)
 
 
 @router.post("/runs", response={201: RunOut, **ERRORS})
 def create_run(request: HttpRequest, payload: RunIn):
-    """Queue a training run; the settings are checked before anything is queued."""
+    """Queue a training run; the settings are checked before anything is queued. With
+    `base_model`, a fine-tune of a published model the caller may see (404 otherwise)."""
     user = require(request, "write")
-    run = run_services.create_run(owner=user, **payload.dict())
-    return Status(201, run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk)))
+    data = payload.dict()
+    base_id = data.pop("base_model")
+    base = selectors.get_model_for_user(user, base_id) if base_id else None
+    run = run_services.create_run(owner=user, base_model=base, **data)
+    return Status(201, _run(run, user))
+
+
+def _run(run: TrainingRun, user) -> dict:
+    return run_out(TrainingRun.objects.select_related("owner", "base_model").get(pk=run.pk), user)
 
 
 @router.post("/runs/{run_id}/cancel", response={200: RunOut, **ERRORS})
@@ -177,7 +204,7 @@ def cancel_run(request: HttpRequest, run_id: int):
     user = require(request, "write")
     run = selectors.get_run_for_user(viewer(request), run_id)
     run_services.request_cancel(user=user, run=run)
-    return run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk))
+    return _run(run, user)
 
 
 @router.post("/runs/{run_id}/resume", response={200: RunOut, **ERRORS})
@@ -187,7 +214,7 @@ def resume_run(request: HttpRequest, run_id: int):
     run = run_services.resume_run(
         user=user, run=selectors.get_run_for_user(viewer(request), run_id)
     )
-    return run_out(TrainingRun.objects.select_related("owner").get(pk=run.pk))
+    return _run(run, user)
 
 
 @router.post("/runs/{run_id}/share", response={200: ComposerOut, **ERRORS})
@@ -208,18 +235,30 @@ def publish_run(request: HttpRequest, run_id: int, payload: PublishIn):
     model = publishing.publish_model(
         user=user, run=selectors.get_run_for_user(viewer(request), run_id), **payload.dict()
     )
-    return Status(201, model_out(LabModel.objects.select_related("owner", "run").get(pk=model.pk)))
+    model = LabModel.objects.select_related("owner", "run", "base").get(pk=model.pk)
+    return Status(201, model_out(model, user))
 
 
 @router.get("/models", response={200: ModelPage, **ERRORS})
 def list_models(request: HttpRequest, cursor: str | None = None):
     """Published models: public ones and the caller's own, newest first."""
-    return _page(selectors.visible_models(viewer(request)), cursor, model_out)
+    user = viewer(request)
+    models = selectors.visible_models(user).select_related("base")
+    return _page(models, cursor, lambda m: model_out(m, user))
 
 
-@router.get("/models/{model_id}", response={200: ModelOut, **ERRORS})
+@router.get("/models/{model_id}", response={200: ModelDetailOut, **ERRORS})
 def get_model(request: HttpRequest, model_id: int):
-    return model_out(selectors.get_model_for_user(viewer(request), model_id))
+    """A published model with its base (`base`, null for a base the caller may not see) and
+    the fine-tunes made from it that the caller may see (the model page's tree)."""
+    user = viewer(request)
+    model = selectors.get_model_for_user(user, model_id)
+    tree = selectors.lineage(user, model)
+    return {
+        **model_out(model, user),
+        "fine_tunes": [model_ref(user, m) for m in tree["fine_tunes"]],
+        "fine_tune_count": tree["fine_tune_count"],
+    }
 
 
 @router.post("/models/{model_id}/star", response={200: StarOut, **ERRORS})
@@ -253,6 +292,39 @@ def start_generation(request: HttpRequest, model_id: int, payload: GenerationIn)
             Generation.objects.select_related("owner", "reproduces").get(pk=generation.pk)
         ),
     )
+
+
+@router.post("/models/{model_id}/text-generations", response={201: GenerationOut, **ERRORS})
+def start_text_generation(request: HttpRequest, model_id: int, payload: TextGenerationIn):
+    """Queue texts from a text (gpt) model: prompt, poem form and acrostic, temperature, top-k,
+    top-p, seed, length, count — checked against the model as the site's form is (unknown
+    characters, a prompt longer than the context, a form it was not trained on, an acrostic
+    longer than the poem: 400 with the field). Poll `GET /generations/{id}` for `texts`."""
+    user = require(request, "write")
+    model = selectors.get_model_for_user(viewer(request), model_id)
+    generation = text_services.request_text_generation(user=user, model=model, **payload.dict())
+    return Status(
+        201,
+        generation_out(
+            Generation.objects.select_related("owner", "reproduces").get(pk=generation.pk)
+        ),
+    )
+
+
+@router.get("/text-generations", response={200: GenerationPage, **ERRORS})
+def list_text_generations(
+    request: HttpRequest, member: str = "", mine: bool = False, cursor: str | None = None
+):
+    """Text generations with their recipes, newest first: those of the models the caller may
+    see (public models and their own); `?member=USERNAME` for one member's, `?mine=true` for
+    the caller's own."""
+    user = viewer(request)
+    queryset = selectors.visible_text_generations(user)
+    if mine:
+        queryset = queryset.filter(owner=user.pk or 0)
+    if member:
+        queryset = queryset.filter(owner__username=member[:150])
+    return _page(queryset, cursor, generation_out)
 
 
 @router.get("/generations/{generation_id}", response={200: GenerationOut, **ERRORS})
