@@ -423,10 +423,9 @@ def resolve_config(
     d.update(fixed)
     given = {k: v for k, v in overrides.items() if v is not None}
     if family == "gpt" and given.get("base_model"):
-        from genlab.finetune import GPT_FINETUNE_LR_SCALE, base_architecture
+        from genlab.finetune import base_architecture
 
         d.update(base_architecture(given["base_model"]))  # a fine-tune keeps its base's shape
-        d["lr"] = d["lr"] * GPT_FINETUNE_LR_SCALE  # unless given: see genlab.finetune
     if family == "gan":
         # the loss brings its hyper-parameters (alias or --set loss=...); explicit ones win
         d.update(LOSS_OPTIONS.get(given.get("loss", d.get("loss", "")), {}))

@@ -62,10 +62,6 @@ TARGETS: dict[str, dict[str, tuple[str, ...]]] = {
     "gan": {"G": ("G",)},
     "gpt": {"gpt": ("gpt",)},
 }
-# gpt: a fine-tune's default learning rate is the preset's times this. Measured on 200 poems of
-# one poet from tang-gpt (docs/benchmarks.md): at the preset's 3e-3 the held-out bits/char only
-# rise from the base's (it forgets faster than it learns), at 3e-4 they fall 8.72 -> 8.27.
-GPT_FINETUNE_LR_SCALE = 0.1
 # gpt: the options whose values the base's tensors have (a fine-tune keeps them)
 GPT_ARCHITECTURE = ("n_layer", "n_head", "n_embd", "block_size")
 GPT_OPTION_NAMES = {

@@ -171,10 +171,6 @@ def fine_tune_config(config: dict, base_model: LabModel, *, freeze_early: bool =
             merged[name] = base_settings[name]
     if merged.get("image_size") is None and len(base_model.data_shape) == 3:
         merged["image_size"] = base_model.data_shape[-1]
-    if base_model.run.family == "gpt":  # a gentler learning rate, as the CLI's (genlab.finetune)
-        from genlab.finetune import GPT_FINETUNE_LR_SCALE
-
-        merged["lr"] = config["lr"] * GPT_FINETUNE_LR_SCALE
     return merged
 
 

@@ -79,7 +79,6 @@ def test_a_member_fine_tunes_a_published_text_model_on_their_poems(
     # the base's shape, not the quick preset's 4 × 128
     shape = {k: run.settings[k] for k in ("block_size", "n_embd", "n_layer", "tokenizer")}
     assert shape == {"block_size": 32, "n_embd": 16, "n_layer": 1, "tokenizer": "char"}
-    assert run.settings["lr"] == pytest.approx(3e-4)  # a gentler rate than the preset's 3e-3
     run.refresh_from_db()
     assert run.status == "completed", run.error
     tuned = load(run.out_dir / "model.safetensors")
