@@ -47,9 +47,12 @@ from genlab.recipe import Recipe
 from genlab.sample import generate_tensor, sampler_defaults
 from genlab.train import train
 
+HELDOUT: list[str] = []  # text: poems scored besides the data set's own held-out 5 %
 
-def poet_file(poet: str, n: int, folder: Path) -> Path:
-    """The first n / 0.95 regular poems (genlab.text.form_of) of one Song poet, one per line."""
+
+def poet_file(poet: str, n: int, folder: Path, extra: int = 0) -> Path:
+    """The first n / 0.95 regular poems (genlab.text.form_of) of one Song poet, one per line;
+    the `extra` poems after them go to HELDOUT (never trained on)."""
     from genlab.text import form_of, npm_package_dir
 
     src = npm_package_dir("chinese-poetry") / "dist" / "quantangshi"
@@ -61,8 +64,9 @@ def poet_file(poet: str, n: int, folder: Path) -> Path:
             text = "".join(poem.get("paragraphs") or [])
             if poem.get("author") == poet and form_of(text) and text not in poems:
                 poems.append(text)
-        if len(poems) >= want:
+        if len(poems) >= want + extra:
             break
+    HELDOUT.extend(poems[want : want + extra])
     path = folder / "poems.txt"
     path.write_text("\n".join(poems[:want]) + "\n", encoding="utf-8")
     return path
@@ -81,16 +85,36 @@ def random_base(base, folder: Path) -> Path:
     return path
 
 
-def text_quality(ckpt, data: str) -> float:
-    from genlab.gpt import bits_per_char, validation_stream
+def text_quality(model, data: str) -> float:
+    """Bits per character of a gpt Family on the data set's held-out split and HELDOUT, leaving
+    out poems with a character its vocabulary lacks (the same poems for both runs: they share
+    the vocabulary)."""
+    from genlab.gpt import bits_per_char
+    from genlab.text import load_corpus, to_stream
 
-    return bits_per_char(ckpt.model, validation_stream(ckpt.model, data))["val_bits_per_char"]
+    _, val = load_corpus(data).split()
+    stream = to_stream("held-out", model.tokenizer, [*val, *HELDOUT], drop_unknown=True)
+    return bits_per_char(model, stream)["val_bits_per_char"]
+
+
+def initial_text_quality(cfg: TrainConfig) -> float:
+    """Step 0 of a run: its base's weights in the run's network (the vocabulary extended by the
+    new characters, their rows from the mean: genlab.finetune.apply_base)."""
+    from genlab import finetune
+    from genlab.family import build_family
+    from genlab.train import prepare
+
+    run_cfg, _train, _val, spec = prepare(cfg)
+    model = build_family(run_cfg, spec)
+    finetune.apply_base(model, finetune.load_base(run_cfg)[0])
+    model.eval_mode()
+    return text_quality(model, cfg.dataset)
 
 
 def quality(ckpt_path: Path, data: str, n: int = 1000) -> float:
     ckpt = load(ckpt_path)
     if ckpt.spec.kind == "text":
-        return text_quality(ckpt, data)
+        return text_quality(ckpt.model, data)
     ds = load_dataset(data, image_size=ckpt.spec.shape[-1] if ckpt.spec.kind == "image" else None)
     _, val = ds.split()
     if ckpt.spec.kind == "points":
@@ -153,7 +177,7 @@ def run_text(cfg: TrainConfig, out: Path, total: int, every: int) -> list[tuple]
             self.excluded += time.process_time() - t0
 
     score = Score()
-    start = quality(zoo.resolve_base(cfg.base_model), cfg.dataset)  # step 0: where it starts
+    start = initial_text_quality(cfg)  # step 0: where it starts
     score.curve.append((0, 0.0, start))
     print(f"  {out.name:<9} step     0       0.0 CPU-s  quality {start:.5f}", flush=True)
     score.start = time.process_time()
@@ -179,13 +203,16 @@ def main() -> int:
     p.add_argument("--lr", type=float, help="both runs (default: the base's)")
     p.add_argument("--target", type=float, help="quality to reach (default: scratch's best)")
     p.add_argument("--json", help="write the curves here")
+    p.add_argument(
+        "--heldout", type=int, default=0, help="text, poet:NAME: also score the next N poems"
+    )
     args = p.parse_args()
     torch.set_num_threads(1)
 
     base = load(zoo.resolve_base(args.base))
     tmpdir = tempfile.TemporaryDirectory()
     if base.family == "gpt" and args.data.startswith("poet:"):
-        args.data = str(poet_file(args.data[5:], args.examples, Path(tmpdir.name)))
+        args.data = str(poet_file(args.data[5:], args.examples, Path(tmpdir.name), args.heldout))
     common = {
         **base.config.to_dict(),
         "dataset": args.data,
@@ -201,6 +228,14 @@ def main() -> int:
     for k in ("base_model", "base_sha256", "freeze_early"):
         common.pop(k, None)
     if base.family == "gpt":  # the same tokenizer, random weights (see random_base)
+        from genlab.text import Tokenizer, load_corpus, prepare_text, to_stream
+
+        tuned_cfg = TrainConfig.from_dict({**common, "base_model": args.base})
+        spec = prepare_text(tuned_cfg, base=base.spec)[3]  # the vocabulary both runs share
+        tok = Tokenizer.from_json(spec.text["tokenizer"])
+        _, val = load_corpus(args.data).split()
+        kept = to_stream("held-out", tok, [*val, *HELDOUT], drop_unknown=True)
+        print(f"text: scored on {kept.documents} held-out poems ({kept.chars} characters)")
         scratch_base = random_base(base, Path(tmpdir.name))
         scratch_cfg = TrainConfig.from_dict({**common, "base_model": str(scratch_base)})
     else:
