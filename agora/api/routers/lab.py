@@ -160,8 +160,9 @@ def upload_dataset(
     archive: File[UploadedFile],
     name: str = Form(..., min_length=1, max_length=max_length(LabDataset, "name")),
 ):
-    """Upload a zip of images (multipart); it is checked in the background (status `checking`,
-    then `ready` or `refused` with the reason in `error`)."""
+    """Upload a zip of images, or a UTF-8 `.txt` / `.jsonl` text data set (multipart); a zip is
+    checked in the background (status `checking`, then `ready` or `refused` with the reason in
+    `error`), a text file at once."""
     user = require(request, "write")
     dataset = dataset_services.upload_dataset(owner=user, name=name, archive=archive)
     return Status(201, dataset_out(dataset))
