@@ -80,7 +80,8 @@ def publish_model(
 
 def text_spec(meta: dict) -> dict:
     """What the site needs to know of a text model without loading it: its tokenizer's kind,
-    the poem forms it was trained on and its context (the vocabulary stays in the file)."""
+    the poem forms it was trained on and its context (the vocabulary stays in the file); for a
+    fine-tune, the characters it added to its base's vocabulary (the first 40, and how many)."""
     text = (meta.get("data") or {}).get("text")
     if not isinstance(text, dict):
         return {}
@@ -92,7 +93,11 @@ def text_spec(meta: dict) -> dict:
         kind = ""
     forms = text.get("forms") if isinstance(text.get("forms"), dict) else {}
     config = meta.get("config") or {}
-    return {"tokenizer": kind, "forms": forms, "block_size": config.get("block_size")}
+    spec = {"tokenizer": kind, "forms": forms, "block_size": config.get("block_size")}
+    new = text.get("new_characters")
+    if isinstance(new, str) and new:
+        spec.update(new_characters=new[:40], new_character_count=len(new))
+    return spec
 
 
 def toggle_star(*, user: User, model: LabModel) -> bool:

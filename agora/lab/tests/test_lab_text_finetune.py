@@ -94,6 +94,10 @@ def test_a_member_fine_tunes_a_published_text_model_on_their_poems(
     assert child.base == base and child.lineage == [base.id]
     page = client.get(child.get_absolute_url()).content.decode()
     assert "Fine-tuned from" in page and "Tiny poet" in page and "early layers frozen" in page
+    added = page[page.index('id="new-characters"') :].split("</p>")[0]
+    new_chars = tuned.model.tokenizer.chars[-len(added.split(": ")[-1]) :]
+    assert f"{len(new_chars)} new characters added to its base's vocabulary" in added
+    assert set(NEW) <= set(added.split(": ")[-1]) == set(new_chars)
     assert 'name="prompt"' in page  # it writes text like its base
     page = client.get(base.get_absolute_url()).content.decode()
     assert "Fine-tunes: 1 model" in page and "Alice&#x27;s poet" in page
