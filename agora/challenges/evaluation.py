@@ -40,6 +40,7 @@ def evaluate(*, submission_id: int) -> str:
     from genlab.checkpoint import load
     from genlab.errors import GenlabError
     from genlab.train import train
+    from genlab.zoo import cpu_kind
 
     claimed = Submission.objects.filter(pk=submission_id, status=Status.QUEUED).update(
         status=Status.RUNNING, claimed_at=timezone.now()
@@ -79,7 +80,8 @@ def evaluate(*, submission_id: int) -> str:
                     submission,
                     cpu_started,
                     f"the recipe did not reproduce: rebuilding gave weights {again[:12]}, "
-                    f"the run made {made[:12]}",
+                    f"the run made {made[:12]} (training is bit for bit only on the kind of CPU "
+                    f"that trained it; this server is {cpu_kind()})",
                 )
             digest = regenerate_digest(rebuilt, scored.recipe)
     except GenlabError as exc:

@@ -26,9 +26,11 @@ def test_demo_opens_a_challenge_with_verified_entries(alice, bob, staff, client)
 @pytest.mark.django_db
 def test_the_demo_challenge_has_the_zoo_moons_model_as_a_verified_entry(alice, bob, staff, client):
     from agora.lab.services.zoo import ZOO_USERNAME, publish_zoo_model
-    from genlab.zoo import list_models
+    from genlab.zoo import cpu_kind, list_models
 
     (moons,) = [e for e in list_models() if e.name == "moons-diffusion"]
+    if moons.card["train"].get("cpu") != cpu_kind():  # retraining is bit for bit on one CPU kind
+        pytest.skip(f"moons-diffusion was built on {moons.card['train'].get('cpu')}")
     model = publish_zoo_model(entry=moons)
     assert 0 < model.run.cpu_seconds <= 60  # the zoo card's measured CPU time is recorded
     demo.seed(out=io.StringIO())
