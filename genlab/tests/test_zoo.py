@@ -17,6 +17,9 @@ def test_every_model_has_a_recipe_a_card_and_a_licence() -> None:
     names = {m.name for m in models}
     assert {SMALLEST, "mnist5k-diffusion", "mnist5k-vae", "mnist5k-cgan"} <= names
     assert {"mnist5k-latent", "emoji32-diffusion"} <= names
+    assert {"digits8-vae2d", "digits8-vae2d-beta4"} <= names  # lesson 3's latent maps
+    for name in ("digits8-vae2d", "digits8-vae2d-beta4"):
+        assert zoo.get_model(name).recipe["config"]["z_dim"] == 2
     for m in models:
         assert m.built, m.name
         assert m.card["recipe_sha256"] == m.recipe_sha256
