@@ -203,8 +203,8 @@ def main() -> int:
         help="measure training speed per family, data set and preset; write the estimates' table",
     )
     parser.add_argument("--calibrate-out", type=Path, default=None, help="another table path")
-    parser.add_argument("--min-s", type=float, default=0.6, help="--calibrate: seconds per stage")
-    parser.add_argument("--min-steps", type=int, default=3, help="--calibrate: steps per stage")
+    parser.add_argument("--min-s", type=float, default=1.0, help="--calibrate: seconds per stage")
+    parser.add_argument("--min-steps", type=int, default=4, help="--calibrate: steps per stage")
     parser.add_argument("--max-steps", type=int, default=40, help="--calibrate: at most")
     parser.add_argument("--family", action="append", help="--calibrate: only these (a check)")
     args = parser.parse_args()

@@ -192,6 +192,8 @@ def _zoo_works(*, out) -> None:
     """Members' gallery works from the zoo models' stored reference samples: no sampling, so
     seeding stays cheap; works already there, models not built or not good enough at the class
     asked for (its card's class accuracy), and near-blank images are left out."""
+    import time
+
     import numpy as np
 
     from agora.gallery.models import Work
@@ -201,7 +203,7 @@ def _zoo_works(*, out) -> None:
     entries = {entry.name: entry for entry in genlab_zoo.list_models() if entry.built}
     members = {u.username: u for u in User.objects.filter(username__in=[w[1] for w in ZOO_WORKS])}
     done = set(Work.objects.filter(source="lab").values_list("author__username", "title"))
-    made, outputs = 0, {}
+    made, outputs, started = 0, {}, time.process_time()
     for name, username, label, title in ZOO_WORKS:
         entry, member = entries.get(name), members.get(username)
         if entry is None or member is None or (username, title) in done:
@@ -228,4 +230,7 @@ def _zoo_works(*, out) -> None:
         sharing.share_to_gallery(user=member, generation=generation, index=picks[0], title=title)
         made += 1
     if made:
-        out.write(f"Shared {made} gallery works from the zoo models' stored reference samples.")
+        out.write(
+            f"Shared {made} gallery works from the zoo models' stored reference samples "
+            f"({time.process_time() - started:.2f} CPU-s)."
+        )
