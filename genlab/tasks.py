@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Task:
     key: str
-    kind: str  # "image" or "points": what the task's models generate (genlab.challenge.MEASURES)
+    # "image", "points" or "text": what the task's models generate (genlab.challenge.MEASURES)
+    kind: str
     datasets: tuple[str, ...]
     metrics: tuple[str, ...]
     lower_is_better: dict[str, bool] = field(default_factory=dict)
@@ -45,6 +46,15 @@ TASKS: dict[str, Task] = {
             ("moons", "swissroll", "8gaussians", "checkerboard"),
             ("mmd2",),
             {"mmd2": True},
+        ),
+        Task(
+            # gpt models of the Tang poems: bits per character of the sealed poems (lower is
+            # better) and the share of the protocol's samples that are regular poems (higher)
+            "tang-poems",
+            "text",
+            ("tang",),
+            ("bits_per_char", "form_rate"),
+            {"bits_per_char": True, "form_rate": False},
         ),
     )
 }
