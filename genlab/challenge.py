@@ -21,10 +21,10 @@ import torch
 from genlab.checkpoint import Checkpoint
 from genlab.data import Dataset, images_to_uint8, load_dataset
 from genlab.errors import RecipeError
-from genlab.gpt import TEXT_DEFAULTS, TextRecipe
+from genlab.gpt import TextRecipe
 from genlab.recipe import Recipe
 from genlab.sample import fill_defaults, generate_tensor
-from genlab.tasks import TASKS, Task
+from genlab.tasks import TASKS, TEXT_PROTOCOL, Task
 
 __all__ = ["TASKS", "Protocol", "Scored", "Task", "regenerate_digest", "score", "weights_digest"]
 
@@ -33,7 +33,6 @@ __all__ = ["TASKS", "Protocol", "Scored", "Task", "regenerate_digest", "score", 
 # zoo's tang-gpt's): the same documents for every entry, whatever its vocabulary, so a model
 # with a small vocabulary cannot pick the easy poems. A model that cannot encode them is refused.
 TEXT_EVAL_VOCAB = 3000
-TEXT_SAMPLE_LENGTH = 100  # tokens: a regulated verse is 64 characters
 
 
 @dataclass(frozen=True)
@@ -46,10 +45,10 @@ class Protocol:
     count: int = 500
     samplers: tuple[str, ...] = ("ddim", "ddpm", "direct")
     max_steps: int = 50
-    temperature: float = TEXT_DEFAULTS["temperature"]
-    top_k: int = TEXT_DEFAULTS["top_k"]
-    top_p: float = TEXT_DEFAULTS["top_p"]
-    length: int = TEXT_SAMPLE_LENGTH
+    temperature: float = float(TEXT_PROTOCOL["temperature"])
+    top_k: int = int(TEXT_PROTOCOL["top_k"])
+    top_p: float = float(TEXT_PROTOCOL["top_p"])
+    length: int = int(TEXT_PROTOCOL["length"])
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Protocol:

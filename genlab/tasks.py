@@ -7,6 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The sampler settings a text task draws every entry's samples with, written into a challenge
+# when it opens: genlab.gpt.TEXT_DEFAULTS, at most 100 new tokens (a regulated verse is 64
+# characters). Here, not in genlab.challenge, so the site opens a challenge without torch.
+TEXT_PROTOCOL: dict[str, float | int] = {
+    "temperature": 0.8,
+    "top_k": 0,
+    "top_p": 1.0,
+    "length": 100,
+}
+
 
 @dataclass(frozen=True)
 class Task:

@@ -142,18 +142,9 @@ def _protocol(spec, *, seed: int, count: int, samplers: list[str], max_steps: in
     entry: no sampler choice, no steps."""
     if spec.kind != "text":
         return {"seed": seed, "count": count, "samplers": samplers, "max_steps": max_steps}
-    from genlab.challenge import Protocol
+    from genlab.tasks import TEXT_PROTOCOL
 
-    text = Protocol()
-    return {
-        "seed": seed,
-        "count": count,
-        "samplers": [],
-        "temperature": text.temperature,
-        "top_k": text.top_k,
-        "top_p": text.top_p,
-        "length": text.length,
-    }
+    return {"seed": seed, "count": count, "samplers": [], **TEXT_PROTOCOL}
 
 
 def is_text(challenge: Challenge) -> bool:

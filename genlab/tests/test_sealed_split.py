@@ -136,9 +136,16 @@ def test_a_tang_entry_is_scored_on_the_sealed_poems_and_its_texts_regenerate(tmp
     from genlab.checkpoint import load
     from genlab.config import resolve_config
     from genlab.errors import RecipeError
+    from genlab.gpt import TEXT_DEFAULTS
     from genlab.text import load_corpus
     from genlab.train import train
 
+    defaults = Protocol()  # the site's text protocol: the lab's own sampler defaults
+    assert (defaults.temperature, defaults.top_k, defaults.top_p) == (
+        TEXT_DEFAULTS["temperature"],
+        TEXT_DEFAULTS["top_k"],
+        TEXT_DEFAULTS["top_p"],
+    )
     task = TASKS["tang-poems"]
     assert task.datasets == ("tang",) and task.better("bits_per_char") == "lower"
     assert task.better("form_rate") == "higher"
