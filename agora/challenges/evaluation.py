@@ -52,12 +52,7 @@ def evaluate(*, submission_id: int) -> str:
     )
     challenge, run = submission.challenge, submission.run
     task = TASKS[challenge.task]
-    protocol = Protocol(
-        seed=challenge.protocol.get("seed", 0),
-        count=challenge.protocol.get("count", 500),
-        samplers=tuple(challenge.protocol.get("samplers", ("ddim", "ddpm", "direct"))),
-        max_steps=challenge.protocol.get("max_steps", 50),
-    )
+    protocol = Protocol.from_dict(challenge.protocol)
     _set_threads(run.dataset)
     cpu_started = time.process_time()
     try:
