@@ -16,6 +16,10 @@ or Redis when REDIS_URL is set (use a database number of your own).
 
     .venv/bin/python bench/lab.py                    # 5 generations each way
     .venv/bin/python bench/lab.py --repeat 9 --train-steps 200
+    nice -n 5 .venv/bin/python bench/lab.py --calibrate   # the new-run page's time estimates
+
+`--calibrate` measures genlab's training speed per family, data set and preset on this machine
+and writes agora/lab/calibration.json, which the lab's estimates read (bench/_lab_calibration.py).
 """
 
 from __future__ import annotations
@@ -193,7 +197,28 @@ def main() -> int:
     parser.add_argument("--train-steps", type=int, default=20, help="10 is the site's minimum")
     parser.add_argument("--count", type=int, default=16)
     parser.add_argument("--sampler-steps", type=int, default=50)
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="measure training speed per family, data set and preset; write the estimates' table",
+    )
+    parser.add_argument("--calibrate-out", type=Path, default=None, help="another table path")
+    parser.add_argument("--min-s", type=float, default=1.0, help="--calibrate: seconds per stage")
+    parser.add_argument("--min-steps", type=int, default=4, help="--calibrate: steps per stage")
+    parser.add_argument("--max-steps", type=int, default=40, help="--calibrate: at most")
+    parser.add_argument("--family", action="append", help="--calibrate: only these (a check)")
     args = parser.parse_args()
+    if args.calibrate:
+        sys.path.insert(0, str(REPO))
+        from _lab_calibration import OUT, calibrate
+
+        return calibrate(
+            min_s=args.min_s,
+            min_steps=args.min_steps,
+            max_steps=args.max_steps,
+            out=args.calibrate_out or OUT,
+            **({"families": tuple(args.family)} if args.family else {}),
+        )
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop the worker
     work = Path(tempfile.mkdtemp(prefix="bench-lab-"))

@@ -3,14 +3,17 @@ part of its data set's held-out split (`Dataset.heldout_parts()[1]`), which noth
 
 A task is one entry of `genlab.tasks.TASKS` (no torch import, so the site's pages read it
 cheaply): the data sets it accepts and the metrics it reports; `MEASURES` below computes them for
-each kind of task. A new task on an existing kind (emoji images once that data set lands) is one
-entry there; a new kind (Tang poems: bits per character and form rate) adds its measure here."""
+each kind of task. A new task on an existing kind is one entry there; a new kind adds its measure
+here. Text tasks (Tang poems) read the sealed documents of a built-in corpus
+(`TextCorpus.heldout_parts()[1]`, through `sealed_texts`), nothing else does."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -18,29 +21,50 @@ import torch
 from genlab.checkpoint import Checkpoint
 from genlab.data import Dataset, images_to_uint8, load_dataset
 from genlab.errors import RecipeError
+from genlab.gpt import TextRecipe
 from genlab.recipe import Recipe
 from genlab.sample import fill_defaults, generate_tensor
-from genlab.tasks import TASKS, Task
+from genlab.tasks import TASKS, TEXT_PROTOCOL, Task
 
 __all__ = ["TASKS", "Protocol", "Scored", "Task", "regenerate_digest", "score", "weights_digest"]
+
+# Text tasks score the sealed documents written in the TEXT_EVAL_VOCAB - 1 most frequent
+# characters of the training split (what a character vocabulary of TEXT_EVAL_VOCAB holds, the
+# zoo's tang-gpt's): the same documents for every entry, whatever its vocabulary, so a model
+# with a small vocabulary cannot pick the easy poems. A model that cannot encode them is refused.
+TEXT_EVAL_VOCAB = 3000
 
 
 @dataclass(frozen=True)
 class Protocol:
     """How every entry of a challenge is sampled: one seed, one sample count, the samplers a
-    submitter may pick and the most sampling steps they may ask for."""
+    submitter may pick and the most sampling steps they may ask for; text is drawn with fixed
+    sampler settings (temperature, top-k, top-p, most new tokens) the submitter cannot change."""
 
     seed: int = 0
     count: int = 500
     samplers: tuple[str, ...] = ("ddim", "ddpm", "direct")
     max_steps: int = 50
+    temperature: float = float(TEXT_PROTOCOL["temperature"])
+    top_k: int = int(TEXT_PROTOCOL["top_k"])
+    top_p: float = float(TEXT_PROTOCOL["top_p"])
+    length: int = int(TEXT_PROTOCOL["length"])
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Protocol:
+        """A challenge's stored protocol (its JSON); fields it lacks take the defaults."""
+        known = {f.name for f in fields(cls)}
+        given = {k: v for k, v in d.items() if k in known}
+        if "samplers" in given:
+            given["samplers"] = tuple(given["samplers"])
+        return cls(**given)
 
 
 @dataclass
 class Scored:
     metrics: dict[str, float]
     samples_sha256: str  # what a regeneration from the recipe must reproduce bit for bit
-    recipe: Recipe
+    recipe: Recipe | TextRecipe
 
 
 def _measure_images(
@@ -68,16 +92,76 @@ def _measure_points(
     return {"mmd2": mmd2_unbiased(samples[:n], sealed.x[:n])}
 
 
+def _measure_text(ckpt: Checkpoint, texts: list[str], poems: list[str]) -> dict[str, float]:
+    """Bits per character of the sealed documents (non-overlapping context windows, separators
+    counted, as a run's validation), and the share of the protocol's samples that are regular
+    poems (exact line count, characters per line and punctuation: genlab.text.form_of)."""
+    from genlab.gpt import bits_per_char
+    from genlab.text import form_of, to_stream
+
+    model = ckpt.model
+    missing = sorted({c for doc in poems for c in model.tokenizer.unknown(doc)})
+    if missing:
+        raise RecipeError(
+            f"this task scores {len(poems)} sealed poems written in the {TEXT_EVAL_VOCAB - 1} "
+            f"most frequent characters of the training split; this model's vocabulary lacks "
+            f"{len(missing)} of them (train with a vocabulary of at least {TEXT_EVAL_VOCAB})"
+        )
+    stream = to_stream(ckpt.config.dataset, model.tokenizer, poems, drop_unknown=False)
+    bits = bits_per_char(model, stream, max_tokens=len(stream))["val_bits_per_char"]
+    return {
+        "bits_per_char": bits,
+        "form_rate": sum(form_of(t) is not None for t in texts) / max(1, len(texts)),
+    }
+
+
 # How each kind of task is measured (genlab/tasks.py names the kind of each task).
 MEASURES: dict[str, Callable[..., dict[str, float]]] = {
     "image": _measure_images,
     "points": _measure_points,
+    "text": _measure_text,
 }
 
 
 def sealed_split(name: str, image_size: int | None = None) -> Dataset:
     """The sealed part of a built-in data set. Only `score` calls this."""
     return load_dataset(name, image_size=image_size).heldout_parts()[1]
+
+
+def sealed_texts(name: str) -> list[str]:
+    """The sealed documents of a built-in text corpus. Only `evaluation_texts` calls this."""
+    from genlab.text import load_corpus
+
+    return load_corpus(name).heldout_parts()[1]
+
+
+@functools.lru_cache(maxsize=2)
+def evaluation_texts(name: str) -> tuple[str, ...]:
+    """What a text task scores: the sealed documents a character vocabulary of TEXT_EVAL_VOCAB
+    (trained on the training split, as a run's is) can encode; every sealed document for a
+    corpus that is tokenised by BPE (every byte has a token)."""
+    from genlab.text import CharTokenizer, auto_tokenizer, load_corpus
+
+    sealed = sealed_texts(name)
+    train, _held = load_corpus(name).split()
+    if auto_tokenizer(train) != "char":
+        return tuple(sealed)
+    reference, _kept = CharTokenizer.train(train, TEXT_EVAL_VOCAB)
+    return tuple(doc for doc in sealed if not reference.unknown(doc))
+
+
+def text_protocol_recipe(ckpt: Checkpoint, protocol: Protocol) -> TextRecipe:
+    """The recipe every text entry is sampled with: unconstrained samples (no prompt, no form)
+    under the protocol's seed, count and sampler settings."""
+    return TextRecipe(
+        ckpt.sha256,
+        temperature=protocol.temperature,
+        top_k=protocol.top_k,
+        top_p=protocol.top_p,
+        seed=protocol.seed,
+        length=protocol.length,
+        count=protocol.count,
+    )
 
 
 def protocol_recipe(
@@ -124,6 +208,16 @@ def score(
 ) -> Scored:
     if ckpt.config.dataset not in task.datasets or ckpt.spec.kind != task.kind:
         raise RecipeError(f"this task takes models of {', '.join(task.datasets)}")
+    if task.kind == "text":
+        from genlab.gpt import generate_texts, texts_sha256
+
+        if sampler or steps:
+            raise RecipeError("a text task samples with the protocol's settings only")
+        poems = list(evaluation_texts(ckpt.config.dataset))
+        text_recipe = text_protocol_recipe(ckpt, protocol)
+        texts = generate_texts(text_recipe, ckpt)
+        metrics = _measure_text(ckpt, texts, poems)
+        return Scored({k: float(v) for k, v in metrics.items()}, texts_sha256(texts), text_recipe)
     recipe = protocol_recipe(ckpt, protocol, sampler, steps)
     samples = generate_tensor(recipe, ckpt)
     sealed = sealed_split(ckpt.config.dataset, ckpt.config.image_size)
@@ -144,7 +238,13 @@ def weights_digest(ckpt: Checkpoint) -> str:
     return h.hexdigest()
 
 
-def regenerate_digest(ckpt: Checkpoint, recipe: Recipe) -> str:
-    """The protocol's samples drawn again from a (rebuilt) checkpoint, hashed as `score` does."""
+def regenerate_digest(ckpt: Checkpoint, recipe: Recipe | TextRecipe) -> str:
+    """The protocol's samples drawn again from a (rebuilt) checkpoint, hashed as `score` does
+    (texts as the site and the zoo hash them: genlab.gpt.texts_sha256)."""
+    if isinstance(recipe, TextRecipe):
+        from genlab.gpt import generate_texts, texts_sha256
+
+        again = replace(recipe, checkpoint_sha256=ckpt.sha256)
+        return texts_sha256(generate_texts(again, ckpt))
     rebuilt = Recipe(**{**recipe.__dict__, "checkpoint_sha256": ckpt.sha256})
     return samples_digest(ckpt, generate_tensor(rebuilt, ckpt))

@@ -304,6 +304,12 @@ def cmd_zoo(args: argparse.Namespace) -> int:
             f"({same[result.identical]}); {result.cpu_minutes:.2f} CPU-min, "
             f"{result.wall_minutes:.2f} min wall"
         )
+        if result.identical is False and result.built_on != zoo.cpu_kind():
+            print(
+                f"{result.name}: built on {result.built_on or 'an unrecorded kind of CPU'}, "
+                f"rebuilt on {zoo.cpu_kind()}: training is "
+                "bit for bit only on the same kind of CPU (docs/genlab.md, the model zoo)"
+            )
         if args.write:
             zoo.evaluate_card(args.name, n=args.n)
             print(f"{result.name}: card written with metrics")

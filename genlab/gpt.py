@@ -639,16 +639,20 @@ def form_rate(model: GPTFamily, n: int = 200, seed: int = 0, **settings: Any) ->
     """Share of unconstrained samples that are poems of a regular form (exact line count, line
     length and ，。 placement), and of a form the model was trained on."""
     opts = {**TEXT_DEFAULTS, **settings}
-    recipe = TextRecipe(
-        "",
-        temperature=opts["temperature"],
-        top_k=opts["top_k"],
-        top_p=opts["top_p"],
-        seed=seed,
-        length=min(opts["length"], 100),
-        count=n,
-    )
-    texts = [model.tokenizer.decode(ids) for ids in sample_tokens(model, recipe)]
+    texts: list[str] = []
+    # A recipe draws at most MAX_TEXT_COUNT texts: a larger n is drawn in chunks, the k-th with
+    # seed + k (n <= MAX_TEXT_COUNT is one recipe, as the site draws it).
+    for k, start in enumerate(range(0, n, MAX_TEXT_COUNT)):
+        recipe = TextRecipe(
+            "",
+            temperature=opts["temperature"],
+            top_k=opts["top_k"],
+            top_p=opts["top_p"],
+            seed=seed + k,
+            length=min(opts["length"], 100),
+            count=min(MAX_TEXT_COUNT, n - start),
+        )
+        texts += [model.tokenizer.decode(ids) for ids in sample_tokens(model, recipe)]
     forms = [form_of(t) for t in texts]
     model.train_mode()
     return {

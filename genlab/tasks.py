@@ -7,11 +7,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The sampler settings a text task draws every entry's samples with, written into a challenge
+# when it opens: genlab.gpt.TEXT_DEFAULTS, at most 100 new tokens (a regulated verse is 64
+# characters). Here, not in genlab.challenge, so the site opens a challenge without torch.
+TEXT_PROTOCOL: dict[str, float | int] = {
+    "temperature": 0.8,
+    "top_k": 0,
+    "top_p": 1.0,
+    "length": 100,
+}
+
 
 @dataclass(frozen=True)
 class Task:
     key: str
-    kind: str  # "image" or "points": what the task's models generate (genlab.challenge.MEASURES)
+    # "image", "points" or "text": what the task's models generate (genlab.challenge.MEASURES)
+    kind: str
     datasets: tuple[str, ...]
     metrics: tuple[str, ...]
     lower_is_better: dict[str, bool] = field(default_factory=dict)
@@ -45,6 +56,15 @@ TASKS: dict[str, Task] = {
             ("moons", "swissroll", "8gaussians", "checkerboard"),
             ("mmd2",),
             {"mmd2": True},
+        ),
+        Task(
+            # gpt models of the Tang poems: bits per character of the sealed poems (lower is
+            # better) and the share of the protocol's samples that are regular poems (higher)
+            "tang-poems",
+            "text",
+            ("tang",),
+            ("bits_per_char", "form_rate"),
+            {"bits_per_char": True, "form_rate": False},
         ),
     )
 }

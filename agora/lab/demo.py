@@ -1,6 +1,7 @@
 """The lab's demo: the model zoo's base models published as official models (their weights are
-committed, so nothing is trained: each gets its reference samples), and a tiny diffusion model on
-the 2-D `moons` data trained right here (a few seconds on the CPU), published with a card and one
+committed, so nothing is trained: each gets its reference samples), members' gallery works cut
+from those stored reference samples (nothing sampled), and a tiny diffusion model on the 2-D
+`moons` data trained right here (a few seconds on the CPU), published with a card and one
 generation anyone can reproduce."""
 
 from __future__ import annotations
@@ -12,9 +13,26 @@ from agora.lab import execution
 from agora.lab.models import TrainingRun
 from agora.lab.services import generations, publishing, runs, sharing, zoo
 
+# Gallery works made with the zoo's models: (zoo model, member, class asked for or None for the
+# first image, title). Each is one image of the model's stored reference samples, shared by a
+# member whose generation carries the reference recipe, so Reproduce gives the same pixels.
+ZOO_WORKS = [
+    ("mnist5k-diffusion", "alice", 3, "A 3 out of noise in 50 DDIM steps"),
+    ("mnist5k-latent", "alice", 8, "An 8 decoded from a 16-number latent"),
+    ("mnist5k-cgan", "bob", 7, "A seven in one generator pass"),
+    ("mnist5k-vae", "bob", None, "First try with the zoo VAE: soft strokes"),
+    ("mnist5k-cgan", "linxiao", 4, "条件 GAN 写的数字 4"),
+    ("emoji32-diffusion", "chenwei", 2, "扩散模型画的动物表情"),
+    ("emoji32-latent", "linxiao", 3, "潜空间扩散：一份食物表情"),
+]
+# A model asked for a class is featured only when its card's evaluation found at least this
+# share of its samples classified as the class asked for (no smudges under a digit's name).
+FEATURED_CLASS_ACCURACY = 0.8
+
 
 def seed(*, out) -> None:
     zoo.publish_zoo(out=out)
+    _zoo_works(out=out)
     if TrainingRun.objects.exclude(owner__username=zoo.ZOO_USERNAME).exists():
         return
     alice = User.objects.filter(username="alice").first()
@@ -168,3 +186,51 @@ def _poem_demo(*, alice, out) -> None:
         raw=sharing.text_card_markdown(generation),
     )
     out.write("Wrote and shared a demo poem.")
+
+
+def _zoo_works(*, out) -> None:
+    """Members' gallery works from the zoo models' stored reference samples: no sampling, so
+    seeding stays cheap; works already there, models not built or not good enough at the class
+    asked for (its card's class accuracy), and near-blank images are left out."""
+    import time
+
+    import numpy as np
+
+    from agora.gallery.models import Work
+    from agora.lab.models import LabModel
+    from genlab import zoo as genlab_zoo
+
+    entries = {entry.name: entry for entry in genlab_zoo.list_models() if entry.built}
+    members = {u.username: u for u in User.objects.filter(username__in=[w[1] for w in ZOO_WORKS])}
+    done = set(Work.objects.filter(source="lab").values_list("author__username", "title"))
+    made, outputs, started = 0, {}, time.process_time()
+    for name, username, label, title in ZOO_WORKS:
+        entry, member = entries.get(name), members.get(username)
+        if entry is None or member is None or (username, title) in done:
+            continue
+        if label is not None and entry.metrics.get("class_accuracy", 0) < FEATURED_CLASS_ACCURACY:
+            continue
+        model = LabModel.objects.filter(official=True, checkpoint_sha256=entry.weights_sha256)
+        model = model.first()
+        if model is None:
+            continue
+        if name not in outputs:
+            outputs[name] = genlab_zoo.stored_reference(entry)  # None: not the card's hash
+        images = outputs[name]
+        if images is None or entry.family == "gpt" or len(entry.card.get("data_shape", [])) != 3:
+            continue
+        labels = entry.reference.get("labels") or []
+        picks = [i for i in range(len(images)) if label is None or labels[i % len(labels)] == label]
+        picks = [i for i in picks if float(np.asarray(images[i]).std()) > 12]  # not a blank tile
+        if not picks:
+            continue
+        generation = zoo.stored_reference_generation(
+            model=model, entry=entry, owner=member, output=images
+        )
+        sharing.share_to_gallery(user=member, generation=generation, index=picks[0], title=title)
+        made += 1
+    if made:
+        out.write(
+            f"Shared {made} gallery works from the zoo models' stored reference samples "
+            f"({time.process_time() - started:.2f} CPU-s)."
+        )

@@ -118,7 +118,9 @@ def own_datasets(user: User) -> QuerySet[LabDataset]:
 def usable_datasets(user: User, uploads: list[LabDataset] | None = None) -> list[tuple[str, str]]:
     """The data sets a run may train on: the built-in ones and the member's checked uploads
     (`uploads`: those, when the caller has loaded them already)."""
-    choices = [(name, name) for name in BUILTIN_DATASETS]
+    from agora.lab.dataset_words import choice_label
+
+    choices = [(name, choice_label(name)) for name in BUILTIN_DATASETS]
     if user.is_authenticated:
         if uploads is None:
             uploads = list(LabDataset.objects.filter(owner=user, status=LabDataset.Status.READY))
@@ -365,10 +367,12 @@ def trained_forms(model: LabModel) -> dict[str, str]:
 
 
 def text_builtins() -> list[dict[str, str]]:
-    """The built-in text corpora with their one-line descriptions (genlab.text)."""
+    """The built-in text corpora with their one-line descriptions (genlab.text) in the active
+    language."""
+    from agora.lab.dataset_words import describe
     from genlab.text import list_text_datasets
 
-    return list_text_datasets()
+    return [{**d, "about": describe(d["name"], d["about"])} for d in list_text_datasets()]
 
 
 PROFILE_SHOWN = 5

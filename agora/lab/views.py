@@ -161,7 +161,7 @@ def _estimate_table() -> dict:
         {"label": row["label"], "cells": [row["cells"].get(d) for d in datasets]}
         for row in rows.values()
     ]
-    return {"datasets": datasets, "rows": table}
+    return {"datasets": datasets, "rows": table, "calibration": estimates.calibration_note()}
 
 
 @require_safe

@@ -10,6 +10,7 @@ class LearnConfig(AppConfig):
     def ready(self) -> None:
         from agora.core.markdown.widgets import register_resolver
         from agora.learn import (
+            receivers,  # noqa: F401  (a deleted work takes its lesson figures along)
             search,  # noqa: F401  (registers its search kinds)
             sitemaps,  # noqa: F401  (registers its sitemap)
         )

@@ -17,9 +17,14 @@ def seed(*, out) -> None:
         return
     from agora.learn.lessons import SERIES, seed_lessons
 
-    # Text only: every figure is computed on its first view and cached (nothing slow here).
     if lessons := seed_lessons(author=admin):
         out.write(f"Created {lessons} lesson articles (Generative models, hands-on).")
+    # The lessons' own figures, cached before the first visitor (who never computes a training).
+    from agora.learn.widget_services import warm_declared
+
+    drawn, queued = warm_declared()
+    if drawn or queued:
+        out.write(f"Lesson figures: {drawn} drawn, {queued} trainings queued for the worker.")
     if Article.objects.exclude(series__title__in=SERIES.values()).exists():
         return
     upload = SimpleUploadedFile("ddpm.md", CHINESE_DDPM_POST.encode())

@@ -77,20 +77,21 @@ def computed_this_hour(user) -> int:
 def figure_for(*, user, kind: str, state: dict[str, Any]) -> WidgetResult:
     """The row for `state`: the cached figure, or a new one computed now (or queued for the
     worker when it is a live training). Nobody may compute a state that is not cached or declared
-    by a lesson unless a member within the hourly quota (PermissionDenied, QuotaExceeded).
-    Raises ModelNotReady when the figure decodes with a lesson model still training."""
+    by a lesson unless a member within the hourly quota (PermissionDenied, QuotaExceeded). A
+    visitor never starts a training, not even a declared one (warm_declared or the first member
+    does): they see it once it runs or is done."""
     widget = widgets.get(kind)
     state = check_access(user, state)
     key = widgets.state_key(kind, state)
     row = WidgetResult.objects.filter(key=key).first()
     if row is not None and row.status != Status.DECLARED:
         return row
+    if (row is None or widget.live) and not permissions.can_compute_widget(user):
+        raise PermissionDenied(
+            _("These settings have not been computed yet. Sign in to compute them.")
+        )
     requester = None
     if row is None:
-        if not permissions.can_compute_widget(user):
-            raise PermissionDenied(
-                _("These settings have not been computed yet. Sign in to compute them.")
-            )
         quota = settings.LEARN_WIDGET_QUOTA_PER_HOUR
         if computed_this_hour(user) >= quota:
             raise QuotaExceeded(
@@ -103,7 +104,7 @@ def figure_for(*, user, kind: str, state: dict[str, Any]) -> WidgetResult:
         requester = user
     if widget.live:
         return _queue(kind=kind, key=key, state=state, requester=requester)
-    drawn = _function(widget)(state)  # may raise ModelNotReady: nothing is stored then
+    drawn = _function(widget)(state)
     return _store(kind=kind, key=key, state=state, requester=requester, drawn=drawn)
 
 
@@ -155,12 +156,6 @@ def _queue(*, kind, key, state, requester) -> WidgetResult:
     return row
 
 
-def ensure_model(*, kind: str, state: dict[str, Any]) -> WidgetResult:
-    """The lesson model a figure decodes with (ModelNotReady): its training is the lesson's own
-    default, so it is queued for whoever asks, without quota."""
-    return _queue(kind=kind, key=widgets.state_key(kind, state), state=state, requester=None)
-
-
 def declare(*, user, html: str) -> int:
     """Register the figures a staff-written article places, so its first reader sees them
     computed (lazily, on first view) even as a visitor. Returns how many were new."""
@@ -168,7 +163,7 @@ def declare(*, user, html: str) -> int:
 
     if not permissions.can_declare_widgets(user):
         return 0
-    from agora.learn.widgets.reverse import NoModel
+    from agora.learn.widgets.compute import NoModel
 
     rows = []
     for kind, placed in placed_widgets(html):
@@ -184,6 +179,44 @@ def declare(*, user, html: str) -> int:
     before = WidgetResult.objects.filter(key__in=[r.key for r in rows]).count()
     WidgetResult.objects.bulk_create(rows, ignore_conflicts=True)
     return len({r.key for r in rows}) - before
+
+
+WARM_LAST = ("sampler-table",)
+
+
+def warm_declared() -> tuple[int, int]:
+    """Compute the figures the lessons declare before anyone asks (the demo seed runs it), so a
+    visitor of a new site sees cached figures: those a request can afford are drawn here, the
+    live trainings are queued for the worker. No quota: the lessons' own. Returns (drawn,
+    queued)."""
+    from agora.learn.widgets.compute import NoModel
+
+    drawn = queued = 0
+    rows = WidgetResult.objects.filter(status=Status.DECLARED).order_by("id")
+    # The worker takes them in this order: the quick trainings first, the sampler table (five
+    # samplers scored on 200 samples each, minutes of CPU) after them.
+    for row in sorted(rows, key=lambda row: row.kind in WARM_LAST):
+        widget = widgets.WIDGETS.get(row.kind)
+        if widget is None or str(row.state.get("image", "")).startswith("work-"):
+            continue  # a kind removed since; a work's figure is keyed by its file (check_access)
+        if widget.live:
+            _queue(kind=row.kind, key=row.key, state=row.state, requester=None)
+            queued += 1
+            continue
+        try:
+            figure = _function(widget)(row.state)
+        except NoModel:  # its model left the installation since it was declared
+            continue
+        _store(kind=row.kind, key=row.key, state=row.state, requester=None, drawn=figure)
+        drawn += 1
+    return drawn, queued
+
+
+def forget_work(*, work_id: int) -> int:
+    """A gallery work was deleted: the figures drawn from it (x_0 of the forward process), their
+    numbers and frames go too. Returns how many were deleted."""
+    deleted, _details = WidgetResult.objects.filter(state__image=f"work-{work_id}").delete()
+    return deleted
 
 
 # --- the worker ----------------------------------------------------------------------------------
@@ -212,10 +245,7 @@ def run_live(*, result_id: int) -> str:
 
     function = _function(widget)
     try:
-        if row.kind == "vae-train":
-            drawn = function(row.state, report, key=row.key)
-        else:
-            drawn = function(row.state, report)
+        drawn = function(row.state, report)
     except Exception as exc:
         logger.exception("lesson widget %s (%s) failed", result_id, row.kind)
         WidgetResult.objects.filter(pk=result_id).update(

@@ -15,8 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from agora.learn import permissions, widget_services, widgets
 from agora.learn.models import Article, WidgetFrame, WidgetResult
-from agora.learn.widgets.compute import ModelNotReady
-from agora.learn.widgets.reverse import NoModel
+from agora.learn.widgets.compute import NoModel
 
 CACHED_FIGURE_SECONDS = 24 * 3600
 
@@ -75,7 +74,7 @@ def panel_context(request: HttpRequest, kind: str, state: dict, *, compute: bool
     """What the figure panel shows for a state: the cached figure, or one computed now when the
     viewer may (compute=True), the progress of a live training, or why there is none."""
     widget = widgets.get(kind)
-    row, message, waiting_for = None, "", None
+    row, message = None, ""
     bad_input = False
     try:
         keyed = _keyed(widget, state)
@@ -85,12 +84,6 @@ def panel_context(request: HttpRequest, kind: str, state: dict, *, compute: bool
     if compute:
         try:
             row = widget_services.figure_for(user=request.user, kind=kind, state=keyed)
-        except ModelNotReady as exc:
-            waiting_for = widget_services.ensure_model(kind=exc.kind, state=exc.state)
-            message = _(
-                "The model this figure decodes with is still training (step %(step)d of "
-                "%(total)d); the figure appears when it is done."
-            ) % {"step": waiting_for.step, "total": waiting_for.total_steps or exc.state["steps"]}
         except PermissionDenied as exc:
             message = str(exc)
         except widgets.WidgetInputError as exc:  # what only the model could tell (a prompt)
@@ -105,7 +98,7 @@ def panel_context(request: HttpRequest, kind: str, state: dict, *, compute: bool
             .first()
         )
     query = widget.query(state)
-    active = (row is not None and row.status in ("queued", "running")) or waiting_for is not None
+    active = row is not None and row.status in ("queued", "running")
     return {
         "widget": widget,
         "state": state,
@@ -169,11 +162,6 @@ def widget_figure(request: HttpRequest, kind: str) -> HttpResponse:
         return _bad_input(request, str(exc))
     except PermissionDenied as exc:
         return HttpResponse(str(exc), status=403, content_type="text/plain; charset=utf-8")
-    except ModelNotReady as exc:
-        widget_services.ensure_model(kind=exc.kind, state=exc.state)
-        return HttpResponse(
-            _("The model is still training."), status=503, content_type="text/plain"
-        )
     if row.status != WidgetResult.Status.DONE or not row.png:
         return HttpResponse(
             _("This figure is still being computed."), status=404, content_type="text/plain"

@@ -120,6 +120,26 @@ class ZooModel:
         }
 
 
+def cpu_kind() -> str:
+    """The CPU's vendor and the kernels PyTorch picks on it (``GenuineIntel AVX512``,
+    ``AuthenticAMD AVX2``). Training is bit for bit only between CPUs of one kind: measured
+    2026-12-03, ``moons-diffusion`` built on an AMD AVX2 machine retrains to other weights on an
+    Intel AVX-512 one, with any of MKL_CBWR, ONEDNN_MAX_CPU_ISA or ATEN_CPU_CAPABILITY set
+    (matrix products round differently), while sampling from the same weights agrees to the
+    8-bit level (see verify's tolerance)."""
+    import torch
+
+    vendor = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("vendor_id"):
+                vendor = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{vendor} {torch.backends.cpu.get_cpu_capability()}"
+
+
 def recipe_hash(recipe: dict[str, Any]) -> str:
     """SHA-256 of the recipe's canonical JSON, driver options left out."""
     r = json.loads(json.dumps(recipe))
@@ -462,6 +482,7 @@ class BuildResult:
     name: str
     weights_sha256: str
     identical: bool | None  # None: the card had no weights hash to compare with
+    built_on: str | None  # the kind of CPU the card says built it (cpu_kind); None: unrecorded
     cpu_minutes: float
     wall_minutes: float
 
@@ -476,9 +497,12 @@ def build(name: str, *, write: bool = False, root: Path | None = None) -> BuildR
         data = canonical_weights(timing["checkpoint"], entry.recipe.get("weights_dtype", "float32"))
     digest = sha256_bytes(data)
     identical = digest == entry.weights_sha256 if entry.weights_sha256 else None
+    built_on = entry.card.get("train", {}).get("cpu")
     if write:
         store(entry, data, timing)
-    return BuildResult(name, digest, identical, timing["cpu_s"] / 60, timing["wall_s"] / 60)
+    return BuildResult(
+        name, digest, identical, built_on, timing["cpu_s"] / 60, timing["wall_s"] / 60
+    )
 
 
 def adopt(
@@ -572,6 +596,7 @@ def store(entry: ZooModel, weights: bytes, timing: dict[str, Any]) -> ZooModel:
             "threads": int(entry.recipe.get("threads", 1)),
             "load_average": [round(load1, 2), round(load5, 2), round(load15, 2)],
             "machine": f"{platform.machine()} {os.cpu_count()} CPUs, shared (see load_average)",
+            "cpu": cpu_kind(),
             "torch": torch.__version__,
             "date": time.strftime("%Y-%m-%d", time.gmtime()),
         },

@@ -89,9 +89,9 @@ def test_write_a_rich_topic_and_quote_a_reply(page, live_server):
 
 
 def test_post_times_read_relative_in_the_readers_language(page, live_server):
-    """The server writes each post's time in the reader's format (no per-post `naturaltime`);
-    the browser says it relative to now, in English and in Chinese, and the written time stays
-    as the tooltip."""
+    """The server writes each post's time as a date and time in the reader's zone (no per-post
+    `naturaltime` or date format); the browser says it relative to now, in English and in
+    Chinese, and puts the date in the page's language in the tooltip."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -101,17 +101,55 @@ def test_post_times_read_relative_in_the_readers_language(page, live_server):
     topic = services.create_topic(
         author=mei, category=lounge, title="Seeds that reproduce", raw="Seed 7 gives the same grid."
     )
-    Post.objects.filter(topic=topic).update(created_at=timezone.now() - timedelta(days=3))
+    written_at = timezone.now() - timedelta(days=3)
+    Post.objects.filter(topic=topic).update(created_at=written_at)
     url = live_server.url + topic.get_absolute_url()
 
     page.goto(url)
     when = page.locator("article.post time[data-relative]").first
     assert when.inner_text() == "3 days ago"
-    assert when.get_attribute("title")  # the written date and time, in the reader's zone
+    title = when.get_attribute("title")  # "Nov 30, 2026, 2:49 PM", not the ISO text
+    assert str(written_at.year) in title and "-" not in title
     page.context.add_cookies(
         [{"name": "agora_language", "value": "zh-hans", "url": live_server.url}]
     )
     page.goto(url)
     assert page.locator("html").get_attribute("lang").startswith("zh")
-    assert page.locator("article.post time[data-relative]").first.inner_text() == "3天前"
+    when = page.locator("article.post time[data-relative]").first
+    assert when.inner_text() == "3天前"
+    assert f"{written_at.year}年" in when.get_attribute("title")
+    assert page.problems == []
+
+
+def test_list_times_read_relative_in_the_readers_language(page, live_server):
+    """A topic list writes each row's last activity as a date and time (no `naturaltime`, so a
+    kept row never goes stale); the browser says it relative to now and puts the date in the
+    page's language in the tooltip, on the latest list and on a category's list."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lounge = Category.objects.create(slug="lounge", name="Lounge")
+    mei = make_member("mei")
+    topic = services.create_topic(
+        author=mei, category=lounge, title="Seeds that reproduce", raw="Seed 7 gives the same grid."
+    )
+    bumped = timezone.now() - timedelta(days=3)
+    Topic.objects.filter(pk=topic.pk).update(bumped_at=bumped)
+    year = str(bumped.year)
+
+    for path in ["/latest/", "/c/lounge/"]:
+        page.goto(live_server.url + path)
+        when = page.locator("tr.topic-row td.activity time[data-relative]").first
+        assert when.inner_text() == "3 days ago"
+        title = when.get_attribute("title")
+        assert year in title and "-" not in title  # "Nov 30, 2026, 2:49 PM", not the ISO text
+    page.context.add_cookies(
+        [{"name": "agora_language", "value": "zh-hans", "url": live_server.url}]
+    )
+    for path in ["/latest/", "/c/lounge/"]:
+        page.goto(live_server.url + path)
+        when = page.locator("tr.topic-row td.activity time[data-relative]").first
+        assert when.inner_text() == "3天前"
+        assert f"{year}年" in when.get_attribute("title")
     assert page.problems == []

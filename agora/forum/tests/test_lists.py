@@ -348,3 +348,25 @@ def test_kept_rows_follow_every_change_they_show(alice, staff, lounge, client):
     assert "Tea room" in client.get("/latest/").content.decode()
     services.set_topic_state(actor=staff, topic=topic, closed=True)
     assert 'class="lock"' in client.get("/latest/").content.decode()
+
+
+@pytest.mark.django_db
+def test_list_rows_write_the_last_activity_as_a_time_in_the_readers_zone(alice, lounge, client):
+    """A row shows its last activity as a date and time in the reader's zone (what a reader
+    without scripts sees; the browser says it relative to now), never "… ago" worked out on the
+    server, so a kept row is the same row tomorrow."""
+    from zoneinfo import ZoneInfo
+
+    topic = seed_topics(alice, lounge, 1)[0]
+    bumped = timezone.now() - timedelta(days=3)
+    Topic.objects.filter(pk=topic.pk).update(bumped_at=bumped)
+    client.cookies["agora_tz"] = "Asia/Shanghai"
+    local = bumped.astimezone(ZoneInfo("Asia/Shanghai"))
+    written = local.strftime("%Y-%m-%d %H:%M")
+    for url in ["/latest/", f"/c/{lounge.slug}/", "/top/?period=all"]:
+        body = client.get(url).content.decode()
+        assert (
+            f'<time datetime="{local.isoformat(timespec="seconds")}" title="{written}" '
+            f"data-relative>{written}</time>"
+        ) in body, url
+        assert "days ago" not in body

@@ -264,19 +264,25 @@ def reference_generation(*, model: LabModel, entry) -> Generation:
     )
 
 
-def stored_reference_generation(*, model: LabModel, entry) -> Generation | None:
+def stored_reference_generation(
+    *, model: LabModel, entry, owner: User | None = None, output=None
+) -> Generation | None:
     """The reference generation from the output the zoo build stored (``reference.png`` cut
     into its images, or the card's texts), after its SHA-256 is checked against the card's
     ``reference_sha256``: nothing is sampled. None when there is no such output (then the
-    worker samples it: reference_generation)."""
+    worker samples it: reference_generation). ``owner``: a member whose generation this is
+    (the demo's: the same recipe gives these very images, so Reproduce verifies it);
+    ``output``: genlab.zoo.stored_reference(entry) when the caller has it already."""
     import json
 
     from agora.lab import execution
     from genlab import zoo as genlab_zoo
 
-    output = genlab_zoo.stored_reference(entry)
+    if output is None:
+        output = genlab_zoo.stored_reference(entry)
     if output is None:
         return None
+    owner = owner or model.owner
     Status = Generation.Status
     if entry.family == "gpt":
         from genlab.gpt import TextRecipe
@@ -284,7 +290,7 @@ def stored_reference_generation(*, model: LabModel, entry) -> Generation | None:
         recipe = TextRecipe(model.checkpoint_sha256, **entry.reference)
         generation = Generation.objects.create(
             model=model,
-            owner=model.owner,
+            owner=owner,
             recipe=json.loads(recipe.to_json()),
             recipe_hash=recipe.hash,
             status=Status.DONE,
@@ -295,7 +301,7 @@ def stored_reference_generation(*, model: LabModel, entry) -> Generation | None:
     recipe = genlab_zoo.reference_recipe(entry, model.checkpoint_sha256)
     generation = Generation.objects.create(
         model=model,
-        owner=model.owner,
+        owner=owner,
         recipe=json.loads(recipe.to_json()),
         recipe_hash=recipe.hash,
         status=Status.RUNNING,

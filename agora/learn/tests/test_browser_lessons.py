@@ -84,6 +84,10 @@ def test_visitors_see_the_lesson_figures_and_are_asked_to_sign_in_for_new_ones(
     slider.press("ArrowRight")
     forward.get_by_text("Sign in to compute them").wait_for()
     assert not WidgetResult.objects.filter(state__t=101).exists()
+    page.goto(lesson_pages[4], wait_until="domcontentloaded")  # a training: never for visitors
+    game = page.locator("section.lesson-widget").first
+    game.get_by_text("Sign in to compute them").wait_for()
+    assert WidgetResult.objects.get(kind="gan-game").status == "declared"
 
 
 def test_the_gan_game_trains_live_when_the_loss_changes(page, live_server, lesson_pages):
@@ -116,12 +120,11 @@ def test_the_gan_game_trains_live_when_the_loss_changes(page, live_server, lesso
 def test_the_vae_map_decodes_where_it_is_clicked(page, live_server, lesson_pages):
     from agora.learn.widgets.live import vae_train
 
-    for beta in ("1", "4"):  # the lesson's VAEs, trained briefly here
+    for beta in ("1", "4"):  # the lesson's live trainings as the worker leaves them (shorter)
         state = widgets.get("vae-train").defaults() | {"beta": beta}
-        key = widgets.state_key("vae-train", state)
-        drawn = vae_train(state | {"steps": 30}, lambda *a: None, key=key)
+        drawn = vae_train(state | {"steps": 30}, lambda *a: None)
         WidgetResult.objects.update_or_create(
-            key=key,
+            key=widgets.state_key("vae-train", state),
             defaults={
                 "kind": "vae-train",
                 "state": state,
@@ -147,6 +150,10 @@ def test_the_vae_map_decodes_where_it_is_clicked(page, live_server, lesson_pages
     assert "z1=-2" in image.get_attribute("src") and "z2=2" in image.get_attribute("src")
     interpolate = page.locator("section.lesson-widget").last
     assert "b=8" in press(interpolate, "To digit")
+    beta4 = page.locator("section.lesson-widget[data-map-x]").nth(1)  # side by side: β = 4
+    assert "beta=4" in figure_src(beta4)
+    maps = WidgetResult.objects.filter(kind="vae-map", status="done")
+    assert {m.state["model"] for m in maps} == {"zoo:digits8-vae2d", "zoo:digits8-vae2d-beta4"}
     assert page.problems == []
 
 

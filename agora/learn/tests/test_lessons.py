@@ -198,38 +198,101 @@ def test_the_state_key_does_not_depend_on_the_order_of_settings():
     assert widgets.state_key("forward-process", a) == widgets.state_key("forward-process", b)
 
 
-def _lesson_vae(beta: str = "1") -> None:
-    """The lesson's VAE for β, trained for 40 steps instead of the lesson's 1500."""
-    from agora.learn.widgets.live import vae_train
+def test_the_vae_map_decodes_points_of_the_zoo_vaes_beta_1_and_4(alice_client):
+    from genlab import zoo
 
-    state = widgets.get("vae-train").defaults() | {"beta": beta}
-    key = widgets.state_key("vae-train", state)
-    drawn = vae_train(state | {"steps": 40}, lambda *a: None, key=key)
-    WidgetResult.objects.update_or_create(
-        key=key,
-        defaults={
-            "kind": "vae-train",
-            "state": state,
-            "status": "done",
-            "png": drawn.png,
-            "data": drawn.data,
-        },
-    )
-
-
-def test_the_vae_map_waits_for_the_lesson_model_then_decodes_points(alice_client):
-    waiting = alice_client.get("/learn/widgets/vae-map/panel/?z1=1.0").content.decode()
-    assert "still training" in waiting and 'data-hx-trigger="every 1s"' in waiting
-    assert not WidgetResult.objects.filter(kind="vae-map").exists()
-    assert WidgetResult.objects.get(kind="vae-train").requested_by is None  # the lesson's own
-    WidgetResult.objects.all().delete()
-    _lesson_vae()
     first = alice_client.get("/learn/widgets/vae-map/panel/?z1=1.0").content.decode()
     assert 'data-extent="3.0"' in first
+    one = WidgetResult.objects.get(kind="vae-map")
+    weights = zoo.get_model("digits8-vae2d").weights_sha256
+    assert one.state["model"] == "zoo:digits8-vae2d" and one.state["checkpoint"] == weights[:16]
+    assert not WidgetResult.objects.filter(kind="vae-train").exists()  # nothing trained for it
     moved = alice_client.get("/learn/widgets/vae-map/figure.png?z1=-2.0&z2=0.5")
     assert moved.status_code == 200 and moved.content.startswith(PNG)
+    four = alice_client.get("/learn/widgets/vae-map/figure.png?beta=4&z1=-2.0&z2=0.5")
+    assert four.status_code == 200 and four.content.startswith(PNG)
+    assert four.content != moved.content  # β = 4 is another model: another plane
+    assert WidgetResult.objects.get(kind="vae-map", state__beta="4").state["model"] == (
+        "zoo:digits8-vae2d-beta4"
+    )
     between = alice_client.get("/learn/widgets/vae-interpolate/figure.png?a=0&b=9&n=5")
     assert between.status_code == 200 and between.content.startswith(PNG)
+
+
+def test_without_the_zoo_vae_the_map_says_so_and_stores_nothing(alice_client, monkeypatch):
+    from agora.learn.widgets import compute
+
+    monkeypatch.setattr(compute, "zoo_entry", lambda name: None)  # a build without its weights
+    panel = alice_client.get("/learn/widgets/vae-map/panel/?z1=1.0")
+    assert "no lesson VAE in its model zoo" in panel.content.decode()
+    figure = alice_client.get("/learn/widgets/vae-interpolate/figure.png")
+    assert figure.status_code == 503 and "no lesson VAE" in figure.content.decode()
+    assert not WidgetResult.objects.exists()
+
+
+def test_the_live_vae_training_streams_its_elbo(alice_client, django_capture_on_commit_callbacks):
+    url = "/learn/widgets/vae-train/panel/?steps=50&beta=4"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alice_client.get(url).status_code == 200
+    row = WidgetResult.objects.get(kind="vae-train")
+    assert row.status == "done" and row.frame_count >= 10 and row.requested_by is not None
+    assert [n[0] for n in row.data["numbers"]] == ["step", "reconstruction", "KL", "ELBO"]
+
+
+def test_a_visitor_never_starts_a_training_not_even_a_lessons_own(
+    alice_client, lessons, django_capture_on_commit_callbacks
+):
+    client = Client()  # a visitor
+    url = "/learn/widgets/gan-game/panel/?data=8gaussians&loss=nonsaturating&steps=600&seed=0"
+    declared = WidgetResult.objects.get(kind="gan-game")
+    assert declared.status == "declared"
+    with django_capture_on_commit_callbacks() as woken:
+        refused = client.get(url)
+        page = client.get("/learn/widgets/gan-game/")  # the permalink of its default state
+    assert refused.status_code == 403 and "Sign in to compute them" in refused.content.decode()
+    assert page.status_code == 200 and "Sign in to compute them" in page.content.decode()
+    assert woken == [] and WidgetResult.objects.get(pk=declared.pk).status == "declared"
+    with django_capture_on_commit_callbacks() as woken:
+        queued = alice_client.get(url)  # a member starts it, on the lesson's account
+    assert queued.status_code == 200 and "Waiting for a worker" in queued.content.decode()
+    row = WidgetResult.objects.get(pk=declared.pk)
+    assert row.status == "queued" and row.requested_by is None and len(woken) == 1
+    watching = client.get(url)  # now the visitor watches it train
+    assert watching.status_code == 200 and 'data-hx-trigger="every 1s"' in watching.content.decode()
+
+
+def test_the_demo_seed_warms_every_figure_the_lessons_place(
+    client, lessons, monkeypatch, django_capture_on_commit_callbacks
+):
+    from agora.learn import widget_services
+
+    with django_capture_on_commit_callbacks() as woken:
+        drawn, queued = widget_services.warm_declared()
+    live = {k for k, w in widgets.WIDGETS.items() if w.live}
+    rows = WidgetResult.objects.all()
+    assert queued == len(woken) == rows.filter(kind__in=live).count() >= 4
+    assert drawn == rows.exclude(kind__in=live).count() >= 7
+    assert not rows.filter(status="declared").exists()
+    assert set(rows.values_list("kind", flat=True)) == set(widgets.WIDGETS)  # every kind
+    for row in rows.exclude(kind__in=live):
+        assert row.status == "done" and row.png and row.requested_by is None
+    from agora.core import jobs
+
+    woken_ids: list[int] = []
+    monkeypatch.setattr(jobs, "wake", lambda task, pk: woken_ids.append(pk))
+    for wake in woken:
+        wake()
+    order = [WidgetResult.objects.get(pk=pk).kind for pk in woken_ids]
+    assert order[-1] == "sampler-table" and {"gan-game", "vae-train"} <= set(order[:-1])
+    # a visitor now reads every lesson's figures from the cache: nothing is drawn for them
+    monkeypatch.setattr(widget_services, "_function", lambda widget: pytest.fail("computed"))
+    for row in rows.exclude(kind__in=live):
+        query = widgets.get(row.kind).query(row.state)
+        response = client.get(f"/learn/widgets/{row.kind}/figure.png?{query}")
+        assert response.status_code == 200 and response.content == bytes(row.png), row.kind
+    for lesson in lessons.values():
+        assert client.get(lesson.get_absolute_url()).status_code == 200
+    assert widget_services.warm_declared() == (0, 0)  # twice: nothing more to do
 
 
 def test_the_reverse_process_samples_from_the_newest_public_diffusion_model(
@@ -386,3 +449,92 @@ def test_live_lesson_trainings_wait_in_the_training_queue():
 
     assert queue(tasks.run_widget) == "training"
     assert queue(tasks.sweep_widgets) != "training"  # the sweep only wakes rows: quick
+
+
+def _upload(author, title, *, private, colour=(200, 30, 30)):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from agora.gallery import services as gallery
+
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(picture, format="PNG")
+    work, _notes = gallery.upload_work(
+        author=author,
+        upload=SimpleUploadedFile("w.png", picture.getvalue()),
+        title=title,
+        private=private,
+    )
+    return work
+
+
+def test_the_figures_of_a_deleted_work_are_deleted_with_it(
+    alice, bob, staff, lessons, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from agora.accounts.services import delete_member
+    from agora.gallery.models import Work
+
+    settings.MEDIA_ROOT = tmp_path
+    secret = _upload(alice, "Canary heron 91c2", private=True)
+    shared = _upload(alice, "Public heron", private=False, colour=(20, 90, 200))
+    owner, other, admin, visitor = Client(), Client(), Client(), Client()
+    owner.force_login(alice)
+    other.force_login(bob)
+    admin.force_login(staff)
+    urls = {
+        work.pk: f"/learn/widgets/forward-process/figure.png?image=work-{work.pk}&t=40"
+        for work in (secret, shared)
+    }
+    figures = {pk: owner.get(url).content for pk, url in urls.items()}
+    secret_id = secret.pk
+    assert all(png.startswith(PNG) for png in figures.values())
+    assert other.get(urls[shared.pk]).content == figures[shared.pk]  # public: anyone's view
+    refused = other.get(urls[secret.pk])  # before: only alice (and staff) see the private one
+    assert refused.status_code == 403 and figures[secret.pk] not in refused.content
+    assert visitor.get(urls[secret.pk]).status_code == 403
+    # a delete that rolls back keeps them
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        Work.objects.filter(pk=secret_id).delete()
+        raise RuntimeError("the delete rolls back")
+    assert WidgetResult.objects.filter(state__image=f"work-{secret_id}").exists()
+    # alice's account is deleted, and her works with it (a cascade): their figures go on commit
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_member(actor=staff, member=alice)
+    for pk in urls:
+        assert not WidgetResult.objects.filter(state__image=f"work-{pk}").exists()
+    stored = [bytes(png) for png in WidgetResult.objects.values_list("png", flat=True) if png]
+    assert not any(png in stored for png in figures.values())
+    for client in (other, admin, visitor):  # after: nobody, staff neither
+        for pk, url in urls.items():
+            response = client.get(url)
+            assert response.status_code == 403 and figures[pk] not in response.content
+            assert f"no work #{pk} that you may use" in response.content.decode()
+    assert "Canary heron" not in other.get(lessons[1].get_absolute_url()).content.decode()
+
+
+def test_a_work_made_private_stops_showing_its_cached_figure_to_others(
+    alice, bob, lessons, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    work = _upload(alice, "Canary wren 4d1e", private=False)
+    url = f"/learn/widgets/forward-process/figure.png?image=work-{work.pk}&t=10"
+    owner, other = Client(), Client()
+    owner.force_login(alice)
+    other.force_login(bob)
+    figure = other.get(url)
+    assert figure.status_code == 200 and figure["Cache-Control"].startswith("private")
+    work.private = True
+    work.save(update_fields=["private"])
+    # the cached row stays (alice may still look), but every read asks who may see the work
+    refused = other.get(url)
+    assert refused.status_code == 403 and figure.content not in refused.content
+    assert Client().get(url).status_code == 403
+    assert owner.get(url).content == figure.content

@@ -90,7 +90,7 @@ class Widget:
     live: bool = False  # a training run by the worker, shown frame by frame
     # Parameters shown as the map's click target (vae-map): (x param, y param).
     map_params: tuple[str, str] | None = None
-    # Dotted path of a function giving what the state's key adds beyond the settings (the
+    # Dotted path of a function of the state giving what its key adds beyond the settings (the
     # checkpoint a figure is drawn with), so a new model never answers with an old figure.
     extra: str | None = None
     notes: tuple[str, ...] = field(default=())
@@ -126,7 +126,7 @@ class Widget:
     def with_extra(self, state: dict[str, Any]) -> dict[str, Any]:
         if self.extra is None:
             return state
-        return state | _dotted(self.extra)()
+        return state | _dotted(self.extra)(state)
 
     def query(self, state: Mapping[str, Any]) -> str:
         from urllib.parse import urlencode
@@ -258,6 +258,7 @@ WIDGETS: dict[str, Widget] = {
                 _floats("z2", "z₂", 0.0, -3.0, 3.0, 0.1),
             ),
             "agora.learn.widgets.compute.vae_map",
+            extra="agora.learn.widgets.compute.vae_state",
             map_params=("z1", "z2"),
         ),
         Widget(
@@ -270,6 +271,7 @@ WIDGETS: dict[str, Widget] = {
                 _ints("n", gettext_lazy("Images"), 8, 3, 12),
             ),
             "agora.learn.widgets.compute.vae_interpolate",
+            extra="agora.learn.widgets.compute.vae_state",
         ),
         Widget(
             "gpt-next",

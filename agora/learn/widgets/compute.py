@@ -1,17 +1,20 @@
 """Figures computed in the web process: cheap enough to answer within a request (the forward
-process, the schedules, decoding points of a trained VAE). Each takes a validated state and
-returns a Drawn (PNG bytes and the numbers shown beside it)."""
+process, the schedules, decoding points of the model zoo's lesson VAEs). Each takes a validated
+state and returns a Drawn (PNG bytes and the numbers shown beside it)."""
 
 from __future__ import annotations
 
 import functools
 import math
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from agora.learn.widgets import figures
@@ -19,12 +22,9 @@ from agora.learn.widgets import figures
 EMOJI = {"grinning": "1f600", "cat": "1f431", "rainbow": "1f308"}
 
 
-class ModelNotReady(Exception):
-    """The figure needs a model that a live training widget has not finished yet."""
-
-    def __init__(self, kind: str, state: dict[str, Any]) -> None:
-        super().__init__(kind)
-        self.kind, self.state = kind, state
+class NoModel(Exception):
+    """The model a figure is drawn with is not in this installation (the zoo's weights are not
+    built, and for the reverse process no public diffusion model either)."""
 
 
 @dataclass
@@ -165,46 +165,80 @@ def schedules(state: dict[str, Any]) -> Drawn:
 
 # --- the VAE's latent space ------------------------------------------------------------------
 
+# The model zoo's lesson VAEs (genlab/zoo/models/): a 2-D latent on the 8×8 digits, one per β.
+LESSON_VAES = {"1": "digits8-vae2d", "4": "digits8-vae2d-beta4"}
 
-def lesson_vae(beta: str):
-    """The VAE a lesson's map decodes with: the one the `vae-train` widget trains with its
-    default settings for this β. Loaded through the lab's cache of loaded checkpoints."""
+
+class NoLessonVAE(NoModel):
+    def __str__(self) -> str:
+        return _(
+            "This installation has no lesson VAE in its model zoo "
+            "(python -m genlab zoo build digits8-vae2d --write), so this figure is off."
+        )
+
+
+def zoo_entry(name: str):
+    """A built zoo model (genlab.zoo.ZooModel), or None when this build lacks it or its weights.
+    Read again only when its files change (a panel asks several times per request)."""
+    try:
+        from genlab import zoo
+    except ImportError:
+        return None
+    directory = zoo.ZOO_DIR / name
+    try:
+        stamp = tuple(
+            os.stat(directory / file).st_mtime_ns for file in (zoo.RECIPE, zoo.CARD, zoo.WEIGHTS)
+        )
+    except OSError:  # no such model, or not built
+        return None
+    return _zoo_entry(name, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _zoo_entry(name: str, stamp: tuple[int, ...]):
+    from genlab import zoo
+
+    try:
+        found = zoo.get_model(name)
+    except zoo.ZooError:
+        return None
+    return found if found.built else None
+
+
+def vae_state(state: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What the key of a latent-space figure adds: the zoo VAE (for the state's β) it decodes
+    with, so rebuilt weights never answer with an old figure."""
+    name = LESSON_VAES[(state or {}).get("beta", "1")]
+    found = zoo_entry(name)
+    if found is None:
+        raise NoLessonVAE
+    return {"checkpoint": found.weights_sha256[:16], "model": f"zoo:{name}"}
+
+
+def lesson_vae(state: Mapping[str, Any]):
+    """The zoo VAE a latent-space figure decodes with (its genlab family), through the lab's
+    cache of loaded checkpoints."""
     from agora.lab.checkpoints import cache
-    from agora.learn import widgets
-    from agora.learn.models import WidgetResult
 
-    widget = widgets.get("vae-train")
-    state = widget.defaults() | {"beta": beta}
-    row = (
-        WidgetResult.objects.filter(key=widgets.state_key("vae-train", state))
-        .values("status", "data")
-        .first()
-    )
-    if row is None or row["status"] != WidgetResult.Status.DONE:
-        raise ModelNotReady("vae-train", state)
-    path = checkpoint_path(widgets.state_key("vae-train", state))
-    if not path.is_file():
-        raise ModelNotReady("vae-train", state)
-    return cache().get(path, row["data"]["checkpoint_sha256"]).model
-
-
-def checkpoint_path(key: str) -> Path:
-    return Path(settings.VAR_DIR) / "lessons" / f"{key}.safetensors"
+    found = zoo_entry(LESSON_VAES[state["beta"]])
+    if found is None:
+        raise NoLessonVAE
+    return cache().get(found.weights_path, found.weights_sha256).model
 
 
 @functools.lru_cache(maxsize=4)
 def _encoded_digits(beta: str, sha: str) -> tuple[np.ndarray, np.ndarray]:
-    """Latent means of 600 digits, for the map's dots (`sha` keys the cache to the model)."""
+    """Latent means of 600 digits, for the map's dots (`sha` keys the cache to the weights)."""
     import torch
 
     from genlab.data import load_dataset, to_unit
 
-    family = lesson_vae(beta)
+    family = lesson_vae({"beta": beta})
     ds = load_dataset("digits")
-    x, y = ds.x[:600], ds.y[:600]
+    x = ds.x[:600]
     with torch.no_grad():
         mu, _log_var = family.model.encoder(to_unit(x).clamp(0, 1))
-    return mu.numpy(), y.numpy()
+    return mu.numpy(), ds.y[:600].numpy()
 
 
 def _decode(family, z: np.ndarray) -> np.ndarray:
@@ -222,15 +256,9 @@ MAP_TILES = 11
 def vae_map(state: dict[str, Any]) -> Drawn:
     """Left: the latent plane, decoded on a grid, with the digits' latent means as dots and the
     chosen point ringed. Right: the chosen point decoded, large."""
-    from agora.learn import widgets
-    from agora.learn.models import WidgetResult
-
-    family = lesson_vae(state["beta"])
-    key = widgets.state_key(
-        "vae-train", widgets.get("vae-train").defaults() | {"beta": state["beta"]}
-    )
-    sha = WidgetResult.objects.values_list("data", flat=True).get(key=key)["checkpoint_sha256"]
-    mus, labels = _encoded_digits(state["beta"], sha)
+    family = lesson_vae(state)
+    found = zoo_entry(LESSON_VAES[state["beta"]])
+    mus, labels = _encoded_digits(state["beta"], found.weights_sha256)
     grid = np.linspace(-MAP_EXTENT, MAP_EXTENT, MAP_TILES)
     zs = np.array([[x, y] for y in grid[::-1] for x in grid])
     tiles = _decode(family, zs)
@@ -268,7 +296,7 @@ def vae_interpolate(state: dict[str, Any]) -> Drawn:
     from genlab.data import load_dataset, to_unit
     from genlab.vae import interpolate
 
-    family = lesson_vae(state["beta"])
+    family = lesson_vae(state)
     ds = load_dataset("digits")
     a = int((ds.y == state["a"]).nonzero()[0, 0])
     b = int((ds.y == state["b"]).nonzero()[0, 0])

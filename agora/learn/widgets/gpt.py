@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from agora.learn.widgets import WidgetInputError
-from agora.learn.widgets.compute import Drawn
-from agora.learn.widgets.reverse import NoModel
+from agora.learn.widgets.compute import Drawn, NoModel, zoo_entry
 
 ZOO_NAME = "tang-gpt"
 TOP = 20
@@ -31,34 +30,11 @@ class NoTextModel(NoModel):
 
 
 def zoo_model():
-    """The zoo's poetry GPT when this build has its weights; None otherwise. Read again only
-    when its files change (every panel asks three times; the zoo's list reads every model)."""
-    try:
-        from genlab import zoo
-    except ImportError:
-        return None
-    directory = zoo.ZOO_DIR / ZOO_NAME
-    try:
-        stamp = tuple(
-            os.stat(directory / name).st_mtime_ns for name in (zoo.RECIPE, zoo.CARD, zoo.WEIGHTS)
-        )
-    except OSError:  # no such model, or not built
-        return None
-    return _zoo_entry(stamp)
+    """The zoo's poetry GPT when this build has its weights; None otherwise."""
+    return zoo_entry(ZOO_NAME)
 
 
-@functools.lru_cache(maxsize=2)
-def _zoo_entry(stamp: tuple[int, ...]):
-    from genlab import zoo
-
-    try:
-        found = zoo.get_model(ZOO_NAME)
-    except zoo.ZooError:
-        return None
-    return found if found.built else None
-
-
-def model_state() -> dict[str, Any]:
+def model_state(state: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What the cache key adds to a state: the checkpoint the figure is computed with."""
     found = zoo_model()
     if found is None:

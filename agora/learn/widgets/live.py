@@ -11,7 +11,7 @@ import numpy as np
 from django.utils.translation import gettext_noop
 
 from agora.learn.widgets import figures
-from agora.learn.widgets.compute import Drawn, checkpoint_path
+from agora.learn.widgets.compute import Drawn
 
 FRAMES = 12
 Report = Callable[[int, int, Drawn], None]
@@ -99,13 +99,13 @@ def _gan_frame(family, real, z, state, step, losses) -> Drawn:
     )
 
 
-def vae_train(state: dict[str, Any], report: Report, *, key: str) -> Drawn:
+def vae_train(state: dict[str, Any], report: Report) -> Drawn:
     """A VAE with a 2-D latent space on the 8×8 digits (genlab's VAE family): the ELBO split
-    into its reconstruction and KL terms as it trains, and reconstructions. Saves the model, which
-    the latent-map widgets of the lesson decode with."""
+    into its reconstruction and KL terms as it trains, and reconstructions. Its default settings
+    are the recipes of the zoo's lesson VAEs (digits8-vae2d, -beta4) that the latent map decodes
+    with; this training is only watched, never kept."""
     import torch
 
-    from genlab.checkpoint import save
     from genlab.config import TrainConfig
     from genlab.data import load_dataset
     from genlab.family import DataSpec, build_family
@@ -113,8 +113,14 @@ def vae_train(state: dict[str, Any], report: Report, *, key: str) -> Drawn:
     torch.set_num_threads(1)
     data = load_dataset("digits")
     beta = float(state["beta"])
-    cfg = TrainConfig(
-        family="vae", dataset="digits", beta=beta, z_dim=2, seed=state["seed"], steps=state["steps"]
+    cfg = TrainConfig(  # the zoo's lesson VAEs' recipe (Gaussian p(x|z): no collapse at β = 4)
+        family="vae",
+        dataset="digits",
+        beta=beta,
+        z_dim=2,
+        likelihood="gaussian",
+        seed=state["seed"],
+        steps=state["steps"],
     )
     torch.manual_seed(state["seed"])
     family = build_family(cfg, DataSpec.of(data, False))
@@ -135,9 +141,6 @@ def vae_train(state: dict[str, Any], report: Report, *, key: str) -> Drawn:
         if step in when:
             drawn = _vae_frame(family, data, curve, state, step)
             report(step, total, drawn)
-    path = checkpoint_path(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    drawn.data["checkpoint_sha256"] = save(path, family, total)
     return drawn
 
 
@@ -150,12 +153,15 @@ def _vae_frame(family, data, curve, state, step) -> Drawn:
     xs = [p["step"] for p in curve]
     recs, kls = [p["rec"] for p in curve], [p["kl"] for p in curve]
     elbo = [-(r + k) for r, k in zip(recs, kls, strict=True)]
-    high = max(recs + kls) * 1.05 or 1
-    axes = figures.Axes(chart, (44, 24, 310, 225), (0, state["steps"]), (0, high))
-    axes.ticks([0, high / 2, high], "{:.0f}")
+    totals = [r + k for r, k in zip(recs, kls, strict=True)]
+    # A Gaussian p(x|z) is a density: −log p(x|z), and −ELBO with it, fall below zero.
+    low, high = min(0.0, *recs, *totals), max(*recs, *kls, *totals)
+    pad = (high - low) * 0.05 or 1
+    axes = figures.Axes(chart, (44, 24, 310, 225), (0, state["steps"]), (low - pad, high + pad))
+    axes.ticks([low, (low + high) / 2, high], "{:.0f}")
     axes.line(xs, recs, figures.PALETTE[0])
     axes.line(xs, kls, figures.PALETTE[1])
-    axes.line(xs, [r + k for r, k in zip(recs, kls, strict=True)], "#555555", width=1)
+    axes.line(xs, totals, "#555555", width=1)
     axes.frame("−ELBO = −E[log p(x|z)] + KL", "t")
     axes.legend(
         [("−E[log p(x|z)]", figures.PALETTE[0]), ("KL", figures.PALETTE[1]), ("−ELBO", "#555555")]

@@ -6,21 +6,18 @@ images, MMD² for 2-D points)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext_noop
 
 from agora.learn.widgets import figures
-from agora.learn.widgets.compute import Drawn
+from agora.learn.widgets.compute import Drawn, NoModel
 from agora.learn.widgets.live import Report
 
 SNAPSHOTS = 6
 IMAGE_DATASETS = ("mnist5k", "digits")
-
-
-class NoModel(Exception):
-    """No public diffusion model in the lab to run the reverse process with."""
 
 
 def zoo_model():
@@ -50,7 +47,7 @@ def lesson_model():
     return model
 
 
-def model_state() -> dict[str, Any]:
+def model_state(state: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What the cache key adds to a state: the checkpoint the figure was drawn with (the zoo's
     diffusion model when there is one, else the Lab's newest public one)."""
     zoo = zoo_model()

@@ -23,27 +23,39 @@
     if (zone) post(body.dataset.settzUrl, { timezone: zone }).catch(function () {});
   }
 
-  // Post times: the server writes the time in the viewer's zone and format; the browser says it
-  // relative to now ("3 days ago", "3天前") in the page's language, as Discourse does, so the
-  // server does no per-post work for it. Without Intl.RelativeTimeFormat the written time stays.
+  // Post and list times: the server writes an ISO date and time in the reader's zone; the
+  // browser says it relative to now ("3 days ago", "3天前") and puts the date in the page's
+  // language and zone in the tooltip, as Discourse does, so the server formats no date per post
+  // or row. Without Intl.RelativeTimeFormat the written time stays.
   var RELATIVE_STEPS = [
     [60, 1, "second"], [3600, 60, "minute"], [86400, 3600, "hour"], [2592000, 86400, "day"],
     [31536000, 2629800, "month"], [Infinity, 31557600, "year"]
   ];
   var relativeFormat = null;
+  var dateFormat = null;
+  function timeFormats() {
+    var lang = document.documentElement.lang || undefined;
+    var zone = document.documentElement.dataset.timeZone || undefined;
+    var style = { dateStyle: "medium", timeStyle: "short" };
+    try {
+      relativeFormat = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+    } catch (e) {
+      relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+    }
+    try {
+      dateFormat = new Intl.DateTimeFormat(lang, Object.assign({ timeZone: zone }, style));
+    } catch (e) {  // a zone name this browser does not know: its own zone
+      dateFormat = new Intl.DateTimeFormat(lang, style);
+    }
+  }
   function relativeTimes(root) {
     if (!window.Intl || !Intl.RelativeTimeFormat || !root.querySelectorAll) return;
-    if (!relativeFormat) {
-      try {
-        relativeFormat = new Intl.RelativeTimeFormat(document.documentElement.lang || undefined, { numeric: "auto" });
-      } catch (e) {
-        relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
-      }
-    }
+    if (!relativeFormat) timeFormats();
     var now = Date.now();
     root.querySelectorAll("time[data-relative]").forEach(function (el) {
       var then = Date.parse(el.getAttribute("datetime"));
       if (isNaN(then)) return;
+      el.title = dateFormat.format(then);
       var seconds = (then - now) / 1000;
       for (var i = 0; i < RELATIVE_STEPS.length; i++) {
         if (Math.abs(seconds) < RELATIVE_STEPS[i][0]) {
