@@ -154,9 +154,17 @@ def test_a_tang_entry_is_scored_on_the_sealed_poems_and_its_texts_regenerate(tmp
 
     def tiny(vocab: int):
         cfg = resolve_config(
-            "gpt", "tang", steps=2, batch_size=4, n_layer=1, n_head=2, n_embd=16,
-            block_size=32, vocab_size=vocab, warmup=1,
-        )  # fmt: skip
+            "gpt",
+            "tang",
+            steps=2,
+            batch_size=4,
+            n_layer=1,
+            n_head=2,
+            n_embd=16,
+            block_size=32,
+            vocab_size=vocab,
+            warmup=1,
+        )
         return load(train(cfg, out_dir=tmp_path / str(vocab)).checkpoint)
 
     ckpt = tiny(3000)

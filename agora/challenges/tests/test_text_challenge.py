@@ -36,13 +36,26 @@ def tiny_gpt_run(owner, title="Tiny poet") -> TrainingRun:
     from genlab.config import resolve_config
 
     config = resolve_config(
-        "gpt", "tang", steps=2, batch_size=4, n_layer=1, n_head=2, n_embd=16,
-        block_size=32, vocab_size=3000, warmup=1,
-    )  # fmt: skip
+        "gpt",
+        "tang",
+        steps=2,
+        batch_size=4,
+        n_layer=1,
+        n_head=2,
+        n_embd=16,
+        block_size=32,
+        vocab_size=3000,
+        warmup=1,
+    )
     run = TrainingRun.objects.create(
-        owner=owner, title=title, family="gpt", dataset="tang", steps=2, total_steps=2,
+        owner=owner,
+        title=title,
+        family="gpt",
+        dataset="tang",
+        steps=2,
+        total_steps=2,
         settings=config.to_dict(),
-    )  # fmt: skip
+    )
     assert execution.execute_run(run_id=run.id, worker="test") == "completed"
     run.refresh_from_db()
     return run
