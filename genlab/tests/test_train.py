@@ -12,9 +12,9 @@ from genlab.train import Callback, Progress, train
 
 # (family alias, steps, options, MMD^2 threshold). On moons an untrained GAN scores 2-4, a
 # standard Gaussian ~0.15, held-out real data ~0. Numbers differ between kinds of CPU (see
-# genlab.zoo.cpu_kind), so each family trains to well under its threshold: the cGAN was under 0.12 at
-# 900 steps on an AMD AVX2 machine but 0.17 on an Intel AVX-512 one, 0.079 at 1,200 and 0.039 at
-# 1,500 (2026-12-03).
+# genlab.zoo.cpu_kind), so each family trains to well under its threshold: the cGAN was under
+# 0.12 at 900 steps on an AMD AVX2 machine but 0.17 on an Intel AVX-512 one, 0.079 at 1,200 and
+# 0.039 at 1,500 (2026-12-03).
 FAMILIES = [
     ("gan", 900, {"batch_size": 128}, 0.1),
     ("cgan", 1500, {"batch_size": 128}, 0.12),
