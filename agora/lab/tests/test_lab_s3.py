@@ -29,6 +29,9 @@ def machines(transactional_db, tmp_path, settings):
         pytest.skip("runs in `make test-postgres`, against SeaweedFS and Redis")
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()
+    # This process reads runs too (publishing pulls a run's files from S3 unless they are here):
+    # a folder of its own, so a run id of an earlier test session never finds stale files.
+    settings.LAB_RUNS_DIR = tmp_path / "here" / "runs"
     started = []
 
     def start(name: str, *, beat: bool = False):
