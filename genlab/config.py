@@ -43,6 +43,9 @@ LOSS_OPTIONS: dict[str, dict[str, Any]] = {
     "wgan": {"k_disc": 5, "lr": 5e-5},
 }
 SCHEDULE_VERSIONS = (1, 2)
+# What a diffusion network predicts: the noise (DDPM's eps) or v = sqrt(ab) eps - sqrt(1-ab) x_0
+# (Salimans & Ho 2022); genlab.diffusion.v_loss
+PREDICTIONS = ("eps", "v")
 FINETUNE_OPTIONS = ("base_model", "base_sha256", "freeze_early", "max_examples")
 
 # Sampler defaults per family, chosen from measured grids (docs/benchmarks.md, "genlab: sampler
@@ -113,6 +116,9 @@ class TrainConfig:
     # schedule_version were made with 1 (TrainConfig.from_saved), and keep drawing the same images.
     schedule_version: int = 2
     p_uncond: float = 0.1
+    # "eps" or "v" (PREDICTIONS); written to JSON only when "v", so every earlier config keeps
+    # its JSON and hash. resolve_config picks "v" for pixel diffusion on colour and member data
+    prediction: str = "eps"
     ema_decay: float = 0.999
     base: int = 32
     mults: list[int] = field(default_factory=lambda: [1, 2, 2])
@@ -173,6 +179,8 @@ class TrainConfig:
         for key in FINETUNE_OPTIONS:
             if not d[key]:
                 del d[key]
+        if d["prediction"] == "eps":
+            del d["prediction"]
         for name in FAMILY_OPTIONS_ALL:  # likewise the options of latent-unet, vqvae, stylegan
             if name not in FAMILY_OPTIONS.get(self.family, ()):
                 del d[name]
@@ -237,6 +245,10 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.clip_value <= 0:
             raise ConfigError(f"clip_value must be positive, got {self.clip_value}")
+        if self.prediction not in PREDICTIONS:
+            raise ConfigError(f"unknown prediction {self.prediction!r}; use 'eps' or 'v'")
+        if self.prediction == "v" and self.family not in DIFFUSION_FAMILIES:
+            raise ConfigError(f"prediction applies to diffusion families, not {self.family}")
         if self.schedule_version not in SCHEDULE_VERSIONS:
             raise ConfigError(f"schedule_version must be 1 or 2, got {self.schedule_version}")
         if not 0 < self.val_fraction < 1:
@@ -426,6 +438,13 @@ def resolve_config(
         from genlab.finetune import base_architecture
 
         d.update(base_architecture(given["base_model"]))  # a fine-tune keeps its base's shape
+    if family == "diffusion" and kind == "image" and dataset not in ("digits", "mnist5k"):
+        # v-prediction for pixel diffusion on colour and member images: with eps, emoji32's
+        # sampler left [-1, 1] (values -10..6) from a network whose denoising loss was low, as
+        # its error at high noise is divided by sqrt(alpha_bar) ~ 0.006 in x_0. The digit sets
+        # keep eps, with which their presets, defaults and zoo models were measured;
+        # docs/genlab.md#v-prediction
+        d["prediction"] = "v"
     if family == "gan":
         # the loss brings its hyper-parameters (alias or --set loss=...); explicit ones win
         d.update(LOSS_OPTIONS.get(given.get("loss", d.get("loss", "")), {}))

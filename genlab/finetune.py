@@ -45,6 +45,7 @@ ARCHITECTURE = (
     "T",
     "schedule",
     "schedule_version",
+    "prediction",  # a v-model's weights predict v: a fine-tune keeps what its base predicts
     "base",
     "mults",
     "attention",

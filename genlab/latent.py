@@ -78,7 +78,7 @@ class LatentFamily(EpsFamily):
     def generate(
         self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False, variance="beta"
     ) -> torch.Tensor:
-        net = self.ema.shadow.eval()
+        net = self.eps_net()
         self.ae.vae.eval()
         z = sample_with(
             net,
