@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 FAMILY_CHOICES = [
     ("gan", _("GAN")),
@@ -42,6 +43,16 @@ TEXT_DATASETS = ("tang", "kjv")
 # Colour channels of the built-in image sets (uploads record theirs when checked): a fine-tune
 # keeps its base's channels, so a grey base cannot learn a colour set.
 BUILTIN_CHANNELS = {"mnist5k": 1, "digits": 1, "emoji32": 3}
+
+
+class JobPriority(models.IntegerChoices):
+    """Who a job of the training lane (agora/lab/lane.py) is for. A member's job (their run,
+    their challenge entry, a lesson training they asked for) goes first; a background job the
+    site queued itself (the demo's verification rebuilds, the lessons' warm-ups) runs only while
+    no member job waits. Set by the service that queues the job, never by a form or the API."""
+
+    BACKGROUND = 0, pgettext_lazy("job priority", "Background")
+    MEMBER = 1, pgettext_lazy("job priority", "Member")
 
 
 class LabDataset(models.Model):
