@@ -268,6 +268,10 @@ class LabModel(models.Model):
     text_spec = models.JSONField(default=dict, blank=True)
     # A base model of the zoo (genlab/zoo/), published by the site itself on an empty database.
     official = models.BooleanField(_("official"), default=False)
+    # A zoo model's entry name, and what its reference samples showed ({"kind", "url", ...}):
+    # its page writes title and card in the reader's language from these (lab/zoo_cards.py).
+    zoo_name = models.CharField(max_length=60, blank=True)
+    zoo_reference = models.JSONField(default=dict, blank=True)
     topic = models.OneToOneField(
         "forum.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="lab_model"
     )
@@ -293,6 +297,16 @@ class LabModel(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("lab:model", kwargs={"model_id": self.id})
+
+    @property
+    def display_name(self) -> str:
+        """The name pages show: a zoo model's title in the reader's language (lab/zoo_texts.py),
+        any other model's name as its owner gave it."""
+        if self.zoo_name:
+            from agora.lab.zoo_texts import title
+
+            return title(self.zoo_name, self.name)
+        return self.name
 
 
 class Star(models.Model):
