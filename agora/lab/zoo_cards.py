@@ -41,8 +41,8 @@ def card_markdown(entry) -> str:
     if data.get("url"):
         dataset = f"[{cell(dataset)}]({data['url']})"
     rows = [
-        (_("Data set"), f"{dataset} · {cell(data.get('source', ''))}"),
-        (_("Data licence"), cell(data.get("licence", ""))),
+        (_("Data set"), f"{dataset} · {cell(zoo_texts.data_text(data.get('source', '')))}"),
+        (_("Data licence"), cell(zoo_texts.data_text(data.get("licence", "")))),
     ]
     if data.get("attribution"):
         rows.append((_("Attribution"), cell(data["attribution"])))

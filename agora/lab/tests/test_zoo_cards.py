@@ -13,7 +13,7 @@ import pytest
 from django.utils import translation
 
 from agora.lab.models import LabModel
-from agora.lab.zoo_texts import ZOO_TEXTS
+from agora.lab.zoo_texts import DATA_TEXTS, ZOO_TEXTS
 
 MOONS_ZH_TITLE = "双月数据上的 DDPM（二维）"
 MOONS_ZH_ABOUT = "模型库中最小的模型：在双月玩具数据上的 MLP 噪声预测器"
@@ -51,6 +51,7 @@ def test_the_zh_page_of_a_zoo_model_shows_its_chinese_title_and_about(client, mo
     text = visible(page)
     for heading in ("数据集", "数据许可", "配方 SHA-256", "权重 SHA-256", "指标", "数值"):
         assert heading in text, heading
+    assert "由 genlab 生成（固定种子）" in text and "无需许可（合成数据）" in text  # its data
     assert "Data licence" not in text and "Weights SHA-256" not in text and "Metric" not in text
     # the reference note too, and the numbers and hashes exactly as the zoo card has them
     assert "Reproduce and verify" not in text
@@ -111,6 +112,9 @@ def test_every_zoo_text_is_the_recipes_own_and_its_chinese_keeps_the_numbers():
         for english, chinese in ((entry.title, zh_title), (entry.about, zh_about)):
             assert sorted(number.findall(english)) == sorted(number.findall(chinese)), entry.name
             assert code.findall(english) == code.findall(chinese), entry.name
+        data = entry.licence  # what the card says of its data: listed, bare licence ids aside
+        assert data["source"] in DATA_TEXTS, entry.name
+        assert data["licence"] in DATA_TEXTS or " " not in data["licence"], entry.name
 
 
 def test_models_published_before_learn_their_zoo_name_and_reference_from_their_card():
