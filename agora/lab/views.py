@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from agora.core.forms import add_validation_errors
 from agora.core.paging import keyset_page
 from agora.core.params import parse_id, parse_ids
-from agora.lab import permissions, selectors
+from agora.lab import permissions, selectors, zoo_cards
 from agora.lab.dataset_summary import builtin_summary
 from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm, TextGenerateForm
 from agora.lab.models import (
@@ -263,6 +263,8 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
         return render(request, "lab/model.html#generation-rows", context)
     context = {
         "model": obj,
+        # a zoo model's card in the reader's language, any other as its owner wrote it
+        "card_html": zoo_cards.card_html(obj),
         "generations": generations,
         "next_cursor": next_cursor,
         "starred": selectors.has_starred(request.user, obj),
