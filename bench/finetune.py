@@ -201,6 +201,13 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--eval-every", dest="every", type=int, default=100)
     p.add_argument("--lr", type=float, help="both runs (default: the base's)")
+    p.add_argument(
+        "--freeze-blocks",
+        dest="freeze_blocks",
+        type=int,
+        default=0,
+        help="the fine-tune only: freeze the base's first N blocks (genlab freeze_blocks)",
+    )
     p.add_argument("--target", type=float, help="quality to reach (default: scratch's best)")
     p.add_argument("--json", help="write the curves here")
     p.add_argument(
@@ -225,7 +232,7 @@ def main() -> int:
         common["max_examples"] = args.examples
     if args.lr:
         common["lr"] = args.lr
-    for k in ("base_model", "base_sha256", "freeze_early"):
+    for k in ("base_model", "base_sha256", "freeze_early", "freeze_blocks"):
         common.pop(k, None)
     if base.family == "gpt":  # the same tokenizer, random weights (see random_base)
         from genlab.text import Tokenizer, load_corpus, prepare_text, to_stream
@@ -240,7 +247,8 @@ def main() -> int:
         scratch_cfg = TrainConfig.from_dict({**common, "base_model": str(scratch_base)})
     else:
         scratch_cfg = TrainConfig.from_dict(common)
-    tuned_cfg = TrainConfig.from_dict({**common, "base_model": args.base})
+    frozen = {"freeze_blocks": args.freeze_blocks} if args.freeze_blocks else {}
+    tuned_cfg = TrainConfig.from_dict({**common, "base_model": args.base, **frozen})
     load_avg = os.getloadavg()
     print(
         f"base {args.base} ({base.family}, {base.spec.classes}); data {Path(args.data).name}, "
@@ -266,8 +274,8 @@ def main() -> int:
     ratio = f"{a / b:.1f}x" if a and b else "inf (the base starts there)" if b == 0 else "n/a"
     print(
         f"bench: finetune base={args.base} data={Path(args.data).name}/{args.examples} "
-        f"target={target:.4g} scratch_cpu_s={a} finetune_cpu_s={b} speedup={ratio} "
-        f"load={load_avg[0]:.1f}"
+        f"lr={common['lr']:g} freeze_blocks={args.freeze_blocks} target={target:.4g} "
+        f"scratch_cpu_s={a} finetune_cpu_s={b} speedup={ratio} load={load_avg[0]:.1f}"
     )
     return 0
 
