@@ -88,7 +88,7 @@ def test_a_member_fine_tunes_a_published_text_model_on_their_poems(
     assert tuned.config.freeze_blocks == 1 and tuned.config.lr == 0.001
     run_page = client.get(run.get_absolute_url()).content.decode()
     assert "fine-tuned from" in run_page and "Tiny poet" in run_page
-    assert "first 1 of 1 blocks frozen" in run_page and "learning rate 0.001" in run_page
+    assert "first 1 of 1 block frozen" in run_page and "learning rate 0.001" in run_page
 
     response = client.post(
         f"/lab/runs/{run.id}/publish/", {"name": "Alice's poet", "licence": "mit", "card": ""}
@@ -97,7 +97,7 @@ def test_a_member_fine_tunes_a_published_text_model_on_their_poems(
     assert child.base == base and child.lineage == [base.id]
     page = client.get(child.get_absolute_url()).content.decode()
     assert (
-        "Fine-tuned from" in page and "Tiny poet" in page and "first 1 of 1 blocks frozen" in page
+        "Fine-tuned from" in page and "Tiny poet" in page and "first 1 of 1 block frozen" in page
     )
     added = page[page.index('id="new-characters"') :].split("</p>")[0]
     new_chars = tuned.model.tokenizer.chars[-len(added.split(": ")[-1]) :]
