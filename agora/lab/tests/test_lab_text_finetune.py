@@ -96,9 +96,7 @@ def test_a_member_fine_tunes_a_published_text_model_on_their_poems(
     child = LabModel.objects.get(name="Alice's poet")
     assert child.base == base and child.lineage == [base.id]
     page = client.get(child.get_absolute_url()).content.decode()
-    assert (
-        "Fine-tuned from" in page and "Tiny poet" in page and "first 1 of 1 block frozen" in page
-    )
+    assert "Fine-tuned from" in page and "Tiny poet" in page and "first 1 of 1 block frozen" in page
     added = page[page.index('id="new-characters"') :].split("</p>")[0]
     new_chars = tuned.model.tokenizer.chars[-len(added.split(": ")[-1]) :]
     assert f"{len(new_chars)} new characters added to its base's vocabulary" in added
