@@ -127,7 +127,8 @@ def new_run(request: HttpRequest) -> HttpResponse:
         datasets=datasets,
         bases=bases,
         families=families,
-        preset_lr=preset_lr(base),
+        # the forked run's preset rate (its family, data set and preset), else the base's
+        preset_lr=fork.settings.get("lr") if fork and fork.lr is None else preset_lr(base),
     )
     if request.method == "POST" and form.is_valid():
         forked_from = _run_named(request, request.POST.get("forked_from", ""))

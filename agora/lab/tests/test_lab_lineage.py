@@ -114,6 +114,9 @@ def test_a_fork_of_a_run_made_with_freeze_early_freezes_the_same_blocks(alice, b
     assert "(the preset&#x27;s)" not in page  # no learning rate recorded: none shown
     fork = client.get(f"/lab/runs/new/?fork={run.id}").content.decode()
     assert 'name="freeze_blocks" value="1"' in fork  # the UNet's first level: freeze_early's
+    TrainingRun.objects.filter(pk=run.pk).update(settings={**run.settings, "lr": 0.002})
+    fork = client.get(f"/lab/runs/new/?fork={run.id}").content.decode()
+    assert 'placeholder="0.002"' in fork  # its preset's rate, as the field's hint
 
 
 @pytest.mark.django_db
