@@ -14,6 +14,9 @@ is scored on held-out data, outside the timed part:
   network and vocabulary with fresh random weights, so both runs share the tokenizer (extended
   by the poet's new characters) and are scored on the same held-out poems.
 
+--lr sets both runs' learning rate; --freeze-blocks N freezes the base's first N blocks in the
+fine-tune only (genlab's freeze_blocks).
+
 Prints the quality curve against CPU-seconds (process time of the training only) and the
 CPU-seconds each run needs to reach the target: --target, else the best quality the
 from-scratch run reaches within its budget. Last line: `bench: finetune ...` with the ratio.
