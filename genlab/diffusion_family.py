@@ -51,9 +51,18 @@ def sample_with(
 
 
 def early_eps_modules(net: nn.Module) -> list[nn.Module]:
+    return eps_stages(net)[0]
+
+
+def eps_stages(net: nn.Module) -> list[list[nn.Module]]:
+    """A UNet's resolution levels on the way down (the input convolution with the first); an
+    EpsMLP's blocks (the input layer with the first)."""
     if isinstance(net, UNet):
-        return [net.inp, net.down[0], net.downsample[0]]
-    return [net.inp, net.blocks[0]]
+        levels = [[d, s] for d, s in zip(net.down, net.downsample, strict=True)]
+    else:
+        levels = [[b] for b in net.blocks]
+    levels[0].insert(0, net.inp)
+    return levels
 
 
 class EpsFamily(Family):
@@ -136,6 +145,9 @@ class DiffusionFamily(EpsFamily):
         """UNet: the input convolution and the first resolution level; MLP: input layer and
         first block."""
         return early_eps_modules(self.eps_theta)
+
+    def freeze_stages(self) -> list[list[nn.Module]]:
+        return eps_stages(self.eps_theta)
 
     def diffusion_input(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         if self.channels_last:

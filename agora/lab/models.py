@@ -128,12 +128,16 @@ class TrainingRun(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
     )
     # Fine-tuning: the published model whose weights the run starts from (and the hash of those
-    # weights, kept when the model is gone); `freeze_early` keeps its early layers fixed.
+    # weights, kept when the model is gone); `freeze_early` keeps its early layers fixed (runs
+    # made before `freeze_blocks`), `freeze_blocks` its first N blocks (genlab freeze_blocks).
     base_model = models.ForeignKey(
         "LabModel", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs_started"
     )
     base_sha256 = models.CharField(max_length=64, blank=True)
     freeze_early = models.BooleanField(_("freeze early layers"), default=False)
+    freeze_blocks = models.PositiveSmallIntegerField(_("frozen blocks"), default=0)
+    # the learning rate the member chose (None: the preset's; settings["lr"] is what trains)
+    lr = models.FloatField(_("learning rate"), null=True, blank=True)
 
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
@@ -199,6 +203,20 @@ class TrainingRun(models.Model):
     def is_resumable(self) -> bool:
         """A failed or cancelled run continues from its last checkpoint."""
         return self.status in {self.Status.FAILED, self.Status.CANCELLED}
+
+    @property
+    def learning_rate(self) -> float | None:
+        """The learning rate it trains with: the member's, else the preset's."""
+        return self.settings.get("lr")
+
+    @property
+    def blocks(self) -> int:
+        """How many blocks its network has that a fine-tune may freeze (genlab's count)."""
+        from genlab.config import freezable_blocks
+
+        return freezable_blocks(
+            self.family, self.settings, self.settings.get("image_size") is not None
+        )
 
     @property
     def preset_label(self) -> str:
