@@ -14,6 +14,9 @@ is scored on held-out data, outside the timed part:
   network and vocabulary with fresh random weights, so both runs share the tokenizer (extended
   by the poet's new characters) and are scored on the same held-out poems.
 
+--lr sets both runs' learning rate; --freeze-blocks N freezes the base's first N blocks in the
+fine-tune only (genlab's freeze_blocks).
+
 Prints the quality curve against CPU-seconds (process time of the training only) and the
 CPU-seconds each run needs to reach the target: --target, else the best quality the
 from-scratch run reaches within its budget. Last line: `bench: finetune ...` with the ratio.
@@ -201,6 +204,13 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=1500)
     p.add_argument("--eval-every", dest="every", type=int, default=100)
     p.add_argument("--lr", type=float, help="both runs (default: the base's)")
+    p.add_argument(
+        "--freeze-blocks",
+        dest="freeze_blocks",
+        type=int,
+        default=0,
+        help="the fine-tune only: freeze the base's first N blocks (genlab freeze_blocks)",
+    )
     p.add_argument("--target", type=float, help="quality to reach (default: scratch's best)")
     p.add_argument("--json", help="write the curves here")
     p.add_argument(
@@ -225,7 +235,7 @@ def main() -> int:
         common["max_examples"] = args.examples
     if args.lr:
         common["lr"] = args.lr
-    for k in ("base_model", "base_sha256", "freeze_early"):
+    for k in ("base_model", "base_sha256", "freeze_early", "freeze_blocks"):
         common.pop(k, None)
     if base.family == "gpt":  # the same tokenizer, random weights (see random_base)
         from genlab.text import Tokenizer, load_corpus, prepare_text, to_stream
@@ -240,7 +250,8 @@ def main() -> int:
         scratch_cfg = TrainConfig.from_dict({**common, "base_model": str(scratch_base)})
     else:
         scratch_cfg = TrainConfig.from_dict(common)
-    tuned_cfg = TrainConfig.from_dict({**common, "base_model": args.base})
+    frozen = {"freeze_blocks": args.freeze_blocks} if args.freeze_blocks else {}
+    tuned_cfg = TrainConfig.from_dict({**common, "base_model": args.base, **frozen})
     load_avg = os.getloadavg()
     print(
         f"base {args.base} ({base.family}, {base.spec.classes}); data {Path(args.data).name}, "
@@ -266,8 +277,8 @@ def main() -> int:
     ratio = f"{a / b:.1f}x" if a and b else "inf (the base starts there)" if b == 0 else "n/a"
     print(
         f"bench: finetune base={args.base} data={Path(args.data).name}/{args.examples} "
-        f"target={target:.4g} scratch_cpu_s={a} finetune_cpu_s={b} speedup={ratio} "
-        f"load={load_avg[0]:.1f}"
+        f"lr={common['lr']:g} freeze_blocks={args.freeze_blocks} target={target:.4g} "
+        f"scratch_cpu_s={a} finetune_cpu_s={b} speedup={ratio} load={load_avg[0]:.1f}"
     )
     return 0
 

@@ -108,6 +108,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                 overrides["base_model"] = args.base
             if args.freeze_early:
                 overrides["freeze_early"] = True
+            if args.freeze_blocks is not None:
+                overrides["freeze_blocks"] = args.freeze_blocks
             kind = "text" if args.family == "gpt" else "points" if args.dataset in TOYS else "image"
             cfg = resolve_config(args.family, args.dataset, args.preset, kind, **overrides)
             result = train(cfg, out_dir=out, callbacks=[bar])
@@ -380,6 +382,14 @@ def build_parser() -> argparse.ArgumentParser:
         dest="freeze_early",
         action="store_true",
         help="fine-tune: freeze the first layers of the base model",
+    )
+    t.add_argument(
+        "--freeze-blocks",
+        dest="freeze_blocks",
+        type=int,
+        metavar="N",
+        help="fine-tune: freeze the first N blocks (gpt: transformer blocks and the embeddings; "
+        "diffusion: UNet resolution levels)",
     )
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="any config option")
     t.set_defaults(fn=cmd_train)

@@ -43,7 +43,10 @@ LOSS_OPTIONS: dict[str, dict[str, Any]] = {
     "wgan": {"k_disc": 5, "lr": 5e-5},
 }
 SCHEDULE_VERSIONS = (1, 2)
-FINETUNE_OPTIONS = ("base_model", "base_sha256", "freeze_early", "max_examples")
+# What a diffusion network predicts: the noise (DDPM's eps) or v = sqrt(ab) eps - sqrt(1-ab) x_0
+# (Salimans & Ho 2022); genlab.diffusion.v_loss
+PREDICTIONS = ("eps", "v")
+FINETUNE_OPTIONS = ("base_model", "base_sha256", "freeze_early", "freeze_blocks", "max_examples")
 
 # Sampler defaults per family, chosen from measured grids (docs/benchmarks.md, "genlab: sampler
 # defaults and evaluation"): on conditional diffusion (mnist5k, DDIM-50) eta 1 gave the lowest
@@ -113,6 +116,9 @@ class TrainConfig:
     # schedule_version were made with 1 (TrainConfig.from_saved), and keep drawing the same images.
     schedule_version: int = 2
     p_uncond: float = 0.1
+    # "eps" or "v" (PREDICTIONS); written to JSON only when "v", so every earlier config keeps
+    # its JSON and hash. resolve_config picks "v" for pixel diffusion on colour and member data
+    prediction: str = "eps"
     ema_decay: float = 0.999
     base: int = 32
     mults: list[int] = field(default_factory=lambda: [1, 2, 2])
@@ -151,11 +157,14 @@ class TrainConfig:
     align_documents: bool = True
     # fine-tuning (genlab.finetune): the base model, a zoo name or a checkpoint path, and the
     # SHA-256 of its weights (filled in when the run starts, so the run's lineage is known and a
-    # rerun refuses other weights); freeze_early freezes the network's first layers. Written to
-    # JSON only when set, so configs made before fine-tuning keep their JSON.
+    # rerun refuses other weights); freeze_early freezes the network's first layers (each
+    # family's early_modules), freeze_blocks the first N blocks (Family.freeze_stages; gpt: the
+    # first N transformer blocks and the embeddings). Written to JSON only when set, so configs
+    # made before fine-tuning (or before freeze_blocks) keep their JSON and hashes.
     base_model: str = ""
     base_sha256: str = ""
     freeze_early: bool = False
+    freeze_blocks: int = 0
     # train on the first max_examples images/points of the training split only (0: all), e.g.
     # "200 images of a new class" when measuring a fine-tune; written to JSON only when set
     max_examples: int = 0
@@ -173,6 +182,8 @@ class TrainConfig:
         for key in FINETUNE_OPTIONS:
             if not d[key]:
                 del d[key]
+        if d["prediction"] == "eps":
+            del d["prediction"]
         for name in FAMILY_OPTIONS_ALL:  # likewise the options of latent-unet, vqvae, stylegan
             if name not in FAMILY_OPTIONS.get(self.family, ()):
                 del d[name]
@@ -237,6 +248,10 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.clip_value <= 0:
             raise ConfigError(f"clip_value must be positive, got {self.clip_value}")
+        if self.prediction not in PREDICTIONS:
+            raise ConfigError(f"unknown prediction {self.prediction!r}; use 'eps' or 'v'")
+        if self.prediction == "v" and self.family not in DIFFUSION_FAMILIES:
+            raise ConfigError(f"prediction applies to diffusion families, not {self.family}")
         if self.schedule_version not in SCHEDULE_VERSIONS:
             raise ConfigError(f"schedule_version must be 1 or 2, got {self.schedule_version}")
         if not 0 < self.val_fraction < 1:
@@ -255,6 +270,42 @@ class TrainConfig:
             raise ConfigError(f"freeze_early must be true or false, got {self.freeze_early!r}")
         if self.freeze_early and not self.base_model:
             raise ConfigError("freeze_early needs a base model to fine-tune (--base)")
+        if isinstance(self.freeze_blocks, bool) or not isinstance(self.freeze_blocks, int):
+            raise ConfigError(f"freeze_blocks must be a whole number, got {self.freeze_blocks!r}")
+        if self.freeze_blocks < 0:
+            raise ConfigError(f"freeze_blocks must be >= 0, got {self.freeze_blocks}")
+        if self.freeze_blocks and not self.base_model:
+            raise ConfigError("freeze_blocks needs a base model to fine-tune (--base)")
+        if self.freeze_blocks and self.freeze_early:
+            raise ConfigError("give freeze_early or freeze_blocks, not both")
+
+
+def freezable_blocks(family: str, options: dict[str, Any], image: bool) -> int:
+    """How many blocks a fine-tune of this model may freeze (freeze_blocks), read from its
+    config alone (the site asks before any network is built); the same count as
+    len(Family.freeze_stages()), which genlab/tests/test_finetune.py checks per family."""
+    if family == "gpt":
+        return int(options.get("n_layer", 0))
+    if family == "diffusion":  # UNet: one per resolution level; EpsMLP: its 3 blocks
+        return len(options.get("mults") or ()) if image else 3
+    if family == "latent":  # the autoencoder, then the latent EpsMLP's 3 blocks
+        return 4
+    if family == "vae":  # the encoder's layers with weights (conv, conv, linear, linear / 3 linear)
+        return 4 if image else 3
+    if family == "gan":  # the generator's layers (projection, up-conv, up-conv / 4 linear)
+        return 3 if image else 4
+    return 0
+
+
+def early_blocks(family: str, options: dict[str, Any], image: bool) -> int:
+    """The freeze_blocks that freezes what freeze_early does (Family.early_modules): the site
+    offers it when a run made with freeze_early is forked. gpt: the first half of the blocks
+    (with one block, freeze_early froze the embeddings alone, which no count says)."""
+    if family == "gpt":
+        return int(options.get("n_layer", 0)) // 2
+    if family == "vae":
+        return 2 if image else 1
+    return 1 if freezable_blocks(family, options, image) else 0
 
 
 def _families() -> str:
@@ -426,6 +477,13 @@ def resolve_config(
         from genlab.finetune import base_architecture
 
         d.update(base_architecture(given["base_model"]))  # a fine-tune keeps its base's shape
+    if family == "diffusion" and kind == "image" and dataset not in ("digits", "mnist5k"):
+        # v-prediction for pixel diffusion on colour and member images: with eps, emoji32's
+        # sampler left [-1, 1] (values -10..6) from a network whose denoising loss was low, as
+        # its error at high noise is divided by sqrt(alpha_bar) ~ 0.006 in x_0. The digit sets
+        # keep eps, with which their presets, defaults and zoo models were measured;
+        # docs/genlab.md#v-prediction
+        d["prediction"] = "v"
     if family == "gan":
         # the loss brings its hyper-parameters (alias or --set loss=...); explicit ones win
         d.update(LOSS_OPTIONS.get(given.get("loss", d.get("loss", "")), {}))

@@ -10,7 +10,15 @@ import torch
 from torch import nn
 
 from genlab.data import Dataset
-from genlab.diffusion import EpsModel, NoiseSchedule, ddim_sample, ddpm_sample, eps_loss
+from genlab.diffusion import (
+    EpsModel,
+    NoiseSchedule,
+    VPrediction,
+    ddim_sample,
+    ddpm_sample,
+    eps_loss,
+    v_loss,
+)
 from genlab.family import EMA, Family
 from genlab.nets import EpsMLP, UNet
 
@@ -43,9 +51,18 @@ def sample_with(
 
 
 def early_eps_modules(net: nn.Module) -> list[nn.Module]:
+    return eps_stages(net)[0]
+
+
+def eps_stages(net: nn.Module) -> list[list[nn.Module]]:
+    """A UNet's resolution levels on the way down (the input convolution with the first); an
+    EpsMLP's blocks (the input layer with the first)."""
     if isinstance(net, UNet):
-        return [net.inp, net.down[0], net.downsample[0]]
-    return [net.inp, net.blocks[0]]
+        levels = [[d, s] for d, s in zip(net.down, net.downsample, strict=True)]
+    else:
+        levels = [[b] for b in net.blocks]
+    levels[0].insert(0, net.inp)
+    return levels
 
 
 class EpsFamily(Family):
@@ -66,6 +83,12 @@ class EpsFamily(Family):
     def default_sampler(self) -> str:
         return "ddim"
 
+    def eps_net(self) -> nn.Module:
+        """The EMA network in eval mode as eps_theta(x_t, t, y), what the samplers and the
+        held-out denoising loss call: itself, or wrapped by VPrediction for a v-model."""
+        net = self.ema.shadow.eval()
+        return VPrediction(net, self.sched) if self.cfg.prediction == "v" else net
+
     def samplers(self) -> tuple[str, ...]:
         return ("ddpm", "ddim")
 
@@ -74,13 +97,15 @@ class EpsFamily(Family):
         return x
 
     def eps_train_step(self, data: Dataset, gen: torch.Generator, lr_step: int) -> dict[str, float]:
-        """One Adam step on eps_loss for a batch of diffusion_input(x), then the EMA update;
+        """One Adam step on eps_loss (v_loss for prediction "v") for a batch of
+        diffusion_input(x), then the EMA update;
         lr_step is the step the learning-rate schedule sees."""
         self.eps_theta.train()
         self.set_lr(self.opt, lr_step)
         x, y = self.batch(data, gen)
         x0 = self.diffusion_input(x, gen)
-        loss = eps_loss(self.eps_theta, self.sched, x0, y, gen, self.cfg.p_uncond, self.num_classes)
+        loss_fn = v_loss if self.cfg.prediction == "v" else eps_loss
+        loss = loss_fn(self.eps_theta, self.sched, x0, y, gen, self.cfg.p_uncond, self.num_classes)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         if self.cfg.grad_clip:
@@ -121,6 +146,9 @@ class DiffusionFamily(EpsFamily):
         first block."""
         return early_eps_modules(self.eps_theta)
 
+    def freeze_stages(self) -> list[list[nn.Module]]:
+        return eps_stages(self.eps_theta)
+
     def diffusion_input(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         if self.channels_last:
             return x.contiguous(memory_format=torch.channels_last)
@@ -133,7 +161,7 @@ class DiffusionFamily(EpsFamily):
     def generate(
         self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False, variance="beta"
     ) -> torch.Tensor:
-        net = self.ema.shadow.eval()
+        net = self.eps_net()
         shape = (n, *self.spec.shape)
         return sample_with(
             net,

@@ -152,6 +152,11 @@ class Family(ABC):
         """The first layers, frozen by freeze_early when fine-tuning (none by default)."""
         return []
 
+    def freeze_stages(self) -> list[list[nn.Module]]:
+        """The network's blocks from its input on, each a list of modules: freeze_blocks N
+        freezes the first N (none by default; genlab.config.freezable_blocks counts them)."""
+        return []
+
     @property
     def finetuning(self) -> bool:
         return bool(self.cfg.base_model)

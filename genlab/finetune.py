@@ -10,12 +10,15 @@
   a class-conditional base is one new class named after the data set.
 - The learning rate warms up linearly from 0 at the base's weights (``warmup`` steps, 10 % of
   the run up to 100 steps unless given); ``freeze_early`` freezes the first layers
-  (Family.early_modules).
+  (Family.early_modules), ``freeze_blocks`` N the first N blocks (Family.freeze_stages: a UNet's
+  resolution levels, an MLP's blocks, the latent model's autoencoder then its noise predictor's
+  blocks, a VAE's encoder layers, a generator's layers); more than the model has is refused.
 - Text (gpt): the context, width, depth and heads are the base's (an explicit other value is
   refused); the tokenizer is the base's, and a character vocabulary gains the new data's
   characters it lacks as new rows of the token embedding (the tied output layer grows with it),
   starting from the mean of the known rows; freeze_early freezes the embeddings' known rows, the
-  position embedding and the first half of the blocks (GPTFamily.freeze_early).
+  position embedding and the first half of the blocks, freeze_blocks N the embeddings and the
+  first N blocks (GPTFamily.freeze_early_layers).
 - Lineage: the config records ``base_model`` and the SHA-256 of the base's weights
   (``base_sha256``); a rerun (or resume) with other weights under that name is refused, so a
   fine-tune reproduces like any run.
@@ -45,6 +48,7 @@ ARCHITECTURE = (
     "T",
     "schedule",
     "schedule_version",
+    "prediction",  # a v-model's weights predict v: a fine-tune keeps what its base predicts
     "base",
     "mults",
     "attention",
@@ -122,7 +126,11 @@ def finetune_config(cfg: TrainConfig, base: Checkpoint) -> TrainConfig:
         return _gpt_finetune_config(cfg, base)
     arch = {k: getattr(base.config, k) for k in ARCHITECTURE}
     warmup = cfg.warmup or min(100, max(1, cfg.steps // 10))
-    vae_steps = 0 if cfg.family == "latent" and cfg.freeze_early else cfg.vae_steps
+    if cfg.freeze_blocks:
+        check_freeze_blocks(base.model, cfg.freeze_blocks)
+    # a frozen autoencoder (freeze_early, or the first block) is not trained
+    frozen_vae = cfg.freeze_early or cfg.freeze_blocks >= 1
+    vae_steps = 0 if cfg.family == "latent" and frozen_vae else cfg.vae_steps
     out = replace(cfg, **arch, base_sha256=base.sha256, warmup=warmup, vae_steps=vae_steps)
     out.validate()
     return out
@@ -138,6 +146,8 @@ def _gpt_finetune_config(cfg: TrainConfig, base: Checkpoint) -> TrainConfig:
                 f"base model {cfg.base_model!r} has a {GPT_OPTION_NAMES[name]} of {theirs}; "
                 f"this run asks for {ours}, and a fine-tune keeps its base's shape"
             )
+    if cfg.freeze_blocks:
+        check_freeze_blocks(base.model, cfg.freeze_blocks)
     warmup = cfg.warmup or min(100, max(1, cfg.steps // 10))
     out = replace(cfg, tokenizer=base.config.tokenizer, base_sha256=base.sha256, warmup=warmup)
     out.validate()
@@ -218,13 +228,31 @@ def _vocab_size(base: Checkpoint) -> int:
     return int(tokenizer.vocab_size) if tokenizer is not None else 0
 
 
-def freeze(model: Family) -> int:
-    """Freeze Family.early_modules; returns the number of frozen parameters."""
+def check_freeze_blocks(model: Family, blocks: int) -> None:
+    """Refuse to freeze more blocks than the model has."""
+    available = len(model.freeze_stages())
+    if blocks > available:
+        raise ConfigError(
+            f"a {model.name} fine-tune can freeze at most {available} blocks of this model; "
+            f"this run asks for {blocks}"
+        )
+
+
+def freeze(model: Family, blocks: int | None = None) -> int:
+    """Freeze Family.early_modules (freeze_early), or the first `blocks` of
+    Family.freeze_stages (freeze_blocks); returns the number of frozen parameters."""
+    if blocks is not None:
+        check_freeze_blocks(model, blocks)
     custom = getattr(model, "freeze_early_layers", None)
     if custom is not None:  # a family that freezes part of a tensor (gpt's known tokens)
-        return int(custom())
+        return int(custom(blocks))
+    modules = (
+        model.early_modules()
+        if blocks is None
+        else [m for stage in model.freeze_stages()[:blocks] for m in stage]
+    )
     n = 0
-    for module in model.early_modules():
+    for module in modules:
         for p in module.parameters():
             p.requires_grad_(False)
             n += p.numel()

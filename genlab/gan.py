@@ -100,6 +100,13 @@ class GANFamily(Family):
             return [self.G.project]
         return [self.G.net[0]]
 
+    def freeze_stages(self) -> list[list[nn.Module]]:
+        """The generator's layers from z on (a transposed convolution with its batch norm)."""
+        if isinstance(self.G, DCGenerator):
+            net = self.G.net
+            return [[self.G.project], [net[0], net[1]], [net[3]]]
+        return [[m] for m in self.G.net if isinstance(m, nn.Linear)]
+
     def _z(self, n: int, gen: torch.Generator) -> torch.Tensor:
         return torch.randn(n, self.cfg.z_dim, generator=gen)
 

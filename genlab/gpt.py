@@ -169,13 +169,20 @@ class GPTFamily(Family):
         t = self.gpt.transformer
         return [t.wpe, *list(t.h)[: self.cfg.n_layer // 2]]
 
-    def freeze_early_layers(self) -> int:
-        """freeze_early for a fine-tune: early_modules, and the token embedding's rows of the
-        base's vocabulary. Rows added for new characters keep learning (they are the tied output
+    def freeze_stages(self) -> list[list[nn.Module]]:
+        """The transformer blocks (freeze_early_layers adds the embeddings)."""
+        return [[block] for block in self.gpt.transformer.h]
+
+    def freeze_early_layers(self, blocks: int | None = None) -> int:
+        """A fine-tune's freezing: the position embedding, the first `blocks` transformer blocks
+        (None, freeze_early: the first half) and the token embedding's rows of the base's
+        vocabulary. Rows added for new characters keep learning (they are the tied output
         layer's too): their gradient flows, the known rows' is zeroed, and after each step the
         known rows are written back (AdamW's weight decay would move them)."""
         n = 0
-        for module in self.early_modules():
+        t = self.gpt.transformer
+        first = self.early_modules() if blocks is None else [t.wpe, *list(t.h)[:blocks]]
+        for module in first:
             for p in module.parameters():
                 p.requires_grad_(False)
                 n += p.numel()

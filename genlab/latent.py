@@ -51,6 +51,12 @@ class LatentFamily(EpsFamily):
         noise predictor."""
         return [self.ae.vae]
 
+    def freeze_stages(self) -> list[list[nn.Module]]:
+        """The autoencoder first, then the latent noise predictor's blocks."""
+        from genlab.diffusion_family import eps_stages
+
+        return [[self.ae.vae], *eps_stages(self.eps_theta)]
+
     def encode(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         """z ~ q(z|x), scaled to unit variance."""
         with torch.no_grad():
@@ -78,7 +84,7 @@ class LatentFamily(EpsFamily):
     def generate(
         self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False, variance="beta"
     ) -> torch.Tensor:
-        net = self.ema.shadow.eval()
+        net = self.eps_net()
         self.ae.vae.eval()
         z = sample_with(
             net,

@@ -99,7 +99,7 @@ class LatentUNetFamily(EpsFamily):
     def generate(
         self, n, gen, labels, sampler, steps, eta, guidance, clip_sample=False, variance="beta"
     ) -> torch.Tensor:
-        net = self.ema.shadow.eval()
+        net = self.eps_net()
         self.ae.eval()
         z = sample_with(
             net,

@@ -262,7 +262,7 @@ def heldout_denoising_loss(model: Any, data: Dataset, seed: int = 0, batch: int 
     weighted denoising term of the ELBO, comparable only between models of the same schedule."""
     from genlab.diffusion import q_sample
 
-    net = model.ema.shadow.eval()
+    net = model.eps_net()  # a v-model's prediction as eps: the loss compares across both
     gen = torch.Generator().manual_seed(seed)
     total = 0.0
     k = model.num_classes

@@ -253,8 +253,8 @@ def train(
 
         if state is None:
             finetune.apply_base(model, finetune.load_base(cfg)[0])
-        if cfg.freeze_early:
-            finetune.freeze(model)
+        if cfg.freeze_early or cfg.freeze_blocks:
+            finetune.freeze(model, cfg.freeze_blocks or None)
     if state is not None:
         for k, m in model.trained_modules().items():
             m.load_state_dict(state["modules"][k])

@@ -184,6 +184,10 @@ class VAEFamily(Family):
         net = self.vae.encoder.net
         return [net[0], net[2]] if isinstance(net[0], nn.Conv2d) else [net[0]]
 
+    def freeze_stages(self) -> list[list[nn.Module]]:
+        """The encoder's layers with weights, from the input on."""
+        return [[m] for m in self.vae.encoder.net if isinstance(m, (nn.Conv2d, nn.Linear))]
+
     def prepare(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         """Data as the likelihood sees it: binary pixels for Bernoulli, [0,1] or raw otherwise."""
         if self.spec.kind != "image":

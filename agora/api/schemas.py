@@ -280,15 +280,24 @@ class RunOut(Schema):
     url: str
     # a fine-tune: its base (null when the caller may not see it or it was removed; then
     # base_sha256 still names the weights it started from), and whether early layers were frozen
+    # (freeze_early, runs made before freeze_blocks) or how many of its blocks (of `blocks`)
     base: ModelRef | None
     base_sha256: str
     freeze_early: bool
+    freeze_blocks: int
+    blocks: int
+    # the learning rate it trains with, and whether the member chose it (else the preset's)
+    lr: float | None
+    lr_chosen: bool
 
 
 class RunIn(InSchema):
     """`base_model`: the id of a published model the caller may see; the run fine-tunes it
     (same family; it keeps the base's network — for a text model its context, width, depth and
-    tokenizer — and new classes or characters extend it). `freeze_early` needs a base."""
+    tokenizer — and new classes or characters extend it). `freeze_blocks` (needs a base): keep
+    its first N blocks fixed, at most as many as it has; `freeze_early`, the older option, its
+    early layers (not with freeze_blocks). `lr`: the learning rate, 1e-6 to 0.1 (null: the
+    preset's)."""
 
     title: text(TrainingRun, "title") = ""
     family: one_of(value for value, _label in FAMILY_CHOICES)
@@ -300,6 +309,8 @@ class RunIn(InSchema):
     private: bool = False
     base_model: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
     freeze_early: bool = False
+    freeze_blocks: Annotated[int, Field(ge=0, le=1000)] = 0
+    lr: float | None = None
 
 
 class ModelOut(Schema):

@@ -7,14 +7,16 @@ update, so a second copy of the task finds nothing to do."""
 from __future__ import annotations
 
 import logging
-import tempfile
+import shutil
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from agora.challenges.models import Submission
+from agora.lab.models import JobPriority
 
 logger = logging.getLogger(__name__)
 Status = Submission.Status
@@ -35,6 +37,7 @@ def _checkpoint_file(submission: Submission) -> Path:
 
 
 def evaluate(*, submission_id: int) -> str:
+    from agora.lab import lane
     from agora.lab.execution import _set_threads, training_config
     from genlab.challenge import TASKS, Protocol, regenerate_digest, score, weights_digest
     from genlab.checkpoint import load
@@ -42,15 +45,18 @@ def evaluate(*, submission_id: int) -> str:
     from genlab.train import train
     from genlab.zoo import cpu_kind
 
-    claimed = Submission.objects.filter(pk=submission_id, status=Status.QUEUED).update(
+    queued = Submission.objects.filter(pk=submission_id, status=Status.QUEUED)
+    # A background entry (the demo's zoo entries) starts only while no member job waits.
+    claimed = queued.filter(lane.may_start()).update(
         status=Status.RUNNING, claimed_at=timezone.now()
     )
     if not claimed:
-        return "not-claimed"
+        return "waiting" if queued.exists() else "not-claimed"
     submission = Submission.objects.select_related("challenge", "run", "model").get(
         pk=submission_id
     )
     challenge, run = submission.challenge, submission.run
+    background = submission.priority == JobPriority.BACKGROUND
     task = TASKS[challenge.task]
     protocol = Protocol.from_dict(challenge.protocol)
     _set_threads(run.dataset)
@@ -66,8 +72,18 @@ def evaluate(*, submission_id: int) -> str:
             sampler=submission.sampler or None,
             steps=submission.sampling_steps,
         )
-        with tempfile.TemporaryDirectory(prefix="agora-rebuild-") as folder:
-            result = train(training_config(run), out_dir=folder)  # the run's exact config
+        folder = rebuild_folder(submission_id)
+        yielded = False
+        try:
+            # the run's exact config; a rebuild that yielded resumes from its checkpoint
+            result = train(
+                training_config(run),
+                out_dir=folder,
+                callbacks=[_YieldToMembers()] if background else [],
+                resume=(folder / "state.pt").is_file(),
+            )
+            if yielded := result.status == "cancelled":
+                return _yield(submission_id)
             rebuilt = load(result.checkpoint)
             made, again = weights_digest(ckpt), weights_digest(rebuilt)
             if made != again:
@@ -79,6 +95,9 @@ def evaluate(*, submission_id: int) -> str:
                     f"that trained it; this server is {cpu_kind()})",
                 )
             digest = regenerate_digest(rebuilt, scored.recipe)
+        finally:
+            if not yielded:
+                shutil.rmtree(folder, ignore_errors=True)
     except GenlabError as exc:
         return _refuse(submission, cpu_started, str(exc))
     except FileNotFoundError:
@@ -103,6 +122,40 @@ def evaluate(*, submission_id: int) -> str:
         )
         _after(submission)
     return str(Status.SCORED)
+
+
+def rebuild_folder(submission_id: int) -> Path:
+    """Where an entry's rebuild trains: kept while a background rebuild waits to resume, removed
+    once the entry is scored or refused."""
+    return Path(settings.LAB_RUNS_DIR) / "rebuilds" / str(submission_id)
+
+
+def _yield(submission_id: int) -> str:
+    """A member job waits: this background evaluation goes back to the queue (its rebuild kept
+    at the checkpoint it stopped at) and the sweep wakes it again once the lane is free."""
+    Submission.objects.filter(pk=submission_id, status=Status.RUNNING).update(
+        status=Status.QUEUED, claimed_at=None, woken_at=timezone.now()
+    )
+    logger.info("evaluation of submission %s yielded to a member's job", submission_id)
+    return "yielded"
+
+
+class _YieldToMembers:
+    """genlab callback of a background rebuild: stop at a checkpoint when a member job waits."""
+
+    def __init__(self) -> None:
+        from agora.lab.lane import YieldCheck
+
+        self.should_cancel = YieldCheck()
+
+    def on_progress(self, progress) -> None:
+        return None
+
+    def on_samples(self, step: int, path: Path) -> None:
+        return None
+
+    def on_checkpoint(self, step: int, path: Path) -> None:
+        return None
 
 
 def _refuse(submission: Submission, cpu_started: float, reason: str) -> str:

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from agora.lab.models import JobPriority
+
 
 class Challenge(models.Model):
     creator = models.ForeignKey(
@@ -108,6 +110,10 @@ class Submission(models.Model):
     sampler = models.CharField(max_length=10, blank=True)
     sampling_steps = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # A member's entry goes first; the zoo's demo entries wait for an idle lane (lab/lane.py).
+    priority = models.PositiveSmallIntegerField(
+        choices=JobPriority.choices, default=JobPriority.MEMBER
+    )
     verified = models.BooleanField(default=False)  # the rebuild from the recipe was identical
     refusal = models.TextField(blank=True)
     metrics = models.JSONField(default=dict, blank=True)
@@ -139,6 +145,8 @@ class Submission(models.Model):
                 name="submission_board_high",
             ),
             models.Index(fields=["submitter", "-created_at"], name="submission_member"),
+            # The training lane's question "does a member's evaluation wait?" (lab/lane.py).
+            models.Index(fields=["status", "priority"], name="submission_lane"),
         ]
 
     def __str__(self) -> str:

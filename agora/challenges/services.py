@@ -25,7 +25,7 @@ from agora.challenges.models import (
 from agora.core import jobs
 from agora.core.limits import check_lengths
 from agora.core.markdown import render
-from agora.lab.models import LabModel, TrainingRun
+from agora.lab.models import JobPriority, LabModel, TrainingRun
 
 MAX_PROTOCOL_COUNT = 1000
 MAX_TEXT_PROTOCOL_COUNT = 256  # genlab.gpt.MAX_TEXT_COUNT: one text recipe's samples
@@ -165,9 +165,12 @@ def submit(
     model: LabModel | None = None,
     sampler: str = "",
     steps: int | None = None,
+    background: bool = False,
 ) -> Submission:
     """Enter a finished run (or the run behind a published model) of the member's own. Every
-    refusal says why and stores nothing; the evaluation runs on the training queue."""
+    refusal says why and stores nothing; the evaluation runs on the training queue, first in
+    line with other members' jobs, or with `background` (the demo seed's zoo entries; no form or
+    API passes it) only while no member job waits (agora/lab/lane.py)."""
     if model is not None:
         run = model.run
     if run is None:
@@ -240,6 +243,7 @@ def submit(
         sampling_steps=steps,
         cpu_seconds=run.cpu_seconds,
         checkpoint_sha256=run.checkpoint_sha256,
+        priority=JobPriority.BACKGROUND if background else JobPriority.MEMBER,
     )
     submission.full_clean()
     try:

@@ -35,23 +35,41 @@ class RunForm(forms.Form):
             "set (new classes extend its class embedding, new characters its vocabulary)."
         ),
     )
-    freeze_early = forms.BooleanField(
-        label=gettext_lazy("Freeze the early layers"),
+    freeze_blocks = forms.IntegerField(
+        label=gettext_lazy("Frozen blocks"),
+        required=False,
+        min_value=0,
+        initial=0,
+        help_text=gettext_lazy(
+            "Fine-tunes only: the base's first N blocks keep their weights (a text model's first "
+            "N transformer blocks and its embeddings; a UNet's first N resolution levels). "
+            "0: every layer learns. On a small data set, frozen blocks keep more of what the "
+            "base knew."
+        ),
+    )
+    lr = forms.FloatField(
+        label=gettext_lazy("Learning rate"),
         required=False,
         help_text=gettext_lazy(
-            "Only the later layers learn; fine-tunes on small data sets keep "
-            "more of what the base knew."
+            "Empty: the preset's (0.003 for a quick text model, 0.001 for most image models). "
+            "Between 0.000001 and 0.1; a fine-tune on little data often learns best at a third "
+            "to a tenth of the preset's."
         ),
     )
 
-    def __init__(self, *args, datasets, bases, families=None, **kwargs) -> None:
+    def __init__(
+        self, *args, datasets, bases, families=None, preset_lr: float | None = None, **kwargs
+    ) -> None:
         """`bases`: the models the member may start from (of the chosen family); `families`:
-        the families left to choose (a fine-tune keeps its base's)."""
+        the families left to choose (a fine-tune keeps its base's); `preset_lr`: the preset's
+        learning rate when the family is known, shown in the empty field."""
         super().__init__(*args, **kwargs)
         self.fields["dataset"].choices = datasets
         self.fields["base_model"].choices = bases
         if families is not None:
             self.fields["family"].choices = [c for c in FAMILY_CHOICES if c[0] in families]
+        if preset_lr is not None:
+            self.fields["lr"].widget.attrs["placeholder"] = f"{preset_lr:g}"
 
     def clean_base_model(self) -> int | None:
         value = self.cleaned_data["base_model"]

@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 FAMILY_CHOICES = [
     ("gan", _("GAN")),
@@ -42,6 +43,16 @@ TEXT_DATASETS = ("tang", "kjv")
 # Colour channels of the built-in image sets (uploads record theirs when checked): a fine-tune
 # keeps its base's channels, so a grey base cannot learn a colour set.
 BUILTIN_CHANNELS = {"mnist5k": 1, "digits": 1, "emoji32": 3}
+
+
+class JobPriority(models.IntegerChoices):
+    """Who a job of the training lane (agora/lab/lane.py) is for. A member's job (their run,
+    their challenge entry, a lesson training they asked for) goes first; a background job the
+    site queued itself (the demo's verification rebuilds, the lessons' warm-ups) runs only while
+    no member job waits. Set by the service that queues the job, never by a form or the API."""
+
+    BACKGROUND = 0, pgettext_lazy("job priority", "Background")
+    MEMBER = 1, pgettext_lazy("job priority", "Member")
 
 
 class LabDataset(models.Model):
@@ -117,12 +128,16 @@ class TrainingRun(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
     )
     # Fine-tuning: the published model whose weights the run starts from (and the hash of those
-    # weights, kept when the model is gone); `freeze_early` keeps its early layers fixed.
+    # weights, kept when the model is gone); `freeze_early` keeps its early layers fixed (runs
+    # made before `freeze_blocks`), `freeze_blocks` its first N blocks (genlab freeze_blocks).
     base_model = models.ForeignKey(
         "LabModel", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs_started"
     )
     base_sha256 = models.CharField(max_length=64, blank=True)
     freeze_early = models.BooleanField(_("freeze early layers"), default=False)
+    freeze_blocks = models.PositiveSmallIntegerField(_("frozen blocks"), default=0)
+    # the learning rate the member chose (None: the preset's; settings["lr"] is what trains)
+    lr = models.FloatField(_("learning rate"), null=True, blank=True)
 
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
@@ -188,6 +203,20 @@ class TrainingRun(models.Model):
     def is_resumable(self) -> bool:
         """A failed or cancelled run continues from its last checkpoint."""
         return self.status in {self.Status.FAILED, self.Status.CANCELLED}
+
+    @property
+    def learning_rate(self) -> float | None:
+        """The learning rate it trains with: the member's, else the preset's."""
+        return self.settings.get("lr")
+
+    @property
+    def blocks(self) -> int:
+        """How many blocks its network has that a fine-tune may freeze (genlab's count)."""
+        from genlab.config import freezable_blocks
+
+        return freezable_blocks(
+            self.family, self.settings, self.settings.get("image_size") is not None
+        )
 
     @property
     def preset_label(self) -> str:
@@ -257,6 +286,10 @@ class LabModel(models.Model):
     text_spec = models.JSONField(default=dict, blank=True)
     # A base model of the zoo (genlab/zoo/), published by the site itself on an empty database.
     official = models.BooleanField(_("official"), default=False)
+    # A zoo model's entry name, and what its reference samples showed ({"kind", "url", ...}):
+    # its page writes title and card in the reader's language from these (lab/zoo_cards.py).
+    zoo_name = models.CharField(max_length=60, blank=True)
+    zoo_reference = models.JSONField(default=dict, blank=True)
     topic = models.OneToOneField(
         "forum.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="lab_model"
     )
@@ -282,6 +315,16 @@ class LabModel(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("lab:model", kwargs={"model_id": self.id})
+
+    @property
+    def display_name(self) -> str:
+        """The name pages show: a zoo model's title in the reader's language (lab/zoo_texts.py),
+        any other model's name as its owner gave it."""
+        if self.zoo_name:
+            from agora.lab.zoo_texts import title
+
+            return title(self.zoo_name, self.name)
+        return self.name
 
 
 class Star(models.Model):

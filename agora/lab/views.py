@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from agora.core.forms import add_validation_errors
 from agora.core.paging import keyset_page
 from agora.core.params import parse_id, parse_ids
-from agora.lab import permissions, selectors
+from agora.lab import permissions, selectors, zoo_cards
 from agora.lab.dataset_summary import builtin_summary
 from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm, TextGenerateForm
 from agora.lab.models import (
@@ -22,6 +22,7 @@ from agora.lab.models import (
     TEXT_DATASETS,
     TEXT_FAMILIES,
     Generation,
+    LabModel,
     TrainingRun,
 )
 from agora.lab.services import datasets as dataset_services
@@ -104,7 +105,8 @@ def new_run(request: HttpRequest) -> HttpResponse:
             "steps": fork.steps,
             "seed": fork.seed,
             "base_model": fork.base_model_id or "",
-            "freeze_early": fork.freeze_early,
+            "freeze_blocks": fork_freeze_blocks(fork),
+            "lr": fork.lr,
         }
     base_id = parse_id(request.GET.get("base", ""))
     base = selectors.get_model_for_user(request.user, base_id) if base_id else None
@@ -120,7 +122,13 @@ def new_run(request: HttpRequest) -> HttpResponse:
     families = [base.run.family] if base else None
     bases = selectors.base_choices(request.user, family=base.run.family if base else None)
     form = RunForm(
-        request.POST or None, initial=initial, datasets=datasets, bases=bases, families=families
+        request.POST or None,
+        initial=initial,
+        datasets=datasets,
+        bases=bases,
+        families=families,
+        # the forked run's preset rate (its family, data set and preset), else the base's
+        preset_lr=fork.settings.get("lr") if fork and fork.lr is None else preset_lr(base),
     )
     if request.method == "POST" and form.is_valid():
         forked_from = _run_named(request, request.POST.get("forked_from", ""))
@@ -140,6 +148,33 @@ def new_run(request: HttpRequest) -> HttpResponse:
     status = 400 if form.is_bound and form.errors else 200
     context = {"form": form, "fork": fork, "base": base, "estimates": _estimate_table()}
     return render(request, "lab/new_run.html", context, status=status)
+
+
+def fork_freeze_blocks(fork: TrainingRun) -> int:
+    """A fork freezes what its run froze: a run made with freeze_early, the same blocks."""
+    if fork.freeze_blocks or not fork.freeze_early:
+        return fork.freeze_blocks
+    from genlab.config import early_blocks
+
+    return early_blocks(fork.family, fork.settings, fork.settings.get("image_size") is not None)
+
+
+def preset_lr(base: LabModel | None) -> float | None:
+    """The quick preset's learning rate for a fine-tune of `base` (None when no base is chosen:
+    it depends on the family)."""
+    if base is None:
+        return None
+    from genlab.config import LOSS_OPTIONS, preset_options
+    from genlab.errors import GenlabError
+
+    family, shape = base.run.family, base.data_shape
+    kind = "text" if family in TEXT_FAMILIES else "image" if len(shape) == 3 else "points"
+    loss = LOSS_OPTIONS.get(str(base.run.settings.get("loss", "")), {})  # a WGAN brings its lr
+    try:
+        options = {**preset_options(family, kind, shape[-1] if shape else 0, "quick"), **loss}
+    except GenlabError:
+        return None
+    return float(options["lr"]) if "lr" in options else None
 
 
 def _estimate_table() -> dict:
@@ -263,6 +298,8 @@ def model(request: HttpRequest, model_id: int) -> HttpResponse:
         return render(request, "lab/model.html#generation-rows", context)
     context = {
         "model": obj,
+        # a zoo model's card in the reader's language, any other as its owner wrote it
+        "card_html": zoo_cards.card_html(obj),
         "generations": generations,
         "next_cursor": next_cursor,
         "starred": selectors.has_starred(request.user, obj),

@@ -7,6 +7,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from agora.lab.models import JobPriority
+
 
 class Series(models.Model):
     title = models.CharField(_("title"), max_length=200, unique=True)
@@ -180,6 +182,11 @@ class WidgetResult(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A live training a member asked for goes first; the lessons' warm-ups queued by the demo
+    # seed wait for an idle lane (agora/lab/lane.py).
+    priority = models.PositiveSmallIntegerField(
+        choices=JobPriority.choices, default=JobPriority.MEMBER
+    )
     claimed_at = models.DateTimeField(null=True, blank=True)
     woken_at = models.DateTimeField(null=True, blank=True)  # the sweep's (agora/core/jobs.py)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -189,6 +196,8 @@ class WidgetResult(models.Model):
         indexes = [
             # A member's quota: their computations of the last hour.
             models.Index(fields=["requested_by", "-created_at"], name="widget_quota"),
+            # The training lane's question "does a member's training wait?" (lab/lane.py).
+            models.Index(fields=["status", "priority"], name="widget_lane"),
         ]
 
 

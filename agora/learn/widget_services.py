@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agora.core import jobs
+from agora.lab.models import JobPriority
 from agora.learn import permissions, widgets
 from agora.learn.models import Article, LessonCompletion, WidgetFrame, WidgetResult
 from agora.learn.widgets.compute import Drawn
@@ -133,7 +134,9 @@ def _store(*, kind, key, state, requester, drawn: Drawn) -> WidgetResult:
     return row
 
 
-def _queue(*, kind, key, state, requester) -> WidgetResult:
+def _queue(*, kind, key, state, requester, priority: int = JobPriority.MEMBER) -> WidgetResult:
+    """Queue a live training on the training lane: for a member who asked (MEMBER), or as the
+    demo seed's warm-up (BACKGROUND, run only while no member job waits)."""
     from agora.learn import tasks
 
     with transaction.atomic():
@@ -144,13 +147,14 @@ def _queue(*, kind, key, state, requester) -> WidgetResult:
                 "state": state,
                 "status": Status.QUEUED,
                 "requested_by": requester,
+                "priority": priority,
             },
         )
         if not created and row.status == Status.DECLARED:
             WidgetResult.objects.filter(pk=row.pk, status=Status.DECLARED).update(
-                status=Status.QUEUED
+                status=Status.QUEUED, priority=priority
             )
-            row.status = Status.QUEUED
+            row.status, row.priority = Status.QUEUED, priority
         if row.status == Status.QUEUED:
             jobs.wake_on_commit(tasks.run_widget, row.id)
     return row
@@ -200,7 +204,13 @@ def warm_declared() -> tuple[int, int]:
         if widget is None or str(row.state.get("image", "")).startswith("work-"):
             continue  # a kind removed since; a work's figure is keyed by its file (check_access)
         if widget.live:
-            _queue(kind=row.kind, key=row.key, state=row.state, requester=None)
+            _queue(
+                kind=row.kind,
+                key=row.key,
+                state=row.state,
+                requester=None,
+                priority=JobPriority.BACKGROUND,
+            )
             queued += 1
             continue
         try:
@@ -224,17 +234,26 @@ def forget_work(*, work_id: int) -> int:
 
 def run_live(*, result_id: int) -> str:
     """Claim a queued live training and run it, storing a frame every few steps."""
+    from agora.lab import lane
+
     now = timezone.now()
-    claimed = WidgetResult.objects.filter(
+    due = WidgetResult.objects.filter(
         Q(status=Status.QUEUED) | (Q(status=Status.RUNNING) & _stale(now)), pk=result_id
-    ).update(status=Status.RUNNING, claimed_at=now, step=0, frame_count=0)
+    )
+    # The lessons' warm-ups (background) start only while no member job waits.
+    claimed = due.filter(lane.may_start()).update(
+        status=Status.RUNNING, claimed_at=now, step=0, frame_count=0
+    )
     if not claimed:
-        return "not-claimed"
+        return "waiting" if due.exists() else "not-claimed"
     row = WidgetResult.objects.get(pk=result_id)
     WidgetFrame.objects.filter(result=row).delete()  # a retry after a lost worker starts over
     widget = widgets.get(row.kind)
+    member_waits = lane.YieldCheck() if row.priority == JobPriority.BACKGROUND else None
 
     def report(step: int, total: int, drawn: Drawn) -> None:
+        if member_waits is not None and member_waits():
+            raise lane.Yielded
         number = WidgetResult.objects.values_list("frame_count", flat=True).get(pk=result_id)
         WidgetFrame.objects.create(
             result_id=result_id, number=number, step=step, png=drawn.png, data=drawn.data
@@ -246,6 +265,15 @@ def run_live(*, result_id: int) -> str:
     function = _function(widget)
     try:
         drawn = function(row.state, report)
+    except lane.Yielded:
+        # A member job waits: back to the queue, to start over once the lane is free (the sweep
+        # wakes it again).
+        WidgetFrame.objects.filter(result_id=result_id).delete()
+        WidgetResult.objects.filter(pk=result_id, status=Status.RUNNING).update(
+            status=Status.QUEUED, claimed_at=None, woken_at=timezone.now(), step=0, frame_count=0
+        )
+        logger.info("lesson widget %s (%s) yielded to a member's job", result_id, row.kind)
+        return "yielded"
     except Exception as exc:
         logger.exception("lesson widget %s (%s) failed", result_id, row.kind)
         WidgetResult.objects.filter(pk=result_id).update(

@@ -138,3 +138,87 @@ def test_gan_vae_and_latent_bases(tmp_path: Path) -> None:
     a, b = load_file(ldm), load_file(frozen.checkpoint)
     assert all(torch.equal(a[k], b[k]) for k in a if k.startswith("vae."))
     assert load(frozen.checkpoint).config.vae_steps == 0
+
+
+def test_freeze_blocks_keeps_the_first_resolution_levels_bit_identical(
+    digits_diffusion: Path, tmp_path: Path
+) -> None:
+    data = _folder(tmp_path / "data", {"star": 8})
+    result = train(_cfg(digits_diffusion, data, freeze_blocks=2), out_dir=tmp_path / "f")
+    base, tuned = load_file(digits_diffusion), load_file(result.checkpoint)
+    frozen = [k for k in base if k.startswith(("eps_theta.inp.", "eps_theta.down."))]
+    assert {k.split(".")[2] for k in frozen if ".down." in k} == {"0", "1"}  # both levels
+    assert all(torch.equal(tuned[k], base[k]) for k in frozen)
+    learning = [
+        k for k in base if k.startswith(("eps_theta.mid1.", "eps_theta.up.", "eps_theta.out"))
+    ]
+    assert any(not torch.equal(tuned[k], base[k]) for k in learning)
+    assert load(result.checkpoint).config.freeze_blocks == 2
+
+
+def test_more_frozen_blocks_than_the_model_has_are_refused_and_nothing_is_written(
+    digits_diffusion: Path, tmp_path: Path, capsys
+) -> None:
+    data = _folder(tmp_path / "data", {"star": 8})
+    out = tmp_path / "run"
+    with pytest.raises(ConfigError, match="can freeze at most 2 blocks of this model; this run"):
+        train(_cfg(digits_diffusion, data, freeze_blocks=3), out_dir=out)
+    for bad, message in (
+        ({"freeze_blocks": -1}, "freeze_blocks must be >= 0"),
+        ({"freeze_blocks": 1, "freeze_early": True}, "not both"),
+        ({"freeze_blocks": 1.5}, "must be a whole number"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            train(_cfg(digits_diffusion, data, **bad), out_dir=out)
+    with pytest.raises(ConfigError, match="freeze_blocks needs a base model"):
+        resolve_config("diffusion", "digits", freeze_blocks=1)
+    args = ["--base", str(digits_diffusion), "--steps", "2", "--out", str(out)]
+    assert main(["train", "diffusion", "--dataset", str(data), *args, "--freeze-blocks", "5"]) == 2
+    assert "can freeze at most 2 blocks" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_configs_without_freeze_blocks_keep_their_json() -> None:
+    """Old runs and checkpoints hash as before: freeze_blocks is written only when set."""
+    cfg = resolve_config("diffusion", "digits", base_model="moons-diffusion", freeze_early=True)
+    assert "freeze_blocks" not in cfg.to_dict() and cfg.to_dict()["freeze_early"] is True
+    assert "freeze_blocks" not in resolve_config("diffusion", "digits").to_json()
+    tuned = resolve_config("diffusion", "digits", base_model="moons-diffusion", freeze_blocks=2)
+    assert tuned.to_dict()["freeze_blocks"] == 2
+
+
+@pytest.mark.parametrize(
+    ("family", "dataset", "opts"),
+    [
+        ("diffusion", "digits", {"size": 8}),
+        ("diffusion", "moons", {}),
+        ("latent", "moons", {}),
+        ("vae", "digits", {"size": 8}),
+        ("vae", "moons", {}),
+        ("gan", "digits", {"size": 8}),
+        ("gan", "moons", {}),
+    ],
+)
+def test_the_site_s_block_count_is_the_model_s(family: str, dataset: str, opts: dict) -> None:
+    """genlab.config.freezable_blocks (what the site offers, from a config alone) counts
+    Family.freeze_stages, and early_blocks of them freeze exactly what freeze_early does."""
+    from genlab.config import early_blocks, freezable_blocks
+
+    cfg = resolve_config(family, dataset, **opts)
+    cfg, _train, _val, spec = prepare(cfg)
+    image = spec.kind == "image"
+    count = freezable_blocks(family, cfg.to_dict(), image)
+    assert count == len(build_family(cfg, spec).freeze_stages()) >= 1
+    early, blocks = build_family(cfg, spec), build_family(cfg, spec)
+    finetune.freeze(early)
+    finetune.freeze(blocks, early_blocks(family, cfg.to_dict(), image))
+
+    def frozen(model) -> set[str]:
+        return {
+            f"{name}.{p}"
+            for name, module in model.trained_modules().items()
+            for p, t in module.named_parameters()
+            if not t.requires_grad
+        }
+
+    assert frozen(early) == frozen(blocks) != set()

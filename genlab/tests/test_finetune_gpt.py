@@ -164,3 +164,29 @@ def test_cli_fine_tunes_a_text_model(base: Path, new_data: Path, tmp_path: Path,
     assert main(["train", "gpt", "--dataset", str(new_data), "--base", str(base), *bad]) == 2
     assert "width (n_embd) of 16; this run asks for 32" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+def test_freeze_blocks_keeps_the_first_blocks_and_embeddings_bit_identical(
+    base: Path, new_data: Path, tmp_path: Path, capsys
+) -> None:
+    result = train(tune(base, new_data, freeze_blocks=1, lr=0.05), out_dir=tmp_path / "f")
+    old, new = load_file(base), load_file(result.checkpoint)
+    v_old = old["gpt.transformer.wte.weight"].shape[0]
+    frozen = [k for k in old if k.startswith(("gpt.transformer.wpe.", "gpt.transformer.h.0."))]
+    assert frozen and all(torch.equal(new[k], old[k]) for k in frozen)
+    assert torch.equal(new["gpt.transformer.wte.weight"][:v_old], old["gpt.transformer.wte.weight"])
+    learning = [k for k in old if k.startswith("gpt.transformer.h.1.")]
+    assert any(not torch.equal(new[k], old[k]) for k in learning)
+    # both blocks: only the final LayerNorm and the new characters' rows learn
+    both = train(tune(base, new_data, freeze_blocks=2, lr=0.05), out_dir=tmp_path / "both")
+    new = load_file(both.checkpoint)
+    assert all(torch.equal(new[k], old[k]) for k in old if k.startswith("gpt.transformer.h."))
+    assert not torch.equal(new["gpt.transformer.ln_f.weight"], old["gpt.transformer.ln_f.weight"])
+    out = tmp_path / "three"
+    with pytest.raises(ConfigError, match="can freeze at most 2 blocks of this model; this run"):
+        train(tune(base, new_data, freeze_blocks=3), out_dir=out)
+    args = ["--dataset", str(new_data), "--base", str(base), "--steps", "2", "--out", str(out)]
+    assert main(["train", "gpt", *args, "--freeze-blocks", "1", "--set", "lr=1e-4"]) == 0
+    config = load(out / "model.safetensors").config
+    assert config.freeze_blocks == 1 and config.lr == 1e-4 and not config.freeze_early
+    capsys.readouterr()

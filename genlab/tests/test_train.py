@@ -21,6 +21,7 @@ FAMILIES = [
     ("wgan-gp", 300, {"batch_size": 256}, 0.5),
     ("vae", 500, {}, 0.11),
     ("diffusion", 400, {"T": 200}, 0.1),
+    ("diffusion", 400, {"T": 200, "prediction": "v"}, 0.1),  # v-prediction, sampled as eps
     ("latent", 300, {"vae_steps": 300, "T": 200}, 0.12),
 ]
 

@@ -101,6 +101,10 @@ def run_out(run: TrainingRun, user=None) -> dict:
         "base": model_ref(user, run.base_model) if run.base_model_id else None,
         "base_sha256": run.base_sha256,
         "freeze_early": run.freeze_early,
+        "freeze_blocks": run.freeze_blocks,
+        "blocks": run.blocks if run.base_sha256 else 0,
+        "lr": run.learning_rate,
+        "lr_chosen": run.lr is not None,
     }
 
 

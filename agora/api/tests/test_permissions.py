@@ -105,6 +105,18 @@ MATRIX = [
         {"family": "diffusion", "dataset": "swissroll", "base_model": "{w.private_model.id}"},
         (201, 404, 404, 401, 201),
     ),
+    (  # frozen blocks and a learning rate: the same rule (a points model's MLP has 3 blocks)
+        "POST",
+        "/runs",
+        {
+            "family": "diffusion",
+            "dataset": "swissroll",
+            "base_model": "{w.private_model.id}",
+            "freeze_blocks": 3,
+            "lr": 3e-4,
+        },
+        (201, 404, 404, 401, 201),
+    ),
     ("POST", "/runs/{w.queued_run.id}/cancel", None, (200, 403, 403, 401, 200)),
     ("POST", "/models/{w.public_model.id}/star", None, (200, 200, 200, 401, 200)),
     (

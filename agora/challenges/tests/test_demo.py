@@ -7,6 +7,7 @@ import pytest
 from agora.challenges import demo
 from agora.challenges.models import Challenge, Submission
 from agora.conftest import make_member
+from agora.lab.models import JobPriority
 
 
 @pytest.mark.django_db
@@ -59,5 +60,7 @@ def test_the_demo_tang_challenge_has_the_zoo_tang_gpt_waiting_for_the_worker(sta
     entry = Submission.objects.get(challenge=challenge)
     assert entry.submitter.username == ZOO_USERNAME and entry.model_id == model.id
     assert entry.status == "queued" and entry.sampler == ""
+    # nobody asked for it: it waits behind every member's job (agora/lab/lane.py)
+    assert entry.priority == JobPriority.BACKGROUND
     page = client.get(challenge.get_absolute_url()).content.decode()
     assert "Tang poems in ten CPU-minutes" in page and "temperature 0.8" in page

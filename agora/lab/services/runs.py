@@ -23,6 +23,9 @@ from agora.lab.selectors import (
 from agora.lab.tasks import enqueue
 
 Status = TrainingRun.Status
+# The learning rates a member may choose (empty: the preset's); outside them a run diverges or
+# does not move in the steps the lab allows.
+LR_RANGE = (1e-6, 0.1)
 
 
 def validate_run(
@@ -77,16 +80,33 @@ def create_run(
     forked_from: TrainingRun | None = None,
     base_model: LabModel | None = None,
     freeze_early: bool = False,
+    freeze_blocks: int | None = 0,
+    lr: float | None = None,
     cpu_budget_minutes: int | None = None,
 ) -> TrainingRun:
-    """A queued run; with `base_model`, a fine-tune that starts from that model's weights."""
+    """A queued run; with `base_model`, a fine-tune that starts from that model's weights.
+    `freeze_blocks` keeps the base's first N blocks fixed (`freeze_early`, the older option:
+    its early layers); `lr` replaces the preset's learning rate."""
     if not permissions.can_train(owner):
         raise PermissionDenied(_("Log in to train models."))
     if base_model is not None and not permissions.can_fine_tune(owner, base_model):
         raise PermissionDenied(_("You may not use this model."))
+    freeze_blocks = freeze_blocks or 0
     if freeze_early and base_model is None:
         raise ValidationError(
             {"freeze_early": _("Only a fine-tune has early layers to freeze; choose a base model.")}
+        )
+    if freeze_blocks and base_model is None:
+        raise ValidationError(
+            {"freeze_blocks": _("Only a fine-tune has blocks to freeze; choose a base model.")}
+        )
+    if freeze_blocks and freeze_early:
+        raise ValidationError(
+            {"freeze_blocks": _("Freeze the early layers or a number of blocks, not both.")}
+        )
+    if lr is not None and not LR_RANGE[0] <= lr <= LR_RANGE[1]:
+        raise ValidationError(
+            {"lr": _("The learning rate must be between 0.000001 and 0.1 (empty: the preset's).")}
         )
     active = TrainingRun.objects.filter(status__in=[Status.QUEUED, Status.RUNNING])
     if active.filter(owner=owner).count() >= settings.LAB_MAX_ACTIVE_RUNS_PER_MEMBER:
@@ -104,7 +124,21 @@ def create_run(
         reason = base_incompatibility(owner, base_model, family=family, dataset=dataset)
         if reason:
             raise ValidationError({"base_model": reason})
-        config = fine_tune_config(config, base_model, freeze_early=freeze_early)
+        available = base_blocks(base_model)
+        if not 0 <= freeze_blocks <= available:
+            raise ValidationError(
+                {
+                    "freeze_blocks": _(
+                        "%(name)s has %(n)d blocks to freeze; choose from 0 to %(n)d."
+                    )
+                    % {"name": base_model.name, "n": available}
+                }
+            )
+        config = fine_tune_config(
+            config, base_model, freeze_early=freeze_early, freeze_blocks=freeze_blocks
+        )
+    if lr is not None:
+        config["lr"] = lr
     if cpu_budget_minutes is not None and not 1 <= cpu_budget_minutes <= 24 * 60:
         raise ValidationError(
             {"cpu_budget_minutes": _("The CPU budget must be between 1 and 1440 minutes.")}
@@ -128,6 +162,8 @@ def create_run(
         base_model=base_model,
         base_sha256=base_model.checkpoint_sha256 if base_model else "",
         freeze_early=freeze_early,
+        freeze_blocks=freeze_blocks,
+        lr=lr,
         total_steps=steps,
         cpu_budget_s=cpu_budget_minutes * 60 if cpu_budget_minutes else None,
     )
@@ -160,12 +196,24 @@ ARCHITECTURE_OPTIONS = (
 )
 
 
-def fine_tune_config(config: dict, base_model: LabModel, *, freeze_early: bool = False) -> dict:
+def base_blocks(base_model: LabModel) -> int:
+    """How many blocks of a base a fine-tune may freeze (genlab.config.freezable_blocks)."""
+    from genlab.config import freezable_blocks
+
+    image = len(base_model.data_shape) == 3
+    return freezable_blocks(base_model.run.family, base_model.run.settings, image)
+
+
+def fine_tune_config(
+    config: dict, base_model: LabModel, *, freeze_early: bool = False, freeze_blocks: int = 0
+) -> dict:
     """The run's settings with its base's architecture (its image size too: the new data is
     resized to it), the hash of the base's weights (genlab refuses other weights under that
     name) and the freezing. The worker names the base's file (base_model) when it trains."""
     base_settings = base_model.run.settings
     merged = dict(config, base_sha256=base_model.checkpoint_sha256, freeze_early=freeze_early)
+    if freeze_blocks:  # written only when set, as genlab writes it (TrainConfig.to_dict)
+        merged["freeze_blocks"] = freeze_blocks
     for name in ARCHITECTURE_OPTIONS:
         if name in base_settings:
             merged[name] = base_settings[name]

@@ -6,13 +6,15 @@ committed weights, which anyone can reproduce."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils import translation
 
 from agora.accounts.models import User
 from agora.core.markdown import render
 from agora.lab.models import Generation, LabModel, TrainingRun
+from agora.lab.zoo_cards import card_markdown, reference_note
 
 ZOO_USERNAME = "zoo"
 
@@ -52,119 +54,6 @@ def model_licence(dataset_licence: str) -> str:
     """A model inherits its data's terms: CC-BY-SA-3.0 -> cc-by-sa-3.0; synthetic data -> MIT."""
     first = dataset_licence.split()[0] if dataset_licence.strip() else ""
     return first.lower()[:40] if first.upper().startswith("CC") else "mit"
-
-
-def card_markdown(entry) -> str:
-    """The model card of a zoo entry (genlab.zoo.ZooModel)."""
-
-    def cell(value) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
-
-    card = entry.card
-    data = entry.licence
-    train = card.get("train", {})
-    lines = [entry.about, ""] if entry.about else []
-    lines += [
-        _(
-            "An official base model of the Agora model zoo (`genlab/zoo/models/%(name)s/`). "
-            "Rebuild it bit for bit with `python -m genlab zoo build %(name)s`; check its weights "
-            "and reference samples with `python -m genlab zoo verify %(name)s`."
-        )
-        % {"name": entry.name},
-        "",
-        "| | |",
-        "|---|---|",
-    ]
-    dataset = data.get("name", entry.dataset)
-    if data.get("url"):
-        dataset = f"[{cell(dataset)}]({data['url']})"
-    rows = [
-        (_("Data set"), f"{dataset} · {cell(data.get('source', ''))}"),
-        (_("Data licence"), cell(data.get("licence", ""))),
-    ]
-    if data.get("attribution"):
-        rows.append((_("Attribution"), cell(data["attribution"])))
-    if card.get("parameters"):
-        rows.append((_("Parameters"), f"{card['parameters']:,}"))
-    if train.get("cpu_minutes") is not None:
-        load = train.get("load_average") or []
-        rows.append(
-            (
-                _("Training"),
-                _(
-                    "%(cpu).2f CPU-minutes (%(wall).1f min wall, %(threads)s thread(s), "
-                    "torch %(torch)s, %(date)s, load %(load)s)"
-                )
-                % {
-                    "cpu": train["cpu_minutes"],
-                    "wall": train.get("wall_minutes", 0),
-                    "threads": train.get("threads", 1),
-                    "torch": train.get("torch", "?"),
-                    "date": train.get("date", "?"),
-                    "load": f"{load[0]:.1f}" if load else "?",
-                },
-            )
-        )
-    rows += [
-        (_("Recipe SHA-256"), f"`{entry.recipe_sha256}`"),
-        (
-            _("Weights SHA-256"),
-            f"`{entry.weights_sha256}` ({card.get('weights_dtype', 'float32')})",
-        ),
-    ]
-    if card.get("reference_sha256"):
-        rows.append((_("Reference samples SHA-256"), f"`{card['reference_sha256']}`"))
-    lines += [f"| {label} | {value} |" for label, value in rows]
-    if entry.metrics:
-        evaluation = card.get("evaluation", {})
-        lines += [
-            "",
-            _("Metrics measured by genlab's evaluation (%(tool)s, %(n)s samples):")
-            % {"tool": evaluation.get("tool", "genlab.metrics.evaluate"), "n": evaluation.get("n")},
-        ]
-        headline = headline_metrics(entry.metrics)
-        if headline:
-            lines += ["", headline]
-        lines += ["", f"| {_('Metric')} | {_('Value')} |", "|---|---|"]
-        lines += [f"| {cell(k)} | {v:.4g} |" for k, v in sorted(entry.metrics.items())]
-    return "\n".join(lines)
-
-
-def headline_metrics(metrics: dict) -> str:
-    """The card's first line of quality: what the site's evaluation says in words (classifier
-    FD against real data's floor and conditional accuracy for images; bits per character and
-    the form rate for poems; MMD² for 2-D points)."""
-    parts = []
-    if "classifier_fd" in metrics:
-        text = _("Classifier FD %(fd).1f") % {"fd": metrics["classifier_fd"]}
-        if "real_fd_floor" in metrics:
-            text += " " + _("(real images at this sample count: %(floor).1f; lower is better)") % {
-                "floor": metrics["real_fd_floor"]
-            }
-        parts.append(text)
-    if "class_accuracy" in metrics:
-        text = _("%(acc).0f %% of samples classified as the class asked for") % {
-            "acc": 100 * metrics["class_accuracy"]
-        }
-        if "classifier_val_accuracy" in metrics:
-            # what a perfect model would score: the classifier's own accuracy on real images
-            text += " " + _("(real held-out images: %(acc).0f %%)") % {
-                "acc": 100 * metrics["classifier_val_accuracy"]
-            }
-        parts.append(text)
-    if "val_bits_per_char" in metrics:
-        parts.append(
-            _("%(bits).2f bits per character on held-out text")
-            % {"bits": metrics["val_bits_per_char"]}
-        )
-    if "form_rate" in metrics:
-        parts.append(
-            _("%(rate).0f %% of free samples in a regular poem form")
-            % {"rate": 100 * metrics["form_rate"]}
-        )
-    if "mmd2" in metrics:
-        parts.append(_("MMD² %(mmd).4f to held-out points") % {"mmd": metrics["mmd2"]})
-    return " · ".join(f"**{p}**" for p in parts)
 
 
 def zoo_data_kind(entry) -> str:
@@ -213,11 +102,15 @@ def publish_zoo_model(*, entry) -> LabModel | None:
         cpu_seconds=round(float(entry.card.get("train", {}).get("cpu_minutes", 0)) * 60, 1),
         log=f"Built by python -m genlab zoo build {entry.name}; recipe {entry.recipe_sha256}\n",
     )
-    card = card_markdown(entry)
+    # Stored in the site's language for the API, search and link previews; the model page
+    # writes the card in its reader's language (agora/lab/zoo_cards.py).
+    with translation.override(settings.LANGUAGE_CODE):
+        card = card_markdown(entry)
     model = LabModel(
         run=run,
         owner=account,
         name=entry.title,
+        zoo_name=entry.name,
         card=card,
         card_html=render(card),
         licence=model_licence(entry.licence.get("licence", "")),
@@ -321,13 +214,7 @@ def stored_reference_generation(
 
 def note_stored_reference(*, model: LabModel, generation: Generation) -> None:
     """Add the stored reference generation to the card (its hash is the card's: checked)."""
-    note = _(
-        "[Reference samples](%(url)s), made from the committed weights by `python -m genlab zoo "
-        "build` and stored with them: ✓ their hash is the zoo card's reference hash. Press "
-        "**Reproduce and verify** on them to have this site sample them again."
-    ) % {"url": generation.get_absolute_url()}
-    card = f"{model.card}\n\n{note}"
-    LabModel.objects.filter(pk=model.pk).update(card=card, card_html=render(card))
+    _note(model, {"kind": "stored", "url": generation.get_absolute_url()})
 
 
 def note_reference(*, model: LabModel, generation: Generation, entry) -> None:
@@ -335,27 +222,27 @@ def note_reference(*, model: LabModel, generation: Generation, entry) -> None:
     site's pixels hash like the zoo card's reference."""
     expected = entry.card.get("reference_sha256", "")
     if generation.status != Generation.Status.DONE:
-        note = _("The reference samples could not be generated here: %(error)s") % {
-            "error": generation.error
-        }
+        reference = {"kind": "failed", "error": generation.error}
     elif generation.images_sha256 == expected:
-        note = _(
-            "[Reference samples](%(url)s), generated by this site from the committed weights: "
-            "✓ identical to the zoo card's reference hash. Press **Reproduce and verify** on "
-            "them to check again."
-        ) % {"url": generation.get_absolute_url()}
+        reference = {"kind": "identical", "url": generation.get_absolute_url()}
     else:
-        note = _(
-            "[Reference samples](%(url)s), generated by this site from the committed weights: "
-            "their hash `%(got)s` differs from the zoo card's `%(want)s` on this machine (a "
-            "different CPU or torch build); **Reproduce and verify** checks this site's own."
-        ) % {
+        reference = {
+            "kind": "differs",
             "url": generation.get_absolute_url(),
             "got": generation.images_sha256[:12],
             "want": expected[:12],
         }
-    card = f"{model.card}\n\n{note}"
-    LabModel.objects.filter(pk=model.pk).update(card=card, card_html=render(card))
+    _note(model, reference)
+
+
+def _note(model: LabModel, reference: dict) -> None:
+    """Keep what the note says (the page writes it in its reader's language) and append it to
+    the stored card in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        card = f"{model.card}\n\n{reference_note(reference)}"
+    LabModel.objects.filter(pk=model.pk).update(
+        zoo_reference=reference, card=card, card_html=render(card)
+    )
 
 
 def publish_zoo(*, out, sample: bool = False) -> list[LabModel]:

@@ -49,9 +49,9 @@ def test_run_generate_reproduce_and_share(page, live_server, celery_worker_proce
     page.wait_for_url("**/lab/generations/*/")
     page.locator(".badge.state-done").wait_for(timeout=120_000)
     page.get_by_role("button", name="Reproduce and verify").click()
-    page.get_by_text("Identical: the recipe regenerated exactly the same pixels.").wait_for(
-        timeout=120_000
-    )
+    page.get_by_text(
+        "Identical on this server: the recipe regenerated exactly the same pixels."
+    ).wait_for(timeout=120_000)
 
     page.go_back()
     page.get_by_role("button", name="Share to gallery").first.click()

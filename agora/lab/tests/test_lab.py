@@ -68,7 +68,7 @@ def test_train_publish_generate_reproduce_and_share(
         alice_client.post(f"/lab/generations/{first.id}/reproduce/")
     copy = Generation.objects.exclude(pk=first.pk).get()
     assert copy.reproduces == first and copy.verified is True
-    assert "Identical" in alice_client.get(copy.get_absolute_url()).content.decode()
+    assert "Identical on this server" in alice_client.get(copy.get_absolute_url()).content.decode()
 
     shared = alice_client.post(f"/lab/generations/{first.id}/share/", {"index": "0"})
     from agora.gallery.models import Work

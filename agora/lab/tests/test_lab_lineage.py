@@ -82,15 +82,41 @@ def test_a_run_started_from_a_model_records_its_base(alice, bob, client, django_
     assert 'value="diffusion"' in page and 'value="gan"' not in page
     assert 'value="digits"' in page and 'value="moons"' not in page
 
-    response = fine_tune(client, base.id, freeze_early="on")
+    assert 'name="lr"' in page and 'placeholder="0.001"' in page  # the preset's rate
+    assert 'name="freeze_blocks"' in page and 'name="freeze_early"' not in page
+
+    response = fine_tune(client, base.id, freeze_blocks="2", lr="0.0003")
     run = TrainingRun.objects.get(owner=alice)
     assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
     assert run.base_model == base and run.base_sha256 == base.checkpoint_sha256
-    assert run.freeze_early and run.status == "queued"
+    assert run.freeze_blocks == 2 and not run.freeze_early and run.status == "queued"
+    assert run.settings["freeze_blocks"] == 2 and run.settings["lr"] == 0.0003 == run.lr
     # the base's network: its architecture, and its image size (the new data is resized)
     assert run.settings["mults"] == [1, 2, 2] and run.settings["image_size"] == 28
     run_page = client.get(run.get_absolute_url()).content.decode()
     assert "fine-tuned from" in run_page and "Digits DDPM" in run_page
+    assert "first 2 of 3 blocks frozen" in run_page and "learning rate 0.0003" in run_page
+    # a fork keeps both
+    fork = client.get(f"/lab/runs/new/?fork={run.id}").content.decode()
+    assert 'name="freeze_blocks" value="2"' in fork and 'name="lr" value="0.0003"' in fork
+
+
+@pytest.mark.django_db
+def test_a_fork_of_a_run_made_with_freeze_early_freezes_the_same_blocks(alice, bob, client):
+    base = published(bob, name="Digits DDPM")
+    run = published(alice, name="Old fine-tune", base=base).run
+    TrainingRun.objects.filter(pk=run.pk).update(
+        freeze_early=True, settings={**run.settings, "image_size": 28, "freeze_early": True}
+    )
+    client.force_login(alice)
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "early layers frozen" in page and "blocks frozen" not in page
+    assert "(the preset&#x27;s)" not in page  # no learning rate recorded: none shown
+    fork = client.get(f"/lab/runs/new/?fork={run.id}").content.decode()
+    assert 'name="freeze_blocks" value="1"' in fork  # the UNet's first level: freeze_early's
+    TrainingRun.objects.filter(pk=run.pk).update(settings={**run.settings, "lr": 0.002})
+    fork = client.get(f"/lab/runs/new/?fork={run.id}").content.decode()
+    assert 'placeholder="0.002"' in fork  # its preset's rate, as the field's hint
 
 
 @pytest.mark.django_db
@@ -100,7 +126,13 @@ def test_a_run_started_from_a_model_records_its_base(alice, bob, client, django_
         ({"dataset": "moons"}, "was trained on images, not on 2-D points"),
         ({"family": "vae"}, "a fine-tune keeps its family"),
         ({"dataset": "colour"}, "draws greyscale images and this data set has colour images"),
-        ({"base_model": "", "freeze_early": "on"}, "Only a fine-tune has early layers"),
+        ({"base_model": "", "freeze_blocks": "1"}, "Only a fine-tune has blocks to freeze"),
+        ({"freeze_blocks": "4"}, "Digits DDPM has 3 blocks to freeze; choose from 0 to 3."),
+        ({"freeze_blocks": "-1"}, "Ensure this value is greater than or equal to 0."),
+        ({"freeze_blocks": "two"}, "Enter a whole number."),
+        ({"lr": "0.5"}, "The learning rate must be between 0.000001 and 0.1"),
+        ({"lr": "0"}, "The learning rate must be between 0.000001 and 0.1"),
+        ({"lr": "fast"}, "Enter a number."),
     ],
 )
 def test_an_incompatible_base_is_refused_with_a_message_and_nothing_is_created(
@@ -247,15 +279,15 @@ def test_a_fine_tune_of_an_official_zoo_model_trains_from_its_weights_and_lists_
     base = zoo.publish_zoo_model(entry=genlab.zoo.get_model("moons-diffusion"))
     client.force_login(alice)
     with django_capture_on_commit_callbacks(execute=True):
-        response = fine_tune(client, base.id, dataset="swissroll", steps="20", freeze_early="on")
+        response = fine_tune(client, base.id, dataset="swissroll", steps="20", freeze_blocks="1")
     run = TrainingRun.objects.get(owner=alice)
     assert response["Location"] == run.get_absolute_url()
     assert run.status == "completed", run.error
-    assert run.base_sha256 == base.checkpoint_sha256 and run.settings["freeze_early"] is True
+    assert run.base_sha256 == base.checkpoint_sha256 and run.settings["freeze_blocks"] == 1
     assert run.settings["hidden"] == base.run.settings["hidden"]  # the base's network
     client.post(f"/lab/runs/{run.id}/publish/", {"name": "Swiss roll from moons", "licence": "mit"})
     model = LabModel.objects.get(owner=alice)
     assert model.base == base and model.lineage == [base.id]
     page = client.get(model.get_absolute_url()).content.decode()
-    assert "Fine-tuned from" in page and base.name in page and "early layers frozen" in page
+    assert "Fine-tuned from" in page and base.name in page and "first 1 of 3 blocks frozen" in page
     assert "Fine-tunes: 1 model" in client.get(base.get_absolute_url()).content.decode()

@@ -129,7 +129,7 @@ def test_a_text_model_writes_poems_that_reproduce_and_share_to_the_forum(
         client.post(f"/lab/generations/{first.id}/reproduce/")
     copy = Generation.objects.get(reproduces=first)
     assert copy.texts == first.texts and copy.verified is True
-    assert "Identical" in client.get(copy.get_absolute_url()).content.decode()
+    assert "Identical on this server" in client.get(copy.get_absolute_url()).content.decode()
 
     response = client.post(f"/lab/generations/{first.id}/share-text/", {"topic": ""})
     assert response["Location"] == "/new-topic/?category=text-generation"

@@ -70,9 +70,10 @@ def test_a_member_fine_tunes_a_published_text_model_on_their_poems(
     assert 'value="gpt"' in page and 'value="diffusion"' not in page
     assert f'value="{poems.key}"' in page and 'value="tang"' in page
     assert 'value="digits"' not in page and 'value="moons"' not in page
+    assert 'placeholder="0.003"' in page  # the quick text preset's learning rate
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = start(client, base.id, poems.key, freeze_early="on")
+        response = start(client, base.id, poems.key, freeze_blocks="1", lr="0.001")
     run = TrainingRun.objects.get(owner=alice)
     assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
     assert run.base_model == base and run.base_sha256 == base.checkpoint_sha256
@@ -83,9 +84,11 @@ def test_a_member_fine_tunes_a_published_text_model_on_their_poems(
     assert run.status == "completed", run.error
     tuned = load(run.out_dir / "model.safetensors")
     assert tuned.model.tokenizer.chars.endswith("".join(sorted(NEW)))  # new rows, old ids kept
-    assert tuned.config.base_sha256 == base.checkpoint_sha256 and tuned.config.freeze_early
+    assert tuned.config.base_sha256 == base.checkpoint_sha256
+    assert tuned.config.freeze_blocks == 1 and tuned.config.lr == 0.001
     run_page = client.get(run.get_absolute_url()).content.decode()
     assert "fine-tuned from" in run_page and "Tiny poet" in run_page
+    assert "first 1 of 1 block frozen" in run_page and "learning rate 0.001" in run_page
 
     response = client.post(
         f"/lab/runs/{run.id}/publish/", {"name": "Alice's poet", "licence": "mit", "card": ""}
@@ -93,7 +96,7 @@ def test_a_member_fine_tunes_a_published_text_model_on_their_poems(
     child = LabModel.objects.get(name="Alice's poet")
     assert child.base == base and child.lineage == [base.id]
     page = client.get(child.get_absolute_url()).content.decode()
-    assert "Fine-tuned from" in page and "Tiny poet" in page and "early layers frozen" in page
+    assert "Fine-tuned from" in page and "Tiny poet" in page and "first 1 of 1 block frozen" in page
     added = page[page.index('id="new-characters"') :].split("</p>")[0]
     new_chars = tuned.model.tokenizer.chars[-len(added.split(": ")[-1]) :]
     assert f"{len(new_chars)} new characters added to its base's vocabulary" in added

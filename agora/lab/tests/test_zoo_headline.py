@@ -2,7 +2,7 @@
 
 from django.utils import translation
 
-from agora.lab.services.zoo import headline_metrics
+from agora.lab.zoo_cards import headline_metrics
 
 EMOJI_LIKE = {
     "classifier_fd": 3.2,

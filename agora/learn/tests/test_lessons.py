@@ -6,6 +6,7 @@ from django.test import Client, override_settings
 
 from agora.core.markdown import render
 from agora.forum.models import Category
+from agora.lab.models import JobPriority
 from agora.learn import widgets
 from agora.learn.lessons import seed_lessons
 from agora.learn.models import Article, LessonCompletion, WidgetFrame, WidgetResult
@@ -257,6 +258,7 @@ def test_a_visitor_never_starts_a_training_not_even_a_lessons_own(
     assert queued.status_code == 200 and "Waiting for a worker" in queued.content.decode()
     row = WidgetResult.objects.get(pk=declared.pk)
     assert row.status == "queued" and row.requested_by is None and len(woken) == 1
+    assert row.priority == JobPriority.MEMBER  # a member is waiting for it
     watching = client.get(url)  # now the visitor watches it train
     assert watching.status_code == 200 and 'data-hx-trigger="every 1s"' in watching.content.decode()
 
@@ -273,6 +275,10 @@ def test_the_demo_seed_warms_every_figure_the_lessons_place(
     assert queued == len(woken) == rows.filter(kind__in=live).count() >= 4
     assert drawn == rows.exclude(kind__in=live).count() >= 7
     assert not rows.filter(status="declared").exists()
+    # warm-ups nobody asked for: they wait behind every member's job (agora/lab/lane.py)
+    assert set(rows.filter(kind__in=live).values_list("priority", flat=True)) == {
+        JobPriority.BACKGROUND
+    }
     assert set(rows.values_list("kind", flat=True)) == set(widgets.WIDGETS)  # every kind
     for row in rows.exclude(kind__in=live):
         assert row.status == "done" and row.png and row.requested_by is None

@@ -80,7 +80,7 @@ def _sample(family, state: dict[str, Any], n: int, record: bool):
     from genlab.diffusion import _GuidedCaller, ddim_coefficients, ddpm_coefficients
 
     torch.set_num_threads(1)
-    net = family.ema.shadow.eval()
+    net = family.eps_net()
     sched = family.sched
     shape = (n, *family.spec.shape)
     gen = torch.Generator().manual_seed(state["seed"])
