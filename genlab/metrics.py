@@ -162,20 +162,31 @@ def classifier_key(ds: Dataset, recipe: dict[str, Any]) -> str:
     return h.hexdigest()[:20]
 
 
-def get_classifier(dataset: str, image_size: int | None = None) -> Classifier:
-    """The evaluation classifier for a labelled image data set, trained once on its training
-    split and cached under $GENLAB_CACHE by hash of (data, recipe, code version)."""
+def _classifier_entry(dataset: str, image_size: int | None) -> tuple[Dataset, dict[str, Any], str]:
+    """The data set, the recipe of its evaluation classifier and that classifier's cache key."""
     ds = load_dataset(dataset, image_size=image_size)
     if ds.y is None:
         raise_unlabelled(dataset)
-    train, _ = ds.split()
-    recipe = classifier_recipe(train)
-    path = cache_dir() / "classifiers" / f"{classifier_key(ds, recipe)}.safetensors"
+    recipe = classifier_recipe(ds.split()[0])
+    return ds, recipe, classifier_key(ds, recipe)
+
+
+def classifier_name(dataset: str, image_size: int | None = None) -> str:
+    """The cache key of a data set's evaluation classifier, without training it: zoo cards record
+    it, so a number measured by an older classifier is told from one of the current."""
+    return _classifier_entry(dataset, image_size)[2]
+
+
+def get_classifier(dataset: str, image_size: int | None = None) -> Classifier:
+    """The evaluation classifier for a labelled image data set, trained once on its training
+    split and cached under $GENLAB_CACHE by hash of (data, recipe, code version)."""
+    ds, recipe, key = _classifier_entry(dataset, image_size)
+    path = cache_dir() / "classifiers" / f"{key}.safetensors"
     net = Classifier(ds.shape[0], ds.shape[1], ds.num_classes, recipe["width"], recipe["feat"])
     if path.is_file():
         net.load_state_dict(load_file(path))
         return net.eval()
-    net = train_classifier(train, recipe)
+    net = train_classifier(ds.split()[0], recipe)
     with atomic_path(path) as tmp:
         save_file(net.state_dict(), tmp)
     return net

@@ -106,10 +106,15 @@ def headline_metrics(metrics: dict) -> str:
             }
         parts.append(text)
     if "class_accuracy" in metrics:
-        parts.append(
-            _("%(acc).0f %% of samples classified as the class asked for")
-            % {"acc": 100 * metrics["class_accuracy"]}
-        )
+        text = _("%(acc).0f %% of samples classified as the class asked for") % {
+            "acc": 100 * metrics["class_accuracy"]
+        }
+        if "classifier_val_accuracy" in metrics:
+            # what a perfect model would score: the classifier's own accuracy on real images
+            text += " " + _("(real held-out images: %(acc).0f %%)") % {
+                "acc": 100 * metrics["classifier_val_accuracy"]
+            }
+        parts.append(text)
     if "val_bits_per_char" in metrics:
         parts.append(
             _("%(bits).2f bits per character on held-out text")

@@ -146,3 +146,20 @@ def test_the_stored_reference_is_the_cards_without_sampling(tmp_path: Path, monk
     pixels[2, 2] ^= 1
     Image.fromarray(pixels).save(png)
     assert zoo.stored_reference(zoo.get_model("mnist5k-cgan", root)) is None
+
+
+def test_a_card_names_the_evaluation_classifier_that_measured_it(tmp_path: Path) -> None:
+    """A changed classifier recipe is a new classifier: the card says which one gave its FD."""
+    from genlab.metrics import classifier_name
+
+    name = "digits8-vae2d"
+    root = tmp_path / "models"
+    shutil.copytree(zoo.ZOO_DIR / name, root / name)
+    cfg = zoo.load_model(name, root=root).config
+    zoo.evaluate_card(name, n=50, root=root, iwae_k=2)
+    card = json.loads((root / name / zoo.CARD).read_text())
+    assert "classifier_fd" in card["metrics"]
+    assert card["evaluation"]["classifier"] == classifier_name(cfg.dataset, cfg.image_size)
+    zoo.evaluate_card(name, n=50, root=root, iwae_k=2, classifier=False)
+    card = json.loads((root / name / zoo.CARD).read_text())
+    assert "classifier_fd" not in card["metrics"] and card["evaluation"]["classifier"] is None

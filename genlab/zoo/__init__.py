@@ -627,7 +627,7 @@ def evaluate_card(
     """Measure the model with genlab's own evaluate (the site's defaults) and record it."""
     import torch
 
-    from genlab.metrics import evaluate
+    from genlab.metrics import classifier_name, evaluate
 
     entry = get_model(name, root)
     torch.set_num_threads(int(os.environ.get("GENLAB_THREADS", "2")))
@@ -640,6 +640,13 @@ def evaluate_card(
         "n": n,
         "iwae_k": iwae_k if entry.family == "vae" else None,
         "classifier_scores": classifier,
+        # which evaluation classifier measured the FD (its cache key): numbers from another
+        # classifier are not comparable
+        "classifier": (
+            classifier_name(ckpt.config.dataset, ckpt.config.image_size)
+            if "classifier_fd" in scores
+            else None
+        ),
         "tool": "genlab.metrics.evaluate (sampler defaults: genlab.config.SAMPLER_DEFAULTS)",
         "seconds": round(time.perf_counter() - t0, 1),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
