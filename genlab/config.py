@@ -482,7 +482,7 @@ def resolve_config(
         # sampler left [-1, 1] (values -10..6) from a network whose denoising loss was low, as
         # its error at high noise is divided by sqrt(alpha_bar) ~ 0.006 in x_0. The digit sets
         # keep eps, with which their presets, defaults and zoo models were measured;
-        # docs/genlab.md#v-prediction
+        # docs/genlab.md#v-prediction-prediction
         d["prediction"] = "v"
     if family == "gan":
         # the loss brings its hyper-parameters (alias or --set loss=...); explicit ones win

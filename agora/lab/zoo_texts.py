@@ -38,11 +38,12 @@ ZOO_TEXTS: dict[str, tuple[Promise, Promise]] = {
     "emoji32-diffusion": (
         _("Class-conditional DDPM on emoji32"),
         _(
-            "The same UNet as the digits model at 32x32 RGB, trained on 1,906 Twemoji in 9 "
-            "categories; sampled with DDIM-50, eta 1, guidance 0.5. Truncated: trained 500 of "
-            "the 4,000 steps planned (quick preset): on 2 cores shared by nine sessions (load "
-            "average ~30) the run got 2-4 % of one core. For the full model set config.steps to "
-            "4000 and run `python -m genlab zoo build emoji32-diffusion --write`."
+            "The UNet of the digits model (0.77 M parameters) at 32x32 RGB, trained with "
+            "v-prediction on 1,906 Twemoji in 9 categories for 8,000 steps of batch 32 (the quick "
+            "preset's recipe, longer); sampled with DDIM-50, eta 1, guidance 0.5. Faces and flags "
+            "come out recognisable; the other categories are emoji-coloured shapes on white. With "
+            "eps-prediction the same network's samples left [-1, 1] and showed as saturated "
+            "squares."
         ),
     ),
     "emoji32-latent": (
