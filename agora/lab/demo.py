@@ -22,12 +22,22 @@ ZOO_WORKS = [
     ("mnist5k-cgan", "bob", 7, "A seven in one generator pass"),
     ("mnist5k-vae", "bob", None, "First try with the zoo VAE: soft strokes"),
     ("mnist5k-cgan", "linxiao", 4, "条件 GAN 写的数字 4"),
-    ("emoji32-diffusion", "chenwei", 2, "扩散模型画的动物表情"),
+    ("emoji32-diffusion", "chenwei", 0, "扩散模型画的笑脸表情"),
     ("emoji32-latent", "linxiao", 3, "潜空间扩散：一份食物表情"),
 ]
 # A model asked for a class is featured only when its card's evaluation found at least this
-# share of its samples classified as the class asked for (no smudges under a digit's name).
+# share of its samples classified as the class asked for (no smudges under a digit's name),
+# relative to what the evaluation classifier scores on real held-out images: 99.3 % on mnist5k
+# (so about 79 % there), 69.3 % on emoji32, whose nine Unicode categories it cannot tell apart
+# much better (docs/benchmarks.md, "The evaluation classifier").
 FEATURED_CLASS_ACCURACY = 0.8
+
+
+def featured(metrics: dict) -> bool:
+    """Whether a zoo card's class accuracy clears the bar (cards from before the classifier's
+    own accuracy was recorded are held to the absolute 80 %)."""
+    ceiling = metrics.get("classifier_val_accuracy", 1.0) or 1.0
+    return metrics.get("class_accuracy", 0) >= FEATURED_CLASS_ACCURACY * ceiling
 
 
 def seed(*, out) -> None:
@@ -208,7 +218,7 @@ def _zoo_works(*, out) -> None:
         entry, member = entries.get(name), members.get(username)
         if entry is None or member is None or (username, title) in done:
             continue
-        if label is not None and entry.metrics.get("class_accuracy", 0) < FEATURED_CLASS_ACCURACY:
+        if label is not None and not featured(entry.metrics):
             continue
         model = LabModel.objects.filter(official=True, checkpoint_sha256=entry.weights_sha256)
         model = model.first()
