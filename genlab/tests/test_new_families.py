@@ -234,11 +234,11 @@ def test_new_family_trains_and_samples_from_the_cli(family, tmp_path, capsys):
     assert main(["sample", ckpt, "--n", "4", "--steps", "5", "--out", str(grid)]) == 0
     recipe = json.loads(capsys.readouterr().out)["recipe"]
     assert grid.is_file()
-    # the family's defaults fill what was not given (latent-unet: DDIM, eta 1, guidance 0.5)
+    # the family's defaults fill what was not given (latent-unet: DDIM, eta 1, guidance 2)
     want = SAMPLER_DEFAULTS[family]
     assert recipe["sampler"] == want["sampler"] and recipe["eta"] == want["eta"]
     if family == "latent-unet":
-        assert recipe["guidance"] == 0.5  # conditional by default on labelled data
+        assert recipe["guidance"] == want["guidance"] == 2.0  # conditional on labelled data
     else:
         assert main(["sample", ckpt, "--guidance", "1", "--out", str(grid)]) == 2
 
