@@ -39,6 +39,18 @@ def _eager_tasks() -> Iterator[None]:
     celery_app.conf.task_always_eager = True
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the site's default language. A request through the test client runs
+    LocaleMiddleware, which activates the reader's language for the thread and leaves it there:
+    a zh page fetched by one test made the next test's demo seeding write its posts in Chinese."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 def make_member(username: str, *, trust_level: int = 2, **extra) -> User:
     """A verified member; personas are established members (trust level 2) unless asked."""
     from agora.moderation.models import MemberStats

@@ -56,6 +56,9 @@ FINETUNE_OPTIONS = ("base_model", "base_sha256", "freeze_early", "freeze_blocks"
 # (genlab.sample.sampler_defaults); this module imports no torch, so the site may read it.
 SAMPLER_DEFAULTS: dict[str, dict[str, Any]] = {
     "diffusion": {"sampler": "ddim", "steps": 50, "eta": 1.0, "guidance": 0.5},
+    # the vector-latent LDM, measured on its own (zoo mnist5k-latent, n = 1,000): eta 0 w 0.5 had
+    # the lowest FD (0.16, 97.2 %), eta 1 w 0.5 0.19 with 99.3 % accuracy, within each other's
+    # bootstrap intervals; the same defaults as pixel diffusion were kept
     "latent": {"sampler": "ddim", "steps": 50, "eta": 1.0, "guidance": 0.5},
     "gan": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
     "vae": {"sampler": "direct", "steps": 50, "eta": 0.0, "guidance": 0.0},
