@@ -80,6 +80,27 @@ def q_step(sched: NoiseSchedule, x_prev: torch.Tensor, t: int, eps: torch.Tensor
     return (1 - beta).sqrt() * x_prev + beta.sqrt() * eps
 
 
+def training_draws(
+    sched: NoiseSchedule,
+    x0: torch.Tensor,
+    y: torch.Tensor | None,
+    gen: torch.Generator,
+    p_uncond: float = 0.0,
+    num_classes: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """One training example's draws, in this order: t uniform in [0, T), eps ~ N(0, I), and with
+    labels each replaced by the null class with probability p_uncond (CFG training); returns
+    (t, eps, x_t, y). Both parameterisations train on them, so a recipe's draws do not depend
+    on which one it uses."""
+    b = x0.shape[0]
+    t = torch.randint(0, sched.T, (b,), generator=gen)
+    eps = torch.randn(x0.shape, generator=gen)
+    if y is not None and p_uncond > 0:
+        drop = torch.rand(b, generator=gen) < p_uncond
+        y = torch.where(drop, torch.full_like(y, num_classes), y)
+    return t, eps, q_sample(sched, x0, t, eps), y
+
+
 def eps_loss(
     eps_theta: EpsModel,
     sched: NoiseSchedule,
@@ -91,13 +112,7 @@ def eps_loss(
 ) -> torch.Tensor:
     """DDPM eq. 14 (L_simple): E ||eps - eps_theta(sqrt(ab) x_0 + sqrt(1-ab) eps, t)||^2.
     With labels, each is replaced by the null class with probability p_uncond (CFG training)."""
-    b = x0.shape[0]
-    t = torch.randint(0, sched.T, (b,), generator=gen)
-    eps = torch.randn(x0.shape, generator=gen)
-    if y is not None and p_uncond > 0:
-        drop = torch.rand(b, generator=gen) < p_uncond
-        y = torch.where(drop, torch.full_like(y, num_classes), y)
-    x_t = q_sample(sched, x0, t, eps)
+    t, eps, x_t, y = training_draws(sched, x0, y, gen, p_uncond, num_classes)
     return ((eps - eps_theta(x_t, t, y)) ** 2).mean()
 
 
@@ -116,13 +131,7 @@ def v_loss(
     noise eps is almost x_t itself, so an eps network must be exact to 1e-3 there, and its
     error is multiplied by 1 / sqrt(ab) (~160 at t = T) in the x_0 the samplers derive; an
     error in v reaches x_0 undivided (x_0 = sqrt(ab) x_t - sqrt(1-ab) v)."""
-    b = x0.shape[0]
-    t = torch.randint(0, sched.T, (b,), generator=gen)
-    eps = torch.randn(x0.shape, generator=gen)
-    if y is not None and p_uncond > 0:
-        drop = torch.rand(b, generator=gen) < p_uncond
-        y = torch.where(drop, torch.full_like(y, num_classes), y)
-    x_t = q_sample(sched, x0, t, eps)
+    t, eps, x_t, y = training_draws(sched, x0, y, gen, p_uncond, num_classes)
     ab = _bcast(sched.alpha_bar[t], x0)
     v = ab.sqrt() * eps - (1 - ab).sqrt() * x0
     return ((v - net(x_t, t, y)) ** 2).mean()
