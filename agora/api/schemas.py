@@ -263,6 +263,10 @@ class ModelRef(Schema):
 class RunOut(Schema):
     id: int
     title: str
+    # a run the model zoo built: its entry's name (python -m genlab zoo list), else ""; and the
+    # title the pages show, a zoo entry's in the request's language (Accept-Language)
+    zoo_name: str
+    display_title: str
     owner: MemberRef
     family: str
     dataset: str
@@ -316,6 +320,12 @@ class RunIn(InSchema):
 class ModelOut(Schema):
     id: int
     name: str
+    # an official model of the zoo: its entry's name, else ""; and the name the pages show, a zoo
+    # model's title in the request's language (Accept-Language). card_html is a zoo model's card
+    # in that language too.
+    official: bool
+    zoo_name: str
+    display_name: str
     owner: MemberRef
     run_id: int
     family: str

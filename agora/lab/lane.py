@@ -75,3 +75,31 @@ class YieldCheck:
             self.next_check = now + YIELD_CHECK_SECONDS
             self.yielded = member_job_waiting()
         return self.yielded
+
+
+def place_in_line(run: TrainingRun) -> dict[str, int]:
+    """Where a queued run stands on the lane, for its page: member jobs queued before it (runs
+    by (created_at, id); entries and lesson trainings by created_at) and member jobs training
+    now. Background jobs are not counted: they yield to it. Three queries, each served by its
+    kind's (status, ...) index; the broker's order may differ by a job or two under load."""
+    from django.db.models import Count
+
+    from agora.challenges.models import Submission
+    from agora.learn.models import WidgetResult
+
+    queued, running = TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING
+    before = Q(created_at__lt=run.created_at) | Q(created_at=run.created_at, id__lt=run.id)
+    counts = TrainingRun.objects.filter(status__in=[queued, running]).aggregate(
+        ahead=Count("id", filter=Q(status=queued) & before),
+        running=Count("id", filter=Q(status=running)),
+    )
+    ahead, busy = counts["ahead"], counts["running"]
+    for model in (Submission, WidgetResult):
+        rows = model.objects.filter(
+            status__in=[queued, running], priority=JobPriority.MEMBER
+        ).aggregate(
+            ahead=Count("id", filter=Q(status=queued, created_at__lt=run.created_at)),
+            running=Count("id", filter=Q(status=running)),
+        )
+        ahead, busy = ahead + rows["ahead"], busy + rows["running"]
+    return {"ahead": ahead, "running": busy}

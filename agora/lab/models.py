@@ -166,6 +166,9 @@ class TrainingRun(models.Model):
     lease = models.CharField(max_length=64, blank=True)
     worker = models.CharField(max_length=200, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The zoo entry a run of the zoo account built (lab/services/zoo.py): its pages show the
+    # entry's title in the reader's language (display_title).
+    zoo_name = models.CharField(max_length=60, blank=True)
     woken_at = models.DateTimeField(null=True, blank=True)  # the sweep's last wake
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -186,6 +189,16 @@ class TrainingRun(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("lab:run", kwargs={"run_id": self.id})
+
+    @property
+    def display_title(self) -> str:
+        """The title pages show: a zoo run's in the reader's language (lab/zoo_texts.py), any
+        other run's as its owner wrote it."""
+        if self.zoo_name:
+            from agora.lab.zoo_texts import title
+
+            return title(self.zoo_name, self.title)
+        return self.title
 
     @property
     def is_active(self) -> bool:

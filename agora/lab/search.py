@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agora.core.markdown import to_plain_text
 from agora.lab.models import FAMILY_CHOICES, Generation, LabModel
+from agora.lab.zoo_texts import ZOO_TEXTS
 from agora.search.receivers import follow
 from agora.search.registry import (
     Card,
@@ -22,6 +23,13 @@ MODEL = "model"
 FAMILIES = dict(FAMILY_CHOICES)
 
 
+def zoo_words(zoo_name: str, about: bool = True) -> str:
+    """A zoo model's title (and about) in every language of the site (lab/zoo_texts.py), so
+    "扩散" finds the zoo's DDPM whatever language its card was stored in; "" for any other model."""
+    texts = ZOO_TEXTS.get(zoo_name) if zoo_name else None
+    return in_every_language(*(texts if about else texts[:1])) if texts else ""
+
+
 def documents(ids: list[int]) -> dict[int, Document]:
     models = LabModel.objects.filter(id__in=ids).select_related("run")
     return {
@@ -34,6 +42,7 @@ def documents(ids: list[int]) -> dict[int, Document]:
                     model.run.family,
                     in_every_language(FAMILIES.get(model.run.family)),
                     model.run.dataset,
+                    zoo_words(model.zoo_name),
                 ]
             ),
             created_at=model.created_at,
@@ -59,7 +68,7 @@ def cards(ids: list[int], viewer) -> dict[int, Card]:
     return {
         model.id: Card(
             url=model.get_absolute_url(),
-            title=model.name,
+            title=model.display_name,
             created_at=model.created_at,
             author=model.owner,
             thumbnail=model.run.samples[-1].get("url", "") if model.run.samples else "",
@@ -100,7 +109,9 @@ def text_documents(ids: list[int]) -> dict[int, Document]:
             object_id=g.id,
             title=text_title(g),
             body="\n\n".join(g.texts),
-            keywords=" ".join([g.model.name, g.model.run.dataset, "gpt"]),
+            keywords=" ".join(
+                [g.model.name, g.model.run.dataset, "gpt", zoo_words(g.model.zoo_name, about=False)]
+            ),
             created_at=g.created_at,
             is_private=g.model.private,
             author_id=g.owner_id,
@@ -109,10 +120,13 @@ def text_documents(ids: list[int]) -> dict[int, Document]:
     }
 
 
-def text_title(generation: Generation) -> str:
+def text_title(generation: Generation, shown: bool = False) -> str:
+    """The model's name and the acrostic or prompt; ``shown``: the name in the reader's language
+    (a result card), else as stored (the index, which no one language may colour)."""
     r = generation.recipe
     what = r.get("acrostic") or r.get("prompt") or ""
-    return f"{generation.model.name} · {what}" if what else generation.model.name
+    name = generation.model.display_name if shown else generation.model.name
+    return f"{name} · {what}" if what else name
 
 
 def text_visibility(viewer, access) -> Visibility:
@@ -134,10 +148,10 @@ def text_cards(ids: list[int], viewer) -> dict[int, Card]:
     return {
         g.id: Card(
             url=g.get_absolute_url(),
-            title=text_title(g),
+            title=text_title(g, shown=True),
             created_at=g.created_at,
             author=g.owner,
-            details=[str(_("Text")), g.model.name],
+            details=[str(_("Text")), g.model.display_name],
             flags=[str(_("Private"))] if g.model.private else [],
         )
         for g in generations.values()

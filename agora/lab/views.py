@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from agora.core.forms import add_validation_errors
 from agora.core.paging import keyset_page
 from agora.core.params import parse_id, parse_ids
-from agora.lab import permissions, selectors, zoo_cards
+from agora.lab import lane, permissions, selectors, zoo_cards
 from agora.lab.dataset_summary import builtin_summary
 from agora.lab.forms import DatasetForm, GenerateForm, PublishForm, RunForm, TextGenerateForm
 from agora.lab.models import (
@@ -214,6 +214,7 @@ def run(request: HttpRequest, run_id: int) -> HttpResponse:
         "can_share": permissions.can_share_run(request.user, obj),
         "base_visible": obj.base_model is not None
         and permissions.can_see_model(request.user, obj.base_model),
+        "line": lane.place_in_line(obj) if obj.status == obj.Status.QUEUED else None,
     }
     if request.headers.get("HX-Request"):
         if not obj.is_active:  # finished: reload the whole page for its new actions
@@ -246,7 +247,7 @@ def resume(request: HttpRequest, run_id: int) -> HttpResponse:
 def compare(request: HttpRequest) -> HttpResponse:
     ids = parse_ids(request.GET.get("ids", ""), limit=6)  # invalid ids are ignored
     runs = selectors.runs_to_compare(request.user, ids)
-    series = [{"title": r.title, "curves": r.curves[-400:]} for r in runs]
+    series = [{"title": r.display_title, "curves": r.curves[-400:]} for r in runs]
     return render(request, "lab/compare.html", {"runs": runs, "series_json": json.dumps(series)})
 
 

@@ -29,7 +29,7 @@ from agora.api.schemas import (
 )
 from agora.core.limits import max_length
 from agora.core.params import parse_id
-from agora.lab import permissions, selectors
+from agora.lab import permissions, selectors, zoo_cards
 from agora.lab.models import Generation, LabDataset, LabModel, TrainingRun
 from agora.lab.services import datasets as dataset_services
 from agora.lab.services import generations as generation_services
@@ -83,6 +83,8 @@ def run_out(run: TrainingRun, user=None) -> dict:
     return {
         "id": run.id,
         "title": run.title,
+        "zoo_name": run.zoo_name,
+        "display_title": run.display_title,
         "owner": member_ref(run.owner),
         "family": run.family,
         "dataset": run.dataset,
@@ -112,12 +114,15 @@ def model_out(model: LabModel, user=None) -> dict:
     return {
         "id": model.id,
         "name": model.name,
+        "official": model.official,
+        "zoo_name": model.zoo_name,
+        "display_name": model.display_name,
         "owner": member_ref(model.owner),
         "run_id": model.run_id,
         "family": model.run.family,
         "licence": model.licence,
         "private": model.private,
-        "card_html": model.card_html,
+        "card_html": zoo_cards.card_html(model),
         "checkpoint_sha256": model.checkpoint_sha256,
         "star_count": model.star_count,
         "created_at": model.created_at,

@@ -196,3 +196,29 @@ def test_the_claims_question_is_answered_from_the_lane_indexes():
     assert "submission_lane" in plans[1], plans[1]
     assert "widget_lane" in plans[2], plans[2]
     assert Entry._meta.get_field("priority").default == JobPriority.MEMBER
+
+
+def test_a_queued_runs_page_says_how_many_jobs_are_ahead_and_who_sees_it(
+    alice, bob, challenge, client, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    background_entry(alice, challenge, capture)  # the site's own: it yields, so is not counted
+    first = queue_run(bob, capture, title="first")
+    second = queue_run(alice, capture, title="second", seed=2)
+    client.force_login(alice)
+    page = client.get(second.get_absolute_url()).content.decode()
+    assert "1 job is ahead of this run in the training queue" in page
+    assert "is next in the training queue" not in page
+    page = client.get(first.get_absolute_url()).content.decode()
+    assert "This run is next in the training queue" in page and "training now" not in page
+    TrainingRun.objects.filter(pk=first.pk).update(status=TrainingRun.Status.RUNNING)
+    page = client.get(second.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
+    assert "This run is next in the training queue · 1 job training now" in page
+    zh = client.get(second.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "训练队列" in zh
+    # a finished run says nothing of a queue; a private queued run is still nobody else's page
+    TrainingRun.objects.filter(pk=first.pk).update(status=TrainingRun.Status.COMPLETED)
+    assert "queue-place" not in client.get(first.get_absolute_url()).content.decode()
+    TrainingRun.objects.filter(pk=second.pk).update(private=True)
+    client.force_login(bob)
+    assert client.get(second.get_absolute_url()).status_code == 404

@@ -34,7 +34,12 @@ def run_card_markdown(run: TrainingRun) -> str:
             lines += [f"![{alt}]({latest['url']})", ""]
         else:  # a text model's samples
             lines += [_fenced("\n".join(latest.get("texts", [])[:4])), ""]
-    lines += [f"**[{cell(run.title)}]({url})**", "", f"| {_('Training run')} | |", "|---|---|"]
+    lines += [
+        f"**[{cell(run.display_title)}]({url})**",
+        "",
+        f"| {_('Training run')} | |",
+        "|---|---|",
+    ]
     rows = [
         (_("Family"), run.get_family_display()),
         (_("Data set"), run.dataset),
@@ -125,7 +130,7 @@ def share_run_to_forum(*, user: User, run: TrainingRun, topic_reference: str = "
         raise PermissionDenied(_("Log in to share runs."))
     return _to_composer(
         user=user,
-        title=run.title,
+        title=run.display_title,
         raw=run_card_markdown(run),
         topic_reference=topic_reference,
         category="image-generation",

@@ -87,6 +87,7 @@ def publish_zoo_model(*, entry) -> LabModel | None:
     run = TrainingRun.objects.create(
         owner=account,
         title=entry.title,
+        zoo_name=entry.name,
         family=family,
         dataset=entry.dataset,
         preset=config.get("preset", "quick"),

@@ -94,6 +94,77 @@ def test_a_zoo_model_page_costs_the_same_queries_in_either_language(
         client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
 
+def test_a_zoo_run_is_titled_in_the_readers_language_a_members_run_keeps_its_words(
+    client, moons, db, django_user_model
+):
+    from agora.lab.models import TrainingRun
+
+    run = moons.run
+    assert run.zoo_name == "moons-diffusion" and run.title == "DDPM on two moons (2-D)"
+    zh = client.get(run.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"<h1>{MOONS_ZH_TITLE}</h1>" in zh and f"<title>{MOONS_ZH_TITLE}" in zh
+    en = client.get(run.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<h1>DDPM on two moons (2-D)</h1>" in en
+    assert MOONS_ZH_TITLE in client.get("/lab/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    # a member who titles a run as the zoo did keeps their own words in every language
+    member = django_user_model.objects.create_user("copycat", "copycat@example.com", "pw")
+    copy = TrainingRun.objects.create(
+        owner=member,
+        title="DDPM on two moons (2-D)",
+        family=run.family,
+        dataset="moons",
+        steps=10,
+        status=TrainingRun.Status.COMPLETED,
+    )
+    page = client.get(copy.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<h1>DDPM on two moons (2-D)</h1>" in page and MOONS_ZH_TITLE not in page
+
+
+def test_the_api_names_a_zoo_model_and_run_in_the_requests_language(client, moons, db):
+    zh = client.get(f"/api/v1/models/{moons.id}", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    en = client.get(f"/api/v1/models/{moons.id}", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert zh["name"] == en["name"] == "DDPM on two moons (2-D)"  # as stored: a stable key
+    assert zh["official"] and zh["zoo_name"] == "moons-diffusion"
+    assert zh["display_name"] == MOONS_ZH_TITLE and en["display_name"] == en["name"]
+    assert MOONS_ZH_ABOUT in zh["card_html"] and MOONS_EN_ABOUT in en["card_html"]
+    run = client.get(f"/api/v1/runs/{moons.run_id}", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert run["zoo_name"] == "moons-diffusion" and run["display_title"] == MOONS_ZH_TITLE
+
+
+def test_search_finds_a_zoo_model_by_its_chinese_title_and_shows_the_readers_title(
+    client, moons, db, django_capture_on_commit_callbacks
+):
+    from agora.core import jobs
+    from agora.lab.search import MODEL
+    from agora.search.tasks import index_objects
+
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.enqueue(index_objects, MODEL, [moons.id])
+
+    def found(q: str, language: str) -> str:  # the page's text (a hit's words are <mark>ed)
+        page = client.get(f"/search/?kind=models&q={q}", HTTP_ACCEPT_LANGUAGE=language)
+        return " ".join(visible(re.sub(r"</?mark>", "", page.content.decode())).split())
+
+    zh = found("双月", "zh-hans")
+    assert " ".join(MOONS_ZH_TITLE.split()) in zh
+    en = found("双月", "en")
+    assert "DDPM on two moons (2-D)" in en and MOONS_ZH_TITLE not in en
+    # the English words find it too, and a word of neither title nor card does not
+    assert "双月数据上的" in found("moons", "zh-hans")
+    assert "双月数据上的" not in found("长颈鹿", "zh-hans")
+
+
+def test_runs_the_zoo_built_before_learn_their_zoo_name(moons, db):
+    from django.apps import apps
+
+    from agora.lab.models import TrainingRun
+
+    migration = importlib.import_module("agora.lab.migrations.0014_run_zoo_name")
+    TrainingRun.objects.filter(pk=moons.run_id).update(zoo_name="")
+    migration.zoo_runs_by_name(apps, None)
+    assert TrainingRun.objects.get(pk=moons.run_id).zoo_name == "moons-diffusion"
+
+
 def test_every_zoo_text_is_the_recipes_own_and_its_chinese_keeps_the_numbers():
     """zoo_texts.py copies genlab's recipes (genlab imports no Django): change both together."""
     import genlab.zoo
