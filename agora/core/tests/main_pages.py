@@ -15,7 +15,7 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
     """name -> path of every main page, all visible to a visitor (alice's model made public)."""
     from agora.forum.models import Category
     from agora.gallery.models import Work
-    from agora.lab.models import LabModel
+    from agora.lab.models import LabModel, TrainingRun
 
     site = world.build(alice=alice, bob=bob, charlie=charlie, staff=staff)
     alice.display_name = LONG_NAME
@@ -33,6 +33,13 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
     lesson = Article.objects.get(series__title="Generative models, hands-on", series_part=1)
     gpt_lesson = Article.objects.get(series__title="Generative models, hands-on", series_part=5)
     lounge = Category.objects.get(slug="lounge")
+    # a run waiting for the worker behind another: its page says where it stands in the queue
+    queued = [
+        TrainingRun.objects.create(
+            owner=owner, title=title, family="diffusion", dataset="moons", steps=300
+        )
+        for owner, title in ((bob, "Moons, waiting"), (alice, "Swiss roll, waiting in line"))
+    ][-1]
     return {
         "home": reverse("home"),
         "latest": reverse("forum:latest"),
@@ -43,6 +50,8 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
         "work": reverse("gallery:work", kwargs={"work_id": public_work.id}),
         "lab": reverse("lab:index"),
         "model": reverse("lab:model", kwargs=site["lab:model"]),
+        "run": model.run.get_absolute_url(),
+        "queued_run": queued.get_absolute_url(),
         "fine_tune": fine_tune.get_absolute_url(),
         "text_model": text_model.get_absolute_url(),
         "text_generation": poem.get_absolute_url(),
