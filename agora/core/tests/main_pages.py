@@ -36,7 +36,12 @@ def build_main_pages(*, alice, bob, charlie, staff) -> dict[str, str]:
     # a run waiting for the worker behind another: its page says where it stands in the queue
     queued = [
         TrainingRun.objects.create(
-            owner=owner, title=title, family="diffusion", dataset="moons", steps=300
+            owner=owner,
+            title=title,
+            family="diffusion",
+            dataset="moons",
+            steps=300,
+            total_steps=300,
         )
         for owner, title in ((bob, "Moons, waiting"), (alice, "Swiss roll, waiting in line"))
     ][-1]
