@@ -348,7 +348,17 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_USERNAME_MIN_LENGTH = 3
-ACCOUNT_USERNAME_BLACKLIST = ["admin", "administrator", "root", "staff", "agora", "system", "api"]
+# "zoo": the account the official models belong to (agora.lab.services.zoo)
+ACCOUNT_USERNAME_BLACKLIST = [
+    "admin",
+    "administrator",
+    "root",
+    "staff",
+    "agora",
+    "system",
+    "api",
+    "zoo",
+]
 ACCOUNT_ADAPTER = "agora.accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Agora] "
 ACCOUNT_CHANGE_EMAIL = True

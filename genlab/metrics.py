@@ -218,23 +218,32 @@ def dead_features(net: Classifier, x: torch.Tensor) -> int:
 def bootstrap_fd(
     f1: np.ndarray, f2: np.ndarray, rounds: int = 200, seed: int = 0, level: float = 0.95
 ) -> tuple[float, float]:
-    """Percentile bootstrap interval of the Frechet distance: both feature sets resampled with
-    replacement, `rounds` times. Resampling duplicates points, so the interval sits a little
-    above the point estimate (FD is biased upwards at a given n); compare intervals at equal n."""
+    """A 95 % interval of the Frechet distance at this n: both feature sets resampled with
+    replacement, `rounds` times, and the percentiles of the resampled FDs moved down by their
+    bias, mean(resampled) - FD (Efron & Tibshirani 1993, ch. 10). Duplicated points inflate a
+    resample's FD (at n = 1,000 on mnist5k by about as much as the spread: the plain percentile
+    interval 0.20-0.40 lay wholly above the estimate 0.17), so without the shift the interval
+    would not contain the number it is printed beside. It describes the spread of the estimate at
+    this n, which carries FD's own upward bias: read it against the real-vs-real floor measured
+    at the same n. Never below 0."""
     from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
     rng = np.random.default_rng(seed)
     # one BLAS thread: on a loaded machine OpenBLAS's spinning threads made 20 rounds of these
     # 128x128 eigendecompositions take 29 s of wall clock instead of 0.6 s (measured here)
     with threadpool_limits(1):
-        vals = [
-            frechet_distance(
-                f1[rng.integers(0, len(f1), len(f1))], f2[rng.integers(0, len(f2), len(f2))]
-            )
-            for _ in range(rounds)
-        ]
-    lo, hi = np.quantile(vals, [(1 - level) / 2, (1 + level) / 2])
-    return float(lo), float(hi)
+        estimate = frechet_distance(f1, f2)
+        vals = np.array(
+            [
+                frechet_distance(
+                    f1[rng.integers(0, len(f1), len(f1))], f2[rng.integers(0, len(f2), len(f2))]
+                )
+                for _ in range(rounds)
+            ]
+        )
+    bias = float(vals.mean()) - estimate
+    lo, hi = np.quantile(vals - bias, [(1 - level) / 2, (1 + level) / 2])
+    return max(float(lo), 0.0), max(float(hi), 0.0)
 
 
 def classifier_scores(

@@ -6,6 +6,23 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+# Words the site wrote for its own accounts (the model zoo's: agora.lab.services.zoo), shown in the
+# reader's language while they are unchanged; a name or bio a person edited shows as typed.
+ZOO_NAME = "Agora model zoo"
+ZOO_BIO = (
+    "The lab's official base models: rebuilt bit for bit from their recipes "
+    "(python -m genlab zoo build) and checked by python -m genlab zoo verify."
+)
+SITE_ACCOUNT_WORDS = {
+    "zoo": {
+        ZOO_NAME: _("Agora model zoo"),
+        ZOO_BIO: _(
+            "The lab's official base models: rebuilt bit for bit from their recipes "
+            "(python -m genlab zoo build) and checked by python -m genlab zoo verify."
+        ),
+    }
+}
+
 
 def avatar_path(instance: User, filename: str) -> str:
     return f"avatars/{instance.pk}/{filename}"
@@ -33,9 +50,18 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.username
 
+    def _shown(self, text: str) -> str:
+        words = SITE_ACCOUNT_WORDS.get(self.username)
+        return str(words[text]) if words and text in words else text
+
     @property
     def name(self) -> str:
-        return self.display_name or self.username
+        return self._shown(self.display_name or self.username)
+
+    @property
+    def shown_bio(self) -> str:
+        """The bio as a reader sees it: the site's own accounts speak the reader's language."""
+        return self._shown(self.bio)
 
     def get_absolute_url(self) -> str:
         return reverse("profile", kwargs={"username": self.username})

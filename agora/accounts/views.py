@@ -63,7 +63,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             0
         ],
         "models": list(
-            lab_selectors.visible_models(request.user)
+            lab_selectors.current_models(request.user)
             .filter(owner=member)
             .order_by("-created_at", "-id")[:6]
         ),

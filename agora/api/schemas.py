@@ -326,6 +326,9 @@ class ModelOut(Schema):
     official: bool
     zoo_name: str
     display_name: str
+    # an earlier version of a zoo model: the id of the official model that replaced it (lists
+    # leave it out; it stays, so its generations reproduce); null for any other model
+    superseded_by: int | None = None
     owner: MemberRef
     run_id: int
     family: str

@@ -30,6 +30,7 @@ def _enter_zoo_models(challenge: Challenge, *, evaluate: bool = True) -> int:
     placed = 0
     models = LabModel.objects.filter(
         official=True,
+        superseded_by=None,
         owner__username=ZOO_USERNAME,
         run__dataset=challenge.dataset,
         run__cpu_seconds__gt=0,

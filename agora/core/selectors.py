@@ -21,13 +21,13 @@ def whats_alive(*, viewer) -> Alive:
     from agora.events.selectors import upcoming_events
     from agora.gallery.selectors import work_feed
     from agora.lab.models import TrainingRun
-    from agora.lab.selectors import visible_models, visible_runs
+    from agora.lab.selectors import current_models, visible_runs
 
     recent, _next = work_feed(viewer=viewer, sort="newest", limit=8)
     trending, _next = work_feed(viewer=viewer, sort="trending", limit=8)
     shown = {w.id for w in recent}
     # trending: stars and others' generations with a time decay (index labmodel_trending)
-    models = list(visible_models(viewer).order_by("-trending_score", "-id")[:4])
+    models = list(current_models(viewer).order_by("-trending_score", "-id")[:4])
     runs = list(
         visible_runs(viewer)
         .filter(status=TrainingRun.Status.COMPLETED)

@@ -129,7 +129,7 @@ def _fine_tune_demo(*, alice, out) -> None:
     model's page shows a model tree with one fine-tune."""
     from agora.lab.models import LabModel
 
-    base = LabModel.objects.filter(official=True, run__dataset="moons").first()
+    base = LabModel.objects.filter(official=True, run__dataset="moons", superseded_by=None).first()
     if base is None:
         return
     run = runs.create_run(
@@ -164,7 +164,7 @@ def _poem_demo(*, alice, out) -> None:
     from agora.lab.models import Generation, LabModel
     from agora.lab.services import texts
 
-    poet = LabModel.objects.filter(official=True, run__family="gpt").first()
+    poet = LabModel.objects.filter(official=True, run__family="gpt", superseded_by=None).first()
     if poet is None:
         return
     forms = list(poet.text_spec.get("forms") or {})

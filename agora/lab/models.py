@@ -303,6 +303,11 @@ class LabModel(models.Model):
     # its page writes title and card in the reader's language from these (lab/zoo_cards.py).
     zoo_name = models.CharField(max_length=60, blank=True)
     zoo_reference = models.JSONField(default=dict, blank=True)
+    # A zoo model whose entry was rebuilt with other weights: the newer official model. The old
+    # one stays (its generations still reproduce from its weights) but leaves the lists.
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="earlier_versions"
+    )
     topic = models.OneToOneField(
         "forum.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="lab_model"
     )

@@ -73,7 +73,8 @@ def cards(ids: list[int], viewer) -> dict[int, Card]:
             author=model.owner,
             thumbnail=model.run.samples[-1].get("url", "") if model.run.samples else "",
             details=[model.run.get_family_display(), model.run.dataset],
-            flags=[str(_("Private"))] if model.private else [],
+            flags=[str(_("Private"))] * model.private
+            + [str(_("Earlier version"))] * bool(model.superseded_by_id),
         )
         for model in models.values()
     }

@@ -45,7 +45,7 @@ def get_run_for_user(user: User, run_id: int) -> TrainingRun:
 
 def get_model_for_user(user: User, model_id: int) -> LabModel:
     model = (
-        LabModel.objects.select_related("owner", "run", "topic", "base")
+        LabModel.objects.select_related("owner", "run", "topic", "base", "superseded_by")
         .filter(pk=_id(model_id))
         .first()
     )
@@ -73,6 +73,12 @@ def visible_runs(user: User | None) -> QuerySet[TrainingRun]:
 def visible_models(user: User | None) -> QuerySet[LabModel]:
     """Public models and the viewer's own."""
     return LabModel.objects.select_related("owner", "run").filter(permissions.listed(user))
+
+
+def current_models(user: User | None) -> QuerySet[LabModel]:
+    """The models lists show: visible ones less the zoo's earlier versions (a model page, its
+    generations and the member's own notifications still reach those)."""
+    return visible_models(user).filter(superseded_by=None)
 
 
 def visible_text_generations(user: User | None) -> QuerySet[Generation]:
@@ -302,7 +308,7 @@ def _incompatibility(base: LabModel, family: str, dataset: str, upload: LabDatas
 def fine_tunable_models(user: User, family: str | None = None) -> QuerySet[LabModel]:
     """The published models the member may start a run from: those they may see (of one
     family when given), most starred first."""
-    models = visible_models(user).order_by("-star_count", "-id")
+    models = current_models(user).order_by("-star_count", "-id")
     if family:
         models = models.filter(run__family=family)
     return models

@@ -66,7 +66,7 @@ def index(request: HttpRequest) -> HttpResponse:
         )
     if not htmx or wanted == "models_cursor":
         context["models"], context["models_next"] = keyset_page(
-            selectors.visible_models(request.user),
+            selectors.current_models(request.user),
             key="star_count",
             cursor=cursors["models_cursor"],
             limit=LAB_PER_PAGE,

@@ -69,9 +69,10 @@ ZOO_TEXTS: dict[str, tuple[Promise, Promise]] = {
         _("Class-conditional DDPM on mnist5k"),
         _(
             "A 0.7 M-parameter UNet trained with DDPM's L_simple and classifier-free guidance "
-            "(10 % label dropout) for the quick preset's 3,000 steps at batch 32; sampled with "
-            "DDIM-50, eta 1, guidance 0.5. The quality preset (20,000 steps at batch 64, about 3 "
-            "CPU-hours) is left to a member with the hours."
+            "(10 % label dropout) for the quality preset's 8,000 steps at batch 64 (118 "
+            "CPU-minutes on one thread); sampled with DDIM-50, eta 1, guidance 0.5. The quick "
+            "preset's 3,000 steps at batch 32 (12 CPU-minutes) reach 98.3 % class accuracy; these "
+            "8,000 reach 99.8 %, at about the same Fréchet distance."
         ),
     ),
     "mnist5k-latent": (

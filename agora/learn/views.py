@@ -168,7 +168,7 @@ ARTICLES_PER_PAGE = 60
 def resources(request: HttpRequest) -> HttpResponse:
     """Projects, data sets and papers, and beside them the lab's public models (each links to its
     model card and its discussion topic)."""
-    from agora.lab.selectors import visible_models
+    from agora.lab.selectors import current_models
     from agora.learn.models import Resource
 
     kind = request.GET.get("kind", "")
@@ -187,7 +187,7 @@ def resources(request: HttpRequest) -> HttpResponse:
             context = {"resources": resources, "next_cursor": next_cursor}
             return render(request, "learn/resources.html#resource-rows", context)
     if kind in ("", LAB_MODEL_KIND):
-        public = visible_models(None).select_related("topic")  # public ones, whoever looks
+        public = current_models(None).select_related("topic")  # public ones, whoever looks
         models, models_next = keyset_page(
             public,
             key="star_count",

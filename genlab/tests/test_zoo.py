@@ -163,3 +163,17 @@ def test_a_card_names_the_evaluation_classifier_that_measured_it(tmp_path: Path)
     zoo.evaluate_card(name, n=50, root=root, iwae_k=2, classifier=False)
     card = json.loads((root / name / zoo.CARD).read_text())
     assert "classifier_fd" not in card["metrics"] and card["evaluation"]["classifier"] is None
+
+
+def test_the_mnist5k_diffusion_model_is_the_quality_preset_itself() -> None:
+    """A member who trains `diffusion --dataset mnist5k --preset quality` runs the zoo model's
+    recipe: same steps, batch and network (the preset was set to the measured 8,000 steps)."""
+    from genlab.config import resolve_config
+
+    entry = zoo.get_model("mnist5k-diffusion")
+    preset = resolve_config("diffusion", "mnist5k", "quality").to_dict()
+    recipe = entry.recipe["config"]
+    for key in ("steps", "batch_size", "lr", "warmup", "base", "mults", "ema_decay", "p_uncond"):
+        assert recipe[key] == preset[key], key
+    assert (recipe["steps"], recipe["batch_size"], recipe["preset"]) == (8000, 64, "quality")
+    assert resolve_config("diffusion", "digits", "quality").steps == 20000  # 8x8: unmeasured

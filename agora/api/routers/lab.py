@@ -117,6 +117,7 @@ def model_out(model: LabModel, user=None) -> dict:
         "official": model.official,
         "zoo_name": model.zoo_name,
         "display_name": model.display_name,
+        "superseded_by": model.superseded_by_id,
         "owner": member_ref(model.owner),
         "run_id": model.run_id,
         "family": model.run.family,
@@ -253,7 +254,7 @@ def publish_run(request: HttpRequest, run_id: int, payload: PublishIn):
 def list_models(request: HttpRequest, cursor: str | None = None):
     """Published models: public ones and the caller's own, newest first."""
     user = viewer(request)
-    models = selectors.visible_models(user).select_related("base")
+    models = selectors.current_models(user).select_related("base")
     return _page(models, cursor, lambda m: model_out(m, user))
 
 

@@ -209,16 +209,19 @@ def test_a_queued_runs_page_says_how_many_jobs_are_ahead_and_who_sees_it(
     page = client.get(second.get_absolute_url()).content.decode()
     assert "1 job is ahead of this run in the training queue" in page
     assert "is next in the training queue" not in page
+    # no empty chart frame before the first logged step: a line says where the curves will be
+    assert "curves-pending" in page and "loss-chart" not in page
     page = client.get(first.get_absolute_url()).content.decode()
     assert "This run is next in the training queue" in page and "training now" not in page
     TrainingRun.objects.filter(pk=first.pk).update(status=TrainingRun.Status.RUNNING)
     page = client.get(second.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
     assert "This run is next in the training queue · 1 job training now" in page
     zh = client.get(second.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "训练队列" in zh
+    assert "训练队列" in zh and "损失曲线会显示在这里" in zh
     # a finished run says nothing of a queue; a private queued run is still nobody else's page
     TrainingRun.objects.filter(pk=first.pk).update(status=TrainingRun.Status.COMPLETED)
-    assert "queue-place" not in client.get(first.get_absolute_url()).content.decode()
+    done = client.get(first.get_absolute_url()).content.decode()
+    assert "queue-place" not in done and "curves-pending" not in done
     TrainingRun.objects.filter(pk=second.pk).update(private=True)
     client.force_login(bob)
     assert client.get(second.get_absolute_url()).status_code == 404

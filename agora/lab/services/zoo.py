@@ -11,12 +11,12 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import translation
 
-from agora.accounts.models import User
+from agora.accounts.models import ZOO_BIO, ZOO_NAME, User
 from agora.core.markdown import render
 from agora.lab.models import Generation, LabModel, TrainingRun
 from agora.lab.zoo_cards import card_markdown, reference_note
 
-ZOO_USERNAME = "zoo"
+ZOO_USERNAME = "zoo"  # agora.accounts.models.SITE_ACCOUNT_WORDS speaks for it
 
 
 def zoo_account() -> User:
@@ -26,9 +26,8 @@ def zoo_account() -> User:
         account = User(
             username=ZOO_USERNAME,
             email="zoo@agora.invalid",
-            display_name="Agora model zoo",
-            bio="The lab's official base models: rebuilt bit for bit from their recipes "
-            "(python -m genlab zoo build) and checked by python -m genlab zoo verify.",
+            display_name=ZOO_NAME,
+            bio=ZOO_BIO,
             is_staff=True,
         )
         account.set_unusable_password()
@@ -126,6 +125,11 @@ def publish_zoo_model(*, entry) -> LabModel | None:
         model.checkpoint.save(f"zoo-{sha[:16]}.safetensors", File(handle), save=False)
     model.full_clean()
     model.save()
+    # an entry rebuilt with other weights: the earlier official models of it step aside (they
+    # stay, so what was generated with them still reproduces, but the lists show this one)
+    LabModel.objects.filter(official=True, zoo_name=entry.name, superseded_by=None).exclude(
+        pk=model.pk
+    ).update(superseded_by=model)
     return model
 
 

@@ -37,7 +37,9 @@ def lesson_model():
     sets first (none: NoModel)."""
     from agora.lab.models import LabModel
 
-    public = LabModel.objects.filter(private=False, run__family="diffusion").select_related("run")
+    public = LabModel.objects.filter(
+        private=False, run__family="diffusion", superseded_by=None
+    ).select_related("run")
     model = (
         public.filter(run__dataset__in=IMAGE_DATASETS).order_by("-created_at").first()
         or public.order_by("-created_at").first()
