@@ -27,8 +27,8 @@ ZOO_WORKS = [
 ]
 # A model asked for a class is featured only when its card's evaluation found at least this
 # share of its samples classified as the class asked for (no smudges under a digit's name),
-# relative to what the evaluation classifier scores on real held-out images: 99.3 % on mnist5k
-# (so about 79 % there), 69.3 % on emoji32, whose nine Unicode categories it cannot tell apart
+# relative to what the evaluation classifier scores on real held-out images: 99.1 % on mnist5k
+# (so about 79 % there), 69.0 % on emoji32, whose nine Unicode categories it cannot tell apart
 # much better (docs/benchmarks.md, "The evaluation classifier").
 FEATURED_CLASS_ACCURACY = 0.8
 

@@ -40,6 +40,7 @@ def _emoji_like(n: int = 4) -> Dataset:
 
 def test_a_cached_classifier_is_loaded_not_trained_again(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("GENLAB_CACHE", str(tmp_path))
+    monkeypatch.setattr(metrics, "SHIPPED_CLASSIFIERS", tmp_path / "none")  # an upload's case
     ds = load_dataset("mnist5k")
     recipe = metrics.classifier_recipe(ds.split()[0])
     key = metrics.classifier_key(ds, recipe)
@@ -100,3 +101,21 @@ def test_a_feature_that_never_varies_is_counted_dead() -> None:
     with torch.no_grad():  # feature 3: GELU(-10) whatever the image
         last_norm.weight[3], last_norm.bias[3] = 0.0, -10.0
     assert metrics.dead_features(net, x) == 1
+
+
+@pytest.mark.parametrize("dataset", ["mnist5k", "emoji32", "digits"])
+def test_the_built_in_sets_evaluate_with_the_committed_classifier(
+    dataset: str, tmp_path: Path, monkeypatch
+) -> None:
+    """The zoo cards' FDs were measured by these very weights; a recipe or code change that
+    renames the key fails here until the new classifier is trained and committed."""
+    monkeypatch.setenv("GENLAB_CACHE", str(tmp_path))  # nothing cached: the shipped one or none
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{dataset}: no committed classifier, it would be trained")
+
+    monkeypatch.setattr(metrics, "train_classifier", refuse)
+    key = metrics.classifier_name(dataset)
+    assert (metrics.SHIPPED_CLASSIFIERS / f"{key}.safetensors").is_file(), key
+    net = metrics.get_classifier(dataset)
+    assert not net.training and not (tmp_path / "classifiers").exists()
