@@ -58,6 +58,12 @@ class User(AbstractUser):
     def name(self) -> str:
         return self._shown(self.display_name or self.username)
 
+    def site_words(self) -> list:
+        """The site's own words this account still shows (translatable), for the search index
+        to hold in every language; [] for a member's account."""
+        words = SITE_ACCOUNT_WORDS.get(self.username, {})
+        return [words[text] for text in (self.display_name, self.bio) if text in words]
+
     @property
     def shown_bio(self) -> str:
         """The bio as a reader sees it: the site's own accounts speak the reader's language."""

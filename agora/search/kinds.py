@@ -11,7 +11,7 @@ from agora.accounts.models import User
 from agora.core.markdown import to_plain_text
 from agora.forum.models import Post, Tag, Topic
 from agora.forum.permissions import CategoryAccess
-from agora.search.registry import Document, SearchKind, Visibility, register_kind
+from agora.search.registry import Document, SearchKind, Visibility, in_every_language, register_kind
 
 POST, MEMBER, TAG = "post", "member", "tag"
 
@@ -69,8 +69,10 @@ def _member_documents(ids: list[int]) -> dict[int, Document]:
     return {
         member.id: Document(
             object_id=member.id,
-            title=f"{member.name} @{member.username}",
+            # stored words: the index must not speak the language of whoever triggered it
+            title=f"{member.display_name or member.username} @{member.username}",
             body=" ".join([member.bio, *[str(s) for s in member.skills or []]]),
+            keywords=in_every_language(*member.site_words()),  # the zoo's name, in every language
             created_at=member.date_joined,
             author_id=member.id,
         )

@@ -139,3 +139,19 @@ def test_the_zoo_account_speaks_the_readers_language_and_nobody_can_take_its_nam
     for name in ("zoo", "Zoo"):
         with pytest.raises(ValidationError):
             get_adapter().clean_username(name)
+
+
+def test_the_zoo_account_is_found_by_its_name_in_either_language(client, versions):
+    from agora.accounts.models import User
+    from agora.search import services
+    from agora.search.models import SearchDocument
+
+    zoo = User.objects.get(username="zoo")
+    with translation.override("zh-hans"):  # whoever triggers the indexing, in any language
+        services.index_objects(kind="member", object_ids=[zoo.id])
+    assert SearchDocument.objects.get(kind="member", object_id=zoo.id).title == (
+        "Agora model zoo @zoo"
+    )
+    for q, language in (("模型库", "en"), ("model zoo", "zh-hans")):
+        response = client.get("/search/", {"q": q}, HTTP_ACCEPT_LANGUAGE=language)
+        assert [m.username for m in response.context["members"]] == ["zoo"], q
