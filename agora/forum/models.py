@@ -161,7 +161,9 @@ class Topic(models.Model):
     participants = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="private_topics"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # set when the object is made (not by auto_now_add at the INSERT), so the trending
+    # score save() starts it with is computed from this very timestamp
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     bumped_at = models.DateTimeField(db_index=True)
     last_posted_at = models.DateTimeField()
     last_poster = models.ForeignKey(
@@ -211,7 +213,7 @@ class Topic(models.Model):
             from agora.core.trending import score
 
             # a new topic starts where a new one with no likes does (services.topic_score)
-            self.trending_score = score(0, self.created_at or timezone.now())
+            self.trending_score = score(0, self.created_at)
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:

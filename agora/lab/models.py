@@ -311,7 +311,9 @@ class LabModel(models.Model):
     topic = models.OneToOneField(
         "forum.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="lab_model"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # set when the object is made (not by auto_now_add at the INSERT), so the trending
+    # score save() starts it with is computed from this very timestamp
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         # The keyset of the library's pages of lab models, most starred first.
@@ -325,7 +327,7 @@ class LabModel(models.Model):
             from agora.core.trending import score
 
             # a new model starts where a new one nobody used does (services.rescore_model)
-            self.trending_score = score(0, self.created_at or timezone.now())
+            self.trending_score = score(0, self.created_at)
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:

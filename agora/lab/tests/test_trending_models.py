@@ -56,3 +56,16 @@ def test_home_strip_orders_models_by_trending_and_hides_private_ones(client, ali
     assert models_on_home(client) == ["Fresh VAE", "New digits", "Old star"]
     client.force_login(bob)
     assert models_on_home(client)[0] == "Fresh VAE" and "Hidden one" in models_on_home(client)
+
+
+@pytest.mark.django_db
+def test_a_new_models_first_score_is_its_own_creation_time_however_slow_the_save(
+    alice, monkeypatch
+):
+    """The score is kept to 45 ms of age (×1e6): it used to come from one clock reading and
+    created_at from a later one at the INSERT, so a slow save could start it a step off."""
+    start, ticks = timezone.now(), iter(range(1, 10**6))
+    monkeypatch.setattr(timezone, "now", lambda: start + timedelta(seconds=next(ticks)))
+    model = lab_model(alice, "Slow clock")
+    model.refresh_from_db()
+    assert model.trending_score == trending.score(0, model.created_at)
