@@ -52,7 +52,10 @@ ZOO_TEXTS: dict[str, tuple[Promise, Promise]] = {
             "A convolutional VAE (16-d latent, Gaussian likelihood) on 1,906 Twemoji at 32x32 "
             "RGB, then a class-conditional DDPM on its latents (MLP noise predictor); sampled "
             "with DDIM-50, eta 1, guidance 0.5. Latent space makes colour affordable on this "
-            "CPU: each diffusion step is an MLP call on 16 numbers."
+            "CPU: each diffusion step is an MLP call on 16 numbers. The quick preset's 3,000 "
+            "autoencoder and 4,000 diffusion steps at batch 128 (7.4 CPU-minutes on one thread): "
+            "the colours and shapes of faces, hearts and flags come through; details blur in a "
+            "code of 16 numbers."
         ),
     ),
     "mnist5k-cgan": (
