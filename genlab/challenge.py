@@ -92,13 +92,15 @@ def _measure_points(
     return {"mmd2": mmd2_unbiased(samples[:n], sealed.x[:n])}
 
 
-def _measure_text(ckpt: Checkpoint, texts: list[str], poems: list[str]) -> dict[str, float]:
-    """Bits per character of the sealed documents (non-overlapping context windows, separators
-    counted, as a run's validation), and the share of the protocol's samples that are regular
-    poems (exact line count, characters per line and punctuation: genlab.text.form_of)."""
+def sealed_bits_per_char(ckpt: Checkpoint, poems: list[str] | None = None) -> float:
+    """Bits per character of a text task's sealed documents (`evaluation_texts`), read as a
+    run's validation is (genlab.gpt.bits_per_char: document by document from each separator
+    for a model trained on document-aligned windows; separators counted)."""
     from genlab.gpt import bits_per_char
-    from genlab.text import form_of, to_stream
+    from genlab.text import to_stream
 
+    if poems is None:
+        poems = list(evaluation_texts(ckpt.config.dataset))
     model = ckpt.model
     missing = sorted({c for doc in poems for c in model.tokenizer.unknown(doc)})
     if missing:
@@ -108,9 +110,17 @@ def _measure_text(ckpt: Checkpoint, texts: list[str], poems: list[str]) -> dict[
             f"{len(missing)} of them (train with a vocabulary of at least {TEXT_EVAL_VOCAB})"
         )
     stream = to_stream(ckpt.config.dataset, model.tokenizer, poems, drop_unknown=False)
-    bits = bits_per_char(model, stream, max_tokens=len(stream))["val_bits_per_char"]
+    return bits_per_char(model, stream, max_tokens=len(stream))["val_bits_per_char"]
+
+
+def _measure_text(ckpt: Checkpoint, texts: list[str], poems: list[str]) -> dict[str, float]:
+    """Bits per character of the sealed documents (sealed_bits_per_char) and the share of the
+    protocol's samples that are regular poems (exact line count, characters per line and
+    punctuation: genlab.text.form_of)."""
+    from genlab.text import form_of
+
     return {
-        "bits_per_char": bits,
+        "bits_per_char": sealed_bits_per_char(ckpt, poems),
         "form_rate": sum(form_of(t) is not None for t in texts) / max(1, len(texts)),
     }
 

@@ -439,12 +439,12 @@ def preset_options(family: str, kind: str, size: int, preset: str) -> dict[str, 
 
 
 def gpt_preset(preset: str) -> dict[str, Any]:
-    """quick: the poem model of docs/genlab.md#gpt (about 15 CPU-minutes on one thread)."""
+    """quick: the poem model of docs/genlab.md#gpt (about 5 CPU-minutes on one thread)."""
     opts: dict[str, Any] = {
-        "steps": 300,
+        "steps": 1000,
         "batch_size": 32,
         "lr": 3e-3,
-        "warmup": 30,
+        "warmup": 50,
         "grad_clip": 1.0,
         "n_layer": 4,
         "n_head": 4,

@@ -609,29 +609,67 @@ def attention_weights(model: GPTFamily, prompt: str) -> torch.Tensor:
 # --------------------------------------------------------------------------------- metrics
 
 
+def document_windows(data: TextDataset, T: int, max_tokens: int) -> tuple[torch.Tensor, ...]:
+    """Context windows that start where the training windows start (align_documents): each
+    document is read from its separator, the way it is trained and sampled, so a learned
+    position means the same line and column. A window's targets are its document's tokens and
+    the next separator (the end of the document is predicted too); a document longer than the
+    context goes on in further windows from start + T, 2T, ... Every token of the stream after
+    the first is a target exactly once. Returns inputs (W, T), targets (W, T) and their mask,
+    covering the first documents up to max_tokens targets."""
+    N = len(data.tokens)
+    starts = data.starts.tolist()
+    rows: list[int] = []
+    lengths: list[int] = []
+    total = 0
+    for i, s in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else N - 1  # the last target's position
+        for w in range(s, end, T):
+            if total >= max_tokens:  # also inside one long document: the cost stays bounded
+                break
+            rows.append(w)
+            lengths.append(min(T, end - w))
+            total += lengths[-1]
+    w0 = torch.tensor(rows, dtype=torch.long)
+    offsets = torch.arange(T + 1)
+    index = (w0[:, None] + offsets).clamp(max=N - 1)
+    window = data.tokens[index]
+    mask = offsets[None, :T] < torch.tensor(lengths)[:, None]
+    return window[:, :-1], window[:, 1:], mask
+
+
 @torch.inference_mode()
 def bits_per_char(
     model: GPTFamily, data: TextDataset, max_tokens: int = 200_000
 ) -> dict[str, float]:
-    """Validation cross-entropy over non-overlapping context windows: bits per token and per
-    character (characters of the decoded tokens, separators counted)."""
+    """Validation cross-entropy: bits per token and per character (characters of the decoded
+    tokens, separators counted). A model trained on document-aligned windows
+    (cfg.align_documents) is read document by document from each separator
+    (document_windows); otherwise over non-overlapping windows of the stream (nanoGPT)."""
     net = model.gpt.eval()
     T = model.cfg.block_size
-    tokens = data.tokens[: max_tokens + 1]
-    n = (len(tokens) - 1) // T
-    if n < 1:
-        raise RecipeError("the validation text is shorter than one context window")
-    x = tokens[: n * T].view(n, T)
-    y = tokens[1 : n * T + 1].view(n, T)
+    if getattr(model.cfg, "align_documents", False) and len(data.starts):
+        x, y, mask = document_windows(data, T, max_tokens)
+    else:
+        tokens = data.tokens[: max_tokens + 1]
+        n = (len(tokens) - 1) // T
+        if n < 1:
+            raise RecipeError("the validation text is shorter than one context window")
+        x = tokens[: n * T].view(n, T)
+        y = tokens[1 : n * T + 1].view(n, T)
+        mask = torch.ones_like(y, dtype=torch.bool)
     nats = 0.0
-    for i in range(0, n, 64):
-        logits = net(x[i : i + 64])
-        nats += float(
-            F.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), y[i : i + 64].reshape(-1), reduction="sum"
-            )
+    for i in range(0, len(x), 64):
+        m = mask[i : i + 64]
+        width = int(m.sum(dim=1).max())  # causal: later positions never change earlier ones
+        logits = net(x[i : i + 64, :width])
+        losses = F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]),
+            y[i : i + 64, :width].reshape(-1),
+            reduction="none",
         )
-    predicted = y.reshape(-1).tolist()
+        nats += float(losses[m[:, :width].reshape(-1)].sum())
+    predicted = y[mask].tolist()
     chars = (
         sum(len(model.tokenizer.decode([t])) for t in predicted)
         if not isinstance(model.tokenizer, CharTokenizer)
@@ -640,6 +678,19 @@ def bits_per_char(
     bits = nats / math.log(2)
     model.train_mode()
     return {"val_bits_per_token": bits / len(predicted), "val_bits_per_char": bits / max(1, chars)}
+
+
+def heldout_bits_per_char(ckpt: Any) -> dict[str, float]:
+    """A run's validation measurement again, from its checkpoint: bits per token and per
+    character of the public part of its data set's held-out split (`prepare_text`'s validation
+    stream: documents with a character outside the checkpoint's vocabulary skipped)."""
+    from genlab.text import load_corpus, to_stream
+
+    ckpt = _load(ckpt)
+    model: GPTFamily = ckpt.model
+    corpus = load_corpus(ckpt.config.dataset)
+    public, _sealed = corpus.heldout_parts()
+    return bits_per_char(model, to_stream(corpus.name, model.tokenizer, public, drop_unknown=True))
 
 
 def form_rate(model: GPTFamily, n: int = 200, seed: int = 0, **settings: Any) -> dict[str, float]:

@@ -422,3 +422,56 @@ def test_attention_weights_are_causal_rows_that_sum_to_one(poem_ckpt: Path) -> N
         v = v.view(1, T, block.attn.n_head, hs).transpose(1, 2)
         y = (maps[0].unsqueeze(0) @ v).transpose(1, 2).reshape(1, T, C)
         torch.testing.assert_close(block.attn.c_proj(y), block.attn(block.ln_1(x)))
+
+
+def test_validation_reads_each_document_from_its_start_as_it_was_trained(
+    poem_ckpt: Path,
+) -> None:
+    """A model trained on document-aligned windows learns the line and column from its
+    positions: its bits per character are measured the same way, each poem read from its
+    separator (the next separator, the end of the poem, predicted too), against a
+    poem-by-poem reference; a poem longer than the context goes on in a further window."""
+    import math
+
+    from torch.nn import functional as F
+
+    from genlab.text import to_stream
+
+    ckpt = load(poem_ckpt)
+    model, T = ckpt.model, ckpt.config.block_size
+    tok = model.tokenizer
+    rng = random.Random(5)
+    docs = [make_poem(rng, 5, 4), make_poem(rng, 7, 4), make_poem(rng, 5, 8)]
+    assert len(docs[2]) + 1 > T  # a regulated verse is longer than this model's context
+    stream = to_stream("check", tok, docs, drop_unknown=False)
+    nats = 0.0
+    count = 0
+    model.gpt.eval()
+    for i, doc in enumerate(docs):
+        ids = [tok.sep_id, *tok.encode(doc)] + ([tok.sep_id] if i + 1 < len(docs) else [])
+        for w in range(0, len(ids) - 1, T):
+            x = torch.tensor([ids[w : w + T]])
+            y = torch.tensor(ids[w + 1 : w + T + 1])
+            with torch.no_grad():
+                logits = model.gpt(x[:, : len(y)])[0]
+            nats += float(F.cross_entropy(logits, y, reduction="sum"))
+            count += len(y)
+    got = bits_per_char(model, stream)
+    assert count == len(stream) - 1
+    assert got["val_bits_per_char"] == pytest.approx(nats / math.log(2) / count, rel=1e-5)
+
+
+def test_validation_of_one_huge_document_reads_at_most_max_tokens(poem_ckpt: Path) -> None:
+    """A member's text of one enormous document costs what max_tokens allows, no more."""
+    from genlab.gpt import document_windows
+    from genlab.text import TextDataset
+
+    ckpt = load(poem_ckpt)
+    tok = ckpt.model.tokenizer
+    n = 2_000_000
+    tokens = torch.full((n,), tok.encode("春")[0], dtype=torch.long)
+    tokens[0] = tok.sep_id
+    data = TextDataset("huge", tokens, 1, n, torch.tensor([0]))
+    x, _y, mask = document_windows(data, ckpt.config.block_size, 1000)
+    assert 1000 <= int(mask.sum()) < 1000 + ckpt.config.block_size and len(x) < 50
+    assert bits_per_char(ckpt.model, data, max_tokens=1000)["val_bits_per_char"] > 0

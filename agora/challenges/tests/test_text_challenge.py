@@ -173,3 +173,49 @@ def test_bad_entries_to_a_tang_challenge_are_refused_and_store_nothing(staff, al
         with pytest.raises(ValidationError, match="leave the sampler and the steps empty"):
             services.submit(user=alice, challenge=challenge, run=poet, **options)
     assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_entries_scored_before_the_document_aligned_reading_are_measured_again(
+    staff, alice, client, django_capture_on_commit_callbacks
+):
+    """The migration that corrected the text measure: an open challenge's entry and the run
+    take the number the evaluation gives now, so old and new entries rank on one measure; a
+    frozen challenge keeps what it announced."""
+    import importlib
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from agora.forum.models import Category
+
+    Category.objects.create(name="Image generation", slug="image-generation")
+    client.force_login(staff)
+    client.post("/challenges/new/", form())
+    client.post("/challenges/new/", form(title="Closed poems"))
+    open_one, closed = Challenge.objects.order_by("id")
+    run = tiny_gpt_run(alice)
+    client.force_login(alice)
+    for challenge in (open_one, closed):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"/challenges/{challenge.id}/submit/", {"run": run.id})
+    now_bits = Submission.objects.get(challenge=open_one).score
+    Submission.objects.update(score=99.0, metrics={"bits_per_char": 99.0, "form_rate": 0.5})
+    Challenge.objects.filter(pk=closed.pk).update(frozen_at=timezone.now())
+    measured = dict(run.metrics)
+    TrainingRun.objects.filter(pk=run.pk).update(
+        metrics={**measured, "val_bits_per_char": 99.0, "val_bits_per_token": 99.0}
+    )
+
+    importlib.import_module("agora.lab.migrations.0017_text_bits_read_by_document").measure_again(
+        apps, None
+    )
+    module = "agora.challenges.migrations.0004_text_bits_read_by_document"
+    importlib.import_module(module).measure_again(apps, None)
+
+    entry = Submission.objects.get(challenge=open_one)
+    assert entry.score == pytest.approx(now_bits) and entry.metrics["form_rate"] == 0.5
+    assert entry.metrics["bits_per_char"] == entry.score < 20
+    assert Submission.objects.get(challenge=closed).score == 99.0
+    run.refresh_from_db()
+    assert run.metrics["val_bits_per_char"] == pytest.approx(measured["val_bits_per_char"])

@@ -73,6 +73,8 @@ def publish_zoo_model(*, entry) -> LabModel | None:
         return None
     existing = LabModel.objects.filter(official=True, checkpoint_sha256=entry.weights_sha256)
     if existing.exists():
+        for model in existing.select_related("run"):
+            refresh_measurements(model=model, entry=entry)
         return None
     sha = weights_sha256(entry.weights_path)
     if sha != entry.weights_sha256:  # zoo verify says the same; never publish other bytes
@@ -131,6 +133,24 @@ def publish_zoo_model(*, entry) -> LabModel | None:
         pk=model.pk
     ).update(superseded_by=model)
     return model
+
+
+def refresh_measurements(*, model: LabModel, entry) -> bool:
+    """A zoo card re-measured with the same weights (`genlab zoo evaluate`, e.g. after an
+    evaluation is corrected): the published model's run takes the card's metrics and the
+    stored card (search, link previews) is written again, its reference note kept. True when
+    something changed; nothing is written when the card says what the site has."""
+    metrics = {k: float(v) for k, v in entry.metrics.items()}
+    if model.run is None or model.run.metrics == metrics:
+        return False
+    TrainingRun.objects.filter(pk=model.run_id).update(metrics=metrics)
+    with translation.override(settings.LANGUAGE_CODE):
+        card = card_markdown(entry)
+        note = reference_note(model.zoo_reference) if model.zoo_reference else ""
+    model.card = f"{card}\n\n{note}" if note else card
+    model.card_html = render(model.card)
+    model.save(update_fields=["card", "card_html"])  # post_save: the search follows
+    return True
 
 
 def reference_generation(*, model: LabModel, entry) -> Generation:

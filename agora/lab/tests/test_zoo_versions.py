@@ -155,3 +155,32 @@ def test_the_zoo_account_is_found_by_its_name_in_either_language(client, version
     for q, language in (("模型库", "en"), ("model zoo", "zh-hans")):
         response = client.get("/search/", {"q": q}, HTTP_ACCEPT_LANGUAGE=language)
         assert [m.username for m in response.context["members"]] == ["zoo"], q
+
+
+def test_a_card_measured_again_updates_the_published_model_on_the_next_start(
+    db, client, monkeypatch
+):
+    """`genlab zoo evaluate` writes new metrics into a card whose weights are already on the
+    site (an evaluation corrected): the next start shows them on the run, in the stored card
+    the search reads and on the model page, and publishes nothing new."""
+    import genlab.zoo
+    from agora.lab.services import zoo
+
+    entry = genlab.zoo.get_model("moons-diffusion")
+    monkeypatch.setattr(genlab.zoo, "list_models", lambda root=None: [entry])
+    (model,) = zoo.publish_zoo(out=io.StringIO())
+    before = model.run.metrics["mmd2"]
+    card = dict(entry.card, metrics={**entry.card["metrics"], "mmd2": 0.012345})
+    measured = dataclasses.replace(entry, card=card)
+    monkeypatch.setattr(genlab.zoo, "list_models", lambda root=None: [measured])
+    from agora.lab import zoo_cards
+
+    zoo_cards._ENTRIES["moons-diffusion"] = measured
+    assert zoo.publish_zoo(out=io.StringIO()) == []
+    model.refresh_from_db()
+    model.run.refresh_from_db()
+    assert before != 0.012345 and model.run.metrics["mmd2"] == 0.012345
+    assert "0.0123" in model.card_html and "Reference samples" in model.card
+    assert LabModel.objects.filter(zoo_name="moons-diffusion").count() == 1
+    assert "0.0123" in client.get(model.get_absolute_url()).content.decode()
+    assert not zoo.refresh_measurements(model=model, entry=measured)  # nothing left to change
