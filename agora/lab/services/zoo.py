@@ -136,21 +136,24 @@ def publish_zoo_model(*, entry) -> LabModel | None:
 
 
 def refresh_measurements(*, model: LabModel, entry) -> bool:
-    """A zoo card re-measured with the same weights (`genlab zoo evaluate`, e.g. after an
-    evaluation is corrected): the published model's run takes the card's metrics and the
-    stored card (search, link previews) is written again, its reference note kept. True when
-    something changed; nothing is written when the card says what the site has."""
+    """A zoo card measured again or reworded with the same weights (`genlab zoo evaluate`, e.g.
+    after an evaluation is corrected): the published model's run takes the card's metrics and
+    the stored card (search, link previews) is written again, its reference note kept. True
+    when something changed; nothing is written when the card says what the site has."""
     metrics = {k: float(v) for k, v in entry.metrics.items()}
-    if model.run is None or model.run.metrics == metrics:
-        return False
-    TrainingRun.objects.filter(pk=model.run_id).update(metrics=metrics)
     with translation.override(settings.LANGUAGE_CODE):
         card = card_markdown(entry)
         note = reference_note(model.zoo_reference) if model.zoo_reference else ""
-    model.card = f"{card}\n\n{note}" if note else card
-    model.card_html = render(model.card)
-    model.save(update_fields=["card", "card_html"])  # post_save: the search follows
-    return True
+    card = f"{card}\n\n{note}" if note else card
+    changed = False
+    if model.run is not None and model.run.metrics != metrics:
+        TrainingRun.objects.filter(pk=model.run_id).update(metrics=metrics)
+        changed = True
+    if model.card != card:
+        model.card, model.card_html = card, render(card)
+        model.save(update_fields=["card", "card_html"])  # post_save: the search follows
+        changed = True
+    return changed
 
 
 def reference_generation(*, model: LabModel, entry) -> Generation:
