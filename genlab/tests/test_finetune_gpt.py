@@ -13,7 +13,7 @@ from safetensors.torch import load_file
 from genlab import finetune
 from genlab.checkpoint import load
 from genlab.cli import main
-from genlab.config import resolve_config
+from genlab.config import gpt_preset, resolve_config
 from genlab.errors import ConfigError, DatasetError, GenlabError
 from genlab.family import build_family
 from genlab.gpt import generate_text
@@ -95,7 +95,7 @@ def test_a_text_finetune_trains_samples_new_characters_and_records_its_base(
     result = train(tune(base, new_data), out_dir=tmp_path / "ft")
     ckpt = load(result.checkpoint)
     assert ckpt.config.base_model == str(base) and ckpt.config.base_sha256 == load(base).sha256
-    assert ckpt.config.warmup == 30  # the preset's warm-up, now from the base's weights
+    assert ckpt.config.warmup == gpt_preset("quick")["warmup"]  # from the base's weights
     assert "val_bits_per_char" in result.metrics
     text = generate_text(ckpt, prompt="龍鳳", seed=3, length=10)
     assert text.startswith("龍鳳")
