@@ -630,6 +630,8 @@ def document_windows(data: TextDataset, T: int, max_tokens: int) -> tuple[torch.
             rows.append(w)
             lengths.append(min(T, end - w))
             total += lengths[-1]
+    if not rows:
+        raise RecipeError("the validation text has no token to predict")
     w0 = torch.tensor(rows, dtype=torch.long)
     offsets = torch.arange(T + 1)
     index = (w0[:, None] + offsets).clamp(max=N - 1)

@@ -475,3 +475,6 @@ def test_validation_of_one_huge_document_reads_at_most_max_tokens(poem_ckpt: Pat
     x, _y, mask = document_windows(data, ckpt.config.block_size, 1000)
     assert 1000 <= int(mask.sum()) < 1000 + ckpt.config.block_size and len(x) < 50
     assert bits_per_char(ckpt.model, data, max_tokens=1000)["val_bits_per_char"] > 0
+    empty = TextDataset("empty", torch.tensor([tok.sep_id]), 1, 1, torch.tensor([0]))
+    with pytest.raises(RecipeError, match="no token to predict"):
+        bits_per_char(ckpt.model, empty)
